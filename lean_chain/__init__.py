@@ -1,0 +1,28 @@
+"""lean_chain: plan cross-border e-commerce supply chains at minimum landed cost."""
+
+from lean_chain.errors import (
+    InfeasibleError,
+    InstanceError,
+    Issue,
+    LeanChainError,
+    PlanError,
+    SelfCheckError,
+    SolverNotAvailableError,
+)
+from lean_chain.io.instance_io import load_instance
+from lean_chain.model.instance import Instance
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "InfeasibleError",
+    "Instance",
+    "InstanceError",
+    "Issue",
+    "LeanChainError",
+    "PlanError",
+    "SelfCheckError",
+    "SolverNotAvailableError",
+    "__version__",
+    "load_instance",
+]

@@ -1,0 +1,175 @@
+"""The library surface: build, solve and evaluate.
+
+Examples
+--------
+>>> import lean_chain
+>>> inst = lean_chain.load_instance("tests/data/tiny")
+>>> plan = lean_chain.solve(inst)
+>>> plan.status
+'optimal'
+>>> abs(lean_chain.evaluate(inst, plan).objective - plan.objective) < 1e-6 * plan.objective
+True
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from lean_chain.costs.evaluate import Decisions, Evaluation, evaluate_decisions
+from lean_chain.costs.model import CostModel, build_cost_model
+from lean_chain.errors import InfeasibleError, SelfCheckError
+from lean_chain.formulation.build import build_problem
+from lean_chain.formulation.problem import MipProblem
+from lean_chain.formulation.solution import decode, encode, mip_objective
+from lean_chain.io.plan_io import read_decisions, write_run
+from lean_chain.model.instance import Instance
+from lean_chain.results import Plan, plan_tables
+from lean_chain.solvers import DEFAULT_SOLVER, SolveOptions, Status, get_backend
+
+#: Largest relative difference allowed between the MIP objective and the evaluation core.
+SELF_CHECK_TOLERANCE = 1e-6
+
+
+def build(instance: Instance) -> tuple[CostModel, MipProblem]:
+    """The cost model and the sparse MIP of ``instance``."""
+    model = build_cost_model(instance)
+    return model, build_problem(model)
+
+
+def _relative_difference(a: float, b: float) -> float:
+    return abs(a - b) / max(abs(a), abs(b), 1.0)
+
+
+def solve(
+    instance: Instance,
+    *,
+    solver: str = DEFAULT_SOLVER,
+    time_limit: float | None = None,
+    gap: float = 1e-6,
+    threads: int | None = None,
+    log_file: str | Path | None = None,
+    warm_start: Plan | None = None,
+    verbose: bool = False,
+) -> Plan:
+    """Solve the MIP of ``instance`` and return the plan, checked by the evaluation core.
+
+    Parameters
+    ----------
+    instance : Instance
+        From :func:`lean_chain.load_instance`.
+    solver : str
+        Backend name, see :func:`lean_chain.solvers.available_solvers`.
+    time_limit : float, optional
+        Seconds; on reaching it the best plan found is returned with its gap.
+    gap : float
+        Relative optimality gap at which to stop.
+    threads : int, optional
+        Solver threads.
+    log_file : path, optional
+        Where the solver writes its log.
+    warm_start : Plan, optional
+        A plan of the same instance used as a MIP start.
+    verbose : bool
+        Print the solver log.
+
+    Returns
+    -------
+    Plan
+        ``status`` is ``'optimal'`` or ``'feasible'`` (stopped at a limit).
+
+    Raises
+    ------
+    InfeasibleError
+        No feasible plan exists, or none was found within the limit.
+    SelfCheckError
+        The evaluation core's total differs from the MIP objective by more
+        than 1e-6 relative.
+    """
+    started = time.perf_counter()
+    model, problem = build(instance)
+    build_s = time.perf_counter() - started
+    start_vector = None
+    if warm_start is not None:
+        start_vector = encode(problem, model, warm_start.decisions)
+    options = SolveOptions(
+        time_limit_s=time_limit,
+        relative_gap=gap,
+        threads=threads,
+        log_file=Path(log_file) if log_file else None,
+        warm_start=start_vector,
+        verbose=verbose,
+    )
+    result = get_backend(solver).solve(problem, options)
+    if not result.status.has_solution:
+        reason = {
+            Status.INFEASIBLE: "the model is infeasible",
+            Status.UNBOUNDED: "the model is unbounded",
+            Status.NO_SOLUTION: "no feasible plan was found within the limits",
+        }.get(result.status, f"the solver failed ({result.message})")
+        raise InfeasibleError(f"{instance.name}: {reason}; {diagnose_rows(problem)}")
+    decisions = decode(problem, model, result.solution)
+    objective = mip_objective(problem, model, decisions)
+    evaluation = evaluate_decisions(model, decisions)
+    difference = _relative_difference(objective, evaluation.objective)
+    if difference > SELF_CHECK_TOLERANCE:
+        raise SelfCheckError(
+            f"evaluation core total {evaluation.objective:.6f} differs from the MIP objective "
+            f"{objective:.6f} (relative {difference:.3g})"
+        )
+    bound = min(result.bound, objective) if np.isfinite(result.bound) else result.bound
+    plan_gap = abs(objective - bound) / max(abs(objective), 1e-10) if np.isfinite(bound) else None
+    status = "optimal" if result.status is Status.OPTIMAL else "feasible"
+    info = {
+        "instance": instance.name,
+        "solver_objective": result.objective,
+        "evaluated_objective": evaluation.objective,
+        "self_check_relative_difference": difference,
+        "build_s": build_s,
+        "solve_s": result.wall_s,
+        "solver_message": result.message,
+        "model_size": {"columns": problem.n_cols, "rows": problem.n_rows,
+                       "nonzeros": int(problem.matrix.nnz),
+                       "integer_columns": int(problem.integrality.sum()),
+                       "pairs": model.n_pairs, "paths": len(model.index.paths)},
+        "options": {"time_limit": time_limit, "gap": gap, "threads": threads},
+    }
+    return Plan(
+        status=status,
+        objective=objective,
+        bound=float(bound),
+        gap=plan_gap,
+        solver=result.solver,
+        wall_s=time.perf_counter() - started,
+        decisions=decisions,
+        evaluation=evaluation,
+        tables=plan_tables(model, decisions, evaluation),
+        info=info,
+    )
+
+
+def diagnose_rows(problem: MipProblem) -> str:
+    """Name the constraint families of ``problem`` (a hint for infeasible models)."""
+    families = ", ".join(f"{name} ({s.stop - s.start})" for name, s in problem.row_blocks.items())
+    return f"constraint families: {families}"
+
+
+def evaluate(instance: Instance, plan: Plan | str | Path) -> Evaluation:
+    """Price ``plan`` (a :class:`Plan` or a run folder) with the evaluation core.
+
+    Reads only the instance and the plan's quantities; never a solver's
+    objective or cost vector.
+    """
+    model = build_cost_model(instance)
+    if isinstance(plan, Plan):
+        decisions: Decisions = plan.decisions
+    else:
+        decisions = read_decisions(model, plan)
+    return evaluate_decisions(model, decisions)
+
+
+def write_plan(plan: Plan, run_dir: str | Path) -> Path:
+    """Write ``summary.json`` and ``plan/*.csv`` atomically into ``run_dir``."""
+    return write_run(run_dir, plan.summary(), plan.tables)

@@ -1,0 +1,163 @@
+"""``lean-chain``: a thin command line over :mod:`lean_chain.api`.
+
+Exit codes: 0 a plan was written (optimal, or feasible at a limit with its
+gap) or the command succeeded; 2 bad input (nothing written); 3 infeasible,
+or no plan found within the limit; 4 the self-check failed; 1 anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from lean_chain.errors import (
+    InfeasibleError,
+    InstanceError,
+    PlanError,
+    SelfCheckError,
+    SolverNotAvailableError,
+)
+from lean_chain.solvers import DEFAULT_SOLVER, available_solvers
+
+EXIT_OK, EXIT_OTHER, EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_SELF_CHECK = 0, 1, 2, 3, 4
+
+
+def _progress(args: argparse.Namespace, message: str) -> None:
+    if not getattr(args, "quiet", False):
+        print(f"[lean-chain {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def _positive(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text}")
+    return value
+
+
+def _gap(text: str) -> float:
+    value = float(text)
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"expected a relative gap in [0, 1), got {text}")
+    return value
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from lean_chain.costs.model import build_cost_model
+    from lean_chain.io.instance_io import load_instance
+
+    instance = load_instance(args.instance)
+    model = build_cost_model(instance)
+    report = {
+        "instance": instance.name,
+        "valid": True,
+        "skus": len(instance.skus),
+        "nodes": len(instance.nodes),
+        "lanes": len(instance.lanes),
+        "demand_rows": len(instance.demand),
+        "channels": len(instance.channels),
+        "paths": len(model.index.paths),
+        "pairs": model.n_pairs,
+        "dropped_candidates": model.index.pairs.dropped,
+    }
+    print(json.dumps(report, indent=2))
+    return EXIT_OK
+
+
+def _cmd_solve(args: argparse.Namespace) -> int:
+    from lean_chain.api import solve, write_plan
+    from lean_chain.io.instance_io import load_instance
+
+    _progress(args, f"loading {args.instance}")
+    instance = load_instance(args.instance)
+    _progress(args, f"{len(instance.skus)} SKUs, {len(instance.nodes)} nodes, "
+                    f"{len(instance.lanes)} lanes; building and solving with {args.solver}"
+                    + (f" (time limit {args.time_limit:g} s)" if args.time_limit else ""))
+    plan = solve(instance, solver=args.solver, time_limit=args.time_limit, gap=args.gap,
+                 threads=args.threads, log_file=args.log_file, verbose=args.verbose)
+    size = plan.info["model_size"]
+    _progress(args, f"{plan.status}: objective {plan.objective:,.2f} {instance.params['currency']}, "
+                    f"gap {plan.gap if plan.gap is not None else float('nan'):.2e}, "
+                    f"{size['columns']} columns x {size['rows']} rows, {plan.wall_s:.1f} s; "
+                    "evaluation core agrees")
+    out = write_plan(plan, args.out)
+    _progress(args, f"wrote {out}/summary.json and {out}/plan/")
+    print(json.dumps({k: plan.summary()[k] for k in
+                      ("status", "objective", "bound", "gap", "solver", "wall_s")}))
+    return EXIT_OK
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from lean_chain.api import evaluate
+    from lean_chain.io.instance_io import load_instance
+
+    instance = load_instance(args.instance)
+    evaluation = evaluate(instance, args.run)
+    print(json.dumps(evaluation.to_dict(), indent=2))
+    return EXIT_OK
+
+
+def _cmd_solvers(args: argparse.Namespace) -> int:
+    print("\n".join(available_solvers()))
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lean-chain",
+        description="Plan cross-border e-commerce supply chains at minimum landed cost.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("solve", help="solve an instance and write a run folder")
+    p.add_argument("instance", type=Path, help="instance folder (CSV tables + parameters.yaml)")
+    p.add_argument("--out", type=Path, required=True, help="run folder to write")
+    p.add_argument("--solver", default=DEFAULT_SOLVER, choices=available_solvers())
+    p.add_argument("--time-limit", type=_positive, default=None, help="seconds")
+    p.add_argument("--gap", type=_gap, default=1e-6, help="relative optimality gap (default 1e-6)")
+    p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--log-file", type=Path, default=None, help="solver log file")
+    p.add_argument("--verbose", action="store_true", help="print the solver log")
+    p.add_argument("--quiet", action="store_true", help="no progress messages")
+    p.set_defaults(func=_cmd_solve)
+
+    p = sub.add_parser("validate", help="check an instance and report every problem")
+    p.add_argument("instance", type=Path)
+    p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("evaluate", help="recompute a plan's cost from the instance and its CSVs")
+    p.add_argument("instance", type=Path)
+    p.add_argument("run", type=Path, help="run folder written by solve")
+    p.set_defaults(func=_cmd_evaluate)
+
+    p = sub.add_parser("solvers", help="list solver backends")
+    p.set_defaults(func=_cmd_solvers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except (InstanceError, PlanError) as exc:
+        print(f"lean-chain: bad input: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except InfeasibleError as exc:
+        print(f"lean-chain: no plan: {exc}", file=sys.stderr)
+        return EXIT_INFEASIBLE
+    except SelfCheckError as exc:
+        print(f"lean-chain: self-check failed: {exc}", file=sys.stderr)
+        return EXIT_SELF_CHECK
+    except SolverNotAvailableError as exc:
+        print(f"lean-chain: {exc}", file=sys.stderr)
+        return EXIT_OTHER
+    except KeyboardInterrupt:
+        print("lean-chain: interrupted", file=sys.stderr)
+        return EXIT_OTHER
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

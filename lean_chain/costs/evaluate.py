@@ -1,0 +1,241 @@
+"""Price a plan and compute its KPIs with the evaluation core (pure numpy).
+
+A plan in array form is a :class:`Decisions`: the share of each pair, and the
+channel, stocking, opening and container decisions over the groups of a
+:class:`~lean_chain.costs.model.CostModel`. :func:`evaluate_decisions`
+returns the total cost, its breakdown (components sum to the total), the
+KPIs, and any constraint the plan breaks. It never looks at a solver's
+objective.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from lean_chain.costs.landed import COMPONENTS
+from lean_chain.costs.model import CostModel, quota_limits, quota_pairs, service_targets
+
+#: Cost-breakdown keys, in report order.
+BREAKDOWN_KEYS = (
+    *COMPONENTS,
+    "holding",
+    "node_fixed",
+    "channel_fixed",
+    "slotting",
+    "containers",
+)
+_TOL = 1e-6
+
+
+@dataclass(frozen=True, eq=False)
+class Decisions:
+    """A plan as arrays over a cost model's pairs and groups."""
+
+    share: np.ndarray  # per pair, in [0, 1]
+    channel_used: np.ndarray  # per kc group, bool
+    stocked: np.ndarray  # per kh group, bool
+    node_open: np.ndarray  # per stocking node h, bool
+    containers: np.ndarray  # per containerised lane, integer count
+
+
+@dataclass(frozen=True, eq=False)
+class Evaluation:
+    """Total, breakdown, KPIs and violations of one plan."""
+
+    objective: float
+    cost_breakdown: dict[str, float]
+    kpis: dict
+    violations: list[str] = field(default_factory=list)
+    on_hand: np.ndarray | None = None  # per kh group, units
+    pooled_safety: np.ndarray | None = None  # per kh group, units
+
+    def to_dict(self) -> dict:
+        return {
+            "objective": self.objective,
+            "cost_breakdown": self.cost_breakdown,
+            "kpis": self.kpis,
+            "violations": self.violations,
+        }
+
+
+def on_hand_stock(model: CostModel, decisions: Decisions) -> np.ndarray:
+    """On-hand stock per (SKU, node): max(stock the flows need, minimum stock if stocked)."""
+    stocked_pairs = model.kh_of_pair >= 0
+    needed = np.bincount(model.kh_of_pair[stocked_pairs],
+                         weights=(model.on_hand_per_share * decisions.share)[stocked_pairs],
+                         minlength=len(model.kh_sku))
+    return np.maximum(needed, np.where(decisions.stocked, model.kh_min_stock, 0.0))
+
+
+def container_load_m3(model: CostModel, share: np.ndarray) -> np.ndarray:
+    """Volume each containerised lane carries under ``share``."""
+    j = model.ct_pair
+    load = np.bincount(model.ct_of, weights=model.pair_volume_m3[j] * model.demand_units[j] * share[j],
+                       minlength=len(model.ct_lane))
+    return load.astype(np.float64)
+
+
+def cost_breakdown(model: CostModel, decisions: Decisions) -> tuple[dict[str, float], np.ndarray]:
+    """Cost per component and the on-hand stock per (SKU, node)."""
+    flow_units = model.demand_units * decisions.share
+    variable = model.landed.components @ flow_units
+    on_hand = on_hand_stock(model, decisions)
+    holding = (model.holding_factor * float(model.kh_held_value @ on_hand)
+               + float(model.pipeline_holding_per_share @ decisions.share))
+    values = [*(float(v) for v in variable), holding,
+              float(model.h_fixed_cost @ decisions.node_open),
+              float(model.kc_fixed_cost @ decisions.channel_used),
+              float(model.kh_slotting_cost @ decisions.stocked),
+              float(model.ct_cost @ decisions.containers)]
+    return dict(zip(BREAKDOWN_KEYS, values, strict=True)), on_hand
+
+
+def pooled_safety_stock(model: CostModel, share: np.ndarray) -> np.ndarray:
+    """Pooled safety stock per (SKU, node): z sqrt(sum_j L_j (x_j sigma_j)^2 + (sum_j sigma_L,j d_j x_j)^2).
+
+    The demand-risk term pools across regions (a norm, smaller than the
+    linear bound the MIP uses); the lead-time term stays additive.
+    """
+    inst, pairs, paths = model.instance, model.index.pairs, model.index.paths
+    stocked = model.kh_of_pair >= 0
+    sigma = inst.demand["demand_std_daily"].to_numpy(np.float64)[pairs.demand_row]
+    lead = paths.inbound_days[pairs.path]
+    lead_std = paths.inbound_std_days[pairs.path]
+    daily = model.demand_units / float(inst.params["horizon_days"])
+    n_kh = len(model.kh_sku)
+    kh = model.kh_of_pair[stocked]
+    demand_var = np.bincount(kh, weights=(lead * (share * sigma) ** 2)[stocked], minlength=n_kh)
+    lead_term = np.bincount(kh, weights=(lead_std * daily * share)[stocked], minlength=n_kh)
+    return inst.safety_factor * np.sqrt(demand_var + lead_term**2)
+
+
+def evaluate_decisions(model: CostModel, decisions: Decisions) -> Evaluation:
+    """Total cost, breakdown, KPIs and violated constraints of ``decisions``."""
+    breakdown, on_hand = cost_breakdown(model, decisions)
+    objective = float(sum(breakdown.values()))
+    pooled = pooled_safety_stock(model, decisions.share)
+    kpis = plan_kpis(model, decisions, on_hand, pooled)
+    violations = check_feasibility(model, decisions, on_hand)
+    return Evaluation(objective, breakdown, kpis, violations, on_hand, pooled)
+
+
+def plan_kpis(model: CostModel, decisions: Decisions, on_hand: np.ndarray,
+              pooled: np.ndarray) -> dict:
+    """Channel mix, lead times, service shares and stock per node."""
+    inst, pairs, paths = model.instance, model.index.pairs, model.index.paths
+    units = model.demand_units * decisions.share
+    total_units = float(units.sum())
+    channel_ids = inst.channels["channel_id"].to_numpy(object)
+    by_channel = np.bincount(pairs.channel, weights=units, minlength=len(channel_ids))
+    promise = paths.promise_days[pairs.path]
+    node_ids = inst.nodes["node_id"].to_numpy(object)
+
+    nodes = inst.nodes
+    service_days = nodes["service_days"].to_numpy(np.float64)
+    region_units = np.bincount(pairs.region, weights=units, minlength=len(nodes))
+    within = np.bincount(
+        pairs.region,
+        weights=np.where(promise <= np.nan_to_num(service_days[pairs.region], nan=-1) + 1e-9,
+                         units, 0.0),
+        minlength=len(nodes),
+    )
+    targets = np.flatnonzero(~np.isnan(service_days) & (region_units > 0))
+    h_node_ids = node_ids[model.h_node]
+    per_node = lambda values: {  # noqa: E731
+        str(h_node_ids[h]): float(v)
+        for h, v in enumerate(np.bincount(model.kh_h, weights=values, minlength=len(model.h_node)))
+    }
+    return {
+        "total_units": total_units,
+        "channel_share": {
+            str(c): (float(v) / total_units if total_units else 0.0)
+            for c, v in zip(channel_ids, by_channel, strict=True)
+        },
+        "channel_units": {str(c): float(v) for c, v in zip(channel_ids, by_channel, strict=True)},
+        "lead_time_days_weighted": float(units @ promise) / total_units if total_units else 0.0,
+        "share_within_service_days": {
+            str(node_ids[r]): float(within[r] / region_units[r]) for r in targets
+        },
+        "pooled_safety_stock_units": per_node(pooled),
+        "linear_safety_stock_units": per_node(
+            np.bincount(model.kh_of_pair[model.kh_of_pair >= 0],
+                        weights=(model.safety_per_share * decisions.share)[model.kh_of_pair >= 0],
+                        minlength=len(model.kh_sku))
+        ),
+        "on_hand_stock_units": per_node(on_hand),
+        "open_nodes": [str(h_node_ids[h]) for h in np.flatnonzero(decisions.node_open)],
+    }
+
+
+def check_feasibility(model: CostModel, decisions: Decisions, on_hand: np.ndarray) -> list[str]:
+    """Human-readable list of the constraints ``decisions`` breaks (empty if feasible)."""
+    inst, pairs = model.instance, model.index.pairs
+    share = decisions.share
+    problems: list[str] = []
+    node_ids = inst.nodes["node_id"].to_numpy(object)
+    sku_ids = inst.skus["sku_id"].to_numpy(object)
+
+    served = np.bincount(model.kr_of_pair, weights=share, minlength=len(model.kr_demand_row))
+    for i in np.flatnonzero(np.abs(served - 1.0) > _TOL)[:20]:
+        row = model.kr_demand_row[i]
+        problems.append(
+            f"demand of {inst.demand['sku_id'].iloc[row]} in {inst.demand['region_id'].iloc[row]}"
+            f" served at {served[i]:.6g} of 1"
+        )
+    if np.any((share < -_TOL) | (share > 1 + _TOL)):
+        problems.append("a flow share lies outside [0, 1]")
+    kc_flow = np.bincount(model.kc_of_pair, weights=share, minlength=len(model.kc_sku))
+    for g in np.flatnonzero((kc_flow > _TOL) & ~decisions.channel_used)[:20]:
+        problems.append(f"{sku_ids[model.kc_sku[g]]} ships through channel "
+                        f"{inst.channels['channel_id'].iloc[model.kc_channel[g]]} not marked used")
+    used_per_sku = np.bincount(model.kc_sku[decisions.channel_used], minlength=len(sku_ids))
+    for k in np.flatnonzero(used_per_sku > model.sku_max_channels + _TOL)[:20]:
+        problems.append(f"{sku_ids[k]} uses {used_per_sku[k]} channels, more than "
+                        f"{int(model.sku_max_channels[k])}")
+    stocked_pairs = model.kh_of_pair >= 0
+    kh_flow = np.bincount(model.kh_of_pair[stocked_pairs], weights=share[stocked_pairs],
+                          minlength=len(model.kh_sku))
+    for g in np.flatnonzero((kh_flow > _TOL) & ~decisions.stocked)[:20]:
+        problems.append(f"{sku_ids[model.kh_sku[g]]} ships from {node_ids[model.kh_node[g]]} "
+                        "where it is not stocked")
+    for g in np.flatnonzero(decisions.stocked & ~decisions.node_open[model.kh_h])[:20]:
+        problems.append(f"{sku_ids[model.kh_sku[g]]} stocked at closed node "
+                        f"{node_ids[model.kh_node[g]]}")
+    n_h = len(model.h_node)
+    storage = np.bincount(model.kh_h, weights=model.sku_volume_m3[model.kh_sku] * on_hand,
+                          minlength=n_h)
+    cap = np.where(decisions.node_open, np.nan_to_num(model.h_storage_m3, nan=np.inf), 0.0)
+    for h in np.flatnonzero(storage > cap * (1 + _TOL) + _TOL):
+        problems.append(f"storage at {node_ids[model.h_node[h]]}: {storage[h]:.6g} m3 > "
+                        f"{cap[h]:.6g} m3")
+    units = model.demand_units * share
+    h_units = np.bincount(model.h_of_pair[stocked_pairs], weights=units[stocked_pairs],
+                          minlength=n_h)
+    cap = np.where(decisions.node_open, np.nan_to_num(model.h_throughput_units, nan=np.inf), 0.0)
+    for h in np.flatnonzero(h_units > cap * (1 + _TOL) + _TOL):
+        problems.append(f"throughput at {node_ids[model.h_node[h]]}: {h_units[h]:.6g} units > "
+                        f"{cap[h]:.6g}")
+    load = container_load_m3(model, share)
+    lane_ids = inst.lanes["lane_id"].to_numpy(object)
+    for i in np.flatnonzero(load > model.ct_size_m3 * decisions.containers * (1 + _TOL) + _TOL):
+        problems.append(f"lane {lane_ids[model.ct_lane[i]]} carries {load[i]:.6g} m3 in "
+                        f"{decisions.containers[i]:g} containers of {model.ct_size_m3[i]:g} m3")
+    regions, days, alpha = service_targets(model)
+    promise = model.index.paths.promise_days[pairs.path]
+    for r, t, a in zip(regions, days, alpha, strict=True):
+        in_region = pairs.region == r
+        total = float(units[in_region].sum())
+        fast = float(units[in_region & (promise <= t + 1e-9)].sum())
+        if total > 0 and fast < a * total * (1 - _TOL) - _TOL:
+            problems.append(f"service in {node_ids[r]}: {fast / total:.4f} within {t:g} days "
+                            f"< {a:g}")
+    regions, quota = quota_limits(model)
+    counted = quota_pairs(model)
+    value = model.landed.transaction_value * units
+    for r, q in zip(regions, quota, strict=True):
+        used = float(value[counted & (pairs.region == r)].sum())
+        if used > q * (1 + _TOL) + _TOL:
+            problems.append(f"CBEC quota in {node_ids[r]}: {used:.2f} > {q:.2f}")
+    return problems

@@ -1,0 +1,332 @@
+"""The MIP of ../shared/FORMULATION.md, assembled from arrays into one sparse problem.
+
+:func:`build_problem` runs the ``define_*`` steps in order; each adds one
+family of columns or rows with a few vectorized calls (no loop over SKUs,
+paths or regions). Differences from the reference formulation, all exact:
+
+- On-hand stock I_kh is a column only for (SKU, node) groups with a minimum
+  stock (I >= sum of per-pair stock, I >= q s). Where q = 0 the stock is
+  substituted: its holding cost and storage use go straight onto the flow
+  shares, which keeps the model smaller.
+- Pipeline stock holding is linear in the shares and priced per pair at the
+  pair's held value.
+- Paths that break a hard rule never become columns (see ``lean_chain.index``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from lean_chain.costs.model import CostModel, quota_limits, quota_pairs, service_targets
+from lean_chain.formulation.problem import MipProblem
+
+
+@dataclass
+class ProblemBuilder:
+    """Accumulates column blocks and COO row blocks, then emits a :class:`MipProblem`."""
+
+    objective: list[np.ndarray] = field(default_factory=list)
+    col_lower: list[np.ndarray] = field(default_factory=list)
+    col_upper: list[np.ndarray] = field(default_factory=list)
+    integrality: list[np.ndarray] = field(default_factory=list)
+    col_blocks: dict[str, slice] = field(default_factory=dict)
+    n_cols: int = 0
+    rows: list[np.ndarray] = field(default_factory=list)
+    cols: list[np.ndarray] = field(default_factory=list)
+    vals: list[np.ndarray] = field(default_factory=list)
+    row_lower: list[np.ndarray] = field(default_factory=list)
+    row_upper: list[np.ndarray] = field(default_factory=list)
+    row_blocks: dict[str, slice] = field(default_factory=dict)
+    n_rows: int = 0
+
+    def add_columns(self, name: str, objective: np.ndarray, lower: float | np.ndarray,
+                    upper: float | np.ndarray, integer: bool) -> int:
+        """Add a block of columns; returns the index of its first column."""
+        n = len(objective)
+        start = self.n_cols
+        self.objective.append(np.asarray(objective, dtype=np.float64))
+        self.col_lower.append(np.broadcast_to(np.asarray(lower, dtype=np.float64), (n,)).copy())
+        self.col_upper.append(np.broadcast_to(np.asarray(upper, dtype=np.float64), (n,)).copy())
+        self.integrality.append(np.full(n, integer, dtype=bool))
+        self.col_blocks[name] = slice(start, start + n)
+        self.n_cols += n
+        return start
+
+    def add_rows(self, name: str, n_rows: int, row: np.ndarray, col: np.ndarray, val: np.ndarray,
+                 lower: float | np.ndarray, upper: float | np.ndarray) -> None:
+        """Add ``n_rows`` rows given as local row numbers, global columns and values."""
+        if n_rows == 0:
+            return
+        start = self.n_rows
+        self.rows.append(np.asarray(row, dtype=np.int64) + start)
+        self.cols.append(np.asarray(col, dtype=np.int64))
+        self.vals.append(np.asarray(val, dtype=np.float64))
+        self.row_lower.append(np.broadcast_to(np.asarray(lower, dtype=np.float64), (n_rows,)).copy())
+        self.row_upper.append(np.broadcast_to(np.asarray(upper, dtype=np.float64), (n_rows,)).copy())
+        self.row_blocks[name] = slice(start, start + n_rows)
+        self.n_rows += n_rows
+
+    def build(self) -> MipProblem:
+        def cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+            return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+
+        matrix = sp.csr_matrix(
+            (cat(self.vals, np.float64), (cat(self.rows, np.int64), cat(self.cols, np.int64))),
+            shape=(self.n_rows, self.n_cols),
+        )
+        matrix.sum_duplicates()
+        return MipProblem(
+            objective=cat(self.objective, np.float64),
+            matrix=matrix,
+            row_lower=cat(self.row_lower, np.float64),
+            row_upper=cat(self.row_upper, np.float64),
+            col_lower=cat(self.col_lower, np.float64),
+            col_upper=cat(self.col_upper, np.float64),
+            integrality=cat(self.integrality, bool),
+            col_blocks=dict(self.col_blocks),
+            row_blocks=dict(self.row_blocks),
+        )
+
+
+def _group_rows(keys: np.ndarray) -> tuple[int, np.ndarray]:
+    unique, inverse = np.unique(keys, return_inverse=True)
+    return len(unique), inverse.astype(np.int64)
+
+
+def substituted_stock(model: CostModel) -> np.ndarray:
+    """True for pairs whose on-hand stock is priced on the share itself (group has q = 0)."""
+    stocked = model.kh_of_pair >= 0
+    q = np.where(stocked, model.kh_min_stock[np.maximum(model.kh_of_pair, 0)], 0.0)
+    return stocked & (q <= 0)
+
+
+def stock_groups_with_minimum(model: CostModel) -> np.ndarray:
+    """kh groups that get an explicit on-hand stock column."""
+    return np.flatnonzero(model.kh_min_stock > 0)
+
+
+def define_flow_columns(b: ProblemBuilder, model: CostModel) -> None:
+    """x_j: share of demand row kr served through pair j."""
+    sub = substituted_stock(model)
+    held = np.where(sub, model.kh_held_value[np.maximum(model.kh_of_pair, 0)], 0.0)
+    objective = (model.demand_units * model.unit_cost + model.pipeline_holding_per_share
+                 + np.where(sub, model.holding_factor * held * model.on_hand_per_share, 0.0))
+    single = bool(model.instance.params["single_sourcing"])
+    b.add_columns("x", objective, 0.0, 1.0, integer=single)
+
+
+def define_decision_columns(b: ProblemBuilder, model: CostModel) -> None:
+    """y_kc channel use, s_kh stocked, I_kh stock (minimum-stock groups), z_h open, n_l containers."""
+    b.add_columns("y", model.kc_fixed_cost, 0.0, 1.0, integer=True)
+    b.add_columns("s", model.kh_slotting_cost, 0.0, 1.0, integer=True)
+    with_min = stock_groups_with_minimum(model)
+    b.add_columns("I", model.holding_factor * model.kh_held_value[with_min], 0.0, np.inf,
+                  integer=False)
+    b.add_columns("z", model.h_fixed_cost, 0.0, 1.0, integer=True)
+    b.add_columns("n", model.ct_cost, 0.0, np.inf, integer=True)
+
+
+def define_demand_rows(b: ProblemBuilder, model: CostModel) -> None:
+    """Sum of shares of each demand row = 1."""
+    x0 = b.col_blocks["x"].start
+    n = model.n_pairs
+    b.add_rows("demand", len(model.kr_demand_row), model.kr_of_pair, x0 + np.arange(n),
+               np.ones(n), 1.0, 1.0)
+
+
+def define_channel_rows(b: ProblemBuilder, model: CostModel) -> None:
+    """Per (demand row, channel): shares <= y_kc; per SKU: channels used <= max."""
+    x0, y0 = b.col_blocks["x"].start, b.col_blocks["y"].start
+    n = model.n_pairs
+    channel = model.index.pairs.channel
+    n_groups, group = _group_rows(model.kr_of_pair * (channel.max(initial=0) + 1) + channel)
+    kc_of_group = np.zeros(n_groups, dtype=np.int64)
+    kc_of_group[group] = model.kc_of_pair
+    b.add_rows(
+        "channel_link", n_groups,
+        np.concatenate([group, np.arange(n_groups)]),
+        np.concatenate([x0 + np.arange(n), y0 + kc_of_group]),
+        np.concatenate([np.ones(n), -np.ones(n_groups)]),
+        -np.inf, 0.0,
+    )
+    channels_per_sku = np.bincount(model.kc_sku, minlength=len(model.sku_max_channels))
+    limited = np.flatnonzero(channels_per_sku > model.sku_max_channels)
+    if len(limited):
+        row_of_sku = np.full(len(model.sku_max_channels), -1, dtype=np.int64)
+        row_of_sku[limited] = np.arange(len(limited))
+        members = np.flatnonzero(row_of_sku[model.kc_sku] >= 0)
+        b.add_rows("max_channels", len(limited), row_of_sku[model.kc_sku[members]],
+                   y0 + members, np.ones(len(members)), -np.inf,
+                   model.sku_max_channels[limited])
+
+
+def define_stocking_rows(b: ProblemBuilder, model: CostModel) -> None:
+    """Per (demand row, stocking node): shares <= s_kh; s_kh <= z_h; minimum stock."""
+    x0, s0, z0 = b.col_blocks["x"].start, b.col_blocks["s"].start, b.col_blocks["z"].start
+    stocked = np.flatnonzero(model.kh_of_pair >= 0)
+    if len(stocked) == 0:
+        return
+    node = model.index.pairs.stock_node[stocked]
+    n_nodes = len(model.instance.nodes)
+    n_groups, group = _group_rows(model.kr_of_pair[stocked] * n_nodes + node)
+    kh_of_group = np.zeros(n_groups, dtype=np.int64)
+    kh_of_group[group] = model.kh_of_pair[stocked]
+    b.add_rows(
+        "stock_link", n_groups,
+        np.concatenate([group, np.arange(n_groups)]),
+        np.concatenate([x0 + stocked, s0 + kh_of_group]),
+        np.concatenate([np.ones(len(stocked)), -np.ones(n_groups)]),
+        -np.inf, 0.0,
+    )
+    n_kh = len(model.kh_sku)
+    b.add_rows("open_link", n_kh, np.repeat(np.arange(n_kh), 2),
+               np.column_stack([s0 + np.arange(n_kh), z0 + model.kh_h]).ravel(),
+               np.tile([1.0, -1.0], n_kh), -np.inf, 0.0)
+    with_min = stock_groups_with_minimum(model)
+    if len(with_min):
+        i0 = b.col_blocks["I"].start
+        local = np.full(n_kh, -1, dtype=np.int64)
+        local[with_min] = np.arange(len(with_min))
+        members = stocked[local[model.kh_of_pair[stocked]] >= 0]
+        row = local[model.kh_of_pair[members]]
+        m = len(with_min)
+        b.add_rows(
+            "stock_required", m,
+            np.concatenate([np.arange(m), row]),
+            np.concatenate([i0 + np.arange(m), x0 + members]),
+            np.concatenate([np.ones(m), -model.on_hand_per_share[members]]),
+            0.0, np.inf,
+        )
+        b.add_rows(
+            "stock_minimum", m, np.repeat(np.arange(m), 2),
+            np.column_stack([i0 + np.arange(m), s0 + with_min]).ravel(),
+            np.column_stack([np.ones(m), -model.kh_min_stock[with_min]]).ravel(),
+            0.0, np.inf,
+        )
+
+
+def define_capacity_rows(b: ProblemBuilder, model: CostModel) -> None:
+    """Storage (on-hand m3) and throughput (units per horizon) of open nodes."""
+    x0, z0 = b.col_blocks["x"].start, b.col_blocks["z"].start
+    h_of_pair = model.h_of_pair
+    stocked = np.flatnonzero(h_of_pair >= 0)
+    storage_nodes = np.flatnonzero(~np.isnan(model.h_storage_m3))
+    if len(storage_nodes):
+        row_of_h = np.full(len(model.h_node), -1, dtype=np.int64)
+        row_of_h[storage_nodes] = np.arange(len(storage_nodes))
+        sub = stocked[substituted_stock(model)[stocked] & (row_of_h[h_of_pair[stocked]] >= 0)]
+        with_min = stock_groups_with_minimum(model)
+        kh_rows = row_of_h[model.kh_h[with_min]]
+        keep = kh_rows >= 0
+        i0 = b.col_blocks["I"].start if "I" in b.col_blocks else 0
+        m = len(storage_nodes)
+        b.add_rows(
+            "storage", m,
+            np.concatenate([row_of_h[h_of_pair[sub]], kh_rows[keep], np.arange(m)]),
+            np.concatenate([x0 + sub, i0 + np.flatnonzero(keep), z0 + storage_nodes]),
+            np.concatenate([
+                model.pair_volume_m3[sub] * model.on_hand_per_share[sub],
+                model.sku_volume_m3[model.kh_sku[with_min[keep]]],
+                -model.h_storage_m3[storage_nodes],
+            ]),
+            -np.inf, 0.0,
+        )
+    throughput_nodes = np.flatnonzero(~np.isnan(model.h_throughput_units))
+    if len(throughput_nodes):
+        row_of_h = np.full(len(model.h_node), -1, dtype=np.int64)
+        row_of_h[throughput_nodes] = np.arange(len(throughput_nodes))
+        members = stocked[row_of_h[h_of_pair[stocked]] >= 0]
+        m = len(throughput_nodes)
+        b.add_rows(
+            "throughput", m,
+            np.concatenate([row_of_h[h_of_pair[members]], np.arange(m)]),
+            np.concatenate([x0 + members, z0 + throughput_nodes]),
+            np.concatenate([model.demand_units[members], -model.h_throughput_units[throughput_nodes]]),
+            -np.inf, 0.0,
+        )
+
+
+def define_service_rows(b: ProblemBuilder, model: CostModel) -> None:
+    """At least alpha_r of region r's demand within T_r days."""
+    x0 = b.col_blocks["x"].start
+    regions, days, share = service_targets(model)
+    if len(regions) == 0:
+        return
+    pairs = model.index.pairs
+    row_of_region = np.full(len(model.instance.nodes), -1, dtype=np.int64)
+    row_of_region[regions] = np.arange(len(regions))
+    row = row_of_region[pairs.region]
+    promise = model.index.paths.promise_days[pairs.path]
+    fast = (row >= 0) & (promise <= np.where(row >= 0, days[np.maximum(row, 0)], 0) + 1e-9)
+    members = np.flatnonzero(fast)
+    demand = model.instance.demand["units"].to_numpy(np.float64)
+    total = np.zeros(len(regions))
+    kr_region = np.zeros(len(model.kr_demand_row), dtype=np.int64)
+    kr_region[model.kr_of_pair] = pairs.region
+    in_target = row_of_region[kr_region] >= 0
+    np.add.at(total, row_of_region[kr_region[in_target]], demand[model.kr_demand_row[in_target]])
+    b.add_rows("service", len(regions), row[members], x0 + members,
+               model.demand_units[members], share * total, np.inf)
+
+
+def define_quota_rows(b: ProblemBuilder, model: CostModel) -> None:
+    """CBEC transaction value per region within its annual quota (a relaxation of the
+    per-person limit: consumers x annual limit)."""
+    x0 = b.col_blocks["x"].start
+    regions, quota = quota_limits(model)
+    if len(regions) == 0:
+        return
+    pairs = model.index.pairs
+    row_of_region = np.full(len(model.instance.nodes), -1, dtype=np.int64)
+    row_of_region[regions] = np.arange(len(regions))
+    members = np.flatnonzero(quota_pairs(model) & (row_of_region[pairs.region] >= 0))
+    value = model.landed.transaction_value[members] * model.demand_units[members]
+    b.add_rows("cbec_quota", len(regions), row_of_region[pairs.region[members]], x0 + members,
+               value, -np.inf, quota)
+
+
+def define_container_rows(b: ProblemBuilder, model: CostModel) -> None:
+    """Volume on a containerised lane <= container size x containers."""
+    if len(model.ct_lane) == 0:
+        return
+    x0, n0 = b.col_blocks["x"].start, b.col_blocks["n"].start
+    m = len(model.ct_lane)
+    j = model.ct_pair
+    b.add_rows(
+        "containers", m,
+        np.concatenate([model.ct_of, np.arange(m)]),
+        np.concatenate([x0 + j, n0 + np.arange(m)]),
+        np.concatenate([model.pair_volume_m3[j] * model.demand_units[j], -model.ct_size_m3]),
+        -np.inf, 0.0,
+    )
+
+
+#: The build pipeline, in order.
+STEPS = (
+    define_flow_columns,
+    define_decision_columns,
+    define_demand_rows,
+    define_channel_rows,
+    define_stocking_rows,
+    define_capacity_rows,
+    define_service_rows,
+    define_quota_rows,
+    define_container_rows,
+)
+
+
+def build_problem(model: CostModel) -> MipProblem:
+    """Assemble the MIP of ``model`` as one sparse problem.
+
+    Examples
+    --------
+    >>> from lean_chain.costs.model import build_cost_model  # doctest: +SKIP
+    >>> problem = build_problem(build_cost_model(instance))  # doctest: +SKIP
+    """
+    builder = ProblemBuilder()
+    for step in STEPS:
+        step(builder, model)
+    return builder.build()

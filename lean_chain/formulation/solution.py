@@ -1,0 +1,61 @@
+"""Map between a solver's column vector and a plan's :class:`Decisions`.
+
+:func:`decode` cleans a solution: shares clipped to [0, 1], binaries
+rounded, and every decision that carries no flow dropped (a channel, a
+stocked SKU, an open node without flow; containers beyond the load; stock
+above what is needed). Each of these keeps the plan feasible and never raises
+its cost, so the decoded plan's objective is at most the solver's.
+:func:`encode` is the inverse, used for warm starts and to price a plan with
+the MIP's own objective vector.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lean_chain.costs.evaluate import Decisions, container_load_m3, on_hand_stock
+from lean_chain.costs.model import CostModel
+from lean_chain.formulation.build import stock_groups_with_minimum
+from lean_chain.formulation.problem import MipProblem
+
+_FLOW_EPS = 1e-9
+
+
+def decode(problem: MipProblem, model: CostModel, vector: np.ndarray) -> Decisions:
+    """A feasible, cleaned plan from a solver's column values."""
+    blocks = problem.col_blocks
+    share = np.clip(vector[blocks["x"]], 0.0, 1.0)
+    if bool(model.instance.params["single_sourcing"]):
+        share = np.round(share)
+    share[share < _FLOW_EPS] = 0.0
+    kc_flow = np.bincount(model.kc_of_pair, weights=share, minlength=len(model.kc_sku))
+    channel_used = (vector[blocks["y"]] > 0.5) & (kc_flow > 0)
+    stocked_pairs = model.kh_of_pair >= 0
+    kh_flow = np.bincount(model.kh_of_pair[stocked_pairs], weights=share[stocked_pairs],
+                          minlength=len(model.kh_sku))
+    stocked = (vector[blocks["s"]] > 0.5) & (kh_flow > 0)
+    node_open = (vector[blocks["z"]] > 0.5) & (
+        np.bincount(model.kh_h, weights=stocked, minlength=len(model.h_node)) > 0
+    )
+    solver_containers = np.round(vector[blocks["n"]])
+    needed = np.ceil(container_load_m3(model, share) / model.ct_size_m3 - 1e-6)
+    containers = np.minimum(solver_containers, np.maximum(needed, 0.0))
+    return Decisions(share, channel_used, stocked, node_open, containers)
+
+
+def encode(problem: MipProblem, model: CostModel, decisions: Decisions) -> np.ndarray:
+    """The column vector of ``decisions`` (stock columns at their smallest feasible value)."""
+    vector = np.zeros(problem.n_cols)
+    blocks = problem.col_blocks
+    vector[blocks["x"]] = decisions.share
+    vector[blocks["y"]] = decisions.channel_used
+    vector[blocks["s"]] = decisions.stocked
+    vector[blocks["I"]] = on_hand_stock(model, decisions)[stock_groups_with_minimum(model)]
+    vector[blocks["z"]] = decisions.node_open
+    vector[blocks["n"]] = decisions.containers
+    return vector
+
+
+def mip_objective(problem: MipProblem, model: CostModel, decisions: Decisions) -> float:
+    """The MIP objective c x + offset of ``decisions``."""
+    return float(problem.objective @ encode(problem, model, decisions) + problem.offset)

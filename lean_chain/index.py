@@ -1,0 +1,436 @@
+"""Compile an instance into integer index arrays: the network, its paths, and
+the (SKU, path) pairs the model may use.
+
+The network is a :class:`networkx.MultiDiGraph` (nodes, lanes keyed by
+``lane_id``). Paths follow each channel's ``path_shape`` over lanes that allow
+the channel; they do not depend on the SKU, so they are enumerated once per
+(supplier, channel) and then joined to demand rows with array operations. A
+(SKU, path) *pair* exists when the path starts at the SKU's supplier, ends at
+a demand node with demand for it, and breaks no hard rule (positive list,
+maximum promise days, order-value cap, a tax rule exists).
+
+Examples
+--------
+>>> from lean_chain.index import parse_shape
+>>> parse_shape("supplier>port?>bonded_zone>region")
+[('supplier', False), ('port', True), ('bonded_zone', False), ('region', False)]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from lean_chain.model.instance import Instance
+
+#: Why a candidate (SKU, path) pair was dropped; see :attr:`PairIndex.dropped`.
+DROP_REASONS = ("positive_list", "promise_days", "no_tax_rule", "order_value_cap")
+
+
+def parse_shape(shape: str) -> list[tuple[str, bool]]:
+    """Split a ``path_shape`` into (node kind, optional) steps."""
+    steps = []
+    for token in shape.split(">"):
+        token = token.strip()
+        optional = token.endswith("?")
+        steps.append((token.rstrip("?").strip(), optional))
+    return steps
+
+
+def lane_allows(channels_cell: str, channel_id: str) -> bool:
+    """True if a lane's ``channels`` cell ('*' or 'a|b|c') admits ``channel_id``."""
+    tokens = {t.strip() for t in str(channels_cell).split("|")}
+    return "*" in tokens or channel_id in tokens
+
+
+def build_graph(instance: Instance) -> nx.MultiDiGraph:
+    """The network as a directed multigraph: nodes with their attributes, one
+    edge per lane keyed by ``lane_id``."""
+    graph = nx.MultiDiGraph()
+    for row in instance.nodes.itertuples(index=False):
+        graph.add_node(row.node_id, kind=row.kind, country=row.country, lat=row.lat, lon=row.lon)
+    for position, row in enumerate(instance.lanes.itertuples(index=False)):
+        graph.add_edge(row.from_node, row.to_node, key=row.lane_id, position=position,
+                       mode=row.mode, channels=row.channels)
+    return graph
+
+
+@dataclass(frozen=True, eq=False)
+class Paths:
+    """Every channel path of the network, as arrays over path index ``p``.
+
+    Lanes of path p are ``lane[lane_ptr[p]:lane_ptr[p+1]]`` in travel order;
+    ``border_lane_count[p]`` of them are travelled before the goods enter the
+    destination country (they make up the CIF value).
+    """
+
+    channel: np.ndarray  # int, index into instance.channels
+    origin: np.ndarray  # int, node index of the supplier
+    destination: np.ndarray  # int, node index of the demand node
+    stock_node: np.ndarray  # int, node index, -1 if not stocked
+    lane_ptr: np.ndarray
+    lane: np.ndarray
+    node_ptr: np.ndarray
+    node: np.ndarray
+    promise_days: np.ndarray  # order to delivery
+    promise_std_days: np.ndarray
+    inbound_days: np.ndarray  # origin to stock node (0 if not stocked)
+    inbound_std_days: np.ndarray
+    freight_per_kg: np.ndarray
+    freight_per_m3: np.ndarray
+    freight_per_unit: np.ndarray
+    border_freight_per_kg: np.ndarray
+    border_freight_per_m3: np.ndarray
+    border_freight_per_unit: np.ndarray
+    inbound_freight_per_kg: np.ndarray
+    inbound_freight_per_m3: np.ndarray
+    inbound_freight_per_unit: np.ndarray
+    handling_per_unit: np.ndarray
+    key: np.ndarray  # object: "channel|lane>lane>..." stable identifier
+
+    def __len__(self) -> int:
+        return len(self.channel)
+
+
+@dataclass(frozen=True, eq=False)
+class PairIndex:
+    """The (SKU, path) pairs the model may use, as parallel arrays over pair ``j``.
+
+    ``demand_row`` indexes ``instance.demand``; ``rule`` indexes
+    ``instance.tax_rules``. ``dropped`` counts candidate pairs removed per
+    reason; ``unserved_rows`` lists demand rows (units > 0) left without any
+    pair.
+    """
+
+    sku: np.ndarray
+    path: np.ndarray
+    demand_row: np.ndarray
+    region: np.ndarray
+    channel: np.ndarray
+    stock_node: np.ndarray
+    rule: np.ndarray
+    single_item_over_cap: np.ndarray  # bool: taxed under the single-item rule
+    dropped: dict[str, int] = field(default_factory=dict)
+    unserved_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    missing_rules: pd.DataFrame | None = None
+
+    def __len__(self) -> int:
+        return len(self.sku)
+
+
+@dataclass(frozen=True, eq=False)
+class Index:
+    """Everything compiled from an instance before costs are computed."""
+
+    node_ids: np.ndarray
+    node_pos: dict[str, int]
+    sku_pos: dict[str, int]
+    lane_pos: dict[str, int]
+    channel_pos: dict[str, int]
+    graph: nx.MultiDiGraph
+    paths: Paths
+    pairs: PairIndex
+
+
+def _enumerate_node_paths(
+    graph: nx.MultiDiGraph, start: str, steps: list[tuple[str, bool]], channel_id: str
+) -> list[list[str]]:
+    """All lane sequences from ``start`` following ``steps`` (depth-first)."""
+    found: list[list[str]] = []
+    kinds = nx.get_node_attributes(graph, "kind")
+
+    def next_positions(position: int) -> list[int]:
+        out = []
+        for j in range(position + 1, len(steps)):
+            out.append(j)
+            if not steps[j][1]:
+                break
+        return out
+
+    def walk(node: str, position: int, lanes: list[str], visited: set[str]) -> None:
+        if position == len(steps) - 1:
+            found.append(list(lanes))
+            return
+        targets = next_positions(position)
+        for _, succ, lane_id, data in graph.out_edges(node, keys=True, data=True):
+            if succ in visited or not lane_allows(data["channels"], channel_id):
+                continue
+            for j in targets:
+                if kinds[succ] == steps[j][0]:
+                    lanes.append(lane_id)
+                    visited.add(succ)
+                    walk(succ, j, lanes, visited)
+                    visited.discard(succ)
+                    lanes.pop()
+                    break
+
+    walk(start, 0, [], {start})
+    return found
+
+
+def build_paths(instance: Instance, graph: nx.MultiDiGraph, node_pos: dict[str, int],
+                lane_pos: dict[str, int]) -> Paths:
+    """Enumerate every channel path and its lead-time and freight coefficients."""
+    nodes, lanes, channels = instance.nodes, instance.lanes, instance.channels
+    suppliers = nodes.loc[nodes["kind"] == "supplier", "node_id"].tolist()
+    lane_from = lanes["from_node"].map(node_pos).to_numpy(np.int64)
+    lane_to = lanes["to_node"].map(node_pos).to_numpy(np.int64)
+    node_country = nodes["country"].to_numpy(object)
+
+    rec_channel, rec_origin, rec_lanes = [], [], []
+    for c, row in enumerate(channels.itertuples(index=False)):
+        steps = parse_shape(row.path_shape)
+        for supplier in suppliers:
+            for lane_seq in _enumerate_node_paths(graph, supplier, steps, row.channel_id):
+                rec_channel.append(c)
+                rec_origin.append(node_pos[supplier])
+                rec_lanes.append([lane_pos[lane] for lane in lane_seq])
+
+    n_paths = len(rec_lanes)
+    lengths = np.fromiter((len(seq) for seq in rec_lanes), dtype=np.int64, count=n_paths)
+    lane_ptr = np.zeros(n_paths + 1, dtype=np.int64)
+    np.cumsum(lengths, out=lane_ptr[1:])
+    lane = np.fromiter((x for seq in rec_lanes for x in seq), dtype=np.int64, count=lane_ptr[-1])
+    channel = np.asarray(rec_channel, dtype=np.int64)
+    origin = np.asarray(rec_origin, dtype=np.int64)
+    path_of_lane = np.repeat(np.arange(n_paths), lengths)
+    step_in_path = np.arange(len(lane)) - lane_ptr[path_of_lane]
+    last = lane_ptr[1:] - 1
+    destination = lane_to[lane[last]] if n_paths else np.zeros(0, dtype=np.int64)
+
+    # nodes visited: origin, then the head of each lane
+    node_ptr = lane_ptr + np.arange(n_paths + 1)
+    node = np.empty(node_ptr[-1], dtype=np.int64)
+    node[node_ptr[:-1]] = origin
+    node[np.arange(len(lane)) + path_of_lane + 1] = lane_to[lane]
+
+    # stocking node: the node of the channel's stock kind (the first one visited)
+    node_kind = nodes["kind"].to_numpy(object)
+    stock_kind = channels["stock_node_kind"].to_numpy(object)[channel]
+    path_of_node = np.repeat(np.arange(n_paths), lengths + 1)
+    is_stock = (node_kind[node] == stock_kind[path_of_node]) & (stock_kind[path_of_node] != "")
+    stock_node = np.full(n_paths, -1, dtype=np.int64)
+    stock_step = np.full(n_paths, -1, dtype=np.int64)  # index of stock node within path nodes
+    hit = np.flatnonzero(is_stock)
+    if len(hit):
+        first = hit[np.unique(path_of_node[hit], return_index=True)[1]]
+        stock_node[path_of_node[first]] = node[first]
+        stock_step[path_of_node[first]] = first - node_ptr[path_of_node[first]]
+
+    # lane attributes, split into before / after the stock node and before the border
+    lt = lanes["lead_time_days"].to_numpy(np.float64)[lane]
+    lt_var = lanes["lead_time_std_days"].to_numpy(np.float64)[lane] ** 2
+    per_kg = lanes["cost_per_kg"].to_numpy(np.float64)[lane]
+    per_m3 = lanes["cost_per_m3"].to_numpy(np.float64)[lane]
+    per_unit = lanes["cost_per_unit"].to_numpy(np.float64)[lane]
+    # lane s of a path arrives at node s+1: it is inbound when s+1 <= stock_step
+    inbound = (stock_step[path_of_lane] >= 0) & (step_in_path + 1 <= stock_step[path_of_lane])
+    dest_country = node_country[destination]
+    entered = node_country[lane_to[lane]] == dest_country[path_of_lane]
+    # a lane is before (or at) the border if no earlier lane entered the destination country
+    entered_before = np.zeros(len(lane), dtype=bool)
+    if len(lane):
+        cum = np.cumsum(entered)
+        start_cum = np.where(lane_ptr[:-1] > 0, cum[np.maximum(lane_ptr[:-1] - 1, 0)], 0)
+        entered_so_far = cum - start_cum[path_of_lane]
+        entered_before = (entered_so_far - entered) > 0
+    to_border = ~entered_before
+
+    def per_path(values: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+        weights = values if mask is None else np.where(mask, values, 0.0)
+        return np.bincount(path_of_lane, weights=weights, minlength=n_paths)
+
+    outbound = ~inbound
+    processing = channels["processing_days"].to_numpy(np.float64)[channel]
+    handling_node = nodes["handling_cost_per_unit"].to_numpy(np.float64)[node]
+    lane_ids = lanes["lane_id"].to_numpy(object)
+    channel_ids = channels["channel_id"].to_numpy(object)
+    key = np.array(
+        [f"{channel_ids[channel[p]]}|" + ">".join(lane_ids[lane[lane_ptr[p]:lane_ptr[p + 1]]])
+         for p in range(n_paths)],
+        dtype=object,
+    )
+    return Paths(
+        channel=channel,
+        origin=origin,
+        destination=destination,
+        stock_node=stock_node,
+        lane_ptr=lane_ptr,
+        lane=lane,
+        node_ptr=node_ptr,
+        node=node,
+        promise_days=per_path(lt, outbound) + processing,
+        promise_std_days=np.sqrt(per_path(lt_var, outbound)),
+        inbound_days=per_path(lt, inbound),
+        inbound_std_days=np.sqrt(per_path(lt_var, inbound)),
+        freight_per_kg=per_path(per_kg),
+        freight_per_m3=per_path(per_m3),
+        freight_per_unit=per_path(per_unit),
+        border_freight_per_kg=per_path(per_kg, to_border),
+        border_freight_per_m3=per_path(per_m3, to_border),
+        border_freight_per_unit=per_path(per_unit, to_border),
+        inbound_freight_per_kg=per_path(per_kg, inbound),
+        inbound_freight_per_m3=per_path(per_m3, inbound),
+        inbound_freight_per_unit=per_path(per_unit, inbound),
+        handling_per_unit=np.bincount(path_of_node, weights=handling_node, minlength=n_paths),
+        key=key,
+    )
+
+
+def resolve_tax_rules(
+    tax_rules: pd.DataFrame,
+    channel_id: np.ndarray,
+    destination_country: np.ndarray,
+    origin_country: np.ndarray,
+    category: np.ndarray,
+) -> np.ndarray:
+    """Row of ``tax_rules`` that applies to each query, -1 where none does.
+
+    The most specific row wins: an exact category beats '*', then an exact
+    origin country beats '*'.
+
+    Examples
+    --------
+    >>> import pandas as pd, numpy as np
+    >>> rules = pd.DataFrame({"channel_id": ["1210", "1210"], "destination_country": ["CN", "CN"],
+    ...                       "origin_country": ["*", "*"], "category": ["*", "wine"]})
+    >>> resolve_tax_rules(rules, np.array(["1210", "1210", "9610"]), np.array(["CN"] * 3),
+    ...                   np.array(["JP"] * 3), np.array(["wine", "toys", "toys"])).tolist()
+    [1, 0, -1]
+    """
+    query = pd.DataFrame(
+        {"channel_id": channel_id, "destination_country": destination_country,
+         "origin_country": origin_country, "category": category}
+    )
+    unique = query.drop_duplicates().reset_index(drop=True)
+    found = pd.Series(-1, index=unique.index, dtype=np.int64)
+    rules = tax_rules[["channel_id", "destination_country", "origin_country", "category"]].copy()
+    rules["rule_row"] = np.arange(len(rules))
+    for category_exact, origin_exact in ((True, True), (True, False), (False, True), (False, False)):
+        probe = unique.copy()
+        if not category_exact:
+            probe["category"] = "*"
+        if not origin_exact:
+            probe["origin_country"] = "*"
+        merged = probe.merge(rules, how="left", on=list(probe.columns), sort=False)
+        merged = merged.groupby(level=0).first() if len(merged) != len(probe) else merged
+        hit = merged["rule_row"].notna().to_numpy() & (found.to_numpy() < 0)
+        found[hit] = merged["rule_row"].to_numpy()[hit].astype(np.int64)
+    keyed = unique.assign(rule_row=found.to_numpy())
+    back = query.merge(keyed, how="left", on=list(query.columns), sort=False)
+    return back["rule_row"].to_numpy(np.int64)
+
+
+def build_pairs(instance: Instance, paths: Paths, node_pos: dict[str, int],
+                sku_pos: dict[str, int]) -> PairIndex:
+    """Join demand rows to the paths that can serve them and drop rule breakers."""
+    skus, demand, nodes, channels = instance.skus, instance.demand, instance.nodes, instance.channels
+    n_nodes = len(nodes)
+    active = np.flatnonzero(demand["units"].to_numpy(np.float64) > 0)
+    d_sku = demand["sku_id"].map(sku_pos).to_numpy(np.int64)[active]
+    d_region = demand["region_id"].map(node_pos).to_numpy(np.int64)[active]
+    supplier = skus["supplier_id"].map(node_pos).to_numpy(np.int64)
+    d_key = supplier[d_sku] * n_nodes + d_region
+
+    p_key = paths.origin * n_nodes + paths.destination
+    order = np.argsort(p_key, kind="stable")
+    sorted_key = p_key[order]
+    lo = np.searchsorted(sorted_key, d_key, side="left")
+    hi = np.searchsorted(sorted_key, d_key, side="right")
+    counts = hi - lo
+    row = np.repeat(np.arange(len(active)), counts)
+    offset = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    path = order[np.repeat(lo, counts) + offset]
+    demand_row = active[row]
+    sku = d_sku[row]
+    region = d_region[row]
+    channel = paths.channel[path]
+
+    keep = np.ones(len(path), dtype=bool)
+    dropped = {}
+    # positive list
+    bad = channels["requires_positive_list"].to_numpy(bool)[channel] & ~skus[
+        "positive_list"
+    ].to_numpy(bool)[sku]
+    dropped["positive_list"] = int((bad & keep).sum())
+    keep &= ~bad
+    # promise days
+    max_days = nodes["max_promise_days"].to_numpy(np.float64)[region]
+    bad = ~np.isnan(max_days) & (paths.promise_days[path] > max_days + 1e-9)
+    dropped["promise_days"] = int((bad & keep).sum())
+    keep &= ~bad
+    # tax rule
+    node_country = nodes["country"].to_numpy(object)
+    rule = resolve_tax_rules(
+        instance.tax_rules,
+        channels["channel_id"].to_numpy(object)[channel],
+        node_country[region],
+        node_country[supplier[sku]],
+        skus["category"].to_numpy(object)[sku],
+    )
+    missing = keep & (rule < 0)
+    missing_rules = None
+    if missing.any():
+        missing_rules = pd.DataFrame(
+            {
+                "channel_id": channels["channel_id"].to_numpy(object)[channel[missing]],
+                "destination_country": node_country[region[missing]],
+                "origin_country": node_country[supplier[sku[missing]]],
+                "category": skus["category"].to_numpy(object)[sku[missing]],
+            }
+        ).drop_duplicates().reset_index(drop=True)
+    dropped["no_tax_rule"] = int(missing.sum())
+    keep &= rule >= 0
+    # order value cap (the transaction value of a typical order)
+    units_per_order = demand["units_per_order"].to_numpy(np.float64)[demand_row]
+    order_value = (
+        units_per_order * skus["retail_price"].to_numpy(np.float64)[sku]
+        + demand["shipping_per_order"].to_numpy(np.float64)[demand_row]
+    )
+    safe_rule = np.maximum(rule, 0)
+    cap = instance.tax_rules["order_value_cap"].to_numpy(np.float64)[safe_rule]
+    over = ~np.isnan(cap) & (order_value > cap)
+    single = units_per_order <= 1.0
+    exception = instance.tax_rules["single_item_exception"].to_numpy(bool)[safe_rule]
+    allowed_single = over & single & exception
+    bad = keep & over & ~allowed_single
+    dropped["order_value_cap"] = int(bad.sum())
+    keep &= ~bad
+
+    served = np.zeros(len(demand), dtype=bool)
+    served[demand_row[keep]] = True
+    unserved = active[~served[active]]
+    return PairIndex(
+        sku=sku[keep],
+        path=path[keep],
+        demand_row=demand_row[keep],
+        region=region[keep],
+        channel=channel[keep],
+        stock_node=paths.stock_node[path[keep]],
+        rule=rule[keep],
+        single_item_over_cap=allowed_single[keep],
+        dropped=dropped,
+        unserved_rows=unserved,
+        missing_rules=missing_rules,
+    )
+
+
+def build_index(instance: Instance) -> Index:
+    """Compile ``instance`` into paths and pairs (cached on the instance)."""
+    cached = instance._cache.get("index")
+    if cached is not None:
+        return cached
+    node_ids = instance.nodes["node_id"].to_numpy(object)
+    node_pos = {n: i for i, n in enumerate(node_ids)}
+    sku_pos = {s: i for i, s in enumerate(instance.skus["sku_id"])}
+    lane_pos = {lane: i for i, lane in enumerate(instance.lanes["lane_id"])}
+    channel_pos = {c: i for i, c in enumerate(instance.channels["channel_id"])}
+    graph = build_graph(instance)
+    paths = build_paths(instance, graph, node_pos, lane_pos)
+    pairs = build_pairs(instance, paths, node_pos, sku_pos)
+    index = Index(node_ids, node_pos, sku_pos, lane_pos, channel_pos, graph, paths, pairs)
+    instance._cache["index"] = index
+    return index

@@ -1,0 +1,195 @@
+"""Write a run folder atomically, and read a plan's CSVs back against its instance."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from lean_chain.costs.evaluate import Decisions
+from lean_chain.costs.model import CostModel
+from lean_chain.errors import Issue, PlanError
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"cannot write {type(value).__name__} to JSON")
+
+
+def _finite(value: object) -> object:
+    """JSON has no inf/nan: write them as null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
+
+
+def write_run(run_dir: str | Path, summary: dict, tables: dict[str, pd.DataFrame]) -> Path:
+    """Write ``summary.json`` and ``plan/*.csv`` into ``run_dir`` atomically.
+
+    Everything is written into a temporary sibling folder that is then
+    renamed into place, so ``run_dir`` is either the old run or the complete
+    new one, never half written.
+    """
+    run_dir = Path(run_dir)
+    run_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = run_dir.parent / f".{run_dir.name}.tmp-{uuid.uuid4().hex[:8]}"
+    try:
+        (tmp / "plan").mkdir(parents=True)
+        for name, frame in tables.items():
+            frame.to_csv(tmp / "plan" / f"{name}.csv", index=False)
+        text = json.dumps(_finite(summary), indent=2, default=_json_default)
+        (tmp / "summary.json").write_text(text + "\n", encoding="utf-8")
+        if run_dir.exists():
+            old = run_dir.parent / f".{run_dir.name}.old-{uuid.uuid4().hex[:8]}"
+            os.replace(run_dir, old)
+            os.replace(tmp, run_dir)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, run_dir)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return run_dir
+
+
+def _read(plan_dir: Path, name: str, columns: tuple[str, ...], issues: list[Issue]) -> pd.DataFrame | None:
+    path = plan_dir / f"{name}.csv"
+    file = f"plan/{name}.csv"
+    if not path.exists():
+        issues.append(Issue(file, None, None, None, "the file to exist"))
+        return None
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        issues.append(Issue(file, None, None, None, f"a readable CSV file ({exc})"))
+        return None
+    missing = [c for c in columns if c not in frame.columns]
+    for column in missing:
+        issues.append(Issue(file, 1, column, None, "this column"))
+    return None if missing else frame
+
+
+def _numbers(frame: pd.DataFrame, name: str, column: str, issues: list[Issue],
+             integer: bool = False) -> np.ndarray:
+    values = pd.to_numeric(frame[column].str.strip(), errors="coerce").to_numpy(np.float64)
+    bad = ~np.isfinite(values) | (values < 0)
+    if integer:
+        bad |= np.isfinite(values) & (values != np.round(values))
+    for i in np.flatnonzero(bad):
+        issues.append(Issue(f"plan/{name}.csv", int(i) + 2, column, frame[column].iloc[i],
+                            "a non-negative whole number" if integer else "a non-negative number"))
+    return np.where(bad, 0.0, values)
+
+
+def _flags(frame: pd.DataFrame, name: str, column: str, issues: list[Issue]) -> np.ndarray:
+    if column not in frame.columns:
+        return np.ones(len(frame), dtype=bool)
+    lowered = frame[column].str.strip().str.lower()
+    truthy = lowered.isin({"true", "1", "yes"})
+    bad = ~truthy & ~lowered.isin({"false", "0", "no"})
+    for i in np.flatnonzero(bad.to_numpy()):
+        issues.append(Issue(f"plan/{name}.csv", int(i) + 2, column, frame[column].iloc[i],
+                            "true or false"))
+    return truthy.to_numpy()
+
+
+def _lookup(frame: pd.DataFrame, name: str, columns: list[str], known: dict, issues: list[Issue],
+            what: str) -> np.ndarray:
+    keys = list(zip(*(frame[c].str.strip() for c in columns), strict=True))
+    found = np.array([known.get(k, -1) for k in keys], dtype=np.int64)
+    for i in np.flatnonzero(found < 0):
+        issues.append(Issue(f"plan/{name}.csv", int(i) + 2, columns[-1], " / ".join(keys[i]),
+                            what))
+    seen: dict[int, int] = {}
+    for i, g in enumerate(found):
+        if g >= 0 and g in seen:
+            issues.append(Issue(f"plan/{name}.csv", i + 2, columns[-1], " / ".join(keys[i]),
+                                f"one row per {' + '.join(columns)} (also on row {seen[g] + 2})"))
+        seen.setdefault(int(g), i)
+    return found
+
+
+def read_decisions(model: CostModel, run_dir: str | Path) -> Decisions:
+    """Read ``RUN/plan/*.csv`` as decisions over ``model``.
+
+    Only the plan's quantities are read (flow units, channel use, stocked
+    flags, open nodes, containers); every cost is recomputed from the
+    instance. Raises :class:`PlanError` naming file, row and column for rows
+    that do not match the instance.
+    """
+    plan_dir = Path(run_dir) / "plan"
+    if not plan_dir.is_dir():
+        raise PlanError([Issue(str(plan_dir), None, None, None, "a plan folder")])
+    inst, pairs, paths = model.instance, model.index.pairs, model.index.paths
+    node_ids = inst.nodes["node_id"].to_numpy(object)
+    sku_ids = inst.skus["sku_id"].to_numpy(object)
+    channel_ids = inst.channels["channel_id"].to_numpy(object)
+    issues: list[Issue] = []
+
+    share = np.zeros(model.n_pairs)
+    flows = _read(plan_dir, "flows", ("sku_id", "region_id", "path_key", "units"), issues)
+    if flows is not None:
+        known = {(sku_ids[k], node_ids[r], paths.key[p]): j
+                 for j, (k, r, p) in enumerate(zip(pairs.sku, pairs.region, pairs.path, strict=True))}
+        pair = _lookup(flows, "flows", ["sku_id", "region_id", "path_key"], known, issues,
+                       "a path of the instance that may serve this SKU and region")
+        units = _numbers(flows, "flows", "units", issues)
+        ok = pair >= 0
+        np.add.at(share, pair[ok], units[ok] / model.demand_units[pair[ok]])
+
+    channel_used = np.zeros(len(model.kc_sku), dtype=bool)
+    frame = _read(plan_dir, "sku_channels", ("sku_id", "channel_id"), issues)
+    if frame is not None:
+        known = {(sku_ids[k], channel_ids[c]): g
+                 for g, (k, c) in enumerate(zip(model.kc_sku, model.kc_channel, strict=True))}
+        group = _lookup(frame, "sku_channels", ["sku_id", "channel_id"], known, issues,
+                        "a channel this SKU can use in the instance")
+        flag = _flags(frame, "sku_channels", "used", issues)
+        channel_used[group[(group >= 0) & flag]] = True
+
+    stocked = np.zeros(len(model.kh_sku), dtype=bool)
+    frame = _read(plan_dir, "stock", ("sku_id", "node_id", "stocked"), issues)
+    if frame is not None:
+        known = {(sku_ids[k], node_ids[h]): g
+                 for g, (k, h) in enumerate(zip(model.kh_sku, model.kh_node, strict=True))}
+        group = _lookup(frame, "stock", ["sku_id", "node_id"], known, issues,
+                        "a stocking node that can hold this SKU in the instance")
+        flag = _flags(frame, "stock", "stocked", issues)
+        stocked[group[(group >= 0) & flag]] = True
+
+    node_open = np.zeros(len(model.h_node), dtype=bool)
+    frame = _read(plan_dir, "nodes", ("node_id", "open"), issues)
+    if frame is not None:
+        known = {(node_ids[h],): i for i, h in enumerate(model.h_node)}
+        group = _lookup(frame, "nodes", ["node_id"], known, issues,
+                        "a stocking node used by some path of the instance")
+        flag = _flags(frame, "nodes", "open", issues)
+        node_open[group[(group >= 0) & flag]] = True
+
+    containers = np.zeros(len(model.ct_lane))
+    frame = _read(plan_dir, "containers", ("lane_id", "containers"), issues)
+    if frame is not None:
+        lane_ids = inst.lanes["lane_id"].to_numpy(object)
+        known = {(lane_ids[lane],): i for i, lane in enumerate(model.ct_lane)}
+        group = _lookup(frame, "containers", ["lane_id"], known, issues,
+                        "a containerised lane used by some path of the instance")
+        count = _numbers(frame, "containers", "containers", issues, integer=True)
+        containers[group[group >= 0]] = count[group >= 0]
+    if issues:
+        raise PlanError(issues)
+    return Decisions(share, channel_used, stocked, node_open, containers)

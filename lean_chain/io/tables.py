@@ -1,0 +1,192 @@
+"""Read an instance folder (CSV tables + ``parameters.yaml``) into typed tables.
+
+Parsing is driven by :mod:`lean_chain.model.schema`: types, defaults, ranges
+and allowed values come from there. Every problem is collected as an
+:class:`~lean_chain.errors.Issue` naming file, row, column, value and what
+was expected; nothing is raised here, so callers can report all at once.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from lean_chain.errors import Issue
+from lean_chain.model.schema import PARAMETERS, TABLES, Column, Parameter, Table
+
+PARAMETERS_FILE = "parameters.yaml"
+_TRUE = {"true", "1", "yes", "y", "t"}
+_FALSE = {"false", "0", "no", "n", "f"}
+#: Extra columns a planner may keep for their own notes.
+_FREE_COLUMN_PREFIXES = ("x_", "note", "comment")
+
+
+def _row_numbers(index: pd.Index) -> np.ndarray:
+    # data row i sits on line i + 2 of the file (line 1 is the header)
+    return np.asarray(index, dtype=np.int64) + 2
+
+
+def _parse_column(
+    raw: pd.Series, col: Column, table: Table, issues: list[Issue]
+) -> pd.Series:
+    """Turn a column of stripped strings into typed values, recording bad cells."""
+    blank = raw == ""
+    file = table.filename
+    if col.required and blank.any():
+        for row in _row_numbers(raw.index[blank]):
+            issues.append(Issue(file, int(row), col.name, "", "a value (column is required)"))
+    if col.type == "str":
+        values = raw.where(~blank, "" if col.default is None else col.default)
+        if col.choices:
+            bad = ~blank & ~values.isin(col.choices)
+            for idx in raw.index[bad]:
+                issues.append(Issue(file, int(idx) + 2, col.name, raw[idx], col.expectation()))
+        return values.astype(object)
+    if col.type == "bool":
+        lowered = raw.str.lower()
+        parsed = pd.Series(np.where(lowered.isin(_TRUE), True, False), index=raw.index)
+        bad = ~blank & ~lowered.isin(_TRUE | _FALSE)
+        for idx in raw.index[bad]:
+            issues.append(Issue(file, int(idx) + 2, col.name, raw[idx], "true or false"))
+        default = bool(col.default) if col.default is not None else False
+        return parsed.where(~blank, default).astype(bool)
+    numbers = pd.to_numeric(raw.where(~blank, None), errors="coerce").astype(np.float64)
+    not_a_number = ~blank & (numbers.isna() | ~np.isfinite(numbers))
+    for idx in raw.index[not_a_number]:
+        issues.append(Issue(file, int(idx) + 2, col.name, raw[idx], col.expectation()))
+    ok = ~blank & ~not_a_number
+    bad = pd.Series(False, index=raw.index)
+    if col.type == "int":
+        bad |= ok & (numbers != np.round(numbers))
+    if col.minimum is not None:
+        bad |= ok & ((numbers <= col.minimum) if col.exclusive_minimum else (numbers < col.minimum))
+    if col.maximum is not None:
+        bad |= ok & ((numbers >= col.maximum) if col.exclusive_maximum else (numbers > col.maximum))
+    for idx in raw.index[bad]:
+        issues.append(Issue(file, int(idx) + 2, col.name, raw[idx], col.expectation()))
+    default = np.nan if col.default is None else float(col.default)
+    return numbers.where(ok, default)
+
+
+def read_table(folder: Path, table: Table, issues: list[Issue]) -> pd.DataFrame | None:
+    """Read and type one table of ``folder``; ``None`` if it cannot be read at all."""
+    path = folder / table.filename
+    if not path.exists():
+        if table.required:
+            issues.append(Issue(table.filename, None, None, None, "the file to exist"))
+            return None
+        raw = pd.DataFrame({name: pd.Series(dtype=str) for name in table.column_names})
+    else:
+        try:
+            raw = pd.read_csv(
+                path,
+                dtype=str,
+                keep_default_na=False,
+                skipinitialspace=True,
+                encoding="utf-8-sig",
+            )
+        except (pd.errors.ParserError, UnicodeDecodeError, csv.Error) as exc:
+            issues.append(Issue(table.filename, None, None, None, f"a readable CSV file ({exc})"))
+            return None
+        except pd.errors.EmptyDataError:
+            issues.append(Issue(table.filename, None, None, None, "a header line"))
+            return None
+    raw.columns = [str(c).strip() for c in raw.columns]
+    known = set(table.column_names)
+    for name in raw.columns:
+        if name not in known and not name.lower().startswith(_FREE_COLUMN_PREFIXES):
+            issues.append(
+                Issue(
+                    table.filename,
+                    1,
+                    name,
+                    name,
+                    "a known column: " + ", ".join(table.column_names)
+                    + " (or a notes column starting with x_)",
+                )
+            )
+    typed: dict[str, Any] = {}
+    for col in table.columns:
+        if col.name in raw.columns:
+            cells = raw[col.name].astype(str).str.strip()
+        else:
+            if col.required:
+                issues.append(Issue(table.filename, 1, col.name, None, "this required column"))
+            cells = pd.Series([""] * len(raw), index=raw.index, dtype=object)
+        typed[col.name] = _parse_column(cells, col, table, issues)
+    return pd.DataFrame(typed, index=raw.index)
+
+
+def _parse_parameter(param: Parameter, value: Any, issues: list[Issue]) -> Any:
+    def bad() -> Any:
+        issues.append(Issue(PARAMETERS_FILE, None, param.name, str(value), param.expectation()))
+        return param.default
+
+    if value is None:
+        if param.required:
+            issues.append(Issue(PARAMETERS_FILE, None, param.name, None, "this required key"))
+        return param.default
+    if param.type == "str":
+        return str(value)
+    if param.type == "bool":
+        if isinstance(value, bool):
+            return value
+        if str(value).lower() in _TRUE | _FALSE:
+            return str(value).lower() in _TRUE
+        return bad()
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return bad()
+    if not np.isfinite(number):
+        return bad()
+    if param.type == "int" and number != round(number):
+        return bad()
+    if param.minimum is not None and (
+        number <= param.minimum if param.exclusive_minimum else number < param.minimum
+    ):
+        return bad()
+    if param.maximum is not None and (
+        number >= param.maximum if param.exclusive_maximum else number > param.maximum
+    ):
+        return bad()
+    return int(number) if param.type == "int" else number
+
+
+def read_parameters(folder: Path, issues: list[Issue]) -> dict[str, Any]:
+    """Read ``parameters.yaml``, filling defaults and recording bad entries."""
+    path = folder / PARAMETERS_FILE
+    data: dict[str, Any] = {}
+    if not path.exists():
+        issues.append(Issue(PARAMETERS_FILE, None, None, None, "the file to exist"))
+    else:
+        try:
+            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            issues.append(Issue(PARAMETERS_FILE, None, None, None, f"valid YAML ({exc})"))
+            loaded = {}
+        if loaded is None:
+            loaded = {}
+        if not isinstance(loaded, dict):
+            issues.append(Issue(PARAMETERS_FILE, None, None, str(loaded), "a mapping of key: value"))
+            loaded = {}
+        data = loaded
+    for key in data:
+        if key not in PARAMETERS:
+            issues.append(
+                Issue(PARAMETERS_FILE, None, str(key), str(data[key]),
+                      "a known key: " + ", ".join(PARAMETERS))
+            )
+    return {name: _parse_parameter(p, data.get(name), issues) for name, p in PARAMETERS.items()}
+
+
+def read_folder(folder: Path, issues: list[Issue]) -> tuple[dict[str, pd.DataFrame | None], dict]:
+    """Read every table and the parameters of an instance folder."""
+    tables = {name: read_table(folder, table, issues) for name, table in TABLES.items()}
+    params = read_parameters(folder, issues)
+    return tables, params

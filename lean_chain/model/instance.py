@@ -1,0 +1,78 @@
+"""The Instance: typed tables of one network, all money in the instance currency."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from statistics import NormalDist
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from lean_chain.model.schema import TABLES
+
+
+@dataclass(frozen=True, eq=False)
+class Instance:
+    """A validated network model.
+
+    Each table is a pandas DataFrame with exactly the schema's columns, blanks
+    filled with defaults and every money column converted to
+    ``params['currency']``. Tables are treated as read-only.
+
+    Examples
+    --------
+    >>> import lean_chain
+    >>> inst = lean_chain.load_instance("instances/cn_import")  # doctest: +SKIP
+    >>> inst.params["currency"]  # doctest: +SKIP
+    'CNY'
+    """
+
+    params: dict[str, Any]
+    skus: pd.DataFrame
+    nodes: pd.DataFrame
+    lanes: pd.DataFrame
+    demand: pd.DataFrame
+    channels: pd.DataFrame
+    tax_rules: pd.DataFrame
+    fx: pd.DataFrame
+    source: Path | None = None
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def name(self) -> str:
+        return self.params.get("name") or (self.source.name if self.source else "instance")
+
+    @property
+    def safety_factor(self) -> float:
+        """z for the cycle service level (standard normal quantile)."""
+        return NormalDist().inv_cdf(self.params["service_level"])
+
+    def table(self, name: str) -> pd.DataFrame:
+        return getattr(self, name)
+
+
+def convert_money(tables: dict[str, pd.DataFrame], params: dict[str, Any]) -> dict[str, pd.DataFrame]:
+    """Return copies of ``tables`` with money columns in the instance currency.
+
+    Assumes currencies were validated against the FX table.
+    """
+    rates = dict(zip(tables["fx"]["currency"], tables["fx"]["rate_to_instance"], strict=True))
+    rates[params["currency"]] = 1.0
+    out = {}
+    for name, frame in tables.items():
+        table = TABLES[name]
+        money = [c.name for c in table.columns if c.money]
+        if not money or not table.currency_column:
+            out[name] = frame
+            continue
+        frame = frame.copy()
+        currency = frame[table.currency_column].where(
+            frame[table.currency_column] != "", params["currency"]
+        )
+        factor = currency.map(rates).to_numpy(dtype=np.float64)
+        for col in money:
+            frame[col] = frame[col].to_numpy(dtype=np.float64) * factor
+        out[name] = frame
+    return out

@@ -1,0 +1,544 @@
+"""The instance schema: every table, column and parameter, defined once.
+
+Loading, defaults, validation and ``docs/instance-format.md`` are all driven
+by the objects in this module. A column's ``money`` flag marks amounts that
+are stated in the row's ``currency`` column (or the instance currency) and are
+converted to the instance currency on load.
+
+Examples
+--------
+>>> from lean_chain.model.schema import TABLES
+>>> TABLES["skus"].column("weight_kg").unit
+'kg'
+>>> sorted(TABLES)[:3]
+['channels', 'demand', 'fx']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+ColumnType = Literal["str", "float", "int", "bool"]
+
+NODE_KINDS = (
+    "supplier",
+    "port",
+    "hub",
+    "bonded_zone",
+    "overseas_warehouse",
+    "domestic_dc",
+    "region",
+    "business_buyer",
+)
+#: Node kinds where goods can be held in stock before an order arrives.
+STOCKING_KINDS = ("bonded_zone", "overseas_warehouse", "domestic_dc")
+#: Node kinds that hold demand.
+DEMAND_KINDS = ("region", "business_buyer")
+LANE_MODES = ("sea", "air", "rail", "truck", "express", "postal")
+TAX_REGIMES = ("general_trade", "cbec_retail", "postal", "low_value_parcel", "none")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an instance table.
+
+    ``default`` is used when the column is absent or a cell is blank; a
+    required column has no default. ``minimum``/``maximum`` bound numbers
+    (``exclusive_minimum`` makes the lower bound strict). ``choices`` lists the
+    allowed values of a text column; ``references`` names ``table.column``
+    whose values this column must take. ``blank_means`` documents what an
+    empty optional cell means when the default is ``None``.
+    """
+
+    name: str
+    type: ColumnType
+    description: str
+    required: bool = False
+    default: Any = None
+    unit: str = ""
+    minimum: float | None = None
+    maximum: float | None = None
+    exclusive_minimum: bool = False
+    exclusive_maximum: bool = False
+    choices: tuple[str, ...] = ()
+    references: str = ""
+    money: bool = False
+    blank_means: str = ""
+
+    def expectation(self) -> str:
+        """Describe in words what a valid cell looks like."""
+        if self.choices:
+            return "one of " + ", ".join(self.choices)
+        if self.references:
+            return f"an id listed in {self.references}"
+        text = {
+            "str": "text",
+            "float": "a number",
+            "int": "a whole number",
+            "bool": "true/false",
+        }[self.type]
+        bounds = []
+        if self.minimum is not None:
+            bounds.append(("> " if self.exclusive_minimum else ">= ") + f"{self.minimum:g}")
+        if self.maximum is not None:
+            bounds.append(("< " if self.exclusive_maximum else "<= ") + f"{self.maximum:g}")
+        if bounds:
+            text += " " + " and ".join(bounds)
+        return text
+
+
+@dataclass(frozen=True)
+class Table:
+    """One CSV file of an instance folder."""
+
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = ()
+    required: bool = True
+    currency_column: str = ""
+
+    @property
+    def filename(self) -> str:
+        return f"{self.name}.csv"
+
+    def column(self, name: str) -> Column:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(f"{self.name} has no column {name!r}")
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(col.name for col in self.columns)
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One entry of ``parameters.yaml``."""
+
+    name: str
+    type: ColumnType
+    description: str
+    default: Any = None
+    required: bool = False
+    unit: str = ""
+    minimum: float | None = None
+    maximum: float | None = None
+    exclusive_minimum: bool = False
+    exclusive_maximum: bool = False
+    choices: tuple[str, ...] = ()
+
+    def expectation(self) -> str:
+        return Column(
+            self.name,
+            self.type,
+            "",
+            minimum=self.minimum,
+            maximum=self.maximum,
+            exclusive_minimum=self.exclusive_minimum,
+            exclusive_maximum=self.exclusive_maximum,
+            choices=self.choices,
+        ).expectation()
+
+
+_CURRENCY = Column(
+    "currency",
+    "str",
+    "Currency of the money columns of this row (ISO 4217 code listed in fx.csv).",
+    default=None,
+    references="fx.currency",
+    blank_means="the instance currency",
+)
+
+SKUS = Table(
+    "skus",
+    "Stock-keeping units: what is bought, where from, and how it is taxed.",
+    key=("sku_id",),
+    currency_column="currency",
+    columns=(
+        Column("sku_id", "str", "Unique SKU identifier.", required=True),
+        Column(
+            "category",
+            "str",
+            "Tax category; matched against tax_rules.category (e.g. cosmetics, apparel).",
+            required=True,
+        ),
+        Column("hs_code", "str", "Harmonized System code (informative).", default=""),
+        Column(
+            "supplier_id",
+            "str",
+            "The supplier or factory node this SKU is bought from.",
+            required=True,
+            references="nodes.node_id",
+        ),
+        Column(
+            "procurement_cost",
+            "float",
+            "Purchase price per unit, excluding VAT.",
+            required=True,
+            minimum=0,
+            unit="currency/unit",
+            money=True,
+        ),
+        Column(
+            "retail_price",
+            "float",
+            "Price per unit the consumer pays, excluding the destination's sales taxes.",
+            required=True,
+            minimum=0,
+            unit="currency/unit",
+            money=True,
+        ),
+        _CURRENCY,
+        Column("weight_kg", "float", "Gross weight per unit.", required=True, minimum=0,
+               exclusive_minimum=True, unit="kg"),
+        Column("volume_m3", "float", "Packed volume per unit.", required=True, minimum=0,
+               exclusive_minimum=True, unit="m3"),
+        Column(
+            "consumption_tax_rate",
+            "float",
+            "China consumption-tax rate (e.g. 0.15 for premium cosmetics); used where the "
+            "tax rule applies consumption tax.",
+            default=0.0,
+            minimum=0,
+            maximum=1,
+            exclusive_maximum=True,
+            unit="fraction",
+        ),
+        Column(
+            "positive_list",
+            "bool",
+            "On the CBEC retail import positive list (required by channels that say so).",
+            default=True,
+        ),
+        Column(
+            "export_rebate_rate",
+            "float",
+            "Export VAT rebate rate on the procurement cost for channels that earn a rebate.",
+            default=0.0,
+            minimum=0,
+            maximum=1,
+            unit="fraction",
+        ),
+        Column(
+            "max_channels",
+            "int",
+            "Most channels this SKU may use.",
+            default=None,
+            minimum=1,
+            blank_means="parameters.max_channels_per_sku",
+        ),
+        Column(
+            "min_stock_units",
+            "float",
+            "Minimum on-hand stock at every stocking node that carries this SKU.",
+            default=0.0,
+            minimum=0,
+            unit="units",
+        ),
+        Column(
+            "slotting_cost",
+            "float",
+            "Fixed cost per stocking node that carries this SKU, per horizon.",
+            default=0.0,
+            minimum=0,
+            unit="currency",
+            money=True,
+        ),
+    ),
+)
+
+NODES = Table(
+    "nodes",
+    "Suppliers, ports and hubs, stocking nodes and demand points.",
+    key=("node_id",),
+    currency_column="currency",
+    columns=(
+        Column("node_id", "str", "Unique node identifier.", required=True),
+        Column("kind", "str", "What the node is.", required=True, choices=NODE_KINDS),
+        Column("name", "str", "Human-readable name.", default=""),
+        Column("country", "str", "ISO 3166 alpha-2 country code.", required=True),
+        Column("lat", "float", "Latitude.", required=True, minimum=-90, maximum=90, unit="deg"),
+        Column("lon", "float", "Longitude.", required=True, minimum=-180, maximum=180, unit="deg"),
+        _CURRENCY,
+        Column(
+            "storage_capacity_m3",
+            "float",
+            "Stocking nodes: on-hand (cycle + safety) stock volume limit.",
+            default=None,
+            minimum=0,
+            unit="m3",
+            blank_means="unlimited",
+        ),
+        Column(
+            "throughput_capacity_units",
+            "float",
+            "Stocking nodes: units shipped out per horizon.",
+            default=None,
+            minimum=0,
+            unit="units/horizon",
+            blank_means="unlimited",
+        ),
+        Column(
+            "fixed_cost",
+            "float",
+            "Stocking nodes: fixed cost per horizon if the node is used.",
+            default=0.0,
+            minimum=0,
+            unit="currency",
+            money=True,
+        ),
+        Column(
+            "handling_cost_per_unit",
+            "float",
+            "Cost per unit passing through the node (pick, pack, clearance).",
+            default=0.0,
+            minimum=0,
+            unit="currency/unit",
+            money=True,
+        ),
+        Column(
+            "max_promise_days",
+            "float",
+            "Demand nodes: paths promising more days than this are not allowed.",
+            default=None,
+            minimum=0,
+            unit="days",
+            blank_means="no limit",
+        ),
+        Column(
+            "service_days",
+            "float",
+            "Demand nodes: the T of the service target (share delivered within T days).",
+            default=None,
+            minimum=0,
+            unit="days",
+            blank_means="no service target",
+        ),
+        Column(
+            "service_share",
+            "float",
+            "Demand nodes: the share alpha of demand to deliver within service_days.",
+            default=0.0,
+            minimum=0,
+            maximum=1,
+            unit="fraction",
+        ),
+        Column(
+            "consumers",
+            "float",
+            "Demand nodes: consumers buying through CBEC retail channels; the regional quota is "
+            "consumers x parameters.cbec_annual_limit_per_person x horizon/365.",
+            default=None,
+            minimum=0,
+            unit="persons",
+            blank_means="no quota",
+        ),
+    ),
+)
+
+LANES = Table(
+    "lanes",
+    "Transport links between nodes. Cost terms add up: per kg + per m3 + per unit.",
+    key=("lane_id",),
+    currency_column="currency",
+    columns=(
+        Column("lane_id", "str", "Unique lane identifier.", required=True),
+        Column("from_node", "str", "Origin node.", required=True, references="nodes.node_id"),
+        Column("to_node", "str", "Destination node.", required=True, references="nodes.node_id"),
+        Column("mode", "str", "Transport mode.", required=True, choices=LANE_MODES),
+        Column(
+            "channels",
+            "str",
+            "Channels that may use this lane, separated by '|'; '*' for any.",
+            default="*",
+        ),
+        _CURRENCY,
+        Column("cost_per_kg", "float", "Freight per kg.", default=0.0, minimum=0,
+               unit="currency/kg", money=True),
+        Column("cost_per_m3", "float", "Freight per m3.", default=0.0, minimum=0,
+               unit="currency/m3", money=True),
+        Column("cost_per_unit", "float", "Freight per unit.", default=0.0, minimum=0,
+               unit="currency/unit", money=True),
+        Column("lead_time_days", "float", "Mean transit time.", required=True, minimum=0,
+               unit="days"),
+        Column("lead_time_std_days", "float", "Standard deviation of transit time.",
+               default=0.0, minimum=0, unit="days"),
+        Column(
+            "container_m3",
+            "float",
+            "Usable volume of one container/shipment; makes the number of containers an "
+            "integer decision.",
+            default=None,
+            minimum=0,
+            exclusive_minimum=True,
+            unit="m3",
+            blank_means="not containerised",
+        ),
+        Column("cost_per_container", "float", "Cost per container (with container_m3).",
+               default=0.0, minimum=0, unit="currency/container", money=True),
+    ),
+)
+
+DEMAND = Table(
+    "demand",
+    "Demand per SKU and demand node over the planning horizon.",
+    key=("sku_id", "region_id"),
+    currency_column="currency",
+    columns=(
+        Column("sku_id", "str", "SKU.", required=True, references="skus.sku_id"),
+        Column("region_id", "str", "Demand node (region or business buyer).", required=True,
+               references="nodes.node_id"),
+        Column("units", "float", "Units demanded over the horizon.", required=True, minimum=0,
+               unit="units/horizon"),
+        Column("units_per_order", "float", "Average units per order (1 = single-item orders).",
+               default=1.0, minimum=1, unit="units/order"),
+        Column("demand_std_daily", "float", "Standard deviation of daily demand.", default=0.0,
+               minimum=0, unit="units/day"),
+        _CURRENCY,
+        Column("shipping_per_order", "float", "Shipping fee the consumer pays per order; part of "
+               "the transaction value.", default=0.0, minimum=0, unit="currency/order",
+               money=True),
+    ),
+)
+
+CHANNELS = Table(
+    "channels",
+    "Customs channels: the path shape each allows and how it is treated.",
+    key=("channel_id",),
+    currency_column="currency",
+    columns=(
+        Column("channel_id", "str", "Channel code, e.g. 1210, 9610, postal, 0110.",
+               required=True),
+        Column("name", "str", "Human-readable name.", default=""),
+        Column("direction", "str", "Import into or export from the origin country.",
+               required=True, choices=("import", "export")),
+        Column(
+            "path_shape",
+            "str",
+            "Node kinds a path visits in order, separated by '>'; a kind ending in '?' may be "
+            "skipped. Starts with supplier, ends with region or business_buyer.",
+            required=True,
+        ),
+        Column(
+            "stock_node_kind",
+            "str",
+            "The node kind in the path where goods are stocked before the order.",
+            default="",
+            choices=("",) + STOCKING_KINDS,
+            blank_means="goods ship per order, not stocked",
+        ),
+        _CURRENCY,
+        Column("fixed_cost_per_sku", "float", "Filing/listing cost per SKU using the channel, "
+               "per horizon.", default=0.0, minimum=0, unit="currency", money=True),
+        Column("earns_export_rebate", "bool", "Earns the SKU's export VAT rebate.",
+               default=False),
+        Column("requires_positive_list", "bool", "Only SKUs on the positive list may use it.",
+               default=False),
+        Column("counts_toward_cbec_quota", "bool", "Transaction value counts toward the "
+               "region's annual CBEC quota.", default=False),
+        Column("processing_days", "float", "Days added to the promise (order processing, "
+               "clearance).", default=0.0, minimum=0, unit="days"),
+    ),
+)
+
+TAX_RULES = Table(
+    "tax_rules",
+    "Duty and tax rules per channel and destination country; origin_country and category may "
+    "be '*' (any). The most specific matching row wins (category before origin).",
+    key=("channel_id", "destination_country", "origin_country", "category"),
+    currency_column="currency",
+    columns=(
+        Column("channel_id", "str", "Channel.", required=True, references="channels.channel_id"),
+        Column("destination_country", "str", "Country of the demand node.", required=True),
+        Column("origin_country", "str", "Country of the supplier, or '*'.", default="*"),
+        Column("category", "str", "SKU tax category, or '*'.", default="*"),
+        Column("regime", "str", "Which formula applies (see docs/instance-format.md).",
+               required=True, choices=TAX_REGIMES),
+        _CURRENCY,
+        Column("duty_rate", "float", "Import duty rate.", default=0.0, minimum=0,
+               unit="fraction"),
+        Column("vat_rate", "float", "VAT / GST / consumption-tax-of-destination rate.",
+               default=0.0, minimum=0, unit="fraction"),
+        Column("apply_consumption_tax", "bool", "Charge the SKU's consumption_tax_rate.",
+               default=False),
+        Column("customs_value_basis", "str", "general_trade: duty on the CIF value (goods + "
+               "freight to the border) or on the consumer's transaction value.", default="cif",
+               choices=("cif", "transaction")),
+        Column("vat_basis", "str", "general_trade: 'retail_sale' when import VAT is credited "
+               "and the cost is the VAT on the retail sale; 'import' when the VAT paid at "
+               "import is the cost.", default="retail_sale", choices=("retail_sale", "import")),
+        Column("cbec_tax_factor", "float", "cbec_retail: share of VAT + consumption tax "
+               "charged (0.7).", default=0.7, minimum=0, maximum=1, unit="fraction"),
+        Column("order_value_cap", "float", "Largest transaction value per order allowed.",
+               default=None, minimum=0, unit="currency/order", money=True,
+               blank_means="no cap"),
+        Column("single_item_exception", "bool", "Single-unit orders above the cap are still "
+               "allowed (cbec_retail: then taxed as general trade on the transaction value).",
+               default=False),
+        Column("parcel_tax_rate", "float", "postal: parcel tax rate (0.13 / 0.20 / 0.50).",
+               default=0.0, minimum=0, unit="fraction"),
+        Column("parcel_tax_exemption", "float", "postal: tax per parcel at or below this "
+               "amount is waived.", default=0.0, minimum=0, unit="currency/order", money=True),
+        Column("duty_free_threshold", "float", "low_value_parcel: no duty when the taxable "
+               "order value is at or below this.", default=0.0, minimum=0,
+               unit="currency/order", money=True),
+        Column("vat_free_threshold", "float", "low_value_parcel: no VAT when the taxable order "
+               "value is at or below this.", default=0.0, minimum=0, unit="currency/order",
+               money=True),
+        Column("taxable_value_share", "float", "low_value_parcel: taxable value as a share of "
+               "the transaction value (Japan personal imports: 0.6).", default=1.0, minimum=0,
+               maximum=1, unit="fraction"),
+        Column("flat_duty_per_order", "float", "low_value_parcel: flat duty per parcel below "
+               "flat_duty_below (EU EUR 3 per tariff line).", default=0.0, minimum=0,
+               unit="currency/order", money=True),
+        Column("flat_duty_below", "float", "low_value_parcel: orders with a taxable value "
+               "strictly below this pay the flat duty instead of ad valorem duty.",
+               default=0.0, minimum=0, unit="currency/order", money=True),
+        Column("source", "str", "Where the rule comes from (regulation, date).", default=""),
+    ),
+)
+
+FX = Table(
+    "fx",
+    "Exchange rates into the instance currency.",
+    key=("currency",),
+    columns=(
+        Column("currency", "str", "ISO 4217 code.", required=True),
+        Column("rate_to_instance", "float", "Instance-currency amount of one unit of this "
+               "currency (the instance currency itself must be 1).", required=True, minimum=0,
+               exclusive_minimum=True),
+    ),
+)
+
+TABLES: dict[str, Table] = {
+    t.name: t for t in (SKUS, NODES, LANES, DEMAND, CHANNELS, TAX_RULES, FX)
+}
+
+PARAMETERS: dict[str, Parameter] = {
+    p.name: p
+    for p in (
+        Parameter("name", "str", "Instance name.", default=""),
+        Parameter("description", "str", "What the instance models.", default=""),
+        Parameter("currency", "str", "Instance currency (ISO 4217); all results are in it.",
+                  required=True),
+        Parameter("horizon_days", "float", "Length of the planning horizon.", default=365.0,
+                  minimum=0, exclusive_minimum=True, unit="days"),
+        Parameter("holding_rate_per_year", "float", "Holding cost per year as a share of the "
+                  "held unit value.", default=0.2, minimum=0, unit="fraction/year"),
+        Parameter("service_level", "float", "Cycle service level for safety stock.",
+                  default=0.95, minimum=0.5, maximum=1, exclusive_maximum=True,
+                  unit="fraction"),
+        Parameter("review_period_days", "float", "Replenishment review period; cycle stock is "
+                  "demand over half of it.", default=14.0, minimum=0, unit="days"),
+        Parameter("max_channels_per_sku", "int", "Default most channels per SKU.", default=2,
+                  minimum=1),
+        Parameter("single_sourcing", "bool", "Serve each SKU and demand node through one path.",
+                  default=False),
+        Parameter("cbec_annual_limit_per_person", "float", "CBEC retail annual limit per "
+                  "person, in the instance currency.", default=26000.0, minimum=0,
+                  unit="currency/person/year"),
+    )
+}
