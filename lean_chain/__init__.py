@@ -1,5 +1,6 @@
 """lean_chain: plan cross-border e-commerce supply chains at minimum landed cost."""
 
+from lean_chain.api import evaluate, solve, write_plan
 from lean_chain.errors import (
     InfeasibleError,
     InstanceError,
@@ -24,5 +25,8 @@ __all__ = [
     "SelfCheckError",
     "SolverNotAvailableError",
     "__version__",
+    "evaluate",
     "load_instance",
+    "solve",
+    "write_plan",
 ]

@@ -130,10 +130,14 @@ def solve(
         "build_s": build_s,
         "solve_s": result.wall_s,
         "solver_message": result.message,
-        "model_size": {"columns": problem.n_cols, "rows": problem.n_rows,
-                       "nonzeros": int(problem.matrix.nnz),
-                       "integer_columns": int(problem.integrality.sum()),
-                       "pairs": model.n_pairs, "paths": len(model.index.paths)},
+        "model_size": {
+            "columns": problem.n_cols,
+            "rows": problem.n_rows,
+            "nonzeros": int(problem.matrix.nnz),
+            "integer_columns": int(problem.integrality.sum()),
+            "pairs": model.n_pairs,
+            "paths": len(model.index.paths),
+        },
         "options": {"time_limit": time_limit, "gap": gap, "threads": threads},
     }
     return Plan(

@@ -72,20 +72,39 @@ def _cmd_solve(args: argparse.Namespace) -> int:
 
     _progress(args, f"loading {args.instance}")
     instance = load_instance(args.instance)
-    _progress(args, f"{len(instance.skus)} SKUs, {len(instance.nodes)} nodes, "
-                    f"{len(instance.lanes)} lanes; building and solving with {args.solver}"
-                    + (f" (time limit {args.time_limit:g} s)" if args.time_limit else ""))
-    plan = solve(instance, solver=args.solver, time_limit=args.time_limit, gap=args.gap,
-                 threads=args.threads, log_file=args.log_file, verbose=args.verbose)
+    _progress(
+        args,
+        f"{len(instance.skus)} SKUs, {len(instance.nodes)} nodes, "
+        f"{len(instance.lanes)} lanes; building and solving with {args.solver}"
+        + (f" (time limit {args.time_limit:g} s)" if args.time_limit else ""),
+    )
+    plan = solve(
+        instance,
+        solver=args.solver,
+        time_limit=args.time_limit,
+        gap=args.gap,
+        threads=args.threads,
+        log_file=args.log_file,
+        verbose=args.verbose,
+    )
     size = plan.info["model_size"]
-    _progress(args, f"{plan.status}: objective {plan.objective:,.2f} {instance.params['currency']}, "
-                    f"gap {plan.gap if plan.gap is not None else float('nan'):.2e}, "
-                    f"{size['columns']} columns x {size['rows']} rows, {plan.wall_s:.1f} s; "
-                    "evaluation core agrees")
+    _progress(
+        args,
+        f"{plan.status}: objective {plan.objective:,.2f} {instance.params['currency']}, "
+        f"gap {plan.gap if plan.gap is not None else float('nan'):.2e}, "
+        f"{size['columns']} columns x {size['rows']} rows, {plan.wall_s:.1f} s; "
+        "evaluation core agrees",
+    )
     out = write_plan(plan, args.out)
     _progress(args, f"wrote {out}/summary.json and {out}/plan/")
-    print(json.dumps({k: plan.summary()[k] for k in
-                      ("status", "objective", "bound", "gap", "solver", "wall_s")}))
+    print(
+        json.dumps(
+            {
+                k: plan.summary()[k]
+                for k in ("status", "objective", "bound", "gap", "solver", "wall_s")
+            }
+        )
+    )
     return EXIT_OK
 
 

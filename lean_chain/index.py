@@ -53,8 +53,14 @@ def build_graph(instance: Instance) -> nx.MultiDiGraph:
     for row in instance.nodes.itertuples(index=False):
         graph.add_node(row.node_id, kind=row.kind, country=row.country, lat=row.lat, lon=row.lon)
     for position, row in enumerate(instance.lanes.itertuples(index=False)):
-        graph.add_edge(row.from_node, row.to_node, key=row.lane_id, position=position,
-                       mode=row.mode, channels=row.channels)
+        graph.add_edge(
+            row.from_node,
+            row.to_node,
+            key=row.lane_id,
+            position=position,
+            mode=row.mode,
+            channels=row.channels,
+        )
     return graph
 
 
@@ -171,12 +177,12 @@ def _enumerate_node_paths(
     return found
 
 
-def build_paths(instance: Instance, graph: nx.MultiDiGraph, node_pos: dict[str, int],
-                lane_pos: dict[str, int]) -> Paths:
+def build_paths(
+    instance: Instance, graph: nx.MultiDiGraph, node_pos: dict[str, int], lane_pos: dict[str, int]
+) -> Paths:
     """Enumerate every channel path and its lead-time and freight coefficients."""
     nodes, lanes, channels = instance.nodes, instance.lanes, instance.channels
     suppliers = nodes.loc[nodes["kind"] == "supplier", "node_id"].tolist()
-    lane_from = lanes["from_node"].map(node_pos).to_numpy(np.int64)
     lane_to = lanes["to_node"].map(node_pos).to_numpy(np.int64)
     node_country = nodes["country"].to_numpy(object)
 
@@ -249,8 +255,10 @@ def build_paths(instance: Instance, graph: nx.MultiDiGraph, node_pos: dict[str, 
     lane_ids = lanes["lane_id"].to_numpy(object)
     channel_ids = channels["channel_id"].to_numpy(object)
     key = np.array(
-        [f"{channel_ids[channel[p]]}|" + ">".join(lane_ids[lane[lane_ptr[p]:lane_ptr[p + 1]]])
-         for p in range(n_paths)],
+        [
+            f"{channel_ids[channel[p]]}|" + ">".join(lane_ids[lane[lane_ptr[p] : lane_ptr[p + 1]]])
+            for p in range(n_paths)
+        ],
         dtype=object,
     )
     return Paths(
@@ -302,14 +310,23 @@ def resolve_tax_rules(
     [1, 0, -1]
     """
     query = pd.DataFrame(
-        {"channel_id": channel_id, "destination_country": destination_country,
-         "origin_country": origin_country, "category": category}
+        {
+            "channel_id": channel_id,
+            "destination_country": destination_country,
+            "origin_country": origin_country,
+            "category": category,
+        }
     )
     unique = query.drop_duplicates().reset_index(drop=True)
     found = pd.Series(-1, index=unique.index, dtype=np.int64)
     rules = tax_rules[["channel_id", "destination_country", "origin_country", "category"]].copy()
     rules["rule_row"] = np.arange(len(rules))
-    for category_exact, origin_exact in ((True, True), (True, False), (False, True), (False, False)):
+    for category_exact, origin_exact in (
+        (True, True),
+        (True, False),
+        (False, True),
+        (False, False),
+    ):
         probe = unique.copy()
         if not category_exact:
             probe["category"] = "*"
@@ -324,10 +341,16 @@ def resolve_tax_rules(
     return back["rule_row"].to_numpy(np.int64)
 
 
-def build_pairs(instance: Instance, paths: Paths, node_pos: dict[str, int],
-                sku_pos: dict[str, int]) -> PairIndex:
+def build_pairs(
+    instance: Instance, paths: Paths, node_pos: dict[str, int], sku_pos: dict[str, int]
+) -> PairIndex:
     """Join demand rows to the paths that can serve them and drop rule breakers."""
-    skus, demand, nodes, channels = instance.skus, instance.demand, instance.nodes, instance.channels
+    skus, demand, nodes, channels = (
+        instance.skus,
+        instance.demand,
+        instance.nodes,
+        instance.channels,
+    )
     n_nodes = len(nodes)
     active = np.flatnonzero(demand["units"].to_numpy(np.float64) > 0)
     d_sku = demand["sku_id"].map(sku_pos).to_numpy(np.int64)[active]
@@ -352,9 +375,10 @@ def build_pairs(instance: Instance, paths: Paths, node_pos: dict[str, int],
     keep = np.ones(len(path), dtype=bool)
     dropped = {}
     # positive list
-    bad = channels["requires_positive_list"].to_numpy(bool)[channel] & ~skus[
-        "positive_list"
-    ].to_numpy(bool)[sku]
+    bad = (
+        channels["requires_positive_list"].to_numpy(bool)[channel]
+        & ~skus["positive_list"].to_numpy(bool)[sku]
+    )
     dropped["positive_list"] = int((bad & keep).sum())
     keep &= ~bad
     # promise days
@@ -374,14 +398,18 @@ def build_pairs(instance: Instance, paths: Paths, node_pos: dict[str, int],
     missing = keep & (rule < 0)
     missing_rules = None
     if missing.any():
-        missing_rules = pd.DataFrame(
-            {
-                "channel_id": channels["channel_id"].to_numpy(object)[channel[missing]],
-                "destination_country": node_country[region[missing]],
-                "origin_country": node_country[supplier[sku[missing]]],
-                "category": skus["category"].to_numpy(object)[sku[missing]],
-            }
-        ).drop_duplicates().reset_index(drop=True)
+        missing_rules = (
+            pd.DataFrame(
+                {
+                    "channel_id": channels["channel_id"].to_numpy(object)[channel[missing]],
+                    "destination_country": node_country[region[missing]],
+                    "origin_country": node_country[supplier[sku[missing]]],
+                    "category": skus["category"].to_numpy(object)[sku[missing]],
+                }
+            )
+            .drop_duplicates()
+            .reset_index(drop=True)
+        )
     dropped["no_tax_rule"] = int(missing.sum())
     keep &= rule >= 0
     # order value cap (the transaction value of a typical order)

@@ -80,7 +80,9 @@ class Plan:
         }
 
 
-def plan_tables(model: CostModel, decisions: Decisions, evaluation: Evaluation) -> dict[str, pd.DataFrame]:
+def plan_tables(
+    model: CostModel, decisions: Decisions, evaluation: Evaluation
+) -> dict[str, pd.DataFrame]:
     """Build the plan's tables from its decisions."""
     inst, pairs, paths = model.instance, model.index.pairs, model.index.paths
     node_ids = inst.nodes["node_id"].to_numpy(object)
@@ -92,83 +94,107 @@ def plan_tables(model: CostModel, decisions: Decisions, evaluation: Evaluation) 
 
     used = np.flatnonzero(share > 0)
     p = pairs.path[used]
-    route = [">".join(node_ids[paths.node[paths.node_ptr[q]:paths.node_ptr[q + 1]]]) for q in p]
-    flows = pd.DataFrame({
-        "sku_id": sku_ids[pairs.sku[used]],
-        "region_id": node_ids[pairs.region[used]],
-        "channel_id": channel_ids[pairs.channel[used]],
-        "path_key": paths.key[p],
-        "route": route,
-        "stock_node": np.where(pairs.stock_node[used] >= 0,
-                               node_ids[np.maximum(pairs.stock_node[used], 0)], ""),
-        "units": units[used],
-        "share": share[used],
-        "unit_landed_cost": model.unit_cost[used],
-        "promise_days": paths.promise_days[p],
-    })
+    route = [">".join(node_ids[paths.node[paths.node_ptr[q] : paths.node_ptr[q + 1]]]) for q in p]
+    flows = pd.DataFrame(
+        {
+            "sku_id": sku_ids[pairs.sku[used]],
+            "region_id": node_ids[pairs.region[used]],
+            "channel_id": channel_ids[pairs.channel[used]],
+            "path_key": paths.key[p],
+            "route": route,
+            "stock_node": np.where(
+                pairs.stock_node[used] >= 0, node_ids[np.maximum(pairs.stock_node[used], 0)], ""
+            ),
+            "units": units[used],
+            "share": share[used],
+            "unit_landed_cost": model.unit_cost[used],
+            "promise_days": paths.promise_days[p],
+        }
+    )
 
     kc_units = np.bincount(model.kc_of_pair, weights=units, minlength=len(model.kc_sku))
     kc = np.flatnonzero(decisions.channel_used)
-    sku_channels = pd.DataFrame({
-        "sku_id": sku_ids[model.kc_sku[kc]],
-        "channel_id": channel_ids[model.kc_channel[kc]],
-        "units": kc_units[kc],
-        "fixed_cost": model.kc_fixed_cost[kc],
-    })
+    sku_channels = pd.DataFrame(
+        {
+            "sku_id": sku_ids[model.kc_sku[kc]],
+            "channel_id": channel_ids[model.kc_channel[kc]],
+            "units": kc_units[kc],
+            "fixed_cost": model.kc_fixed_cost[kc],
+        }
+    )
 
     on_hand = evaluation.on_hand
     stocked_pairs = model.kh_of_pair >= 0
     n_kh = len(model.kh_sku)
 
     def per_kh(values: np.ndarray) -> np.ndarray:
-        return np.bincount(model.kh_of_pair[stocked_pairs], weights=values[stocked_pairs],
-                           minlength=n_kh)
+        return np.bincount(
+            model.kh_of_pair[stocked_pairs], weights=values[stocked_pairs], minlength=n_kh
+        )
 
     pipeline_units = per_kh(model.pipeline_per_share * share)
     pipeline_cost = per_kh(model.pipeline_holding_per_share * share)
     kh = np.flatnonzero(decisions.stocked | (on_hand > 0))
-    stock = pd.DataFrame({
-        "sku_id": sku_ids[model.kh_sku[kh]],
-        "node_id": node_ids[model.kh_node[kh]],
-        "stocked": decisions.stocked[kh],
-        "on_hand_units": on_hand[kh],
-        "linear_safety_units": per_kh(model.safety_per_share * share)[kh],
-        "pooled_safety_units": evaluation.pooled_safety[kh],
-        "pipeline_units": pipeline_units[kh],
-        "held_value": model.kh_held_value[kh],
-        "holding_cost": model.holding_factor * model.kh_held_value[kh] * on_hand[kh] + pipeline_cost[kh],
-    })
+    stock = pd.DataFrame(
+        {
+            "sku_id": sku_ids[model.kh_sku[kh]],
+            "node_id": node_ids[model.kh_node[kh]],
+            "stocked": decisions.stocked[kh],
+            "on_hand_units": on_hand[kh],
+            "linear_safety_units": per_kh(model.safety_per_share * share)[kh],
+            "pooled_safety_units": evaluation.pooled_safety[kh],
+            "pipeline_units": pipeline_units[kh],
+            "held_value": model.kh_held_value[kh],
+            "holding_cost": model.holding_factor * model.kh_held_value[kh] * on_hand[kh]
+            + pipeline_cost[kh],
+        }
+    )
 
     n_h = len(model.h_node)
-    throughput = np.bincount(model.h_of_pair[stocked_pairs], weights=units[stocked_pairs],
-                             minlength=n_h)
-    storage = np.bincount(model.kh_h, weights=model.sku_volume_m3[model.kh_sku] * on_hand,
-                          minlength=n_h)
-    nodes = pd.DataFrame({
-        "node_id": node_ids[model.h_node],
-        "kind": inst.nodes["kind"].to_numpy(object)[model.h_node],
-        "open": decisions.node_open,
-        "fixed_cost": np.where(decisions.node_open, model.h_fixed_cost, 0.0),
-        "throughput_units": throughput,
-        "throughput_capacity_units": model.h_throughput_units,
-        "storage_m3": storage,
-        "storage_capacity_m3": model.h_storage_m3,
-    })
+    throughput = np.bincount(
+        model.h_of_pair[stocked_pairs], weights=units[stocked_pairs], minlength=n_h
+    )
+    storage = np.bincount(
+        model.kh_h, weights=model.sku_volume_m3[model.kh_sku] * on_hand, minlength=n_h
+    )
+    nodes = pd.DataFrame(
+        {
+            "node_id": node_ids[model.h_node],
+            "kind": inst.nodes["kind"].to_numpy(object)[model.h_node],
+            "open": decisions.node_open,
+            "fixed_cost": np.where(decisions.node_open, model.h_fixed_cost, 0.0),
+            "throughput_units": throughput,
+            "throughput_capacity_units": model.h_throughput_units,
+            "storage_m3": storage,
+            "storage_capacity_m3": model.h_storage_m3,
+        }
+    )
 
     from lean_chain.costs.evaluate import container_load_m3
 
     load = container_load_m3(model, share)
     lanes = inst.lanes
-    containers = pd.DataFrame({
-        "lane_id": lane_ids[model.ct_lane],
-        "from_node": lanes["from_node"].to_numpy(object)[model.ct_lane],
-        "to_node": lanes["to_node"].to_numpy(object)[model.ct_lane],
-        "containers": decisions.containers.astype(np.int64),
-        "load_m3": load,
-        "container_m3": model.ct_size_m3,
-        "utilization": np.divide(load, model.ct_size_m3 * decisions.containers,
-                                 out=np.zeros_like(load), where=decisions.containers > 0),
-        "cost": model.ct_cost * decisions.containers,
-    })
-    return {"flows": flows, "sku_channels": sku_channels, "stock": stock, "nodes": nodes,
-            "containers": containers}
+    containers = pd.DataFrame(
+        {
+            "lane_id": lane_ids[model.ct_lane],
+            "from_node": lanes["from_node"].to_numpy(object)[model.ct_lane],
+            "to_node": lanes["to_node"].to_numpy(object)[model.ct_lane],
+            "containers": decisions.containers.astype(np.int64),
+            "load_m3": load,
+            "container_m3": model.ct_size_m3,
+            "utilization": np.divide(
+                load,
+                model.ct_size_m3 * decisions.containers,
+                out=np.zeros_like(load),
+                where=decisions.containers > 0,
+            ),
+            "cost": model.ct_cost * decisions.containers,
+        }
+    )
+    return {
+        "flows": flows,
+        "sku_channels": sku_channels,
+        "stock": stock,
+        "nodes": nodes,
+        "containers": containers,
+    }

@@ -32,12 +32,26 @@ def _check_keys(name: str, frame: pd.DataFrame, issues: list[Issue]) -> None:
     duplicated = frame.duplicated(subset=key, keep="first")
     for row in _rows(duplicated, frame):
         value = " / ".join(str(frame.loc[row - 2, k]) for k in key)
-        issues.append(Issue(table.filename, row, key[0], value,
-                            f"a unique {' + '.join(key)} (this one is repeated)"))
+        issues.append(
+            Issue(
+                table.filename,
+                row,
+                key[0],
+                value,
+                f"a unique {' + '.join(key)} (this one is repeated)",
+            )
+        )
 
 
-def _check_reference(name: str, frame: pd.DataFrame, column: str, allowed: set,
-                     expected: str, issues: list[Issue], allow_blank: bool = False) -> None:
+def _check_reference(
+    name: str,
+    frame: pd.DataFrame,
+    column: str,
+    allowed: set,
+    expected: str,
+    issues: list[Issue],
+    allow_blank: bool = False,
+) -> None:
     values = frame[column]
     bad = ~values.isin(allowed)
     if allow_blank:
@@ -52,34 +66,69 @@ def check_tables(tables: dict[str, pd.DataFrame], params: dict[str, Any]) -> lis
     for name, frame in tables.items():
         _check_keys(name, frame, issues)
     skus, nodes, lanes = tables["skus"], tables["nodes"], tables["lanes"]
-    demand, channels, rules, fx = tables["demand"], tables["channels"], tables["tax_rules"], tables["fx"]
+    demand, channels, rules, fx = (
+        tables["demand"],
+        tables["channels"],
+        tables["tax_rules"],
+        tables["fx"],
+    )
 
     node_kind = dict(zip(nodes["node_id"], nodes["kind"], strict=True))
     suppliers = {n for n, k in node_kind.items() if k == "supplier"}
     demand_nodes = {n for n, k in node_kind.items() if k in DEMAND_KINDS}
-    _check_reference("skus", skus, "supplier_id", suppliers,
-                     "a node_id of kind supplier in nodes.csv", issues)
-    _check_reference("lanes", lanes, "from_node", set(node_kind),
-                     "a node_id listed in nodes.csv", issues)
-    _check_reference("lanes", lanes, "to_node", set(node_kind),
-                     "a node_id listed in nodes.csv", issues)
+    _check_reference(
+        "skus", skus, "supplier_id", suppliers, "a node_id of kind supplier in nodes.csv", issues
+    )
+    _check_reference(
+        "lanes", lanes, "from_node", set(node_kind), "a node_id listed in nodes.csv", issues
+    )
+    _check_reference(
+        "lanes", lanes, "to_node", set(node_kind), "a node_id listed in nodes.csv", issues
+    )
     for row in _rows(lanes["from_node"] == lanes["to_node"], lanes):
-        issues.append(Issue("lanes.csv", row, "to_node", lanes.loc[row - 2, "to_node"],
-                            "a node other than from_node"))
-    _check_reference("demand", demand, "sku_id", set(skus["sku_id"]),
-                     "a sku_id listed in skus.csv", issues)
-    _check_reference("demand", demand, "region_id", demand_nodes,
-                     "a node_id of kind region or business_buyer in nodes.csv", issues)
-    _check_reference("tax_rules", rules, "channel_id", set(channels["channel_id"]),
-                     "a channel_id listed in channels.csv", issues)
+        issues.append(
+            Issue(
+                "lanes.csv",
+                row,
+                "to_node",
+                lanes.loc[row - 2, "to_node"],
+                "a node other than from_node",
+            )
+        )
+    _check_reference(
+        "demand", demand, "sku_id", set(skus["sku_id"]), "a sku_id listed in skus.csv", issues
+    )
+    _check_reference(
+        "demand",
+        demand,
+        "region_id",
+        demand_nodes,
+        "a node_id of kind region or business_buyer in nodes.csv",
+        issues,
+    )
+    _check_reference(
+        "tax_rules",
+        rules,
+        "channel_id",
+        set(channels["channel_id"]),
+        "a channel_id listed in channels.csv",
+        issues,
+    )
 
     channel_ids = set(channels["channel_id"])
     for i, cell in lanes["channels"].items():
         for token in str(cell).split("|"):
             token = token.strip()
             if token != "*" and token not in channel_ids:
-                issues.append(Issue("lanes.csv", int(i) + 2, "channels", cell,
-                                    "'*' or channel_ids from channels.csv separated by '|'"))
+                issues.append(
+                    Issue(
+                        "lanes.csv",
+                        int(i) + 2,
+                        "channels",
+                        cell,
+                        "'*' or channel_ids from channels.csv separated by '|'",
+                    )
+                )
                 break
 
     for i, row in channels.iterrows():
@@ -88,48 +137,111 @@ def check_tables(tables: dict[str, pd.DataFrame], params: dict[str, Any]) -> lis
         line = int(i) + 2
         unknown = [k for k in kinds if k not in NODE_KINDS]
         if unknown:
-            issues.append(Issue("channels.csv", line, "path_shape", row["path_shape"],
-                                "node kinds (" + ", ".join(NODE_KINDS) + ") separated by '>'"))
+            issues.append(
+                Issue(
+                    "channels.csv",
+                    line,
+                    "path_shape",
+                    row["path_shape"],
+                    "node kinds (" + ", ".join(NODE_KINDS) + ") separated by '>'",
+                )
+            )
             continue
         if len(steps) < 2 or kinds[0] != "supplier" or steps[0][1]:
-            issues.append(Issue("channels.csv", line, "path_shape", row["path_shape"],
-                                "a shape starting with 'supplier'"))
+            issues.append(
+                Issue(
+                    "channels.csv",
+                    line,
+                    "path_shape",
+                    row["path_shape"],
+                    "a shape starting with 'supplier'",
+                )
+            )
         if kinds[-1] not in DEMAND_KINDS or steps[-1][1]:
-            issues.append(Issue("channels.csv", line, "path_shape", row["path_shape"],
-                                "a shape ending with 'region' or 'business_buyer'"))
+            issues.append(
+                Issue(
+                    "channels.csv",
+                    line,
+                    "path_shape",
+                    row["path_shape"],
+                    "a shape ending with 'region' or 'business_buyer'",
+                )
+            )
         stock_kind = row["stock_node_kind"]
         if stock_kind and stock_kind not in kinds:
-            issues.append(Issue("channels.csv", line, "stock_node_kind", stock_kind,
-                                "a node kind that appears in path_shape"))
+            issues.append(
+                Issue(
+                    "channels.csv",
+                    line,
+                    "stock_node_kind",
+                    stock_kind,
+                    "a node kind that appears in path_shape",
+                )
+            )
 
     for i, row in nodes.iterrows():
         line = int(i) + 2
         if row["kind"] not in STOCKING_KINDS:
             for col in ("storage_capacity_m3", "throughput_capacity_units"):
                 if not np.isnan(row[col]):
-                    issues.append(Issue("nodes.csv", line, col, str(row[col]),
-                                        "blank: only stocking nodes (" + ", ".join(STOCKING_KINDS)
-                                        + ") have capacity"))
+                    issues.append(
+                        Issue(
+                            "nodes.csv",
+                            line,
+                            col,
+                            str(row[col]),
+                            "blank: only stocking nodes ("
+                            + ", ".join(STOCKING_KINDS)
+                            + ") have capacity",
+                        )
+                    )
         if row["service_share"] > 0 and np.isnan(row["service_days"]):
-            issues.append(Issue("nodes.csv", line, "service_days", "",
-                                "a number of days since service_share is above 0"))
+            issues.append(
+                Issue(
+                    "nodes.csv",
+                    line,
+                    "service_days",
+                    "",
+                    "a number of days since service_share is above 0",
+                )
+            )
     for row in _rows((lanes["cost_per_container"] > 0) & lanes["container_m3"].isna(), lanes):
-        issues.append(Issue("lanes.csv", row, "container_m3", "",
-                            "a container size since cost_per_container is set"))
+        issues.append(
+            Issue(
+                "lanes.csv",
+                row,
+                "container_m3",
+                "",
+                "a container size since cost_per_container is set",
+            )
+        )
 
     fx_rates = dict(zip(fx["currency"], fx["rate_to_instance"], strict=True))
     base = params["currency"]
     if base and base in fx_rates and abs(fx_rates[base] - 1.0) > 1e-12:
         row = int(fx.index[fx["currency"] == base][0]) + 2
-        issues.append(Issue("fx.csv", row, "rate_to_instance", str(fx_rates[base]),
-                            f"1 for the instance currency {base}"))
+        issues.append(
+            Issue(
+                "fx.csv",
+                row,
+                "rate_to_instance",
+                str(fx_rates[base]),
+                f"1 for the instance currency {base}",
+            )
+        )
     known = set(fx_rates) | {base}
     for name, frame in tables.items():
         column = TABLES[name].currency_column
         if column:
-            _check_reference(name, frame, column, known,
-                             f"a currency listed in fx.csv (or blank for {base})", issues,
-                             allow_blank=True)
+            _check_reference(
+                name,
+                frame,
+                column,
+                known,
+                f"a currency listed in fx.csv (or blank for {base})",
+                issues,
+                allow_blank=True,
+            )
     return issues
 
 
@@ -140,20 +252,28 @@ def check_network(instance: Instance, index: Index) -> list[Issue]:
     if pairs.missing_rules is not None:
         for row in pairs.missing_rules.itertuples(index=False):
             issues.append(
-                Issue("tax_rules.csv", None, "channel_id",
-                      f"{row.channel_id} -> {row.destination_country}",
-                      f"a rule for channel {row.channel_id}, destination {row.destination_country}"
-                      f" (origin {row.origin_country} or '*', category {row.category} or '*'):"
-                      " the channel reaches that destination")
+                Issue(
+                    "tax_rules.csv",
+                    None,
+                    "channel_id",
+                    f"{row.channel_id} -> {row.destination_country}",
+                    f"a rule for channel {row.channel_id}, destination {row.destination_country}"
+                    f" (origin {row.origin_country} or '*', category {row.category} or '*'):"
+                    " the channel reaches that destination",
+                )
             )
     demand = instance.demand
     for row in pairs.unserved_rows:
         issues.append(
-            Issue("demand.csv", int(demand.index[row]) + 2, "region_id",
-                  str(demand["region_id"].iloc[row]),
-                  f"a demand node that some channel can reach for SKU "
-                  f"{demand['sku_id'].iloc[row]} (no path from its supplier passes every rule; "
-                  f"dropped candidates: {_drop_summary(pairs.dropped)})")
+            Issue(
+                "demand.csv",
+                int(demand.index[row]) + 2,
+                "region_id",
+                str(demand["region_id"].iloc[row]),
+                f"a demand node that some channel can reach for SKU "
+                f"{demand['sku_id'].iloc[row]} (no path from its supplier passes every rule; "
+                f"dropped candidates: {_drop_summary(pairs.dropped)})",
+            )
         )
     return issues
 

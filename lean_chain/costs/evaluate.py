@@ -63,17 +63,22 @@ class Evaluation:
 def on_hand_stock(model: CostModel, decisions: Decisions) -> np.ndarray:
     """On-hand stock per (SKU, node): max(stock the flows need, minimum stock if stocked)."""
     stocked_pairs = model.kh_of_pair >= 0
-    needed = np.bincount(model.kh_of_pair[stocked_pairs],
-                         weights=(model.on_hand_per_share * decisions.share)[stocked_pairs],
-                         minlength=len(model.kh_sku))
+    needed = np.bincount(
+        model.kh_of_pair[stocked_pairs],
+        weights=(model.on_hand_per_share * decisions.share)[stocked_pairs],
+        minlength=len(model.kh_sku),
+    )
     return np.maximum(needed, np.where(decisions.stocked, model.kh_min_stock, 0.0))
 
 
 def container_load_m3(model: CostModel, share: np.ndarray) -> np.ndarray:
     """Volume each containerised lane carries under ``share``."""
     j = model.ct_pair
-    load = np.bincount(model.ct_of, weights=model.pair_volume_m3[j] * model.demand_units[j] * share[j],
-                       minlength=len(model.ct_lane))
+    load = np.bincount(
+        model.ct_of,
+        weights=model.pair_volume_m3[j] * model.demand_units[j] * share[j],
+        minlength=len(model.ct_lane),
+    )
     return load.astype(np.float64)
 
 
@@ -82,13 +87,17 @@ def cost_breakdown(model: CostModel, decisions: Decisions) -> tuple[dict[str, fl
     flow_units = model.demand_units * decisions.share
     variable = model.landed.components @ flow_units
     on_hand = on_hand_stock(model, decisions)
-    holding = (model.holding_factor * float(model.kh_held_value @ on_hand)
-               + float(model.pipeline_holding_per_share @ decisions.share))
-    values = [*(float(v) for v in variable), holding,
-              float(model.h_fixed_cost @ decisions.node_open),
-              float(model.kc_fixed_cost @ decisions.channel_used),
-              float(model.kh_slotting_cost @ decisions.stocked),
-              float(model.ct_cost @ decisions.containers)]
+    holding = model.holding_factor * float(model.kh_held_value @ on_hand) + float(
+        model.pipeline_holding_per_share @ decisions.share
+    )
+    values = [
+        *(float(v) for v in variable),
+        holding,
+        float(model.h_fixed_cost @ decisions.node_open),
+        float(model.kc_fixed_cost @ decisions.channel_used),
+        float(model.kh_slotting_cost @ decisions.stocked),
+        float(model.ct_cost @ decisions.containers),
+    ]
     return dict(zip(BREAKDOWN_KEYS, values, strict=True)), on_hand
 
 
@@ -121,8 +130,9 @@ def evaluate_decisions(model: CostModel, decisions: Decisions) -> Evaluation:
     return Evaluation(objective, breakdown, kpis, violations, on_hand, pooled)
 
 
-def plan_kpis(model: CostModel, decisions: Decisions, on_hand: np.ndarray,
-              pooled: np.ndarray) -> dict:
+def plan_kpis(
+    model: CostModel, decisions: Decisions, on_hand: np.ndarray, pooled: np.ndarray
+) -> dict:
     """Channel mix, lead times, service shares and stock per node."""
     inst, pairs, paths = model.instance, model.index.pairs, model.index.paths
     units = model.demand_units * decisions.share
@@ -137,8 +147,9 @@ def plan_kpis(model: CostModel, decisions: Decisions, on_hand: np.ndarray,
     region_units = np.bincount(pairs.region, weights=units, minlength=len(nodes))
     within = np.bincount(
         pairs.region,
-        weights=np.where(promise <= np.nan_to_num(service_days[pairs.region], nan=-1) + 1e-9,
-                         units, 0.0),
+        weights=np.where(
+            promise <= np.nan_to_num(service_days[pairs.region], nan=-1) + 1e-9, units, 0.0
+        ),
         minlength=len(nodes),
     )
     targets = np.flatnonzero(~np.isnan(service_days) & (region_units > 0))
@@ -160,9 +171,11 @@ def plan_kpis(model: CostModel, decisions: Decisions, on_hand: np.ndarray,
         },
         "pooled_safety_stock_units": per_node(pooled),
         "linear_safety_stock_units": per_node(
-            np.bincount(model.kh_of_pair[model.kh_of_pair >= 0],
-                        weights=(model.safety_per_share * decisions.share)[model.kh_of_pair >= 0],
-                        minlength=len(model.kh_sku))
+            np.bincount(
+                model.kh_of_pair[model.kh_of_pair >= 0],
+                weights=(model.safety_per_share * decisions.share)[model.kh_of_pair >= 0],
+                minlength=len(model.kh_sku),
+            )
         ),
         "on_hand_stock_units": per_node(on_hand),
         "open_nodes": [str(h_node_ids[h]) for h in np.flatnonzero(decisions.node_open)],
@@ -188,40 +201,54 @@ def check_feasibility(model: CostModel, decisions: Decisions, on_hand: np.ndarra
         problems.append("a flow share lies outside [0, 1]")
     kc_flow = np.bincount(model.kc_of_pair, weights=share, minlength=len(model.kc_sku))
     for g in np.flatnonzero((kc_flow > _TOL) & ~decisions.channel_used)[:20]:
-        problems.append(f"{sku_ids[model.kc_sku[g]]} ships through channel "
-                        f"{inst.channels['channel_id'].iloc[model.kc_channel[g]]} not marked used")
+        problems.append(
+            f"{sku_ids[model.kc_sku[g]]} ships through channel "
+            f"{inst.channels['channel_id'].iloc[model.kc_channel[g]]} not marked used"
+        )
     used_per_sku = np.bincount(model.kc_sku[decisions.channel_used], minlength=len(sku_ids))
     for k in np.flatnonzero(used_per_sku > model.sku_max_channels + _TOL)[:20]:
-        problems.append(f"{sku_ids[k]} uses {used_per_sku[k]} channels, more than "
-                        f"{int(model.sku_max_channels[k])}")
+        problems.append(
+            f"{sku_ids[k]} uses {used_per_sku[k]} channels, more than "
+            f"{int(model.sku_max_channels[k])}"
+        )
     stocked_pairs = model.kh_of_pair >= 0
-    kh_flow = np.bincount(model.kh_of_pair[stocked_pairs], weights=share[stocked_pairs],
-                          minlength=len(model.kh_sku))
+    kh_flow = np.bincount(
+        model.kh_of_pair[stocked_pairs], weights=share[stocked_pairs], minlength=len(model.kh_sku)
+    )
     for g in np.flatnonzero((kh_flow > _TOL) & ~decisions.stocked)[:20]:
-        problems.append(f"{sku_ids[model.kh_sku[g]]} ships from {node_ids[model.kh_node[g]]} "
-                        "where it is not stocked")
+        problems.append(
+            f"{sku_ids[model.kh_sku[g]]} ships from {node_ids[model.kh_node[g]]} "
+            "where it is not stocked"
+        )
     for g in np.flatnonzero(decisions.stocked & ~decisions.node_open[model.kh_h])[:20]:
-        problems.append(f"{sku_ids[model.kh_sku[g]]} stocked at closed node "
-                        f"{node_ids[model.kh_node[g]]}")
+        problems.append(
+            f"{sku_ids[model.kh_sku[g]]} stocked at closed node {node_ids[model.kh_node[g]]}"
+        )
     n_h = len(model.h_node)
-    storage = np.bincount(model.kh_h, weights=model.sku_volume_m3[model.kh_sku] * on_hand,
-                          minlength=n_h)
+    storage = np.bincount(
+        model.kh_h, weights=model.sku_volume_m3[model.kh_sku] * on_hand, minlength=n_h
+    )
     cap = np.where(decisions.node_open, np.nan_to_num(model.h_storage_m3, nan=np.inf), 0.0)
     for h in np.flatnonzero(storage > cap * (1 + _TOL) + _TOL):
-        problems.append(f"storage at {node_ids[model.h_node[h]]}: {storage[h]:.6g} m3 > "
-                        f"{cap[h]:.6g} m3")
+        problems.append(
+            f"storage at {node_ids[model.h_node[h]]}: {storage[h]:.6g} m3 > {cap[h]:.6g} m3"
+        )
     units = model.demand_units * share
-    h_units = np.bincount(model.h_of_pair[stocked_pairs], weights=units[stocked_pairs],
-                          minlength=n_h)
+    h_units = np.bincount(
+        model.h_of_pair[stocked_pairs], weights=units[stocked_pairs], minlength=n_h
+    )
     cap = np.where(decisions.node_open, np.nan_to_num(model.h_throughput_units, nan=np.inf), 0.0)
     for h in np.flatnonzero(h_units > cap * (1 + _TOL) + _TOL):
-        problems.append(f"throughput at {node_ids[model.h_node[h]]}: {h_units[h]:.6g} units > "
-                        f"{cap[h]:.6g}")
+        problems.append(
+            f"throughput at {node_ids[model.h_node[h]]}: {h_units[h]:.6g} units > {cap[h]:.6g}"
+        )
     load = container_load_m3(model, share)
     lane_ids = inst.lanes["lane_id"].to_numpy(object)
     for i in np.flatnonzero(load > model.ct_size_m3 * decisions.containers * (1 + _TOL) + _TOL):
-        problems.append(f"lane {lane_ids[model.ct_lane[i]]} carries {load[i]:.6g} m3 in "
-                        f"{decisions.containers[i]:g} containers of {model.ct_size_m3[i]:g} m3")
+        problems.append(
+            f"lane {lane_ids[model.ct_lane[i]]} carries {load[i]:.6g} m3 in "
+            f"{decisions.containers[i]:g} containers of {model.ct_size_m3[i]:g} m3"
+        )
     regions, days, alpha = service_targets(model)
     promise = model.index.paths.promise_days[pairs.path]
     for r, t, a in zip(regions, days, alpha, strict=True):
@@ -229,8 +256,9 @@ def check_feasibility(model: CostModel, decisions: Decisions, on_hand: np.ndarra
         total = float(units[in_region].sum())
         fast = float(units[in_region & (promise <= t + 1e-9)].sum())
         if total > 0 and fast < a * total * (1 - _TOL) - _TOL:
-            problems.append(f"service in {node_ids[r]}: {fast / total:.4f} within {t:g} days "
-                            f"< {a:g}")
+            problems.append(
+                f"service in {node_ids[r]}: {fast / total:.4f} within {t:g} days < {a:g}"
+            )
     regions, quota = quota_limits(model)
     counted = quota_pairs(model)
     value = model.landed.transaction_value * units

@@ -81,7 +81,9 @@ class LandedCost:
 
 
 def cbec_retail_taxes(
-    customs_value: np.ndarray, factor: np.ndarray | float, ct_rate: np.ndarray,
+    customs_value: np.ndarray,
+    factor: np.ndarray | float,
+    ct_rate: np.ndarray,
     vat_rate: np.ndarray | float,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Consumption tax and VAT under the CBEC retail import regime (within limits)."""
@@ -90,7 +92,9 @@ def cbec_retail_taxes(
 
 
 def general_trade_taxes(
-    customs_value: np.ndarray, duty_rate: np.ndarray | float, ct_rate: np.ndarray,
+    customs_value: np.ndarray,
+    duty_rate: np.ndarray | float,
+    ct_rate: np.ndarray,
     vat_rate: np.ndarray | float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Duty, consumption tax and import VAT under general trade."""
@@ -109,7 +113,12 @@ def landed_cost(instance: Instance, index: Index) -> LandedCost:
     if cached is not None:
         return cached
     pairs, paths = index.pairs, index.paths
-    skus, demand, rules, channels = instance.skus, instance.demand, instance.tax_rules, instance.channels
+    skus, demand, rules, channels = (
+        instance.skus,
+        instance.demand,
+        instance.tax_rules,
+        instance.channels,
+    )
     k, p, r_row, rule = pairs.sku, pairs.path, pairs.demand_row, pairs.rule
 
     procurement = skus["procurement_cost"].to_numpy(np.float64)[k]
@@ -121,17 +130,26 @@ def landed_cost(instance: Instance, index: Index) -> LandedCost:
     w = retail + shipping / units_per_order
     order_value = w * units_per_order
 
-    freight = (weight * paths.freight_per_kg[p] + volume * paths.freight_per_m3[p]
-               + paths.freight_per_unit[p])
-    cif = procurement + (weight * paths.border_freight_per_kg[p]
-                         + volume * paths.border_freight_per_m3[p] + paths.border_freight_per_unit[p])
+    freight = (
+        weight * paths.freight_per_kg[p]
+        + volume * paths.freight_per_m3[p]
+        + paths.freight_per_unit[p]
+    )
+    cif = procurement + (
+        weight * paths.border_freight_per_kg[p]
+        + volume * paths.border_freight_per_m3[p]
+        + paths.border_freight_per_unit[p]
+    )
     handling = paths.handling_per_unit[p]
 
     regime = rules["regime"].map(REGIME_CODES).to_numpy(np.int64)[rule]
     duty_rate = rules["duty_rate"].to_numpy(np.float64)[rule]
     vat_rate = rules["vat_rate"].to_numpy(np.float64)[rule]
-    ct_rate = np.where(rules["apply_consumption_tax"].to_numpy(bool)[rule],
-                       skus["consumption_tax_rate"].to_numpy(np.float64)[k], 0.0)
+    ct_rate = np.where(
+        rules["apply_consumption_tax"].to_numpy(bool)[rule],
+        skus["consumption_tax_rate"].to_numpy(np.float64)[k],
+        0.0,
+    )
 
     zero = np.zeros(len(k))
     duty, vat, ct, parcel = zero.copy(), zero.copy(), zero.copy(), zero.copy()
@@ -150,8 +168,9 @@ def landed_cost(instance: Instance, index: Index) -> LandedCost:
     vat = np.where(full, g_vat, vat)
 
     within = cbec & ~pairs.single_item_over_cap
-    c_ct, c_vat = cbec_retail_taxes(w, rules["cbec_tax_factor"].to_numpy(np.float64)[rule],
-                                    ct_rate, vat_rate)
+    c_ct, c_vat = cbec_retail_taxes(
+        w, rules["cbec_tax_factor"].to_numpy(np.float64)[rule], ct_rate, vat_rate
+    )
     ct = np.where(within, c_ct, ct)
     vat = np.where(within, c_vat, vat)
 
@@ -167,17 +186,26 @@ def landed_cost(instance: Instance, index: Index) -> LandedCost:
     taxable_order = share * order_value
     taxable_unit = share * w
     flat = rules["flat_duty_per_order"].to_numpy(np.float64)[rule]
-    flat_applies = (flat > 0) & (taxable_order < rules["flat_duty_below"].to_numpy(np.float64)[rule])
+    flat_applies = (flat > 0) & (
+        taxable_order < rules["flat_duty_below"].to_numpy(np.float64)[rule]
+    )
     ad_valorem = taxable_order > rules["duty_free_threshold"].to_numpy(np.float64)[rule]
-    l_duty = np.where(flat_applies, flat / units_per_order,
-                      np.where(ad_valorem, duty_rate * taxable_unit, 0.0))
-    l_vat = np.where(taxable_order > rules["vat_free_threshold"].to_numpy(np.float64)[rule],
-                     vat_rate * (taxable_unit + l_duty), 0.0)
+    l_duty = np.where(
+        flat_applies, flat / units_per_order, np.where(ad_valorem, duty_rate * taxable_unit, 0.0)
+    )
+    l_vat = np.where(
+        taxable_order > rules["vat_free_threshold"].to_numpy(np.float64)[rule],
+        vat_rate * (taxable_unit + l_duty),
+        0.0,
+    )
     duty = np.where(low, l_duty, duty)
     vat = np.where(low, l_vat, vat)
 
-    rebate = np.where(channels["earns_export_rebate"].to_numpy(bool)[pairs.channel],
-                      skus["export_rebate_rate"].to_numpy(np.float64)[k] * procurement, 0.0)
+    rebate = np.where(
+        channels["earns_export_rebate"].to_numpy(bool)[pairs.channel],
+        skus["export_rebate_rate"].to_numpy(np.float64)[k] * procurement,
+        0.0,
+    )
 
     components = np.vstack([procurement, freight, handling, duty, vat, ct, parcel, -rebate])
 
@@ -186,12 +214,17 @@ def landed_cost(instance: Instance, index: Index) -> LandedCost:
     node_kind = instance.nodes["kind"].to_numpy(object)
     node_country = instance.nodes["country"].to_numpy(object)
     safe_stock = np.maximum(stock, 0)
-    duty_paid = (stock >= 0) & (node_kind[safe_stock] != "bonded_zone") & (
-        node_country[safe_stock] == node_country[pairs.region]
-    ) & full
-    inbound_freight = (weight * paths.inbound_freight_per_kg[p]
-                       + volume * paths.inbound_freight_per_m3[p]
-                       + paths.inbound_freight_per_unit[p])
+    duty_paid = (
+        (stock >= 0)
+        & (node_kind[safe_stock] != "bonded_zone")
+        & (node_country[safe_stock] == node_country[pairs.region])
+        & full
+    )
+    inbound_freight = (
+        weight * paths.inbound_freight_per_kg[p]
+        + volume * paths.inbound_freight_per_m3[p]
+        + paths.inbound_freight_per_unit[p]
+    )
     held_value = procurement + inbound_freight + np.where(duty_paid, duty + ct, 0.0)
 
     result = LandedCost(components, held_value, w, order_value)

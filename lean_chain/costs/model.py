@@ -142,7 +142,9 @@ def build_cost_model(instance: Instance) -> CostModel:
     max_channels = skus["max_channels"].to_numpy(np.float64)
     max_channels = np.where(np.isnan(max_channels), params["max_channels_per_sku"], max_channels)
 
-    h_node, kh_h = _group(kh_node) if len(kh_node) else (np.zeros(0, np.int64), np.zeros(0, np.int64))
+    h_node, kh_h = (
+        _group(kh_node) if len(kh_node) else (np.zeros(0, np.int64), np.zeros(0, np.int64))
+    )
     h_pos = np.full(n_nodes, -1, dtype=np.int64)
     h_pos[h_node] = np.arange(len(h_node))
     h_of_pair = np.where(stocked, h_pos[np.maximum(pairs.stock_node, 0)], -1)
@@ -155,11 +157,16 @@ def build_cost_model(instance: Instance) -> CostModel:
     lengths = path_lengths[pairs.path]
     pair_rep = np.repeat(np.arange(len(pairs)), lengths)
     offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    lane_of = paths.lane[paths.lane_ptr[pairs.path][pair_rep] + offsets] if len(pair_rep) else pair_rep
+    lane_of = (
+        paths.lane[paths.lane_ptr[pairs.path][pair_rep] + offsets] if len(pair_rep) else pair_rep
+    )
     on_container = container[lane_of] if len(lane_of) else np.zeros(0, dtype=bool)
     ct_pair = pair_rep[on_container]
-    ct_lane, ct_of = _group(lane_of[on_container]) if on_container.any() else (
-        np.zeros(0, np.int64), np.zeros(0, np.int64))
+    ct_lane, ct_of = (
+        _group(lane_of[on_container])
+        if on_container.any()
+        else (np.zeros(0, np.int64), np.zeros(0, np.int64))
+    )
     sku_volume = skus["volume_m3"].to_numpy(np.float64)
 
     model = CostModel(
@@ -220,8 +227,12 @@ def quota_limits(model: CostModel) -> tuple[np.ndarray, np.ndarray]:
     consumers = inst.nodes["consumers"].to_numpy(np.float64)
     regions = np.unique(model.index.pairs.region)
     regions = regions[~np.isnan(consumers[regions])]
-    quota = (consumers[regions] * inst.params["cbec_annual_limit_per_person"]
-             * inst.params["horizon_days"] / 365.0)
+    quota = (
+        consumers[regions]
+        * inst.params["cbec_annual_limit_per_person"]
+        * inst.params["horizon_days"]
+        / 365.0
+    )
     return regions, quota
 
 

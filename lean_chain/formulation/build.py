@@ -42,8 +42,14 @@ class ProblemBuilder:
     row_blocks: dict[str, slice] = field(default_factory=dict)
     n_rows: int = 0
 
-    def add_columns(self, name: str, objective: np.ndarray, lower: float | np.ndarray,
-                    upper: float | np.ndarray, integer: bool) -> int:
+    def add_columns(
+        self,
+        name: str,
+        objective: np.ndarray,
+        lower: float | np.ndarray,
+        upper: float | np.ndarray,
+        integer: bool,
+    ) -> int:
         """Add a block of columns; returns the index of its first column."""
         n = len(objective)
         start = self.n_cols
@@ -55,8 +61,16 @@ class ProblemBuilder:
         self.n_cols += n
         return start
 
-    def add_rows(self, name: str, n_rows: int, row: np.ndarray, col: np.ndarray, val: np.ndarray,
-                 lower: float | np.ndarray, upper: float | np.ndarray) -> None:
+    def add_rows(
+        self,
+        name: str,
+        n_rows: int,
+        row: np.ndarray,
+        col: np.ndarray,
+        val: np.ndarray,
+        lower: float | np.ndarray,
+        upper: float | np.ndarray,
+    ) -> None:
         """Add ``n_rows`` rows given as local row numbers, global columns and values."""
         if n_rows == 0:
             return
@@ -64,8 +78,12 @@ class ProblemBuilder:
         self.rows.append(np.asarray(row, dtype=np.int64) + start)
         self.cols.append(np.asarray(col, dtype=np.int64))
         self.vals.append(np.asarray(val, dtype=np.float64))
-        self.row_lower.append(np.broadcast_to(np.asarray(lower, dtype=np.float64), (n_rows,)).copy())
-        self.row_upper.append(np.broadcast_to(np.asarray(upper, dtype=np.float64), (n_rows,)).copy())
+        self.row_lower.append(
+            np.broadcast_to(np.asarray(lower, dtype=np.float64), (n_rows,)).copy()
+        )
+        self.row_upper.append(
+            np.broadcast_to(np.asarray(upper, dtype=np.float64), (n_rows,)).copy()
+        )
         self.row_blocks[name] = slice(start, start + n_rows)
         self.n_rows += n_rows
 
@@ -112,8 +130,11 @@ def define_flow_columns(b: ProblemBuilder, model: CostModel) -> None:
     """x_j: share of demand row kr served through pair j."""
     sub = substituted_stock(model)
     held = np.where(sub, model.kh_held_value[np.maximum(model.kh_of_pair, 0)], 0.0)
-    objective = (model.demand_units * model.unit_cost + model.pipeline_holding_per_share
-                 + np.where(sub, model.holding_factor * held * model.on_hand_per_share, 0.0))
+    objective = (
+        model.demand_units * model.unit_cost
+        + model.pipeline_holding_per_share
+        + np.where(sub, model.holding_factor * held * model.on_hand_per_share, 0.0)
+    )
     single = bool(model.instance.params["single_sourcing"])
     b.add_columns("x", objective, 0.0, 1.0, integer=single)
 
@@ -123,8 +144,9 @@ def define_decision_columns(b: ProblemBuilder, model: CostModel) -> None:
     b.add_columns("y", model.kc_fixed_cost, 0.0, 1.0, integer=True)
     b.add_columns("s", model.kh_slotting_cost, 0.0, 1.0, integer=True)
     with_min = stock_groups_with_minimum(model)
-    b.add_columns("I", model.holding_factor * model.kh_held_value[with_min], 0.0, np.inf,
-                  integer=False)
+    b.add_columns(
+        "I", model.holding_factor * model.kh_held_value[with_min], 0.0, np.inf, integer=False
+    )
     b.add_columns("z", model.h_fixed_cost, 0.0, 1.0, integer=True)
     b.add_columns("n", model.ct_cost, 0.0, np.inf, integer=True)
 
@@ -133,8 +155,15 @@ def define_demand_rows(b: ProblemBuilder, model: CostModel) -> None:
     """Sum of shares of each demand row = 1."""
     x0 = b.col_blocks["x"].start
     n = model.n_pairs
-    b.add_rows("demand", len(model.kr_demand_row), model.kr_of_pair, x0 + np.arange(n),
-               np.ones(n), 1.0, 1.0)
+    b.add_rows(
+        "demand",
+        len(model.kr_demand_row),
+        model.kr_of_pair,
+        x0 + np.arange(n),
+        np.ones(n),
+        1.0,
+        1.0,
+    )
 
 
 def define_channel_rows(b: ProblemBuilder, model: CostModel) -> None:
@@ -146,11 +175,13 @@ def define_channel_rows(b: ProblemBuilder, model: CostModel) -> None:
     kc_of_group = np.zeros(n_groups, dtype=np.int64)
     kc_of_group[group] = model.kc_of_pair
     b.add_rows(
-        "channel_link", n_groups,
+        "channel_link",
+        n_groups,
         np.concatenate([group, np.arange(n_groups)]),
         np.concatenate([x0 + np.arange(n), y0 + kc_of_group]),
         np.concatenate([np.ones(n), -np.ones(n_groups)]),
-        -np.inf, 0.0,
+        -np.inf,
+        0.0,
     )
     channels_per_sku = np.bincount(model.kc_sku, minlength=len(model.sku_max_channels))
     limited = np.flatnonzero(channels_per_sku > model.sku_max_channels)
@@ -158,9 +189,15 @@ def define_channel_rows(b: ProblemBuilder, model: CostModel) -> None:
         row_of_sku = np.full(len(model.sku_max_channels), -1, dtype=np.int64)
         row_of_sku[limited] = np.arange(len(limited))
         members = np.flatnonzero(row_of_sku[model.kc_sku] >= 0)
-        b.add_rows("max_channels", len(limited), row_of_sku[model.kc_sku[members]],
-                   y0 + members, np.ones(len(members)), -np.inf,
-                   model.sku_max_channels[limited])
+        b.add_rows(
+            "max_channels",
+            len(limited),
+            row_of_sku[model.kc_sku[members]],
+            y0 + members,
+            np.ones(len(members)),
+            -np.inf,
+            model.sku_max_channels[limited],
+        )
 
 
 def define_stocking_rows(b: ProblemBuilder, model: CostModel) -> None:
@@ -175,16 +212,24 @@ def define_stocking_rows(b: ProblemBuilder, model: CostModel) -> None:
     kh_of_group = np.zeros(n_groups, dtype=np.int64)
     kh_of_group[group] = model.kh_of_pair[stocked]
     b.add_rows(
-        "stock_link", n_groups,
+        "stock_link",
+        n_groups,
         np.concatenate([group, np.arange(n_groups)]),
         np.concatenate([x0 + stocked, s0 + kh_of_group]),
         np.concatenate([np.ones(len(stocked)), -np.ones(n_groups)]),
-        -np.inf, 0.0,
+        -np.inf,
+        0.0,
     )
     n_kh = len(model.kh_sku)
-    b.add_rows("open_link", n_kh, np.repeat(np.arange(n_kh), 2),
-               np.column_stack([s0 + np.arange(n_kh), z0 + model.kh_h]).ravel(),
-               np.tile([1.0, -1.0], n_kh), -np.inf, 0.0)
+    b.add_rows(
+        "open_link",
+        n_kh,
+        np.repeat(np.arange(n_kh), 2),
+        np.column_stack([s0 + np.arange(n_kh), z0 + model.kh_h]).ravel(),
+        np.tile([1.0, -1.0], n_kh),
+        -np.inf,
+        0.0,
+    )
     with_min = stock_groups_with_minimum(model)
     if len(with_min):
         i0 = b.col_blocks["I"].start
@@ -194,17 +239,22 @@ def define_stocking_rows(b: ProblemBuilder, model: CostModel) -> None:
         row = local[model.kh_of_pair[members]]
         m = len(with_min)
         b.add_rows(
-            "stock_required", m,
+            "stock_required",
+            m,
             np.concatenate([np.arange(m), row]),
             np.concatenate([i0 + np.arange(m), x0 + members]),
             np.concatenate([np.ones(m), -model.on_hand_per_share[members]]),
-            0.0, np.inf,
+            0.0,
+            np.inf,
         )
         b.add_rows(
-            "stock_minimum", m, np.repeat(np.arange(m), 2),
+            "stock_minimum",
+            m,
+            np.repeat(np.arange(m), 2),
             np.column_stack([i0 + np.arange(m), s0 + with_min]).ravel(),
             np.column_stack([np.ones(m), -model.kh_min_stock[with_min]]).ravel(),
-            0.0, np.inf,
+            0.0,
+            np.inf,
         )
 
 
@@ -224,15 +274,19 @@ def define_capacity_rows(b: ProblemBuilder, model: CostModel) -> None:
         i0 = b.col_blocks["I"].start if "I" in b.col_blocks else 0
         m = len(storage_nodes)
         b.add_rows(
-            "storage", m,
+            "storage",
+            m,
             np.concatenate([row_of_h[h_of_pair[sub]], kh_rows[keep], np.arange(m)]),
             np.concatenate([x0 + sub, i0 + np.flatnonzero(keep), z0 + storage_nodes]),
-            np.concatenate([
-                model.pair_volume_m3[sub] * model.on_hand_per_share[sub],
-                model.sku_volume_m3[model.kh_sku[with_min[keep]]],
-                -model.h_storage_m3[storage_nodes],
-            ]),
-            -np.inf, 0.0,
+            np.concatenate(
+                [
+                    model.pair_volume_m3[sub] * model.on_hand_per_share[sub],
+                    model.sku_volume_m3[model.kh_sku[with_min[keep]]],
+                    -model.h_storage_m3[storage_nodes],
+                ]
+            ),
+            -np.inf,
+            0.0,
         )
     throughput_nodes = np.flatnonzero(~np.isnan(model.h_throughput_units))
     if len(throughput_nodes):
@@ -241,11 +295,15 @@ def define_capacity_rows(b: ProblemBuilder, model: CostModel) -> None:
         members = stocked[row_of_h[h_of_pair[stocked]] >= 0]
         m = len(throughput_nodes)
         b.add_rows(
-            "throughput", m,
+            "throughput",
+            m,
             np.concatenate([row_of_h[h_of_pair[members]], np.arange(m)]),
             np.concatenate([x0 + members, z0 + throughput_nodes]),
-            np.concatenate([model.demand_units[members], -model.h_throughput_units[throughput_nodes]]),
-            -np.inf, 0.0,
+            np.concatenate(
+                [model.demand_units[members], -model.h_throughput_units[throughput_nodes]]
+            ),
+            -np.inf,
+            0.0,
         )
 
 
@@ -268,8 +326,15 @@ def define_service_rows(b: ProblemBuilder, model: CostModel) -> None:
     kr_region[model.kr_of_pair] = pairs.region
     in_target = row_of_region[kr_region] >= 0
     np.add.at(total, row_of_region[kr_region[in_target]], demand[model.kr_demand_row[in_target]])
-    b.add_rows("service", len(regions), row[members], x0 + members,
-               model.demand_units[members], share * total, np.inf)
+    b.add_rows(
+        "service",
+        len(regions),
+        row[members],
+        x0 + members,
+        model.demand_units[members],
+        share * total,
+        np.inf,
+    )
 
 
 def define_quota_rows(b: ProblemBuilder, model: CostModel) -> None:
@@ -284,8 +349,15 @@ def define_quota_rows(b: ProblemBuilder, model: CostModel) -> None:
     row_of_region[regions] = np.arange(len(regions))
     members = np.flatnonzero(quota_pairs(model) & (row_of_region[pairs.region] >= 0))
     value = model.landed.transaction_value[members] * model.demand_units[members]
-    b.add_rows("cbec_quota", len(regions), row_of_region[pairs.region[members]], x0 + members,
-               value, -np.inf, quota)
+    b.add_rows(
+        "cbec_quota",
+        len(regions),
+        row_of_region[pairs.region[members]],
+        x0 + members,
+        value,
+        -np.inf,
+        quota,
+    )
 
 
 def define_container_rows(b: ProblemBuilder, model: CostModel) -> None:
@@ -296,11 +368,13 @@ def define_container_rows(b: ProblemBuilder, model: CostModel) -> None:
     m = len(model.ct_lane)
     j = model.ct_pair
     b.add_rows(
-        "containers", m,
+        "containers",
+        m,
         np.concatenate([model.ct_of, np.arange(m)]),
         np.concatenate([x0 + j, n0 + np.arange(m)]),
         np.concatenate([model.pair_volume_m3[j] * model.demand_units[j], -model.ct_size_m3]),
-        -np.inf, 0.0,
+        -np.inf,
+        0.0,
     )
 
 

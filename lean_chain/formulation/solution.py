@@ -31,8 +31,9 @@ def decode(problem: MipProblem, model: CostModel, vector: np.ndarray) -> Decisio
     kc_flow = np.bincount(model.kc_of_pair, weights=share, minlength=len(model.kc_sku))
     channel_used = (vector[blocks["y"]] > 0.5) & (kc_flow > 0)
     stocked_pairs = model.kh_of_pair >= 0
-    kh_flow = np.bincount(model.kh_of_pair[stocked_pairs], weights=share[stocked_pairs],
-                          minlength=len(model.kh_sku))
+    kh_flow = np.bincount(
+        model.kh_of_pair[stocked_pairs], weights=share[stocked_pairs], minlength=len(model.kh_sku)
+    )
     stocked = (vector[blocks["s"]] > 0.5) & (kh_flow > 0)
     node_open = (vector[blocks["z"]] > 0.5) & (
         np.bincount(model.kh_h, weights=stocked, minlength=len(model.h_node)) > 0

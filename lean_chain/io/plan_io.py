@@ -67,7 +67,9 @@ def write_run(run_dir: str | Path, summary: dict, tables: dict[str, pd.DataFrame
     return run_dir
 
 
-def _read(plan_dir: Path, name: str, columns: tuple[str, ...], issues: list[Issue]) -> pd.DataFrame | None:
+def _read(
+    plan_dir: Path, name: str, columns: tuple[str, ...], issues: list[Issue]
+) -> pd.DataFrame | None:
     path = plan_dir / f"{name}.csv"
     file = f"plan/{name}.csv"
     if not path.exists():
@@ -84,15 +86,23 @@ def _read(plan_dir: Path, name: str, columns: tuple[str, ...], issues: list[Issu
     return None if missing else frame
 
 
-def _numbers(frame: pd.DataFrame, name: str, column: str, issues: list[Issue],
-             integer: bool = False) -> np.ndarray:
+def _numbers(
+    frame: pd.DataFrame, name: str, column: str, issues: list[Issue], integer: bool = False
+) -> np.ndarray:
     values = pd.to_numeric(frame[column].str.strip(), errors="coerce").to_numpy(np.float64)
     bad = ~np.isfinite(values) | (values < 0)
     if integer:
         bad |= np.isfinite(values) & (values != np.round(values))
     for i in np.flatnonzero(bad):
-        issues.append(Issue(f"plan/{name}.csv", int(i) + 2, column, frame[column].iloc[i],
-                            "a non-negative whole number" if integer else "a non-negative number"))
+        issues.append(
+            Issue(
+                f"plan/{name}.csv",
+                int(i) + 2,
+                column,
+                frame[column].iloc[i],
+                "a non-negative whole number" if integer else "a non-negative number",
+            )
+        )
     return np.where(bad, 0.0, values)
 
 
@@ -103,23 +113,31 @@ def _flags(frame: pd.DataFrame, name: str, column: str, issues: list[Issue]) -> 
     truthy = lowered.isin({"true", "1", "yes"})
     bad = ~truthy & ~lowered.isin({"false", "0", "no"})
     for i in np.flatnonzero(bad.to_numpy()):
-        issues.append(Issue(f"plan/{name}.csv", int(i) + 2, column, frame[column].iloc[i],
-                            "true or false"))
+        issues.append(
+            Issue(f"plan/{name}.csv", int(i) + 2, column, frame[column].iloc[i], "true or false")
+        )
     return truthy.to_numpy()
 
 
-def _lookup(frame: pd.DataFrame, name: str, columns: list[str], known: dict, issues: list[Issue],
-            what: str) -> np.ndarray:
+def _lookup(
+    frame: pd.DataFrame, name: str, columns: list[str], known: dict, issues: list[Issue], what: str
+) -> np.ndarray:
     keys = list(zip(*(frame[c].str.strip() for c in columns), strict=True))
     found = np.array([known.get(k, -1) for k in keys], dtype=np.int64)
     for i in np.flatnonzero(found < 0):
-        issues.append(Issue(f"plan/{name}.csv", int(i) + 2, columns[-1], " / ".join(keys[i]),
-                            what))
+        issues.append(Issue(f"plan/{name}.csv", int(i) + 2, columns[-1], " / ".join(keys[i]), what))
     seen: dict[int, int] = {}
     for i, g in enumerate(found):
         if g >= 0 and g in seen:
-            issues.append(Issue(f"plan/{name}.csv", i + 2, columns[-1], " / ".join(keys[i]),
-                                f"one row per {' + '.join(columns)} (also on row {seen[g] + 2})"))
+            issues.append(
+                Issue(
+                    f"plan/{name}.csv",
+                    i + 2,
+                    columns[-1],
+                    " / ".join(keys[i]),
+                    f"one row per {' + '.join(columns)} (also on row {seen[g] + 2})",
+                )
+            )
         seen.setdefault(int(g), i)
     return found
 
@@ -144,10 +162,18 @@ def read_decisions(model: CostModel, run_dir: str | Path) -> Decisions:
     share = np.zeros(model.n_pairs)
     flows = _read(plan_dir, "flows", ("sku_id", "region_id", "path_key", "units"), issues)
     if flows is not None:
-        known = {(sku_ids[k], node_ids[r], paths.key[p]): j
-                 for j, (k, r, p) in enumerate(zip(pairs.sku, pairs.region, pairs.path, strict=True))}
-        pair = _lookup(flows, "flows", ["sku_id", "region_id", "path_key"], known, issues,
-                       "a path of the instance that may serve this SKU and region")
+        known = {
+            (sku_ids[k], node_ids[r], paths.key[p]): j
+            for j, (k, r, p) in enumerate(zip(pairs.sku, pairs.region, pairs.path, strict=True))
+        }
+        pair = _lookup(
+            flows,
+            "flows",
+            ["sku_id", "region_id", "path_key"],
+            known,
+            issues,
+            "a path of the instance that may serve this SKU and region",
+        )
         units = _numbers(flows, "flows", "units", issues)
         ok = pair >= 0
         np.add.at(share, pair[ok], units[ok] / model.demand_units[pair[ok]])
@@ -155,20 +181,36 @@ def read_decisions(model: CostModel, run_dir: str | Path) -> Decisions:
     channel_used = np.zeros(len(model.kc_sku), dtype=bool)
     frame = _read(plan_dir, "sku_channels", ("sku_id", "channel_id"), issues)
     if frame is not None:
-        known = {(sku_ids[k], channel_ids[c]): g
-                 for g, (k, c) in enumerate(zip(model.kc_sku, model.kc_channel, strict=True))}
-        group = _lookup(frame, "sku_channels", ["sku_id", "channel_id"], known, issues,
-                        "a channel this SKU can use in the instance")
+        known = {
+            (sku_ids[k], channel_ids[c]): g
+            for g, (k, c) in enumerate(zip(model.kc_sku, model.kc_channel, strict=True))
+        }
+        group = _lookup(
+            frame,
+            "sku_channels",
+            ["sku_id", "channel_id"],
+            known,
+            issues,
+            "a channel this SKU can use in the instance",
+        )
         flag = _flags(frame, "sku_channels", "used", issues)
         channel_used[group[(group >= 0) & flag]] = True
 
     stocked = np.zeros(len(model.kh_sku), dtype=bool)
     frame = _read(plan_dir, "stock", ("sku_id", "node_id", "stocked"), issues)
     if frame is not None:
-        known = {(sku_ids[k], node_ids[h]): g
-                 for g, (k, h) in enumerate(zip(model.kh_sku, model.kh_node, strict=True))}
-        group = _lookup(frame, "stock", ["sku_id", "node_id"], known, issues,
-                        "a stocking node that can hold this SKU in the instance")
+        known = {
+            (sku_ids[k], node_ids[h]): g
+            for g, (k, h) in enumerate(zip(model.kh_sku, model.kh_node, strict=True))
+        }
+        group = _lookup(
+            frame,
+            "stock",
+            ["sku_id", "node_id"],
+            known,
+            issues,
+            "a stocking node that can hold this SKU in the instance",
+        )
         flag = _flags(frame, "stock", "stocked", issues)
         stocked[group[(group >= 0) & flag]] = True
 
@@ -176,8 +218,14 @@ def read_decisions(model: CostModel, run_dir: str | Path) -> Decisions:
     frame = _read(plan_dir, "nodes", ("node_id", "open"), issues)
     if frame is not None:
         known = {(node_ids[h],): i for i, h in enumerate(model.h_node)}
-        group = _lookup(frame, "nodes", ["node_id"], known, issues,
-                        "a stocking node used by some path of the instance")
+        group = _lookup(
+            frame,
+            "nodes",
+            ["node_id"],
+            known,
+            issues,
+            "a stocking node used by some path of the instance",
+        )
         flag = _flags(frame, "nodes", "open", issues)
         node_open[group[(group >= 0) & flag]] = True
 
@@ -186,8 +234,14 @@ def read_decisions(model: CostModel, run_dir: str | Path) -> Decisions:
     if frame is not None:
         lane_ids = inst.lanes["lane_id"].to_numpy(object)
         known = {(lane_ids[lane],): i for i, lane in enumerate(model.ct_lane)}
-        group = _lookup(frame, "containers", ["lane_id"], known, issues,
-                        "a containerised lane used by some path of the instance")
+        group = _lookup(
+            frame,
+            "containers",
+            ["lane_id"],
+            known,
+            issues,
+            "a containerised lane used by some path of the instance",
+        )
         count = _numbers(frame, "containers", "containers", issues, integer=True)
         containers[group[group >= 0]] = count[group >= 0]
     if issues:

@@ -31,9 +31,7 @@ def _row_numbers(index: pd.Index) -> np.ndarray:
     return np.asarray(index, dtype=np.int64) + 2
 
 
-def _parse_column(
-    raw: pd.Series, col: Column, table: Table, issues: list[Issue]
-) -> pd.Series:
+def _parse_column(raw: pd.Series, col: Column, table: Table, issues: list[Issue]) -> pd.Series:
     """Turn a column of stripped strings into typed values, recording bad cells."""
     blank = raw == ""
     file = table.filename
@@ -106,7 +104,8 @@ def read_table(folder: Path, table: Table, issues: list[Issue]) -> pd.DataFrame 
                     1,
                     name,
                     name,
-                    "a known column: " + ", ".join(table.column_names)
+                    "a known column: "
+                    + ", ".join(table.column_names)
                     + " (or a notes column starting with x_)",
                 )
             )
@@ -173,14 +172,21 @@ def read_parameters(folder: Path, issues: list[Issue]) -> dict[str, Any]:
         if loaded is None:
             loaded = {}
         if not isinstance(loaded, dict):
-            issues.append(Issue(PARAMETERS_FILE, None, None, str(loaded), "a mapping of key: value"))
+            issues.append(
+                Issue(PARAMETERS_FILE, None, None, str(loaded), "a mapping of key: value")
+            )
             loaded = {}
         data = loaded
     for key in data:
         if key not in PARAMETERS:
             issues.append(
-                Issue(PARAMETERS_FILE, None, str(key), str(data[key]),
-                      "a known key: " + ", ".join(PARAMETERS))
+                Issue(
+                    PARAMETERS_FILE,
+                    None,
+                    str(key),
+                    str(data[key]),
+                    "a known key: " + ", ".join(PARAMETERS),
+                )
             )
     return {name: _parse_parameter(p, data.get(name), issues) for name, p in PARAMETERS.items()}
 

@@ -53,7 +53,9 @@ class Instance:
         return getattr(self, name)
 
 
-def convert_money(tables: dict[str, pd.DataFrame], params: dict[str, Any]) -> dict[str, pd.DataFrame]:
+def convert_money(
+    tables: dict[str, pd.DataFrame], params: dict[str, Any]
+) -> dict[str, pd.DataFrame]:
     """Return copies of ``tables`` with money columns in the instance currency.
 
     Assumes currencies were validated against the FX table.

@@ -16,7 +16,7 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 ColumnType = Literal["str", "float", "int", "bool"]
@@ -192,10 +192,24 @@ SKUS = Table(
             money=True,
         ),
         _CURRENCY,
-        Column("weight_kg", "float", "Gross weight per unit.", required=True, minimum=0,
-               exclusive_minimum=True, unit="kg"),
-        Column("volume_m3", "float", "Packed volume per unit.", required=True, minimum=0,
-               exclusive_minimum=True, unit="m3"),
+        Column(
+            "weight_kg",
+            "float",
+            "Gross weight per unit.",
+            required=True,
+            minimum=0,
+            exclusive_minimum=True,
+            unit="kg",
+        ),
+        Column(
+            "volume_m3",
+            "float",
+            "Packed volume per unit.",
+            required=True,
+            minimum=0,
+            exclusive_minimum=True,
+            unit="m3",
+        ),
         Column(
             "consumption_tax_rate",
             "float",
@@ -356,16 +370,44 @@ LANES = Table(
             default="*",
         ),
         _CURRENCY,
-        Column("cost_per_kg", "float", "Freight per kg.", default=0.0, minimum=0,
-               unit="currency/kg", money=True),
-        Column("cost_per_m3", "float", "Freight per m3.", default=0.0, minimum=0,
-               unit="currency/m3", money=True),
-        Column("cost_per_unit", "float", "Freight per unit.", default=0.0, minimum=0,
-               unit="currency/unit", money=True),
-        Column("lead_time_days", "float", "Mean transit time.", required=True, minimum=0,
-               unit="days"),
-        Column("lead_time_std_days", "float", "Standard deviation of transit time.",
-               default=0.0, minimum=0, unit="days"),
+        Column(
+            "cost_per_kg",
+            "float",
+            "Freight per kg.",
+            default=0.0,
+            minimum=0,
+            unit="currency/kg",
+            money=True,
+        ),
+        Column(
+            "cost_per_m3",
+            "float",
+            "Freight per m3.",
+            default=0.0,
+            minimum=0,
+            unit="currency/m3",
+            money=True,
+        ),
+        Column(
+            "cost_per_unit",
+            "float",
+            "Freight per unit.",
+            default=0.0,
+            minimum=0,
+            unit="currency/unit",
+            money=True,
+        ),
+        Column(
+            "lead_time_days", "float", "Mean transit time.", required=True, minimum=0, unit="days"
+        ),
+        Column(
+            "lead_time_std_days",
+            "float",
+            "Standard deviation of transit time.",
+            default=0.0,
+            minimum=0,
+            unit="days",
+        ),
         Column(
             "container_m3",
             "float",
@@ -377,8 +419,15 @@ LANES = Table(
             unit="m3",
             blank_means="not containerised",
         ),
-        Column("cost_per_container", "float", "Cost per container (with container_m3).",
-               default=0.0, minimum=0, unit="currency/container", money=True),
+        Column(
+            "cost_per_container",
+            "float",
+            "Cost per container (with container_m3).",
+            default=0.0,
+            minimum=0,
+            unit="currency/container",
+            money=True,
+        ),
     ),
 )
 
@@ -389,18 +438,47 @@ DEMAND = Table(
     currency_column="currency",
     columns=(
         Column("sku_id", "str", "SKU.", required=True, references="skus.sku_id"),
-        Column("region_id", "str", "Demand node (region or business buyer).", required=True,
-               references="nodes.node_id"),
-        Column("units", "float", "Units demanded over the horizon.", required=True, minimum=0,
-               unit="units/horizon"),
-        Column("units_per_order", "float", "Average units per order (1 = single-item orders).",
-               default=1.0, minimum=1, unit="units/order"),
-        Column("demand_std_daily", "float", "Standard deviation of daily demand.", default=0.0,
-               minimum=0, unit="units/day"),
+        Column(
+            "region_id",
+            "str",
+            "Demand node (region or business buyer).",
+            required=True,
+            references="nodes.node_id",
+        ),
+        Column(
+            "units",
+            "float",
+            "Units demanded over the horizon.",
+            required=True,
+            minimum=0,
+            unit="units/horizon",
+        ),
+        Column(
+            "units_per_order",
+            "float",
+            "Average units per order (1 = single-item orders).",
+            default=1.0,
+            minimum=1,
+            unit="units/order",
+        ),
+        Column(
+            "demand_std_daily",
+            "float",
+            "Standard deviation of daily demand.",
+            default=0.0,
+            minimum=0,
+            unit="units/day",
+        ),
         _CURRENCY,
-        Column("shipping_per_order", "float", "Shipping fee the consumer pays per order; part of "
-               "the transaction value.", default=0.0, minimum=0, unit="currency/order",
-               money=True),
+        Column(
+            "shipping_per_order",
+            "float",
+            "Shipping fee the consumer pays per order; part of the transaction value.",
+            default=0.0,
+            minimum=0,
+            unit="currency/order",
+            money=True,
+        ),
     ),
 )
 
@@ -410,11 +488,15 @@ CHANNELS = Table(
     key=("channel_id",),
     currency_column="currency",
     columns=(
-        Column("channel_id", "str", "Channel code, e.g. 1210, 9610, postal, 0110.",
-               required=True),
+        Column("channel_id", "str", "Channel code, e.g. 1210, 9610, postal, 0110.", required=True),
         Column("name", "str", "Human-readable name.", default=""),
-        Column("direction", "str", "Import into or export from the origin country.",
-               required=True, choices=("import", "export")),
+        Column(
+            "direction",
+            "str",
+            "Import into or export from the origin country.",
+            required=True,
+            choices=("import", "export"),
+        ),
         Column(
             "path_shape",
             "str",
@@ -427,20 +509,40 @@ CHANNELS = Table(
             "str",
             "The node kind in the path where goods are stocked before the order.",
             default="",
-            choices=("",) + STOCKING_KINDS,
+            choices=("", *STOCKING_KINDS),
             blank_means="goods ship per order, not stocked",
         ),
         _CURRENCY,
-        Column("fixed_cost_per_sku", "float", "Filing/listing cost per SKU using the channel, "
-               "per horizon.", default=0.0, minimum=0, unit="currency", money=True),
-        Column("earns_export_rebate", "bool", "Earns the SKU's export VAT rebate.",
-               default=False),
-        Column("requires_positive_list", "bool", "Only SKUs on the positive list may use it.",
-               default=False),
-        Column("counts_toward_cbec_quota", "bool", "Transaction value counts toward the "
-               "region's annual CBEC quota.", default=False),
-        Column("processing_days", "float", "Days added to the promise (order processing, "
-               "clearance).", default=0.0, minimum=0, unit="days"),
+        Column(
+            "fixed_cost_per_sku",
+            "float",
+            "Filing/listing cost per SKU using the channel, per horizon.",
+            default=0.0,
+            minimum=0,
+            unit="currency",
+            money=True,
+        ),
+        Column("earns_export_rebate", "bool", "Earns the SKU's export VAT rebate.", default=False),
+        Column(
+            "requires_positive_list",
+            "bool",
+            "Only SKUs on the positive list may use it.",
+            default=False,
+        ),
+        Column(
+            "counts_toward_cbec_quota",
+            "bool",
+            "Transaction value counts toward the region's annual CBEC quota.",
+            default=False,
+        ),
+        Column(
+            "processing_days",
+            "float",
+            "Days added to the promise (order processing, clearance).",
+            default=0.0,
+            minimum=0,
+            unit="days",
+        ),
     ),
 )
 
@@ -455,48 +557,134 @@ TAX_RULES = Table(
         Column("destination_country", "str", "Country of the demand node.", required=True),
         Column("origin_country", "str", "Country of the supplier, or '*'.", default="*"),
         Column("category", "str", "SKU tax category, or '*'.", default="*"),
-        Column("regime", "str", "Which formula applies (see docs/instance-format.md).",
-               required=True, choices=TAX_REGIMES),
+        Column(
+            "regime",
+            "str",
+            "Which formula applies (see docs/instance-format.md).",
+            required=True,
+            choices=TAX_REGIMES,
+        ),
         _CURRENCY,
-        Column("duty_rate", "float", "Import duty rate.", default=0.0, minimum=0,
-               unit="fraction"),
-        Column("vat_rate", "float", "VAT / GST / consumption-tax-of-destination rate.",
-               default=0.0, minimum=0, unit="fraction"),
-        Column("apply_consumption_tax", "bool", "Charge the SKU's consumption_tax_rate.",
-               default=False),
-        Column("customs_value_basis", "str", "general_trade: duty on the CIF value (goods + "
-               "freight to the border) or on the consumer's transaction value.", default="cif",
-               choices=("cif", "transaction")),
-        Column("vat_basis", "str", "general_trade: 'retail_sale' when import VAT is credited "
-               "and the cost is the VAT on the retail sale; 'import' when the VAT paid at "
-               "import is the cost.", default="retail_sale", choices=("retail_sale", "import")),
-        Column("cbec_tax_factor", "float", "cbec_retail: share of VAT + consumption tax "
-               "charged (0.7).", default=0.7, minimum=0, maximum=1, unit="fraction"),
-        Column("order_value_cap", "float", "Largest transaction value per order allowed.",
-               default=None, minimum=0, unit="currency/order", money=True,
-               blank_means="no cap"),
-        Column("single_item_exception", "bool", "Single-unit orders above the cap are still "
-               "allowed (cbec_retail: then taxed as general trade on the transaction value).",
-               default=False),
-        Column("parcel_tax_rate", "float", "postal: parcel tax rate (0.13 / 0.20 / 0.50).",
-               default=0.0, minimum=0, unit="fraction"),
-        Column("parcel_tax_exemption", "float", "postal: tax per parcel at or below this "
-               "amount is waived.", default=0.0, minimum=0, unit="currency/order", money=True),
-        Column("duty_free_threshold", "float", "low_value_parcel: no duty when the taxable "
-               "order value is at or below this.", default=0.0, minimum=0,
-               unit="currency/order", money=True),
-        Column("vat_free_threshold", "float", "low_value_parcel: no VAT when the taxable order "
-               "value is at or below this.", default=0.0, minimum=0, unit="currency/order",
-               money=True),
-        Column("taxable_value_share", "float", "low_value_parcel: taxable value as a share of "
-               "the transaction value (Japan personal imports: 0.6).", default=1.0, minimum=0,
-               maximum=1, unit="fraction"),
-        Column("flat_duty_per_order", "float", "low_value_parcel: flat duty per parcel below "
-               "flat_duty_below (EU EUR 3 per tariff line).", default=0.0, minimum=0,
-               unit="currency/order", money=True),
-        Column("flat_duty_below", "float", "low_value_parcel: orders with a taxable value "
-               "strictly below this pay the flat duty instead of ad valorem duty.",
-               default=0.0, minimum=0, unit="currency/order", money=True),
+        Column("duty_rate", "float", "Import duty rate.", default=0.0, minimum=0, unit="fraction"),
+        Column(
+            "vat_rate",
+            "float",
+            "VAT / GST / consumption-tax-of-destination rate.",
+            default=0.0,
+            minimum=0,
+            unit="fraction",
+        ),
+        Column(
+            "apply_consumption_tax", "bool", "Charge the SKU's consumption_tax_rate.", default=False
+        ),
+        Column(
+            "customs_value_basis",
+            "str",
+            "general_trade: duty on the CIF value (goods + "
+            "freight to the border) or on the consumer's transaction value.",
+            default="cif",
+            choices=("cif", "transaction"),
+        ),
+        Column(
+            "vat_basis",
+            "str",
+            "general_trade: 'retail_sale' when import VAT is credited "
+            "and the cost is the VAT on the retail sale; 'import' when the VAT paid at "
+            "import is the cost.",
+            default="retail_sale",
+            choices=("retail_sale", "import"),
+        ),
+        Column(
+            "cbec_tax_factor",
+            "float",
+            "cbec_retail: share of VAT + consumption tax charged (0.7).",
+            default=0.7,
+            minimum=0,
+            maximum=1,
+            unit="fraction",
+        ),
+        Column(
+            "order_value_cap",
+            "float",
+            "Largest transaction value per order allowed.",
+            default=None,
+            minimum=0,
+            unit="currency/order",
+            money=True,
+            blank_means="no cap",
+        ),
+        Column(
+            "single_item_exception",
+            "bool",
+            "Single-unit orders above the cap are still "
+            "allowed (cbec_retail: then taxed as general trade on the transaction value).",
+            default=False,
+        ),
+        Column(
+            "parcel_tax_rate",
+            "float",
+            "postal: parcel tax rate (0.13 / 0.20 / 0.50).",
+            default=0.0,
+            minimum=0,
+            unit="fraction",
+        ),
+        Column(
+            "parcel_tax_exemption",
+            "float",
+            "postal: tax per parcel at or below this amount is waived.",
+            default=0.0,
+            minimum=0,
+            unit="currency/order",
+            money=True,
+        ),
+        Column(
+            "duty_free_threshold",
+            "float",
+            "low_value_parcel: no duty when the taxable order value is at or below this.",
+            default=0.0,
+            minimum=0,
+            unit="currency/order",
+            money=True,
+        ),
+        Column(
+            "vat_free_threshold",
+            "float",
+            "low_value_parcel: no VAT when the taxable order value is at or below this.",
+            default=0.0,
+            minimum=0,
+            unit="currency/order",
+            money=True,
+        ),
+        Column(
+            "taxable_value_share",
+            "float",
+            "low_value_parcel: taxable value as a share of "
+            "the transaction value (Japan personal imports: 0.6).",
+            default=1.0,
+            minimum=0,
+            maximum=1,
+            unit="fraction",
+        ),
+        Column(
+            "flat_duty_per_order",
+            "float",
+            "low_value_parcel: flat duty per parcel below "
+            "flat_duty_below (EU EUR 3 per tariff line).",
+            default=0.0,
+            minimum=0,
+            unit="currency/order",
+            money=True,
+        ),
+        Column(
+            "flat_duty_below",
+            "float",
+            "low_value_parcel: orders with a taxable value "
+            "strictly below this pay the flat duty instead of ad valorem duty.",
+            default=0.0,
+            minimum=0,
+            unit="currency/order",
+            money=True,
+        ),
         Column("source", "str", "Where the rule comes from (regulation, date).", default=""),
     ),
 )
@@ -507,9 +695,15 @@ FX = Table(
     key=("currency",),
     columns=(
         Column("currency", "str", "ISO 4217 code.", required=True),
-        Column("rate_to_instance", "float", "Instance-currency amount of one unit of this "
-               "currency (the instance currency itself must be 1).", required=True, minimum=0,
-               exclusive_minimum=True),
+        Column(
+            "rate_to_instance",
+            "float",
+            "Instance-currency amount of one unit of this "
+            "currency (the instance currency itself must be 1).",
+            required=True,
+            minimum=0,
+            exclusive_minimum=True,
+        ),
     ),
 )
 
@@ -522,23 +716,60 @@ PARAMETERS: dict[str, Parameter] = {
     for p in (
         Parameter("name", "str", "Instance name.", default=""),
         Parameter("description", "str", "What the instance models.", default=""),
-        Parameter("currency", "str", "Instance currency (ISO 4217); all results are in it.",
-                  required=True),
-        Parameter("horizon_days", "float", "Length of the planning horizon.", default=365.0,
-                  minimum=0, exclusive_minimum=True, unit="days"),
-        Parameter("holding_rate_per_year", "float", "Holding cost per year as a share of the "
-                  "held unit value.", default=0.2, minimum=0, unit="fraction/year"),
-        Parameter("service_level", "float", "Cycle service level for safety stock.",
-                  default=0.95, minimum=0.5, maximum=1, exclusive_maximum=True,
-                  unit="fraction"),
-        Parameter("review_period_days", "float", "Replenishment review period; cycle stock is "
-                  "demand over half of it.", default=14.0, minimum=0, unit="days"),
-        Parameter("max_channels_per_sku", "int", "Default most channels per SKU.", default=2,
-                  minimum=1),
-        Parameter("single_sourcing", "bool", "Serve each SKU and demand node through one path.",
-                  default=False),
-        Parameter("cbec_annual_limit_per_person", "float", "CBEC retail annual limit per "
-                  "person, in the instance currency.", default=26000.0, minimum=0,
-                  unit="currency/person/year"),
+        Parameter(
+            "currency", "str", "Instance currency (ISO 4217); all results are in it.", required=True
+        ),
+        Parameter(
+            "horizon_days",
+            "float",
+            "Length of the planning horizon.",
+            default=365.0,
+            minimum=0,
+            exclusive_minimum=True,
+            unit="days",
+        ),
+        Parameter(
+            "holding_rate_per_year",
+            "float",
+            "Holding cost per year as a share of the held unit value.",
+            default=0.2,
+            minimum=0,
+            unit="fraction/year",
+        ),
+        Parameter(
+            "service_level",
+            "float",
+            "Cycle service level for safety stock.",
+            default=0.95,
+            minimum=0.5,
+            maximum=1,
+            exclusive_maximum=True,
+            unit="fraction",
+        ),
+        Parameter(
+            "review_period_days",
+            "float",
+            "Replenishment review period; cycle stock is demand over half of it.",
+            default=14.0,
+            minimum=0,
+            unit="days",
+        ),
+        Parameter(
+            "max_channels_per_sku", "int", "Default most channels per SKU.", default=2, minimum=1
+        ),
+        Parameter(
+            "single_sourcing",
+            "bool",
+            "Serve each SKU and demand node through one path.",
+            default=False,
+        ),
+        Parameter(
+            "cbec_annual_limit_per_person",
+            "float",
+            "CBEC retail annual limit per person, in the instance currency.",
+            default=26000.0,
+            minimum=0,
+            unit="currency/person/year",
+        ),
     )
 }

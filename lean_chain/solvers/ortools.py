@@ -10,11 +10,34 @@ cross-checking optima.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 import time
+from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 
 from lean_chain.solvers.base import Backend, MipProblem, SolveOptions, SolveResult, Status
+
+
+@contextlib.contextmanager
+def _stdout_to(path: Path | None) -> Iterator[None]:
+    """Redirect file descriptor 1 (where native solvers print) into ``path``."""
+    if path is None:
+        yield
+        return
+    sys.stdout.flush()
+    saved = os.dup(1)
+    with open(path, "ab") as log:
+        os.dup2(log.fileno(), 1)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            os.dup2(saved, 1)
+            os.close(saved)
 
 
 class OrtoolsBackend(Backend):
@@ -34,9 +57,8 @@ class OrtoolsBackend(Backend):
             lines = [f"mip_rel_gap={gap:.12g}", "mip_abs_gap=1e-9"]
             if options.threads:
                 lines.append(f"threads={options.threads}")
-            if options.log_file is not None:
-                lines.append(f"log_file={options.log_file}")
-                lines.append("output_flag=true")
+            quiet = not (options.verbose or options.log_file is not None)
+            lines.append(f"log_to_console={'false' if quiet else 'true'}")
             return "\n".join(lines)
         lines = [f"limits/gap = {gap:.12g}"]
         if options.threads:
@@ -76,15 +98,11 @@ class OrtoolsBackend(Backend):
         if options.time_limit_s is not None:
             solver.set_time_limit_in_seconds(float(options.time_limit_s))
         solver.set_solver_specific_parameters(self._specific_parameters(options))
-        solver.enable_output(bool(options.verbose))
-        if options.log_file is not None and self.engine != "highs":
-            lines: list[str] = []
-            solver.set_log_callback(lines.append)
-            solver.enable_output(True)
-        solver.solve(model)
+        solver.enable_output(bool(options.verbose or options.log_file is not None))
+        # the solvers log from C++ to the process's stdout: send it to the log file
+        with _stdout_to(options.log_file):
+            solver.solve(model)
         wall = time.perf_counter() - start
-        if options.log_file is not None and self.engine != "highs":
-            options.log_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
         raw = solver.status()
         name = getattr(raw, "name", str(raw))

@@ -1,0 +1,123 @@
+"""Render ``docs/instance-format.md`` from the schema.
+
+Run ``python -m lean_chain.model.docs > docs/instance-format.md`` after
+changing :mod:`lean_chain.model.schema`; a test fails when the file and the
+schema disagree.
+"""
+
+from __future__ import annotations
+
+from lean_chain.model.schema import LANE_MODES, NODE_KINDS, PARAMETERS, STOCKING_KINDS, TABLES
+
+INTRO = f"""# Instance format
+
+An instance is a folder of CSV tables plus one YAML file of parameters:
+
+```
+my_instance/
+  parameters.yaml   instance currency, horizon, holding rate, service level, ...
+  skus.csv          what is bought and sold
+  nodes.csv         suppliers, ports/hubs, stocking nodes, demand points (with lat/lon)
+  lanes.csv         transport links with cost and lead time
+  demand.csv        units per SKU and demand node over the horizon
+  channels.csv      customs channels and the path shape each allows
+  tax_rules.csv     duty and tax rules per channel and destination country
+  fx.csv            exchange rates into the instance currency
+```
+
+This page is generated from `lean_chain/model/schema.py` (`python -m lean_chain.model.docs`),
+which also drives loading, defaults and validation. Conventions:
+
+- Text cells are trimmed; a blank cell takes the column's default. Booleans are
+  `true/false` (also `1/0`, `yes/no`).
+- **Money**: every table with a `currency` column states its amounts in that currency
+  (blank = the instance currency); `fx.csv` converts them on load. Results are in the
+  instance currency.
+- Extra columns whose names start with `x_`, `note` or `comment` are kept for your own use;
+  any other unknown column is an error (it is most likely a typo).
+- Node kinds: {", ".join(f"`{k}`" for k in NODE_KINDS)}. Stocking kinds (with capacity,
+  fixed cost, stock): {", ".join(f"`{k}`" for k in STOCKING_KINDS)}.
+  Lane modes: {", ".join(f"`{m}`" for m in LANE_MODES)}.
+
+## Paths and channels
+
+A channel's `path_shape` lists the node kinds a path visits, e.g.
+`supplier>bonded_zone>region` (1210 bonded import), `supplier>region` (9610 direct mail,
+postal), `supplier>port?>domestic_dc>region` (0110; `?` marks a kind that may be skipped),
+`supplier>port?>overseas_warehouse>region` (9810). Paths are enumerated over lanes whose
+`channels` cell admits the channel (`*` = any), so express lanes tagged `9610` and postal
+lanes tagged `postal` keep those channels apart. Paths that break a hard rule are never
+offered to the solver: SKU not on the positive list of a channel that requires it; promise
+days above the demand node's `max_promise_days`; no tax rule for the channel, destination,
+origin and category; an order value above the tax rule's `order_value_cap` (unless the
+rule has `single_item_exception` and orders are single units).
+
+**Promise days** of a path: for a stocked channel, the lanes after the stocking node; for a
+per-order channel, all lanes; plus the channel's `processing_days`. The **inbound lead time**
+(for pipeline and safety stock) is the lanes up to the stocking node. Lead-time variances
+add along a path.
+
+## Tax regimes (`tax_rules.regime`)
+
+w = transaction value per unit = retail price + shipping per order / units per order;
+order value = w × units per order; c = the SKU's consumption-tax rate when
+`apply_consumption_tax`; CIF = procurement + freight up to and including the lane that
+enters the destination country.
+
+| regime | duty | consumption tax | VAT / other |
+|---|---|---|---|
+| `general_trade` | d × CV, CV = CIF (or w with `customs_value_basis: transaction`) | (CV + duty) c / (1 − c) | `vat_basis: retail_sale`: v × w (import VAT is credited; the cost is the VAT on the retail sale); `import`: v (CV + duty + CT) |
+| `cbec_retail` | 0 | k × w c / (1 − c) | k (w + w c/(1 − c)) v, k = `cbec_tax_factor` (0.7). A single-unit order above `order_value_cap` (when `single_item_exception`) pays general-trade duty, CT and VAT in full on CV = w |
+| `postal` | — | — | parcel tax = `parcel_tax_rate` × retail price × units per order, waived when ≤ `parcel_tax_exemption` |
+| `low_value_parcel` | TV = `taxable_value_share` × order value: flat `flat_duty_per_order` per parcel if TV < `flat_duty_below`; else d × share × w if TV > `duty_free_threshold`; else 0 | — | v (share × w + duty per unit) if TV > `vat_free_threshold` |
+| `none` | — | — | — (e.g. 9710 when the business buyer imports) |
+
+Export rebate (channels with `earns_export_rebate`): the SKU's `export_rebate_rate` ×
+procurement cost, subtracted. Handling: every node on the path charges its
+`handling_cost_per_unit`. Check values: CBEC at v = 13 %, c = 0 is 9.1 % of w; at c = 15 %
+it is 23.06 %.
+"""
+
+
+def _cell(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def render_instance_format() -> str:
+    """The Markdown text of ``docs/instance-format.md``."""
+    out = [INTRO]
+    out.append("## parameters.yaml\n")
+    out.append("| key | type | required | default | unit | description |")
+    out.append("|---|---|---|---|---|---|")
+    for p in PARAMETERS.values():
+        default = "" if p.default is None else repr(p.default)
+        out.append(
+            f"| `{p.name}` | {p.type} | {'yes' if p.required else 'no'} | "
+            f"{_cell(default)} | {_cell(p.unit)} | {_cell(p.description)} "
+            f"Expected: {_cell(p.expectation())}. |"
+        )
+    for table in TABLES.values():
+        out.append(f"\n## {table.filename}\n")
+        out.append(
+            _cell(table.description)
+            + (f" Key: {', '.join(table.key)}." if table.key else "")
+            + "\n"
+        )
+        out.append("| column | type | required | default | unit | description |")
+        out.append("|---|---|---|---|---|---|")
+        for col in table.columns:
+            if col.default is None:
+                default = f"blank = {col.blank_means}" if col.blank_means else ""
+            else:
+                default = repr(col.default)
+            unit = col.unit.replace("currency", "money") if col.money else col.unit
+            out.append(
+                f"| `{col.name}` | {col.type} | {'yes' if col.required else 'no'} | "
+                f"{_cell(default)} | {_cell(unit)} | {_cell(col.description)} "
+                f"Expected: {_cell(col.expectation())}. |"
+            )
+    return "\n".join(out) + "\n"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print(render_instance_format(), end="")

@@ -1,0 +1,61 @@
+"""Shared fixtures: the tiny instance and a builder for small variants of it."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+TINY = DATA / "tiny"
+SHARED = ROOT.parent / "shared"
+
+
+def edit_instance(
+    source: Path,
+    target: Path,
+    tables: dict[str, pd.DataFrame | Callable[[pd.DataFrame], pd.DataFrame]] | None = None,
+    params: dict | None = None,
+) -> Path:
+    """Copy the instance folder ``source`` to ``target`` and apply edits.
+
+    ``tables`` maps a table name (``"skus"``, ``"lanes"``...) to a new
+    DataFrame or to a function that takes the table (all columns as text) and
+    returns the edited one; ``params`` updates ``parameters.yaml``.
+    """
+    shutil.copytree(source, target)
+    for name, edit in (tables or {}).items():
+        path = target / f"{name}.csv"
+        if callable(edit):
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+            frame = edit(frame)
+        else:
+            frame = edit
+        frame.to_csv(path, index=False)
+    if params:
+        current = yaml.safe_load((target / "parameters.yaml").read_text()) or {}
+        current.update(params)
+        (target / "parameters.yaml").write_text(yaml.safe_dump(current))
+    return target
+
+
+@pytest.fixture
+def tiny_dir() -> Path:
+    return TINY
+
+
+@pytest.fixture
+def make_variant(tmp_path: Path) -> Callable[..., Path]:
+    """``make_variant(tables=..., params=..., source=TINY)`` -> a new instance folder."""
+    counter = {"n": 0}
+
+    def make(tables=None, params=None, source: Path = TINY) -> Path:
+        counter["n"] += 1
+        return edit_instance(source, tmp_path / f"variant{counter['n']}", tables, params)
+
+    return make
