@@ -1,0 +1,62 @@
+"""The library surface on the tiny instance, whose optimum is worked out by hand."""
+
+from __future__ import annotations
+
+import pytest
+
+import lean_chain
+from lean_chain.costs.evaluate import BREAKDOWN_KEYS
+
+TINY_OPTIMUM = (
+    100 * (100 + 2 * 1.0 + 5 + 1 + 0.091 * 200)
+    + 10 * (50 + 2 * 0.5 + 5 + 1 + 0.7 * (100 + 100 * 0.15 / 0.85) * 0.13 + 0.7 * 100 * 0.15 / 0.85)
+    + 1000
+)
+
+
+def test_tiny_optimum_by_hand(tiny_dir):
+    """Tiny: supplier S1 (JP), bonded zone BZ (fixed 1000, handling 1/unit), province R1.
+
+    Channel 1210 (S1 -L1-> BZ -L2-> R1): sea 2 CNY/kg, truck 5 CNY/unit, handling 1.
+    Channel 9610 (S1 -L3-> R1): express 30 CNY/kg. Both CBEC retail: tax on w = retail.
+    A (100 units, 100 CNY, 1 kg, retail 200, c = 0): tax 0.091 x 200 = 18.2;
+      1210: 100 + 2 + 5 + 1 + 18.2 = 126.2/unit; 9610: 100 + 30 + 18.2 = 148.2/unit.
+    B (10 units, 50 CNY, 0.5 kg, retail 100, c = 15 %): tax 23.0588;
+      1210: 50 + 1 + 5 + 1 + 23.0588 = 80.0588/unit; 9610: 50 + 15 + 23.0588 = 88.0588.
+    Both via BZ: 12,620 + 800.588 + 1,000 = 14,420.588 (best); A via BZ and B direct:
+    14,500.588; both direct: 15,700.588. One channel per SKU (max_channels_per_sku 1).
+    """
+    inst = lean_chain.load_instance(tiny_dir)
+    plan = lean_chain.solve(inst)
+    assert plan.status == "optimal"
+    assert plan.objective == pytest.approx(TINY_OPTIMUM, rel=1e-9)
+    assert plan.objective == pytest.approx(14420.588235294117, rel=1e-12)
+    assert plan.gap == pytest.approx(0.0, abs=1e-9)
+    flows = plan.tables["flows"].set_index("sku_id")
+    assert flows.loc["A", "path_key"] == "1210|L1>L2"
+    assert flows.loc["B", "route"] == "S1>BZ>R1"
+    assert list(plan.cost_breakdown) == list(BREAKDOWN_KEYS)
+    assert sum(plan.cost_breakdown.values()) == pytest.approx(plan.objective, rel=1e-12)
+    assert plan.cost_breakdown["node_fixed"] == 1000
+    assert plan.kpis["channel_share"] == {"1210": 1.0, "9610": 0.0}
+
+
+def test_backends_agree_on_tiny(tiny_dir):
+    inst = lean_chain.load_instance(tiny_dir)
+    highs = lean_chain.solve(inst, solver="ortools-highs")
+    scip = lean_chain.solve(inst, solver="ortools-scip")
+    assert highs.objective == pytest.approx(scip.objective, rel=1e-9)
+
+
+def test_evaluate_agrees_with_solver(tiny_dir):
+    inst = lean_chain.load_instance(tiny_dir)
+    plan = lean_chain.solve(inst)
+    evaluation = lean_chain.evaluate(inst, plan)
+    assert evaluation.objective == pytest.approx(plan.objective, rel=1e-9)
+    assert evaluation.violations == []
+
+
+def test_unknown_solver_names_the_choices(tiny_dir):
+    inst = lean_chain.load_instance(tiny_dir)
+    with pytest.raises(lean_chain.SolverNotAvailableError, match="ortools-highs"):
+        lean_chain.solve(inst, solver="gurobi")
