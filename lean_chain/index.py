@@ -418,11 +418,16 @@ def build_pairs(
         units_per_order * skus["retail_price"].to_numpy(np.float64)[sku]
         + demand["shipping_per_order"].to_numpy(np.float64)[demand_row]
     )
+    has_rule = rule >= 0
     safe_rule = np.maximum(rule, 0)
-    cap = instance.tax_rules["order_value_cap"].to_numpy(np.float64)[safe_rule]
+    rules = instance.tax_rules
+    cap = np.full(len(rule), np.nan)
+    exception = np.zeros(len(rule), dtype=bool)
+    if len(rules):
+        cap[has_rule] = rules["order_value_cap"].to_numpy(np.float64)[safe_rule[has_rule]]
+        exception[has_rule] = rules["single_item_exception"].to_numpy(bool)[safe_rule[has_rule]]
     over = ~np.isnan(cap) & (order_value > cap)
     single = units_per_order <= 1.0
-    exception = instance.tax_rules["single_item_exception"].to_numpy(bool)[safe_rule]
     allowed_single = over & single & exception
     bad = keep & over & ~allowed_single
     dropped["order_value_cap"] = int(bad.sum())

@@ -3,7 +3,14 @@
 The seller's delivered-duty-paid view of ../shared/DOMAIN.md: per unit,
 procurement + freight + handling + duty + VAT + consumption tax + parcel tax
 - export rebate. Holding is not here: it depends on the stock a plan holds
-(see :mod:`lean_chain.costs.stock`).
+(see :mod:`lean_chain.costs.model`).
+
+The computation is split in two: :func:`landed_inputs` gathers small
+per-entity tables (SKUs, demand rows, paths, tax rules) and the pair index
+arrays; a kernel then prices every pair. :func:`landed_cost_numpy` is the
+vectorized numpy kernel; :mod:`lean_chain.costs.kernels` has the fused,
+compiled one (numba) that writes each output once. Both give identical
+results; ``LEAN_CHAIN_KERNEL=numpy`` forces the numpy kernel.
 
 Tax formulas per ``tax_rules.regime`` (w = transaction value per unit =
 retail price + shipping per order / units per order; order value = w x units
@@ -36,6 +43,7 @@ CBEC retail tax at v = 13 %, c = 15 % is 23.06 % of the transaction value:
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -104,129 +112,236 @@ def general_trade_taxes(
     return duty, ct, vat
 
 
-def landed_cost(instance: Instance, index: Index) -> LandedCost:
-    """Per-unit landed-cost components of every pair of ``index``.
+@dataclass(frozen=True, eq=False)
+class LandedInputs:
+    """Everything a landed-cost kernel reads: small per-entity tables and pair indices.
 
-    Cached on the instance. No Python loop over SKUs or paths.
+    Per SKU ``k``: procurement, retail, weight, volume, consumption-tax rate,
+    rebate rate. Per demand row ``d``: units per order, shipping per order. Per
+    path ``p``: freight coefficients (total, up to the border, inbound to the
+    stock node) per kg, m3 and unit, and handling per unit. Per tax rule ``u``:
+    regime code and parameters. Per pair ``j``: the indices into those tables,
+    whether the channel earns the rebate, whether the single-item rule applies
+    and whether the stock node holds duty-paid goods.
     """
-    cached = instance._cache.get("landed_cost")
-    if cached is not None:
-        return cached
-    pairs, paths = index.pairs, index.paths
-    skus, demand, rules, channels = (
-        instance.skus,
-        instance.demand,
-        instance.tax_rules,
-        instance.channels,
-    )
-    k, p, r_row, rule = pairs.sku, pairs.path, pairs.demand_row, pairs.rule
 
-    procurement = skus["procurement_cost"].to_numpy(np.float64)[k]
-    retail = skus["retail_price"].to_numpy(np.float64)[k]
-    weight = skus["weight_kg"].to_numpy(np.float64)[k]
-    volume = skus["volume_m3"].to_numpy(np.float64)[k]
-    units_per_order = demand["units_per_order"].to_numpy(np.float64)[r_row]
-    shipping = demand["shipping_per_order"].to_numpy(np.float64)[r_row]
-    w = retail + shipping / units_per_order
+    sku_procurement: np.ndarray
+    sku_retail: np.ndarray
+    sku_weight: np.ndarray
+    sku_volume: np.ndarray
+    sku_ct_rate: np.ndarray
+    sku_rebate_rate: np.ndarray
+    row_units_per_order: np.ndarray
+    row_shipping: np.ndarray
+    path_freight: np.ndarray  # shape (3, n_paths): per kg, per m3, per unit
+    path_border_freight: np.ndarray
+    path_inbound_freight: np.ndarray
+    path_handling: np.ndarray
+    rule_regime: np.ndarray  # int64, REGIME_CODES
+    rule_duty: np.ndarray
+    rule_vat: np.ndarray
+    rule_apply_ct: np.ndarray  # bool
+    rule_cv_transaction: np.ndarray  # bool: customs value = transaction value
+    rule_vat_credited: np.ndarray  # bool: vat_basis retail_sale
+    rule_cbec_factor: np.ndarray
+    rule_parcel_rate: np.ndarray
+    rule_parcel_exemption: np.ndarray
+    rule_duty_free: np.ndarray
+    rule_vat_free: np.ndarray
+    rule_taxable_share: np.ndarray
+    rule_flat_duty: np.ndarray
+    rule_flat_below: np.ndarray
+    pair_sku: np.ndarray
+    pair_path: np.ndarray
+    pair_row: np.ndarray
+    pair_rule: np.ndarray
+    pair_rebate: np.ndarray  # bool: the channel earns the export rebate
+    pair_single_item: np.ndarray  # bool: single item above the cap
+    pair_duty_paid_stock: np.ndarray  # bool: stock node holds duty-paid goods
+
+    @property
+    def n_pairs(self) -> int:
+        return len(self.pair_sku)
+
+
+def landed_inputs(instance: Instance, index: Index) -> LandedInputs:
+    """Gather the kernel inputs of every pair of ``index``."""
+    pairs, paths = index.pairs, index.paths
+    skus, demand, rules = instance.skus, instance.demand, instance.tax_rules
+    nodes = instance.nodes
+
+    def col(frame, name, dtype=np.float64):
+        return np.ascontiguousarray(frame[name].to_numpy(dtype))
+
+    stock = pairs.stock_node
+    safe_stock = np.maximum(stock, 0)
+    node_kind = nodes["kind"].to_numpy(object)
+    node_country = nodes["country"].to_numpy(object)
+    duty_paid_stock = (
+        (stock >= 0)
+        & (node_kind[safe_stock] != "bonded_zone")
+        & (node_country[safe_stock] == node_country[pairs.region])
+    )
+    return LandedInputs(
+        sku_procurement=col(skus, "procurement_cost"),
+        sku_retail=col(skus, "retail_price"),
+        sku_weight=col(skus, "weight_kg"),
+        sku_volume=col(skus, "volume_m3"),
+        sku_ct_rate=col(skus, "consumption_tax_rate"),
+        sku_rebate_rate=col(skus, "export_rebate_rate"),
+        row_units_per_order=col(demand, "units_per_order"),
+        row_shipping=col(demand, "shipping_per_order"),
+        path_freight=np.vstack(
+            [paths.freight_per_kg, paths.freight_per_m3, paths.freight_per_unit]
+        ),
+        path_border_freight=np.vstack(
+            [
+                paths.border_freight_per_kg,
+                paths.border_freight_per_m3,
+                paths.border_freight_per_unit,
+            ]
+        ),
+        path_inbound_freight=np.vstack(
+            [
+                paths.inbound_freight_per_kg,
+                paths.inbound_freight_per_m3,
+                paths.inbound_freight_per_unit,
+            ]
+        ),
+        path_handling=np.ascontiguousarray(paths.handling_per_unit, dtype=np.float64),
+        rule_regime=rules["regime"].map(REGIME_CODES).to_numpy(np.int64),
+        rule_duty=col(rules, "duty_rate"),
+        rule_vat=col(rules, "vat_rate"),
+        rule_apply_ct=col(rules, "apply_consumption_tax", bool),
+        rule_cv_transaction=(rules["customs_value_basis"] == "transaction").to_numpy(bool),
+        rule_vat_credited=(rules["vat_basis"] == "retail_sale").to_numpy(bool),
+        rule_cbec_factor=col(rules, "cbec_tax_factor"),
+        rule_parcel_rate=col(rules, "parcel_tax_rate"),
+        rule_parcel_exemption=col(rules, "parcel_tax_exemption"),
+        rule_duty_free=col(rules, "duty_free_threshold"),
+        rule_vat_free=col(rules, "vat_free_threshold"),
+        rule_taxable_share=col(rules, "taxable_value_share"),
+        rule_flat_duty=col(rules, "flat_duty_per_order"),
+        rule_flat_below=col(rules, "flat_duty_below"),
+        pair_sku=np.ascontiguousarray(pairs.sku, dtype=np.int64),
+        pair_path=np.ascontiguousarray(pairs.path, dtype=np.int64),
+        pair_row=np.ascontiguousarray(pairs.demand_row, dtype=np.int64),
+        pair_rule=np.ascontiguousarray(pairs.rule, dtype=np.int64),
+        pair_rebate=instance.channels["earns_export_rebate"].to_numpy(bool)[pairs.channel],
+        pair_single_item=np.ascontiguousarray(pairs.single_item_over_cap, dtype=bool),
+        pair_duty_paid_stock=duty_paid_stock,
+    )
+
+
+def landed_cost_numpy(inp: LandedInputs) -> LandedCost:
+    """The numpy kernel: one array operation per formula step."""
+    k, p, r_row, rule = inp.pair_sku, inp.pair_path, inp.pair_row, inp.pair_rule
+    procurement = inp.sku_procurement[k]
+    retail = inp.sku_retail[k]
+    weight = inp.sku_weight[k]
+    volume = inp.sku_volume[k]
+    units_per_order = inp.row_units_per_order[r_row]
+    w = retail + inp.row_shipping[r_row] / units_per_order
     order_value = w * units_per_order
 
-    freight = (
-        weight * paths.freight_per_kg[p]
-        + volume * paths.freight_per_m3[p]
-        + paths.freight_per_unit[p]
-    )
-    cif = procurement + (
-        weight * paths.border_freight_per_kg[p]
-        + volume * paths.border_freight_per_m3[p]
-        + paths.border_freight_per_unit[p]
-    )
-    handling = paths.handling_per_unit[p]
+    def lane_cost(table: np.ndarray) -> np.ndarray:
+        return weight * table[0, p] + volume * table[1, p] + table[2, p]
 
-    regime = rules["regime"].map(REGIME_CODES).to_numpy(np.int64)[rule]
-    duty_rate = rules["duty_rate"].to_numpy(np.float64)[rule]
-    vat_rate = rules["vat_rate"].to_numpy(np.float64)[rule]
-    ct_rate = np.where(
-        rules["apply_consumption_tax"].to_numpy(bool)[rule],
-        skus["consumption_tax_rate"].to_numpy(np.float64)[k],
-        0.0,
-    )
+    freight = lane_cost(inp.path_freight)
+    cif = procurement + lane_cost(inp.path_border_freight)
+    handling = inp.path_handling[p]
+
+    regime = inp.rule_regime[rule]
+    duty_rate = inp.rule_duty[rule]
+    vat_rate = inp.rule_vat[rule]
+    ct_rate = np.where(inp.rule_apply_ct[rule], inp.sku_ct_rate[k], 0.0)
 
     zero = np.zeros(len(k))
     duty, vat, ct, parcel = zero.copy(), zero.copy(), zero.copy(), zero.copy()
 
     # general trade, and CBEC single items above the cap (full taxes on CV = w)
     cbec = regime == REGIME_CODES["cbec_retail"]
-    full = (regime == REGIME_CODES["general_trade"]) | (cbec & pairs.single_item_over_cap)
-    cv = np.where(
-        (rules["customs_value_basis"].to_numpy(object)[rule] == "transaction") | cbec, w, cif
-    )
+    full = (regime == REGIME_CODES["general_trade"]) | (cbec & inp.pair_single_item)
+    cv = np.where(inp.rule_cv_transaction[rule] | cbec, w, cif)
     g_duty, g_ct, g_vat = general_trade_taxes(cv, duty_rate, ct_rate, vat_rate)
-    credited = (rules["vat_basis"].to_numpy(object)[rule] == "retail_sale") & ~cbec
-    g_vat = np.where(credited, vat_rate * w, g_vat)
+    g_vat = np.where(inp.rule_vat_credited[rule] & ~cbec, vat_rate * w, g_vat)
     duty = np.where(full, g_duty, duty)
     ct = np.where(full, g_ct, ct)
     vat = np.where(full, g_vat, vat)
 
-    within = cbec & ~pairs.single_item_over_cap
-    c_ct, c_vat = cbec_retail_taxes(
-        w, rules["cbec_tax_factor"].to_numpy(np.float64)[rule], ct_rate, vat_rate
-    )
+    within = cbec & ~inp.pair_single_item
+    c_ct, c_vat = cbec_retail_taxes(w, inp.rule_cbec_factor[rule], ct_rate, vat_rate)
     ct = np.where(within, c_ct, ct)
     vat = np.where(within, c_vat, vat)
 
     # personal postal articles: per-parcel tax on the goods value, small amounts waived
     postal = regime == REGIME_CODES["postal"]
-    parcel_tax = rules["parcel_tax_rate"].to_numpy(np.float64)[rule] * retail * units_per_order
-    waived = parcel_tax <= rules["parcel_tax_exemption"].to_numpy(np.float64)[rule]
+    parcel_tax = inp.rule_parcel_rate[rule] * retail * units_per_order
+    waived = parcel_tax <= inp.rule_parcel_exemption[rule]
     parcel = np.where(postal & ~waived, parcel_tax / units_per_order, parcel)
 
     # destination low-value parcel rules
     low = regime == REGIME_CODES["low_value_parcel"]
-    share = rules["taxable_value_share"].to_numpy(np.float64)[rule]
+    share = inp.rule_taxable_share[rule]
     taxable_order = share * order_value
     taxable_unit = share * w
-    flat = rules["flat_duty_per_order"].to_numpy(np.float64)[rule]
-    flat_applies = (flat > 0) & (
-        taxable_order < rules["flat_duty_below"].to_numpy(np.float64)[rule]
-    )
-    ad_valorem = taxable_order > rules["duty_free_threshold"].to_numpy(np.float64)[rule]
+    flat = inp.rule_flat_duty[rule]
+    flat_applies = (flat > 0) & (taxable_order < inp.rule_flat_below[rule])
+    ad_valorem = taxable_order > inp.rule_duty_free[rule]
     l_duty = np.where(
         flat_applies, flat / units_per_order, np.where(ad_valorem, duty_rate * taxable_unit, 0.0)
     )
     l_vat = np.where(
-        taxable_order > rules["vat_free_threshold"].to_numpy(np.float64)[rule],
-        vat_rate * (taxable_unit + l_duty),
-        0.0,
+        taxable_order > inp.rule_vat_free[rule], vat_rate * (taxable_unit + l_duty), 0.0
     )
     duty = np.where(low, l_duty, duty)
     vat = np.where(low, l_vat, vat)
 
-    rebate = np.where(
-        channels["earns_export_rebate"].to_numpy(bool)[pairs.channel],
-        skus["export_rebate_rate"].to_numpy(np.float64)[k] * procurement,
-        0.0,
-    )
-
+    rebate = np.where(inp.pair_rebate, inp.sku_rebate_rate[k] * procurement, 0.0)
     components = np.vstack([procurement, freight, handling, duty, vat, ct, parcel, -rebate])
 
     # value of a unit in stock: duty-paid unless held in a bonded zone or before the border
-    stock = pairs.stock_node
-    node_kind = instance.nodes["kind"].to_numpy(object)
-    node_country = instance.nodes["country"].to_numpy(object)
-    safe_stock = np.maximum(stock, 0)
-    duty_paid = (
-        (stock >= 0)
-        & (node_kind[safe_stock] != "bonded_zone")
-        & (node_country[safe_stock] == node_country[pairs.region])
-        & full
+    held_value = (
+        procurement
+        + lane_cost(inp.path_inbound_freight)
+        + np.where(inp.pair_duty_paid_stock & full, duty + ct, 0.0)
     )
-    inbound_freight = (
-        weight * paths.inbound_freight_per_kg[p]
-        + volume * paths.inbound_freight_per_m3[p]
-        + paths.inbound_freight_per_unit[p]
-    )
-    held_value = procurement + inbound_freight + np.where(duty_paid, duty + ct, 0.0)
+    return LandedCost(components, held_value, w, order_value)
 
-    result = LandedCost(components, held_value, w, order_value)
-    instance._cache["landed_cost"] = result
+
+def default_kernel() -> str:
+    """``"numba"`` when numba is installed, unless ``LEAN_CHAIN_KERNEL=numpy``."""
+    choice = os.environ.get("LEAN_CHAIN_KERNEL", "").strip().lower()
+    if choice in ("numpy", "numba"):
+        return choice
+    try:
+        import numba  # noqa: F401
+    except ImportError:  # pragma: no cover - numba is a dependency
+        return "numpy"
+    return "numba"
+
+
+def price_pairs(inputs: LandedInputs, kernel: str | None = None) -> LandedCost:
+    """Run the chosen kernel (``"numba"`` or ``"numpy"``) on ``inputs``."""
+    kernel = kernel or default_kernel()
+    if kernel == "numba":
+        from lean_chain.costs.kernels import landed_cost_fused
+
+        return landed_cost_fused(inputs)
+    if kernel == "numpy":
+        return landed_cost_numpy(inputs)
+    raise ValueError(f"unknown kernel {kernel!r}; expected 'numba' or 'numpy'")
+
+
+def landed_cost(instance: Instance, index: Index, kernel: str | None = None) -> LandedCost:
+    """Per-unit landed-cost components of every pair of ``index``.
+
+    Cached on the instance (per kernel). No Python loop over SKUs or paths.
+    """
+    key = ("landed_cost", kernel or default_kernel())
+    cached = instance._cache.get(key)
+    if cached is not None:
+        return cached
+    result = price_pairs(landed_inputs(instance, index), kernel)
+    instance._cache[key] = result
     return result

@@ -29,9 +29,12 @@ def load_instance(path: str | Path) -> Instance:
         raise InstanceError([Issue(str(folder), None, None, None, "an instance folder")])
     issues: list[Issue] = []
     tables, params = read_folder(folder, issues)
-    if issues or any(frame is None for frame in tables.values()):
+    if any(frame is None for frame in tables.values()):
         raise InstanceError(issues)
-    issues = check_tables(tables, params)
+    # cross-table checks run even when some cells were bad, so that one run reports
+    # everything; a cell already reported is not reported again
+    reported = {(i.file, i.row, i.column) for i in issues}
+    issues += [i for i in check_tables(tables, params) if (i.file, i.row, i.column) not in reported]
     if issues:
         raise InstanceError(issues)
     converted = convert_money(tables, params)
