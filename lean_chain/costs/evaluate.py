@@ -50,14 +50,18 @@ class Evaluation:
     violations: list[str] = field(default_factory=list)
     on_hand: np.ndarray | None = None  # per kh group, units
     pooled_safety: np.ndarray | None = None  # per kh group, units
+    monte_carlo: dict | None = None  # see lean_chain.costs.montecarlo
 
     def to_dict(self) -> dict:
-        return {
+        out = {
             "objective": self.objective,
             "cost_breakdown": self.cost_breakdown,
             "kpis": self.kpis,
             "violations": self.violations,
         }
+        if self.monte_carlo is not None:
+            out["monte_carlo"] = self.monte_carlo
+        return out
 
 
 def on_hand_stock(model: CostModel, decisions: Decisions) -> np.ndarray:
