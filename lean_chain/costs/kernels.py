@@ -116,7 +116,7 @@ def _landed_kernel(
             taxable_order = share * ov
             taxable_unit = share * w
             flat = rule_flat_duty[u]
-            if flat > 0 and taxable_order < rule_flat_below[u]:
+            if taxable_order < rule_flat_below[u]:
                 duty = flat / upo
             elif taxable_order > rule_duty_free[u]:
                 duty = duty_rate * taxable_unit
@@ -142,8 +142,11 @@ def _landed_kernel(
         order_value[j] = ov
 
 
-def landed_cost_fused(inp: LandedInputs) -> LandedCost:
+def landed_cost_fused(inp: LandedInputs, out: LandedCost | None = None) -> LandedCost:
     """Price every pair of ``inp`` in one compiled, parallel pass.
+
+    ``out`` (a :class:`LandedCost` of the right size) is written in place when
+    given, to re-price without allocating (and page-faulting) new memory.
 
     Examples
     --------
@@ -157,10 +160,12 @@ def landed_cost_fused(inp: LandedInputs) -> LandedCost:
     True
     """
     n = inp.n_pairs
-    components = np.empty((_N_COMPONENTS, n))
-    held_value = np.empty(n)
-    transaction_value = np.empty(n)
-    order_value = np.empty(n)
+    if out is None:
+        out = LandedCost(np.empty((_N_COMPONENTS, n)), np.empty(n), np.empty(n), np.empty(n))
+    components, held_value = out.components, out.held_value
+    transaction_value, order_value = out.transaction_value, out.order_value
+    if components.shape != (_N_COMPONENTS, n) or held_value.shape != (n,):
+        raise ValueError(f"out must hold {n} pairs")
     _landed_kernel(
         inp.sku_procurement,
         inp.sku_retail,
@@ -200,4 +205,4 @@ def landed_cost_fused(inp: LandedInputs) -> LandedCost:
         transaction_value,
         order_value,
     )
-    return LandedCost(components, held_value, transaction_value, order_value)
+    return out

@@ -120,12 +120,31 @@ def _flags(frame: pd.DataFrame, name: str, column: str, issues: list[Issue]) -> 
 
 
 def _lookup(
-    frame: pd.DataFrame, name: str, columns: list[str], known: dict, issues: list[Issue], what: str
+    frame: pd.DataFrame,
+    name: str,
+    columns: list[str],
+    known: dict,
+    issues: list[Issue],
+    what: str,
+    ids: dict[str, set] | None = None,
 ) -> np.ndarray:
+    """Group index of each row's key, -1 (and an issue) for keys the instance lacks.
+
+    ``ids`` maps a key column to the ids it may take; an unknown id is
+    reported in its own column, and only a combination of known ids that the
+    instance does not allow is reported in the last key column.
+    """
+    ids = ids or {}
     keys = list(zip(*(frame[c].str.strip() for c in columns), strict=True))
     found = np.array([known.get(k, -1) for k in keys], dtype=np.int64)
     for i in np.flatnonzero(found < 0):
-        issues.append(Issue(f"plan/{name}.csv", int(i) + 2, columns[-1], " / ".join(keys[i]), what))
+        column, value, expected = columns[-1], " / ".join(keys[i]), what
+        for position, col in enumerate(columns):
+            if col in ids and keys[i][position] not in ids[col]:
+                column, value = col, keys[i][position]
+                expected = f"a {col} of the instance"
+                break
+        issues.append(Issue(f"plan/{name}.csv", int(i) + 2, column, value, expected))
     seen: dict[int, int] = {}
     for i, g in enumerate(found):
         if g >= 0 and g in seen:
@@ -158,6 +177,14 @@ def read_decisions(model: CostModel, run_dir: str | Path) -> Decisions:
     sku_ids = inst.skus["sku_id"].to_numpy(object)
     channel_ids = inst.channels["channel_id"].to_numpy(object)
     issues: list[Issue] = []
+    sku_set, node_set = set(sku_ids), set(node_ids)
+    ids = {
+        "sku_id": sku_set,
+        "region_id": node_set,
+        "node_id": node_set,
+        "channel_id": set(channel_ids),
+        "lane_id": set(inst.lanes["lane_id"]),
+    }
 
     share = np.zeros(model.n_pairs)
     flows = _read(plan_dir, "flows", ("sku_id", "region_id", "path_key", "units"), issues)
@@ -173,6 +200,7 @@ def read_decisions(model: CostModel, run_dir: str | Path) -> Decisions:
             known,
             issues,
             "a path of the instance that may serve this SKU and region",
+            ids,
         )
         units = _numbers(flows, "flows", "units", issues)
         ok = pair >= 0
@@ -192,6 +220,7 @@ def read_decisions(model: CostModel, run_dir: str | Path) -> Decisions:
             known,
             issues,
             "a channel this SKU can use in the instance",
+            ids,
         )
         flag = _flags(frame, "sku_channels", "used", issues)
         channel_used[group[(group >= 0) & flag]] = True
@@ -210,6 +239,7 @@ def read_decisions(model: CostModel, run_dir: str | Path) -> Decisions:
             known,
             issues,
             "a stocking node that can hold this SKU in the instance",
+            ids,
         )
         flag = _flags(frame, "stock", "stocked", issues)
         stocked[group[(group >= 0) & flag]] = True
@@ -225,6 +255,7 @@ def read_decisions(model: CostModel, run_dir: str | Path) -> Decisions:
             known,
             issues,
             "a stocking node used by some path of the instance",
+            ids,
         )
         flag = _flags(frame, "nodes", "open", issues)
         node_open[group[(group >= 0) & flag]] = True
@@ -241,6 +272,7 @@ def read_decisions(model: CostModel, run_dir: str | Path) -> Decisions:
             known,
             issues,
             "a containerised lane used by some path of the instance",
+            ids,
         )
         count = _numbers(frame, "containers", "containers", issues, integer=True)
         containers[group[group >= 0]] = count[group >= 0]

@@ -1,0 +1,288 @@
+"""Reading instance tables: every bad cell, column, file or parameter is an Issue.
+
+Each test breaks the tiny instance in one place and checks the exact Issue
+(file, spreadsheet row with the header on line 1, column, value, expectation)
+and that the InstanceError message names the file and the row.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from lean_chain.errors import InstanceError, Issue
+from lean_chain.io.instance_io import load_instance
+from lean_chain.io.tables import read_parameters, read_table
+from lean_chain.model.schema import PARAMETERS, TABLES
+
+
+def load_issues(folder: Path) -> tuple[list[Issue], str]:
+    """The issues and the message of the InstanceError that loading ``folder`` raises."""
+    with pytest.raises(InstanceError) as info:
+        load_instance(folder)
+    return info.value.issues, str(info.value)
+
+
+def set_cell(row: int, column: str, value: str):
+    """An edit for ``make_variant`` setting data row ``row`` (0-based) of ``column``."""
+
+    def edit(frame: pd.DataFrame) -> pd.DataFrame:
+        frame.loc[row, column] = value
+        return frame
+
+    return edit
+
+
+@pytest.mark.parametrize("data_row, line", [(0, 2), (1, 3)])
+def test_negative_demand_names_file_row_column_value(make_variant, data_row, line):
+    folder = make_variant(tables={"demand": set_cell(data_row, "units", "-5")})
+    issues, message = load_issues(folder)
+    assert issues == [Issue("demand.csv", line, "units", "-5", "a number >= 0")]
+    assert f"demand.csv, row {line}, column 'units': got '-5'; expected a number >= 0" in message
+
+
+def test_non_numeric_weight(make_variant):
+    folder = make_variant(tables={"skus": set_cell(1, "weight_kg", "heavy")})
+    issues, message = load_issues(folder)
+    assert issues == [Issue("skus.csv", 3, "weight_kg", "heavy", "a number > 0")]
+    assert "skus.csv, row 3" in message
+    assert "'heavy'" in message
+
+
+def test_zero_weight_breaks_the_exclusive_minimum(make_variant):
+    folder = make_variant(tables={"skus": set_cell(0, "weight_kg", "0")})
+    issues, _ = load_issues(folder)
+    assert issues == [Issue("skus.csv", 2, "weight_kg", "0", "a number > 0")]
+
+
+def test_bad_choice_and_bad_boolean(make_variant):
+    folder = make_variant(
+        tables={
+            "lanes": set_cell(2, "mode", "rocket"),
+            "skus": set_cell(0, "positive_list", "maybe"),
+        }
+    )
+    issues, _ = load_issues(folder)
+    assert Issue("skus.csv", 2, "positive_list", "maybe", "true or false") in issues
+    assert (
+        Issue("lanes.csv", 4, "mode", "rocket", "one of sea, air, rail, truck, express, postal")
+        in issues
+    )
+    assert len(issues) == 2
+
+
+def test_unknown_column_is_reported_as_a_typo(make_variant):
+    folder = make_variant(
+        tables={"lanes": lambda f: f.rename(columns={"cost_per_kg": "cost_per_kgg"})}
+    )
+    issues, message = load_issues(folder)
+    assert len(issues) == 1
+    issue = issues[0]
+    assert (issue.file, issue.row, issue.column, issue.value) == (
+        "lanes.csv",
+        1,
+        "cost_per_kgg",
+        "cost_per_kgg",
+    )
+    assert issue.expected.startswith("a known column: ")
+    assert "cost_per_kg," in issue.expected
+    assert "lanes.csv, row 1, column 'cost_per_kgg'" in message
+
+
+def test_notes_columns_are_allowed(make_variant):
+    folder = make_variant(
+        tables={"lanes": lambda f: f.assign(x_owner="ops", note="checked", comment_2="")}
+    )
+    instance = load_instance(folder)
+    assert len(instance.lanes) == 3
+
+
+def test_missing_required_column(make_variant):
+    folder = make_variant(tables={"nodes": lambda f: f.drop(columns=["country"])})
+    issues, message = load_issues(folder)
+    assert issues[0] == Issue("nodes.csv", 1, "country", None, "this required column")
+    # and every row then lacks the required value
+    assert issues[1:] == [
+        Issue("nodes.csv", line, "country", "", "a value (column is required)")
+        for line in (2, 3, 4)
+    ]
+    assert "nodes.csv, row 1, column 'country'; expected this required column" in message
+
+
+def test_blank_required_cell(make_variant):
+    folder = make_variant(tables={"demand": set_cell(1, "sku_id", "")})
+    issues, _ = load_issues(folder)
+    assert Issue("demand.csv", 3, "sku_id", "", "a value (column is required)") in issues
+
+
+def test_missing_files_are_all_reported(make_variant, tmp_path):
+    folder = make_variant()
+    (folder / "fx.csv").unlink()
+    (folder / "channels.csv").unlink()
+    issues, message = load_issues(folder)
+    assert Issue("fx.csv", None, None, None, "the file to exist") in issues
+    assert Issue("channels.csv", None, None, None, "the file to exist") in issues
+    assert len(issues) == 2
+    assert "fx.csv; expected the file to exist" in message
+
+
+def test_missing_parameters_file(make_variant):
+    folder = make_variant()
+    (folder / "parameters.yaml").unlink()
+    issues, _ = load_issues(folder)
+    assert Issue("parameters.yaml", None, None, None, "the file to exist") in issues
+    # currency is required, so its absence is reported too
+    assert Issue("parameters.yaml", None, "currency", None, "this required key") in issues
+
+
+def test_not_a_folder(tmp_path):
+    issues, _ = load_issues(tmp_path / "nowhere")
+    assert issues == [Issue(str(tmp_path / "nowhere"), None, None, None, "an instance folder")]
+
+
+def test_empty_csv_file(make_variant):
+    folder = make_variant()
+    (folder / "demand.csv").write_text("")
+    issues, _ = load_issues(folder)
+    assert issues == [Issue("demand.csv", None, None, None, "a header line")]
+
+
+def test_bad_yaml(make_variant):
+    folder = make_variant()
+    (folder / "parameters.yaml").write_text("currency: [CNY\nhorizon_days: 365\n")
+    issues, message = load_issues(folder)
+    assert issues[0].file == "parameters.yaml"
+    assert issues[0].row is None
+    assert issues[0].expected.startswith("valid YAML")
+    assert "parameters.yaml" in message
+
+
+def test_yaml_that_is_not_a_mapping(make_variant):
+    folder = make_variant()
+    (folder / "parameters.yaml").write_text("- currency\n- CNY\n")
+    issues, _ = load_issues(folder)
+    assert issues[0] == Issue(
+        "parameters.yaml", None, None, "['currency', 'CNY']", "a mapping of key: value"
+    )
+
+
+def test_unknown_parameter_key(make_variant):
+    folder = make_variant(params={"servce_level": 0.9})
+    issues, message = load_issues(folder)
+    assert len(issues) == 1
+    issue = issues[0]
+    assert (issue.file, issue.row, issue.column, issue.value) == (
+        "parameters.yaml",
+        None,
+        "servce_level",
+        "0.9",
+    )
+    assert issue.expected.startswith("a known key: ")
+    assert "service_level" in issue.expected
+    assert "parameters.yaml, column 'servce_level': got '0.9'" in message
+
+
+def test_service_level_out_of_range(make_variant):
+    folder = make_variant(params={"service_level": 1.5})
+    issues, message = load_issues(folder)
+    assert issues == [
+        Issue("parameters.yaml", None, "service_level", "1.5", "a number >= 0.5 and < 1")
+    ]
+    assert (
+        "parameters.yaml, column 'service_level': got '1.5'; expected a number >= 0.5 and < 1"
+        in message
+    )
+
+
+@pytest.mark.parametrize(
+    "key, value, expected",
+    [
+        ("service_level", 0.2, "a number >= 0.5 and < 1"),
+        ("service_level", 1, "a number >= 0.5 and < 1"),
+        ("horizon_days", 0, "a number > 0"),
+        ("max_channels_per_sku", 1.5, "a whole number >= 1"),
+        ("holding_rate_per_year", "lots", "a number >= 0"),
+        ("single_sourcing", "perhaps", "true/false"),
+    ],
+)
+def test_bad_parameter_values(tmp_path, key, value, expected):
+    (tmp_path / "parameters.yaml").write_text(yaml.safe_dump({"currency": "CNY", key: value}))
+    issues: list[Issue] = []
+    params = read_parameters(tmp_path, issues)
+    assert issues == [Issue("parameters.yaml", None, key, str(value), expected)]
+    # the bad entry falls back to its default
+    assert params[key] == PARAMETERS[key].default
+
+
+def test_read_table_collects_every_bad_cell(make_variant):
+    folder = make_variant(
+        tables={
+            "demand": lambda f: f.assign(units=["-1", "ten"], units_per_order=["0.5", ""]),
+        }
+    )
+    issues: list[Issue] = []
+    frame = read_table(folder, TABLES["demand"], issues)
+    assert frame is not None
+    assert set(issues) == {
+        Issue("demand.csv", 2, "units", "-1", "a number >= 0"),
+        Issue("demand.csv", 3, "units", "ten", "a number >= 0"),
+        Issue("demand.csv", 2, "units_per_order", "0.5", "a number >= 1"),
+    }
+    assert len(issues) == 3
+    # the blank cell takes the default
+    assert frame.loc[1, "units_per_order"] == 1.0
+
+
+def test_read_table_fills_defaults_and_types(tiny_dir):
+    issues: list[Issue] = []
+    lanes = read_table(tiny_dir, TABLES["lanes"], issues)
+    assert issues == []
+    assert list(lanes.columns) == list(TABLES["lanes"].column_names)
+    assert lanes["cost_per_m3"].tolist() == [0.0, 0.0, 0.0]
+    assert lanes["lead_time_days"].tolist() == [10.0, 2.0, 8.0]
+    assert lanes["container_m3"].isna().all()
+
+
+def test_read_parameters_fills_defaults(tiny_dir):
+    issues: list[Issue] = []
+    params = read_parameters(tiny_dir, issues)
+    assert issues == []
+    assert params["currency"] == "CNY"
+    assert params["service_level"] == 0.95
+    assert params["max_channels_per_sku"] == 1
+    assert params["single_sourcing"] is False
+
+
+def test_errors_in_several_files_are_reported_at_once(make_variant):
+    folder = make_variant(
+        tables={
+            "demand": set_cell(1, "units", "-1"),
+            "skus": set_cell(0, "weight_kg", "x"),
+            "lanes": lambda f: f.rename(columns={"mode": "mdoe"}),
+        },
+        params={"service_level": 1.5},
+    )
+    issues, message = load_issues(folder)
+    assert Issue("demand.csv", 3, "units", "-1", "a number >= 0") in issues
+    assert Issue("skus.csv", 2, "weight_kg", "x", "a number > 0") in issues
+    assert Issue("parameters.yaml", None, "service_level", "1.5", "a number >= 0.5 and < 1") in (
+        issues
+    )
+    assert any(i.file == "lanes.csv" and i.column == "mdoe" for i in issues)
+    assert Issue("lanes.csv", 1, "mode", None, "this required column") in issues
+    assert message.startswith(f"{len(issues)} problem(s) in the instance:")
+    for text in ("demand.csv, row 3", "skus.csv, row 2", "lanes.csv, row 1", "parameters.yaml"):
+        assert text in message
+
+
+def test_issue_str():
+    assert (
+        str(Issue("demand.csv", 3, "units", "-5", "a number >= 0"))
+        == "demand.csv, row 3, column 'units': got '-5'; expected a number >= 0"
+    )
+    assert str(Issue("fx.csv", None, None, None, "the file to exist")) == (
+        "fx.csv; expected the file to exist"
+    )

@@ -1,0 +1,250 @@
+"""The ``lean-chain`` command line: exit codes, what is written and what is not.
+
+Exit codes: 0 ok, 2 bad input (nothing written), 3 infeasible / no plan
+(nothing written), 4 self-check failed (nothing written), 1 anything else.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import lean_chain.api
+from lean_chain.cli import main
+
+TINY = Path(__file__).resolve().parent / "data" / "tiny"
+TINY_OPTIMUM = 14420.588235294117
+PLAN_FILES = ("flows", "sku_channels", "stock", "nodes", "containers")
+
+
+def solve(instance: Path, out: Path, *extra: str) -> int:
+    return main(["solve", str(instance), "--out", str(out), "--quiet", *extra])
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` with its bytes, by relative path."""
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+def infeasible_variant(make_variant) -> Path:
+    """R1 wants every unit within 1 day; its fastest promise is 2 days (via BZ)."""
+    return make_variant(
+        tables={
+            "nodes": lambda f: f.assign(service_days=["", "", "1"], service_share=["", "", "1"])
+        }
+    )
+
+
+def bad_variant(make_variant) -> Path:
+    def edit(frame: pd.DataFrame) -> pd.DataFrame:
+        frame.loc[1, "units"] = "-5"
+        return frame
+
+    return make_variant(tables={"demand": edit})
+
+
+@pytest.fixture(scope="module")
+def solved_run(tmp_path_factory) -> Path:
+    """A run folder of the tiny instance written by ``lean-chain solve``."""
+    run = tmp_path_factory.mktemp("cli") / "RUN"
+    assert solve(TINY, run) == 0
+    return run
+
+
+def test_solve_writes_summary_and_plan(tiny_dir, tmp_path, capsys):
+    run = tmp_path / "RUN"
+    assert solve(tiny_dir, run) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert set(printed) == {"status", "objective", "bound", "gap", "solver", "wall_s"}
+    assert printed["objective"] == pytest.approx(TINY_OPTIMUM, rel=1e-9)
+
+    summary = json.loads((run / "summary.json").read_text())
+    for key in (
+        "status",
+        "objective",
+        "bound",
+        "gap",
+        "solver",
+        "wall_s",
+        "cost_breakdown",
+        "kpis",
+    ):
+        assert key in summary
+    assert summary["status"] == "optimal"
+    assert summary["solver"] == "ortools-highs"
+    assert summary["objective"] == pytest.approx(TINY_OPTIMUM, rel=1e-9)
+    assert summary["bound"] <= summary["objective"] + 1e-6
+    assert 0 <= summary["gap"] <= 1e-6
+    assert summary["wall_s"] >= 0
+    assert sum(summary["cost_breakdown"].values()) == pytest.approx(summary["objective"], rel=1e-9)
+    kpis = summary["kpis"]
+    for key in (
+        "channel_share",
+        "lead_time_days_weighted",
+        "share_within_service_days",
+        "pooled_safety_stock_units",
+    ):
+        assert key in kpis
+    assert kpis["channel_share"] == {"1210": 1.0, "9610": 0.0}
+    assert kpis["lead_time_days_weighted"] == pytest.approx(2.0)
+
+    for name in PLAN_FILES:
+        assert (run / "plan" / f"{name}.csv").is_file()
+    flows = pd.read_csv(run / "plan" / "flows.csv", dtype={"channel_id": str})
+    assert flows[["sku_id", "path_key", "units"]].to_dict("records") == [
+        {"sku_id": "A", "path_key": "1210|L1>L2", "units": 100.0},
+        {"sku_id": "B", "path_key": "1210|L1>L2", "units": 10.0},
+    ]
+    assert flows["unit_landed_cost"].tolist() == pytest.approx([126.2, 80.05882352941177])
+    # nothing else next to RUN (no temporary folders)
+    assert [p.name for p in tmp_path.iterdir()] == ["RUN"]
+
+
+def test_validate_prints_json(tiny_dir, capsys):
+    assert main(["validate", str(tiny_dir)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["valid"] is True
+    assert report["instance"] == "tiny"
+    assert (report["skus"], report["nodes"], report["lanes"], report["demand_rows"]) == (2, 3, 3, 2)
+    assert report["paths"] == 2
+    assert report["pairs"] == 4
+
+
+def test_validate_bad_input_returns_2_and_names_the_problem(make_variant, capsys):
+    assert main(["validate", str(bad_variant(make_variant))]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "demand.csv, row 3, column 'units': got '-5'" in captured.err
+
+
+def test_solve_bad_input_returns_2_and_writes_nothing(make_variant, tmp_path, capsys):
+    folder = bad_variant(make_variant)
+    run = tmp_path / "out" / "RUN"
+    assert solve(folder, run) == 2
+    assert not run.exists()
+    assert not (tmp_path / "out").exists()
+    assert "demand.csv, row 3" in capsys.readouterr().err
+
+
+def test_solve_bad_input_leaves_an_existing_run_untouched(make_variant, tiny_dir, tmp_path):
+    run = tmp_path / "RUN"
+    assert solve(tiny_dir, run) == 0
+    before = snapshot(run)
+    assert solve(bad_variant(make_variant), run) == 2
+    assert snapshot(run) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["RUN", "variant1"]
+
+
+def test_infeasible_returns_3_and_writes_nothing(make_variant, tmp_path, capsys):
+    run = tmp_path / "RUN"
+    assert solve(infeasible_variant(make_variant), run) == 3
+    assert not run.exists()
+    assert "infeasible" in capsys.readouterr().err
+
+
+def test_infeasible_leaves_an_existing_run_untouched(make_variant, tiny_dir, tmp_path):
+    run = tmp_path / "RUN"
+    assert solve(tiny_dir, run) == 0
+    before = snapshot(run)
+    assert solve(infeasible_variant(make_variant), run) == 3
+    assert snapshot(run) == before
+
+
+def test_self_check_failure_returns_4(tiny_dir, tmp_path, monkeypatch, capsys):
+    real = lean_chain.api.evaluate_decisions
+
+    def wrong(model, decisions):
+        evaluation = real(model, decisions)
+        return dataclasses.replace(evaluation, objective=evaluation.objective + 100.0)
+
+    monkeypatch.setattr(lean_chain.api, "evaluate_decisions", wrong)
+    run = tmp_path / "RUN"
+    assert solve(tiny_dir, run) == 4
+    assert not run.exists()
+    assert "self-check failed" in capsys.readouterr().err
+
+
+def test_self_check_tolerance_below_zero_returns_4(tiny_dir, tmp_path, monkeypatch):
+    monkeypatch.setattr(lean_chain.api, "SELF_CHECK_TOLERANCE", -1)
+    run = tmp_path / "RUN"
+    assert solve(tiny_dir, run) == 4
+    assert not run.exists()
+
+
+def test_tiny_time_limit_never_crashes(tiny_dir, tmp_path):
+    run = tmp_path / "RUN"
+    code = solve(tiny_dir, run, "--time-limit", "1e-6")
+    assert code in (0, 3)
+    if code == 0:
+        summary = json.loads((run / "summary.json").read_text())
+        assert summary["status"] in ("optimal", "feasible")
+    else:
+        assert not run.exists()
+
+
+def test_scip_gives_the_same_objective(tiny_dir, tmp_path, solved_run):
+    run = tmp_path / "RUN"
+    assert solve(tiny_dir, run, "--solver", "ortools-scip") == 0
+    scip = json.loads((run / "summary.json").read_text())
+    highs = json.loads((solved_run / "summary.json").read_text())
+    assert scip["solver"] == "ortools-scip"
+    assert scip["objective"] == pytest.approx(highs["objective"], rel=1e-6)
+
+
+def test_unknown_solver_is_a_usage_error(tiny_dir, tmp_path):
+    with pytest.raises(SystemExit) as info:
+        solve(tiny_dir, tmp_path / "RUN", "--solver", "nope")
+    assert info.value.code == 2
+    assert not (tmp_path / "RUN").exists()
+
+
+def test_evaluate_matches_summary(tiny_dir, solved_run, capsys):
+    capsys.readouterr()
+    assert main(["evaluate", str(tiny_dir), str(solved_run)]) == 0
+    evaluation = json.loads(capsys.readouterr().out)
+    summary = json.loads((solved_run / "summary.json").read_text())
+    assert evaluation["objective"] == pytest.approx(summary["objective"], rel=1e-6)
+    assert evaluation["violations"] == []
+    assert set(evaluation["cost_breakdown"]) == set(summary["cost_breakdown"])
+
+
+def test_evaluate_bad_plan_returns_2(tiny_dir, solved_run, tmp_path, capsys):
+    run = tmp_path / "RUN"
+    run.mkdir()
+    (run / "plan").mkdir()
+    for name in PLAN_FILES:
+        (run / "plan" / f"{name}.csv").write_bytes(
+            (solved_run / "plan" / f"{name}.csv").read_bytes()
+        )
+    flows = (run / "plan" / "flows.csv").read_text().replace("1210|L1>L2", "1210|L9", 1)
+    (run / "plan" / "flows.csv").write_text(flows)
+    assert main(["evaluate", str(tiny_dir), str(run)]) == 2
+    assert "plan/flows.csv, row 2, column 'path_key'" in capsys.readouterr().err
+
+
+def test_evaluate_missing_run_returns_2(tiny_dir, tmp_path):
+    assert main(["evaluate", str(tiny_dir), str(tmp_path / "none")]) == 2
+
+
+def test_solvers_lists_highs(capsys):
+    assert main(["solvers"]) == 0
+    names = capsys.readouterr().out.split()
+    assert "ortools-highs" in names
+
+
+def test_console_script_entry_point(tiny_dir):
+    script = Path(sys.executable).parent / "lean-chain"
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "lean_chain.cli"]
+    done = subprocess.run(
+        [*command, "validate", str(tiny_dir)], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["valid"] is True
