@@ -123,6 +123,32 @@ def _cmd_solvers(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_convert(args: argparse.Namespace) -> int:
+    from lean_chain.convert import read_holmberg, read_orlib_cap, write_instance
+
+    try:
+        if args.format == "orlib-cap":
+            problem = read_orlib_cap(args.file, capacity=args.capacity)
+        else:
+            problem = read_holmberg(args.file)
+        out = write_instance(problem, args.out, overwrite=args.overwrite)
+    except (ValueError, OSError) as exc:
+        print(f"lean-chain: bad input: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(
+        json.dumps(
+            {
+                "instance": str(out),
+                "name": problem.name,
+                "warehouses": problem.n_facilities,
+                "customers": problem.n_customers,
+                "single_sourcing": problem.single_source,
+            }
+        )
+    )
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lean-chain",
@@ -153,6 +179,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("solvers", help="list solver backends")
     p.set_defaults(func=_cmd_solvers)
+
+    p = sub.add_parser(
+        "convert", help="turn a facility location benchmark file into an instance folder"
+    )
+    formats = p.add_subparsers(dest="format", required=True)
+    f = formats.add_parser(
+        "orlib-cap", help="OR-Library capacitated warehouse location (cap41-cap74, capa)"
+    )
+    f.add_argument("file", type=Path)
+    f.add_argument(
+        "--capacity",
+        type=_positive,
+        default=None,
+        help="capacity of every warehouse; required for capa (8000/10000/12000/14000)",
+    )
+    f = formats.add_parser("holmberg", help="Holmberg single-source CFLP (p1-p24)")
+    f.add_argument("file", type=Path)
+    for f in formats.choices.values():
+        f.add_argument("--out", type=Path, required=True, help="instance folder to write")
+        f.add_argument("--overwrite", action="store_true", help="write into a non-empty folder")
+    p.set_defaults(func=_cmd_convert)
     return parser
 
 
