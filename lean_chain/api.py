@@ -110,7 +110,10 @@ def solve(
             Status.UNBOUNDED: "the model is unbounded",
             Status.NO_SOLUTION: "no feasible plan was found within the limits",
         }.get(result.status, f"the solver failed ({result.message})")
-        raise InfeasibleError(f"{instance.name}: {reason}; {diagnose_rows(problem)}")
+        detail = ""
+        if result.status is Status.INFEASIBLE:
+            detail = "; " + diagnose_infeasibility(problem, solver)
+        raise InfeasibleError(f"{instance.name}: {reason}{detail}")
     decisions = decode(problem, model, result.solution)
     objective = mip_objective(problem, model, decisions)
     evaluation = evaluate_decisions(model, decisions)
@@ -155,10 +158,48 @@ def solve(
     )
 
 
-def diagnose_rows(problem: MipProblem) -> str:
-    """Name the constraint families of ``problem`` (a hint for infeasible models)."""
-    families = ", ".join(f"{name} ({s.stop - s.start})" for name, s in problem.row_blocks.items())
-    return f"constraint families: {families}"
+#: Row families that may cause infeasibility, in the order they are tried.
+_DIAGNOSED_FAMILIES = (
+    "service",
+    "cbec_quota",
+    "throughput",
+    "storage",
+    "max_channels",
+    "containers",
+    "stock_minimum",
+)
+
+
+def diagnose_infeasibility(problem: MipProblem, solver: str, time_limit: float = 60.0) -> str:
+    """Name the constraint families that make ``problem`` infeasible.
+
+    Solves the LP relaxation, then the relaxation without each family in turn:
+    a family whose removal restores feasibility is reported as binding. If the
+    relaxation is feasible, integrality (single sourcing, whole containers,
+    open/closed nodes) is what makes the model infeasible.
+    """
+    backend = get_backend(solver)
+    options = SolveOptions(time_limit_s=time_limit)
+    if problem.n_rows > 2_000_000:
+        return "the model is too large to diagnose by relaxation"
+    if backend.solve(problem.relaxed(), options).status.has_solution:
+        return (
+            "the LP relaxation is feasible: integrality (single sourcing, whole containers, "
+            "open/closed nodes, channels per SKU) makes it infeasible"
+        )
+    culprits = [
+        name
+        for name in _DIAGNOSED_FAMILIES
+        if name in problem.row_blocks
+        and backend.solve(problem.without_rows({name}).relaxed(), options).status.has_solution
+    ]
+    if culprits:
+        return "binding constraint family: " + ", ".join(
+            f"{name} ({problem.row_blocks[name].stop - problem.row_blocks[name].start} rows)"
+            for name in culprits
+        )
+    families = ", ".join(problem.row_blocks)
+    return f"no single constraint family explains it (families: {families})"
 
 
 def evaluate(

@@ -60,3 +60,33 @@ def test_unknown_solver_names_the_choices(tiny_dir):
     inst = lean_chain.load_instance(tiny_dir)
     with pytest.raises(lean_chain.SolverNotAvailableError, match="ortools-highs"):
         lean_chain.solve(inst, solver="gurobi")
+
+
+def test_infeasible_model_names_the_binding_family(make_variant):
+    """Every path to R1 promises at least 2 days: 100 % within 1 day cannot be met."""
+
+    def tighten(nodes):
+        nodes.loc[nodes["node_id"] == "R1", "service_days"] = "1"
+        nodes.loc[nodes["node_id"] == "R1", "service_share"] = "1"
+        return nodes
+
+    inst = lean_chain.load_instance(make_variant(tables={"nodes": tighten}))
+    with pytest.raises(lean_chain.InfeasibleError, match=r"binding constraint family: service"):
+        lean_chain.solve(inst)
+
+
+def test_infeasible_by_throughput_is_named(make_variant):
+    """The bonded zone handles 50 units but 9610 is not allowed: demand 110 cannot flow."""
+
+    def no_direct_mail(lanes):
+        return lanes[lanes["lane_id"] != "L3"]
+
+    def small_zone(nodes):
+        nodes.loc[nodes["node_id"] == "BZ", "throughput_capacity_units"] = "50"
+        return nodes
+
+    inst = lean_chain.load_instance(
+        make_variant(tables={"lanes": no_direct_mail, "nodes": small_zone})
+    )
+    with pytest.raises(lean_chain.InfeasibleError, match=r"throughput"):
+        lean_chain.solve(inst)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -35,3 +36,25 @@ class MipProblem:
     @property
     def n_rows(self) -> int:
         return self.matrix.shape[0]
+
+    def relaxed(self) -> MipProblem:
+        """The LP relaxation (no integrality)."""
+        return dataclasses.replace(self, integrality=np.zeros_like(self.integrality))
+
+    def without_rows(self, families: set[str]) -> MipProblem:
+        """The same problem without the named row families."""
+        keep = np.ones(self.n_rows, dtype=bool)
+        for name in families:
+            keep[self.row_blocks[name]] = False
+        blocks, start = {}, 0
+        for name, rows in self.row_blocks.items():
+            if name not in families:
+                blocks[name] = slice(start, start + rows.stop - rows.start)
+                start += rows.stop - rows.start
+        return dataclasses.replace(
+            self,
+            matrix=self.matrix[keep],
+            row_lower=self.row_lower[keep],
+            row_upper=self.row_upper[keep],
+            row_blocks=blocks,
+        )
