@@ -286,7 +286,7 @@ def landed_cost_numpy(inp: LandedInputs) -> LandedCost:
     taxable_order = share * order_value
     taxable_unit = share * w
     flat = inp.rule_flat_duty[rule]
-    flat_applies = (flat > 0) & (taxable_order < inp.rule_flat_below[rule])
+    flat_applies = taxable_order < inp.rule_flat_below[rule]
     ad_valorem = taxable_order > inp.rule_duty_free[rule]
     l_duty = np.where(
         flat_applies, flat / units_per_order, np.where(ad_valorem, duty_rate * taxable_unit, 0.0)

@@ -1,8 +1,10 @@
 """Solver backends, chosen by name.
 
->>> from lean_chain.solvers import available_solvers, DEFAULT_SOLVER
+>>> from lean_chain.solvers import available_solvers, capabilities, DEFAULT_SOLVER
 >>> DEFAULT_SOLVER in available_solvers()
 True
+>>> sorted(capabilities("highs"))
+['bound', 'integer', 'log_file', 'relative_gap', 'threads', 'time_limit', 'warm_start']
 """
 
 from __future__ import annotations
@@ -10,9 +12,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from lean_chain.errors import SolverNotAvailableError
-from lean_chain.solvers.base import Backend, MipProblem, SolveOptions, SolveResult, Status
+from lean_chain.solvers.base import (
+    CAPABILITIES,
+    Backend,
+    MipProblem,
+    SolveOptions,
+    SolveResult,
+    Status,
+)
 
-DEFAULT_SOLVER = "ortools-highs"
+DEFAULT_SOLVER = "highs"
 
 
 def _ortools(engine: str) -> Callable[[], Backend]:
@@ -24,10 +33,24 @@ def _ortools(engine: str) -> Callable[[], Backend]:
     return make
 
 
+def _highs() -> Backend:
+    from lean_chain.solvers.highs import HighsBackend
+
+    return HighsBackend()
+
+
+def _cbc() -> Backend:
+    from lean_chain.solvers.pulp_cbc import CbcBackend
+
+    return CbcBackend()
+
+
 #: name -> factory; backends import their packages lazily, at solve time.
 REGISTRY: dict[str, Callable[[], Backend]] = {
     "ortools-highs": _ortools("highs"),
     "ortools-scip": _ortools("scip"),
+    "highs": _highs,  # HiGHS through highspy
+    "cbc": _cbc,  # CBC bundled with PuLP
 }
 
 
@@ -53,7 +76,21 @@ def get_backend(name: str) -> Backend:
     return factory()
 
 
+def capabilities(name: str) -> frozenset[str]:
+    """What the backend ``name`` supports: a subset of :data:`CAPABILITIES`.
+
+    Needs no solver package installed (backends import theirs at solve time).
+
+    Raises
+    ------
+    SolverNotAvailableError
+        If no backend has that name.
+    """
+    return frozenset(get_backend(name).capabilities)
+
+
 __all__ = [
+    "CAPABILITIES",
     "DEFAULT_SOLVER",
     "REGISTRY",
     "Backend",
@@ -62,5 +99,6 @@ __all__ = [
     "SolveResult",
     "Status",
     "available_solvers",
+    "capabilities",
     "get_backend",
 ]

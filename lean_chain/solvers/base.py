@@ -15,7 +15,21 @@ import numpy as np
 
 from lean_chain.formulation.problem import MipProblem
 
-__all__ = ["Backend", "MipProblem", "SolveOptions", "SolveResult", "Status"]
+__all__ = ["CAPABILITIES", "Backend", "MipProblem", "SolveOptions", "SolveResult", "Status"]
+
+#: Everything a backend may declare in :attr:`Backend.capabilities`:
+#:
+#: - ``integer``: integer columns are honoured (a MIP, not only its LP relaxation);
+#: - ``time_limit``: :attr:`SolveOptions.time_limit_s` stops the run;
+#: - ``relative_gap``: :attr:`SolveOptions.relative_gap` is the stopping gap;
+#: - ``threads``: :attr:`SolveOptions.threads` is passed to the solver;
+#: - ``warm_start``: :attr:`SolveOptions.warm_start` is given as a MIP start;
+#: - ``log_file``: the solver's log is written to :attr:`SolveOptions.log_file`;
+#: - ``bound``: :attr:`SolveResult.bound` is the solver's proven bound (so
+#:   :attr:`SolveResult.gap` is meaningful on runs stopped by a limit).
+CAPABILITIES = frozenset(
+    {"integer", "time_limit", "relative_gap", "threads", "warm_start", "log_file", "bound"}
+)
 
 
 class Status(enum.Enum):
@@ -69,8 +83,7 @@ class Backend(abc.ABC):
     """A MIP solver behind the common interface."""
 
     name: str = ""
-    #: What the backend supports: "integer", "time_limit", "relative_gap",
-    #: "threads", "warm_start", "log_file".
+    #: What the backend supports, a subset of :data:`CAPABILITIES`.
     capabilities: frozenset[str] = frozenset()
 
     @abc.abstractmethod

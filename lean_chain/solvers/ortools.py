@@ -3,9 +3,10 @@
 The whole problem is passed at once from arrays with
 ``ModelBuilderHelper.fill_model_from_sparse_data`` (CSR matrix), so building
 costs no Python loop over rows or nonzeros; only integer columns are flagged
-one by one. HiGHS is the default: open source, fast on this model's LP
-relaxations, and it reports a proven bound. SCIP is the alternative for
-cross-checking optima.
+one by one. HiGHS is the default: open source and fast on this model's LP
+relaxations (but see :class:`OrtoolsBackend` for what OR-Tools' HiGHS wrapper
+loses: plans at a time limit, the bound, MIP starts; the ``highs`` backend
+keeps them). SCIP is the alternative for cross-checking optima.
 """
 
 from __future__ import annotations
@@ -20,6 +21,21 @@ from pathlib import Path
 import numpy as np
 
 from lean_chain.solvers.base import Backend, MipProblem, SolveOptions, SolveResult, Status
+
+
+def load_first() -> None:
+    """Load OR-Tools' native libraries now, before highspy or PuLP load theirs.
+
+    OR-Tools resolves its HiGHS calls against its own ``libhighs.so`` when it
+    is loaded, through default-visibility symbols: a HiGHS of another version
+    already in the process's global scope is bound instead, and
+    ``ortools-highs`` then segfaults or fails to load (google/or-tools#5246).
+    PuLP 3.3.1+ puts highspy's HiGHS there on ``import pulp`` (RTLD_GLOBAL).
+    Loaded first, OR-Tools keeps its own. The ``highs`` and ``cbc`` backends
+    call this before importing their packages; it does nothing without OR-Tools.
+    """
+    with contextlib.suppress(ImportError):
+        from ortools.linear_solver.python import model_builder_helper  # noqa: F401
 
 
 @contextlib.contextmanager
@@ -40,23 +56,66 @@ def _stdout_to(path: Path | None) -> Iterator[None]:
             os.close(saved)
 
 
-class OrtoolsBackend(Backend):
-    """An OR-Tools model_builder solver (``highs`` or ``scip``)."""
+_UNSET = object()
+#: Thread count of the first ortools-highs solve in this process (None: HiGHS's default).
+_HIGHS_POOL: object = _UNSET
 
-    capabilities = frozenset(
-        {"integer", "time_limit", "relative_gap", "threads", "warm_start", "log_file"}
+
+class OrtoolsBackend(Backend):
+    """An OR-Tools model_builder solver (``highs`` or ``scip``).
+
+    OR-Tools' HiGHS wrapper (``HighsSolveProto``) has four gaps that this
+    backend works around rather than pass on:
+
+    - it copies the plan only when HiGHS proves optimality: a run stopped by
+      the time limit comes back as ``UNKNOWN_STATUS`` with no plan, reported
+      here as :attr:`Status.NO_SOLUTION` (the ``highs`` backend returns the plan);
+    - it reports the objective as the best bound, even when it stopped at the
+      relative gap, so ``ortools-highs`` does not declare ``"bound"``;
+    - it writes solution hints through an empty vector and crashes the
+      process (segmentation fault, OR-Tools 9.15), so hints are never passed
+      to it and ``ortools-highs`` does not declare ``"warm_start"``;
+    - its HiGHS keeps one thread pool per process, sized by the first solve,
+      and fails any later solve that asks for another size: ``threads`` is
+      passed only while it matches that first size (else ignored, with a
+      note in the message), so ``ortools-highs`` does not declare ``"threads"``.
+
+    It also reports HiGHS's ``kUnboundedOrInfeasible`` as ``INFEASIBLE``; the
+    backend then solves for any feasible point to tell the two apart.
+    """
+
+    _ALL = frozenset(
+        {"integer", "time_limit", "relative_gap", "threads", "warm_start", "log_file", "bound"}
     )
+    capabilities = _ALL
 
     def __init__(self, engine: str):
         self.engine = engine
         self.name = f"ortools-{engine}"
+        if engine == "highs":
+            self.capabilities = self._ALL - {"warm_start", "bound", "threads"}
+
+    def _highs_threads(self, options: SolveOptions) -> tuple[int | None, str]:
+        """The thread count to give OR-Tools' HiGHS, and a note when one is dropped."""
+        global _HIGHS_POOL
+        wanted = options.threads or None
+        if _HIGHS_POOL is _UNSET:
+            _HIGHS_POOL = wanted
+        if wanted is None or wanted == _HIGHS_POOL:
+            return wanted, ""
+        size = "its default size" if _HIGHS_POOL is None else f"{_HIGHS_POOL} threads"
+        return None, (
+            f"threads={wanted} ignored: OR-Tools' HiGHS keeps the thread pool of its first "
+            f"solve in this process ({size}); use solver 'highs'"
+        )
 
     def _specific_parameters(self, options: SolveOptions) -> str:
         gap = options.relative_gap
         if self.engine == "highs":
             lines = [f"mip_rel_gap={gap:.12g}", "mip_abs_gap=1e-9"]
-            if options.threads:
-                lines.append(f"threads={options.threads}")
+            threads, _ = self._highs_threads(options)
+            if threads:
+                lines.append(f"threads={threads}")
             quiet = not (options.verbose or options.log_file is not None)
             lines.append(f"log_to_console={'false' if quiet else 'true'}")
             return "\n".join(lines)
@@ -64,6 +123,40 @@ class OrtoolsBackend(Backend):
         if options.threads:
             lines.append(f"parallel/maxnthreads = {options.threads}")
         return "\n".join(lines)
+
+    def _model(self, mbh, problem: MipProblem, objective: np.ndarray):
+        model = mbh.ModelBuilderHelper()
+        model.fill_model_from_sparse_data(
+            problem.col_lower.astype(np.float64),
+            problem.col_upper.astype(np.float64),
+            objective.astype(np.float64),
+            problem.row_lower.astype(np.float64),
+            problem.row_upper.astype(np.float64),
+            problem.matrix.tocsr().astype(np.float64),
+        )
+        for column in np.flatnonzero(problem.integrality):
+            model.set_var_integrality(int(column), True)
+        return model
+
+    def _solver(self, mbh, options: SolveOptions):
+        solver = mbh.ModelSolverHelper(self.engine)
+        if not solver.solver_is_supported():
+            from lean_chain.errors import SolverNotAvailableError
+
+            raise SolverNotAvailableError(f"this OR-Tools build has no {self.engine} solver")
+        if options.time_limit_s is not None:
+            solver.set_time_limit_in_seconds(float(options.time_limit_s))
+        solver.set_solver_specific_parameters(self._specific_parameters(options))
+        return solver
+
+    def _has_feasible_point(self, mbh, problem: MipProblem, options: SolveOptions) -> bool | None:
+        """Solve with a zero objective: True/False when decided, None otherwise."""
+        model = self._model(mbh, problem, np.zeros(problem.n_cols))
+        solver = self._solver(mbh, options)
+        solver.enable_output(False)
+        solver.solve(model)
+        name = getattr(solver.status(), "name", str(solver.status()))
+        return {"OPTIMAL": True, "INFEASIBLE": False}.get(name)
 
     def solve(self, problem: MipProblem, options: SolveOptions) -> SolveResult:
         try:
@@ -75,40 +168,41 @@ class OrtoolsBackend(Backend):
                 f"solver {self.name!r} needs the 'ortools' package: pip install ortools"
             ) from exc
         start = time.perf_counter()
-        model = mbh.ModelBuilderHelper()
-        model.fill_model_from_sparse_data(
-            problem.col_lower.astype(np.float64),
-            problem.col_upper.astype(np.float64),
-            problem.objective.astype(np.float64),
-            problem.row_lower.astype(np.float64),
-            problem.row_upper.astype(np.float64),
-            problem.matrix.tocsr().astype(np.float64),
-        )
-        for column in np.flatnonzero(problem.integrality):
-            model.set_var_integrality(int(column), True)
+        notes: list[str] = []
+        model = self._model(mbh, problem, problem.objective)
         model.set_objective_offset(float(problem.offset))
         if options.warm_start is not None:
-            for column, value in enumerate(np.asarray(options.warm_start, dtype=np.float64)):
-                model.add_hint(column, float(value))
-        solver = mbh.ModelSolverHelper(self.engine)
-        if not solver.solver_is_supported():
-            from lean_chain.errors import SolverNotAvailableError
-
-            raise SolverNotAvailableError(f"this OR-Tools build has no {self.engine} solver")
-        if options.time_limit_s is not None:
-            solver.set_time_limit_in_seconds(float(options.time_limit_s))
-        solver.set_solver_specific_parameters(self._specific_parameters(options))
+            if "warm_start" in self.capabilities:
+                for column, value in enumerate(np.asarray(options.warm_start, dtype=np.float64)):
+                    model.add_hint(column, float(value))
+                notes.append(f"MIP start given (hint of {problem.n_cols} values)")
+            else:
+                notes.append(f"MIP start ignored: {self.name} cannot take one (use solver 'highs')")
+        if self.engine == "highs" and options.threads:
+            _, note = self._highs_threads(options)
+            if note:
+                notes.append(note)
+        solver = self._solver(mbh, options)
         solver.enable_output(bool(options.verbose or options.log_file is not None))
         # the solvers log from C++ to the process's stdout: send it to the log file
         with _stdout_to(options.log_file):
             solver.solve(model)
-        wall = time.perf_counter() - start
 
         raw = solver.status()
         name = getattr(raw, "name", str(raw))
+        status_string = solver.status_string()
         has_solution = solver.has_solution()
         if name == "OPTIMAL":
             status = Status.OPTIMAL
+        elif name == "INFEASIBLE" and "unbounded" in status_string.lower():
+            feasible = self._has_feasible_point(mbh, problem, options)
+            status = {True: Status.UNBOUNDED, False: Status.INFEASIBLE}.get(feasible, Status.ERROR)
+            notes.append(
+                {
+                    True: "a feasible point exists, so the model is unbounded",
+                    False: "no feasible point exists",
+                }.get(feasible, "infeasible or unbounded, undecided")
+            )
         elif name == "INFEASIBLE":
             status = Status.INFEASIBLE
         elif name == "UNBOUNDED":
@@ -117,13 +211,22 @@ class OrtoolsBackend(Backend):
             status = Status.FEASIBLE
         elif name in ("NOT_SOLVED", "FEASIBLE", "ABNORMAL"):
             status = Status.NO_SOLUTION
+        elif name == "UNKNOWN_STATUS" and self.engine == "highs":
+            # HiGHS stopped on a limit; OR-Tools' wrapper drops any plan found
+            status = Status.NO_SOLUTION
+            notes.append("stopped by a limit; OR-Tools' HiGHS wrapper returns no plan then")
         else:
             status = Status.ERROR
+        wall = time.perf_counter() - start
+        has_solution = has_solution and status.has_solution
         solution = solver.variable_values() if has_solution else None
         objective = solver.objective_value() if has_solution else float("nan")
         bound = solver.best_objective_bound() if has_solution else float("nan")
         if status is Status.OPTIMAL and not np.isfinite(bound):
             bound = objective
+        message = f"{name}: {status_string}"
+        if notes:
+            message += "; " + "; ".join(notes)
         return SolveResult(
             status=status,
             objective=float(objective),
@@ -131,5 +234,5 @@ class OrtoolsBackend(Backend):
             solution=None if solution is None else np.asarray(solution, dtype=np.float64),
             wall_s=wall,
             solver=self.name,
-            message=f"{name}: {solver.status_string()}",
+            message=message,
         )

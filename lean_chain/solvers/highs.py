@@ -1,0 +1,214 @@
+"""HiGHS backend through ``highspy`` directly (without OR-Tools in between).
+
+The problem goes to HiGHS in one ``passModel`` call: a ``HighsLp`` is filled
+from the column-wise (CSC) arrays of the matrix, so building costs no Python
+loop over rows or nonzeros (only the integrality list is made per column,
+because ``highspy`` wants a sequence of ``HighsVarType``). Unlike
+``ortools-highs`` this backend reads HiGHS's own info record: the MIP dual
+bound, the primal solution status and the model status.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+
+import numpy as np
+import scipy.sparse as sp
+
+from lean_chain.solvers.base import Backend, MipProblem, SolveOptions, SolveResult, Status
+from lean_chain.solvers.ortools import _stdout_to, load_first
+
+#: HiGHS model statuses that mean "stopped by a limit or an interrupt".
+_LIMITS = frozenset(
+    {
+        "kTimeLimit",
+        "kIterationLimit",
+        "kSolutionLimit",
+        "kObjectiveBound",
+        "kObjectiveTarget",
+        "kInterrupt",
+        "kHighsInterrupt",
+        "kMemoryLimit",
+    }
+)
+#: HiGHS's ``SolutionStatus.kSolutionStatusFeasible``.
+_FEASIBLE_SOLUTION = 2
+
+
+def _import_highspy():
+    load_first()  # OR-Tools' own HiGHS before highspy's (see ortools.load_first)
+    try:
+        import highspy
+    except ImportError as exc:
+        from lean_chain.errors import SolverNotAvailableError
+
+        raise SolverNotAvailableError(
+            "solver 'highs' needs the 'highspy' package: pip install highspy"
+        ) from exc
+    return highspy
+
+
+def _highs_lp(highspy, problem: MipProblem):
+    """A ``HighsLp`` holding ``problem`` (column-wise matrix, bounds, integrality)."""
+    matrix = sp.csc_matrix(problem.matrix, dtype=np.float64, copy=True)
+    matrix.sum_duplicates()  # sorted row indices, one entry per (row, column)
+    n_rows, n_cols = matrix.shape
+    lp = highspy.HighsLp()
+    lp.num_col_ = n_cols
+    lp.num_row_ = n_rows
+    lp.offset_ = float(problem.offset)
+    lp.col_cost_ = np.ascontiguousarray(problem.objective, dtype=np.float64)
+    lp.col_lower_ = np.ascontiguousarray(problem.col_lower, dtype=np.float64)
+    lp.col_upper_ = np.ascontiguousarray(problem.col_upper, dtype=np.float64)
+    lp.row_lower_ = np.ascontiguousarray(problem.row_lower, dtype=np.float64)
+    lp.row_upper_ = np.ascontiguousarray(problem.row_upper, dtype=np.float64)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.num_col_ = n_cols
+    lp.a_matrix_.num_row_ = n_rows
+    lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
+    lp.a_matrix_.value_ = matrix.data
+    integrality = np.asarray(problem.integrality, dtype=bool)
+    if integrality.any():
+        kinds = (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
+        lp.integrality_ = [kinds[flag] for flag in integrality.astype(np.int8).tolist()]
+    return lp
+
+
+class HighsBackend(Backend):
+    """HiGHS through ``highspy``: one ``passModel`` call, HiGHS's own statuses and bound."""
+
+    name = "highs"
+    capabilities = frozenset(
+        {"integer", "time_limit", "relative_gap", "threads", "warm_start", "log_file", "bound"}
+    )
+
+    def _set_options(self, highs, options: SolveOptions, threads: int | None) -> None:
+        log_to_file = options.log_file is not None
+        highs.setOptionValue("output_flag", bool(options.verbose or log_to_file))
+        highs.setOptionValue("log_to_console", bool(options.verbose))
+        if log_to_file:
+            highs.setOptionValue("log_file", os.fspath(options.log_file))
+        if options.time_limit_s is not None:
+            highs.setOptionValue("time_limit", float(options.time_limit_s))
+        highs.setOptionValue("mip_rel_gap", float(options.relative_gap))
+        highs.setOptionValue("mip_abs_gap", 1e-9)
+        if threads:
+            highs.setOptionValue("threads", int(threads))
+
+    def solve(self, problem: MipProblem, options: SolveOptions) -> SolveResult:
+        highspy = _import_highspy()
+        start = time.perf_counter()
+        # the first Highs() of a process prints a banner on fd 1: keep it out of quiet runs
+        with _stdout_to(None if options.verbose else os.devnull):
+            highs = highspy.Highs()
+        notes: list[str] = []
+        # HiGHS keeps one global thread pool: another thread count needs a fresh one
+        reset = getattr(highspy.Highs, "resetGlobalScheduler", None)
+        threads = options.threads or None
+        if threads and reset is None:
+            threads = None
+            notes.append("threads ignored: this highspy cannot resize HiGHS's thread pool")
+        self._set_options(highs, options, threads)
+        status = highs.passModel(_highs_lp(highspy, problem))
+        if status == highspy.HighsStatus.kError:
+            return self._error(start, "HiGHS rejected the model (passModel returned kError)")
+        if options.warm_start is not None:
+            notes.append(self._set_start(highspy, highs, problem, options.warm_start))
+        if threads:
+            reset(True)
+        highs.run()
+        model_status = highs.getModelStatus()
+        name = model_status.name
+        info = highs.getInfo()
+        has_solution = int(info.primal_solution_status) == _FEASIBLE_SOLUTION
+        is_mip = bool(np.any(problem.integrality))
+
+        if name == "kUnboundedOrInfeasible":
+            status, note = self._decide_unbounded_or_infeasible(highs, problem)
+            notes.append(note)
+            has_solution = False
+        elif name in ("kOptimal", "kModelEmpty"):
+            status = Status.OPTIMAL
+        elif name == "kInfeasible":
+            status = Status.INFEASIBLE
+        elif name == "kUnbounded":
+            status = Status.UNBOUNDED
+            has_solution = False
+        elif name in _LIMITS:
+            status = Status.FEASIBLE if has_solution else Status.NO_SOLUTION
+        elif name == "kUnknown" and has_solution:
+            status = Status.FEASIBLE
+        else:
+            status = Status.ERROR
+        if not status.has_solution:
+            has_solution = False
+        wall = time.perf_counter() - start
+
+        solution = None
+        objective = bound = float("nan")
+        if has_solution:
+            solution = np.asarray(highs.getSolution().col_value, dtype=np.float64)
+            objective = float(info.objective_function_value)
+            if is_mip:
+                bound = float(info.mip_dual_bound)
+            elif status is Status.OPTIMAL:
+                bound = objective
+        elif is_mip and status is Status.NO_SOLUTION:
+            bound = float(info.mip_dual_bound)
+        if status is Status.OPTIMAL and not math.isfinite(bound):
+            bound = objective
+        message = f"{name}: {highs.modelStatusToString(model_status)}"
+        if is_mip:
+            message += f"; {int(info.mip_node_count)} nodes"
+        if notes:
+            message += "; " + "; ".join(notes)
+        return SolveResult(
+            status=status,
+            objective=objective,
+            bound=bound,
+            solution=solution,
+            wall_s=wall,
+            solver=self.name,
+            message=message,
+        )
+
+    @staticmethod
+    def _set_start(highspy, highs, problem: MipProblem, warm_start: np.ndarray) -> str:
+        values = np.asarray(warm_start, dtype=np.float64)
+        if values.shape != (problem.n_cols,):
+            raise ValueError(f"warm start has shape {values.shape}; expected ({problem.n_cols},)")
+        start = highspy.HighsSolution()
+        start.col_value = values.tolist()
+        start.value_valid = True
+        accepted = highs.setSolution(start) != highspy.HighsStatus.kError
+        verdict = "accepted" if accepted else "rejected by HiGHS"
+        return f"MIP start given ({problem.n_cols} values, {verdict})"
+
+    @staticmethod
+    def _decide_unbounded_or_infeasible(highs, problem: MipProblem) -> tuple[Status, str]:
+        """HiGHS could not tell (typically presolve on a MIP): solve for any feasible point."""
+        n = problem.n_cols
+        highs.clearSolver()
+        if n:
+            highs.changeColsCost(n, np.arange(n, dtype=np.int32), np.zeros(n, dtype=np.float64))
+        highs.run()
+        second = highs.getModelStatus().name
+        if second == "kOptimal":
+            return Status.UNBOUNDED, "a feasible point exists, so the model is unbounded"
+        if second == "kInfeasible":
+            return Status.INFEASIBLE, "no feasible point exists"
+        return Status.ERROR, f"infeasible or unbounded, undecided ({second})"
+
+    def _error(self, start: float, message: str) -> SolveResult:
+        return SolveResult(
+            status=Status.ERROR,
+            objective=float("nan"),
+            bound=float("nan"),
+            solution=None,
+            wall_s=time.perf_counter() - start,
+            solver=self.name,
+            message=message,
+        )
