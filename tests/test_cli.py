@@ -17,6 +17,7 @@ import pytest
 
 import lean_chain.api
 from lean_chain.cli import main
+from lean_chain.solvers import DEFAULT_SOLVER
 
 TINY = Path(__file__).resolve().parent / "data" / "tiny"
 TINY_OPTIMUM = 14420.588235294117
@@ -79,7 +80,7 @@ def test_solve_writes_summary_and_plan(tiny_dir, tmp_path, capsys):
     ):
         assert key in summary
     assert summary["status"] == "optimal"
-    assert summary["solver"] == "ortools-highs"
+    assert summary["solver"] == DEFAULT_SOLVER
     assert summary["objective"] == pytest.approx(TINY_OPTIMUM, rel=1e-9)
     assert summary["bound"] <= summary["objective"] + 1e-6
     assert 0 <= summary["gap"] <= 1e-6
