@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from lean_chain.model.instance import Instance
+from lean_chain.model.schema import THRESHOLD_RTOL
 
 #: Why a candidate (SKU, path) pair was dropped; see :attr:`PairIndex.dropped`.
 DROP_REASONS = ("positive_list", "promise_days", "no_tax_rule", "order_value_cap")
@@ -426,7 +427,9 @@ def build_pairs(
     if len(rules):
         cap[has_rule] = rules["order_value_cap"].to_numpy(np.float64)[safe_rule[has_rule]]
         exception[has_rule] = rules["single_item_exception"].to_numpy(bool)[safe_rule[has_rule]]
-    over = ~np.isnan(cap) & (order_value > cap)
+    over = ~np.isnan(cap) & (
+        order_value > cap + THRESHOLD_RTOL * np.maximum(np.abs(np.nan_to_num(cap)), 1.0)
+    )
     single = units_per_order <= 1.0
     allowed_single = over & single & exception
     bad = keep & over & ~allowed_single

@@ -16,13 +16,29 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from lean_chain.costs.landed import COMPONENTS, REGIME_CODES, LandedCost, LandedInputs
+from lean_chain.costs.landed import (
+    COMPONENTS,
+    REGIME_CODES,
+    LandedCost,
+    LandedInputs,
+)
+from lean_chain.model.schema import THRESHOLD_RTOL
 
 _GENERAL = REGIME_CODES["general_trade"]
 _CBEC = REGIME_CODES["cbec_retail"]
 _POSTAL = REGIME_CODES["postal"]
 _LOW_VALUE = REGIME_CODES["low_value_parcel"]
 _N_COMPONENTS = len(COMPONENTS)
+
+
+@njit(inline="always")
+def _above(value, limit):  # pragma: no cover - compiled
+    return value > limit + THRESHOLD_RTOL * max(abs(limit), 1.0)
+
+
+@njit(inline="always")
+def _below(value, limit):  # pragma: no cover - compiled
+    return value < limit - THRESHOLD_RTOL * max(abs(limit), 1.0)
 
 
 @njit(parallel=True, cache=True, nogil=True)
@@ -109,18 +125,18 @@ def _landed_kernel(
             vat = factor * (w + ct_full) * vat_rate
         elif regime == _POSTAL:
             tax = rule_parcel_rate[u] * retail * upo
-            if not tax <= rule_parcel_exemption[u]:
+            if _above(tax, rule_parcel_exemption[u]):
                 parcel = tax / upo
         elif regime == _LOW_VALUE:
             share = rule_taxable_share[u]
             taxable_order = share * ov
             taxable_unit = share * w
             flat = rule_flat_duty[u]
-            if taxable_order < rule_flat_below[u]:
+            if _below(taxable_order, rule_flat_below[u]):
                 duty = flat / upo
-            elif taxable_order > rule_duty_free[u]:
+            elif _above(taxable_order, rule_duty_free[u]):
                 duty = duty_rate * taxable_unit
-            if taxable_order > rule_vat_free[u]:
+            if _above(taxable_order, rule_vat_free[u]):
                 vat = vat_rate * (taxable_unit + duty)
         rebate = sku_rebate_rate[k] * procurement if pair_rebate[j] else 0.0
         components[0, j] = procurement

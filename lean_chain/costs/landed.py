@@ -50,6 +50,7 @@ import numpy as np
 
 from lean_chain.index import Index
 from lean_chain.model.instance import Instance
+from lean_chain.model.schema import THRESHOLD_RTOL
 
 #: Per-unit landed-cost components, in the order of :attr:`LandedCost.components`.
 COMPONENTS = (
@@ -62,6 +63,18 @@ COMPONENTS = (
     "parcel_tax",
     "export_rebate",
 )
+
+
+def above(value: np.ndarray, limit: np.ndarray) -> np.ndarray:
+    """``value > limit``, with values within :data:`THRESHOLD_RTOL` of the limit counted equal."""
+    return value > limit + THRESHOLD_RTOL * np.maximum(np.abs(limit), 1.0)
+
+
+def below(value: np.ndarray, limit: np.ndarray) -> np.ndarray:
+    """``value < limit``, with values within :data:`THRESHOLD_RTOL` of the limit counted equal."""
+    return value < limit - THRESHOLD_RTOL * np.maximum(np.abs(limit), 1.0)
+
+
 REGIME_CODES = {"general_trade": 0, "cbec_retail": 1, "postal": 2, "low_value_parcel": 3, "none": 4}
 
 
@@ -277,7 +290,7 @@ def landed_cost_numpy(inp: LandedInputs) -> LandedCost:
     # personal postal articles: per-parcel tax on the goods value, small amounts waived
     postal = regime == REGIME_CODES["postal"]
     parcel_tax = inp.rule_parcel_rate[rule] * retail * units_per_order
-    waived = parcel_tax <= inp.rule_parcel_exemption[rule]
+    waived = ~above(parcel_tax, inp.rule_parcel_exemption[rule])
     parcel = np.where(postal & ~waived, parcel_tax / units_per_order, parcel)
 
     # destination low-value parcel rules
@@ -286,13 +299,13 @@ def landed_cost_numpy(inp: LandedInputs) -> LandedCost:
     taxable_order = share * order_value
     taxable_unit = share * w
     flat = inp.rule_flat_duty[rule]
-    flat_applies = taxable_order < inp.rule_flat_below[rule]
-    ad_valorem = taxable_order > inp.rule_duty_free[rule]
+    flat_applies = below(taxable_order, inp.rule_flat_below[rule])
+    ad_valorem = above(taxable_order, inp.rule_duty_free[rule])
     l_duty = np.where(
         flat_applies, flat / units_per_order, np.where(ad_valorem, duty_rate * taxable_unit, 0.0)
     )
     l_vat = np.where(
-        taxable_order > inp.rule_vat_free[rule], vat_rate * (taxable_unit + l_duty), 0.0
+        above(taxable_order, inp.rule_vat_free[rule]), vat_rate * (taxable_unit + l_duty), 0.0
     )
     duty = np.where(low, l_duty, duty)
     vat = np.where(low, l_vat, vat)

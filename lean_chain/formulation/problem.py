@@ -41,11 +41,34 @@ class MipProblem:
         """The LP relaxation (no integrality)."""
         return dataclasses.replace(self, integrality=np.zeros_like(self.integrality))
 
+    def family_mask(self, families: set[str] | tuple[str, ...]) -> np.ndarray:
+        """Boolean mask over rows: True for rows of the named families."""
+        mask = np.zeros(self.n_rows, dtype=bool)
+        for name in families:
+            if name in self.row_blocks:
+                mask[self.row_blocks[name]] = True
+        return mask
+
+    def select_rows(self, keep: np.ndarray) -> MipProblem:
+        """The same problem with only the rows where ``keep`` is True (row blocks dropped)."""
+        return dataclasses.replace(
+            self,
+            matrix=self.matrix[keep],
+            row_lower=self.row_lower[keep],
+            row_upper=self.row_upper[keep],
+            row_blocks={},
+        )
+
+    def row_violation(self, x: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """How far each of ``rows`` is outside its bounds at ``x`` (0 if inside)."""
+        activity = self.matrix[rows] @ x
+        return np.maximum(
+            np.maximum(self.row_lower[rows] - activity, activity - self.row_upper[rows]), 0.0
+        )
+
     def without_rows(self, families: set[str]) -> MipProblem:
         """The same problem without the named row families."""
-        keep = np.ones(self.n_rows, dtype=bool)
-        for name in families:
-            keep[self.row_blocks[name]] = False
+        keep = ~self.family_mask(families)
         blocks, start = {}, 0
         for name, rows in self.row_blocks.items():
             if name not in families:
