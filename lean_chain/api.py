@@ -54,6 +54,7 @@ def solve(
     log_file: str | Path | None = None,
     warm_start: Plan | None = None,
     verbose: bool = False,
+    lazy_links: bool = False,
 ) -> Plan:
     """Solve the MIP of ``instance`` and return the plan, checked by the evaluation core.
 
@@ -75,6 +76,10 @@ def solve(
         A plan of the same instance used as a MIP start.
     verbose : bool
         Print the solver log.
+    lazy_links : bool
+        Generate the share-to-binary link rows on demand (LP rounds, then MIP
+        rounds; exact). Helps the LP bound of large facility-location-like
+        models; see :mod:`lean_chain.solvers.lazy`.
 
     Returns
     -------
@@ -103,7 +108,13 @@ def solve(
         warm_start=start_vector,
         verbose=verbose,
     )
-    result = get_backend(solver).solve(problem, options)
+    backend = get_backend(solver)
+    if lazy_links:
+        from lean_chain.solvers.lazy import solve_with_lazy_rows
+
+        result = solve_with_lazy_rows(problem, backend, options)
+    else:
+        result = backend.solve(problem, options)
     if not result.status.has_solution:
         reason = {
             Status.INFEASIBLE: "the model is infeasible",

@@ -86,6 +86,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         threads=args.threads,
         log_file=args.log_file,
         verbose=args.verbose,
+        lazy_links=args.lazy_links,
     )
     size = plan.info["model_size"]
     _progress(
@@ -165,6 +166,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--log-file", type=Path, default=None, help="solver log file")
     p.add_argument("--verbose", action="store_true", help="print the solver log")
+    p.add_argument(
+        "--lazy-links",
+        action="store_true",
+        help="generate share-to-binary link rows on demand (large facility-location models)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress messages")
     p.set_defaults(func=_cmd_solve)
 

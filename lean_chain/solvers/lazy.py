@@ -19,12 +19,15 @@ MIP is optimal, with a valid bound and gap otherwise.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import time
 
 import numpy as np
 
 from lean_chain.formulation.problem import MipProblem
 from lean_chain.solvers.base import Backend, SolveOptions, SolveResult, Status
+
+LOG = logging.getLogger(__name__)
 
 #: Row families that may be generated lazily (links between shares and binaries).
 LAZY_FAMILIES = ("stock_link", "channel_link")
@@ -59,17 +62,29 @@ def solve_with_lazy_rows(
         return len(violated)
 
     lp_options = dataclasses.replace(options, warm_start=None, log_file=None, relative_gap=0.0)
-    for rounds in range(1, max_rounds + 1):  # noqa: B007 (reported after the loop)
-        lp = backend.solve(
-            problem.select_rows(active).relaxed(),
-            dataclasses.replace(lp_options, time_limit_s=remaining()),
+    if backend.name == "highs":
+        rounds, lp_rows_added = _lp_rounds_highs(
+            problem, active, add_violated, remaining, lp_options, max_rounds, started
         )
-        if not lp.status.has_solution:
-            break  # infeasible or out of time: the MIP phase reports it
-        added = add_violated(lp.solution)
-        lp_rows_added += added
-        if added == 0 or (remaining() is not None and remaining() <= 0.01):
-            break
+    else:
+        for rounds in range(1, max_rounds + 1):
+            lp = backend.solve(
+                problem.select_rows(active).relaxed(),
+                dataclasses.replace(lp_options, time_limit_s=remaining()),
+            )
+            if not lp.status.has_solution:
+                break  # infeasible or out of time: the MIP phase reports it
+            added = add_violated(lp.solution)
+            lp_rows_added += added
+            LOG.info(
+                "LP round %d: bound %.6g, %d link rows added (%.1f s)",
+                rounds,
+                lp.objective,
+                added,
+                time.perf_counter() - started,
+            )
+            if added == 0 or (remaining() is not None and remaining() <= 0.01):
+                break
 
     warm = options.warm_start
     mip_rounds = 0
@@ -82,6 +97,15 @@ def solve_with_lazy_rows(
         if not result.status.has_solution:
             break
         added = add_violated(result.solution)
+        LOG.info(
+            "MIP round %d: %s %.6g bound %.6g, %d link rows added (%.1f s)",
+            mip_rounds,
+            result.status.value,
+            result.objective,
+            result.bound,
+            added,
+            time.perf_counter() - started,
+        )
         if added == 0:
             break
         warm = result.solution
@@ -97,3 +121,49 @@ def solve_with_lazy_rows(
         wall_s=time.perf_counter() - started,
         message=f"{result.message}; {note}",
     )
+
+
+def _lp_rounds_highs(problem, active, add_violated, remaining, options, max_rounds, started):
+    """The LP phase on one HiGHS instance: added rows are re-solved from the last basis."""
+    import numpy as np
+
+    from lean_chain.solvers.highs import _highs_lp, _import_highspy
+
+    highspy = _import_highspy()
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", bool(options.verbose))
+    if options.threads:
+        highs.setOptionValue("threads", int(options.threads))
+    highs.passModel(_highs_lp(highspy, problem.select_rows(active).relaxed()))
+    rounds = total = 0
+    for rounds in range(1, max_rounds + 1):
+        if remaining() is not None:
+            highs.setOptionValue("time_limit", float(remaining()))
+        highs.run()
+        if highs.getModelStatus().name != "kOptimal":
+            break
+        before = active.copy()
+        added = add_violated(np.asarray(highs.getSolution().col_value))
+        total += added
+        LOG.info(
+            "LP round %d: bound %.6g, %d link rows added (%.1f s)",
+            rounds,
+            highs.getInfo().objective_function_value,
+            added,
+            time.perf_counter() - started,
+        )
+        if added == 0 or (remaining() is not None and remaining() <= 0.01):
+            break
+        new_rows = np.flatnonzero(active & ~before)
+        block = problem.matrix[new_rows].tocsr()
+        block.sort_indices()
+        highs.addRows(
+            len(new_rows),
+            problem.row_lower[new_rows],
+            problem.row_upper[new_rows],
+            block.nnz,
+            block.indptr[:-1].astype(np.int32),
+            block.indices.astype(np.int32),
+            block.data.astype(np.float64),
+        )
+    return rounds, total
