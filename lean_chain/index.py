@@ -28,7 +28,13 @@ from lean_chain.model.instance import Instance
 from lean_chain.model.schema import THRESHOLD_RTOL
 
 #: Why a candidate (SKU, path) pair was dropped; see :attr:`PairIndex.dropped`.
-DROP_REASONS = ("positive_list", "promise_days", "no_tax_rule", "order_value_cap")
+DROP_REASONS = (
+    "positive_list",
+    "promise_days",
+    "node_not_allowed",
+    "no_tax_rule",
+    "order_value_cap",
+)
 
 
 def parse_shape(shape: str) -> list[tuple[str, bool]]:
@@ -47,20 +53,92 @@ def lane_allows(channels_cell: str, channel_id: str) -> bool:
     return "*" in tokens or channel_id in tokens
 
 
-def build_graph(instance: Instance) -> nx.MultiDiGraph:
+#: Leg kinds: how a leg's cost beyond the lane's linear cost columns is priced.
+LEG_LINEAR, LEG_PARCEL, LEG_PIECEWISE, LEG_LOADS = 0, 1, 2, 3
+_RATE_KIND_TO_LEG = {
+    "parcel": LEG_PARCEL,
+    "weight_break": LEG_PIECEWISE,
+    "per_m3": LEG_PIECEWISE,
+    "container": LEG_LOADS,
+    "truckload": LEG_LOADS,
+}
+
+
+@dataclass(frozen=True, eq=False)
+class Legs:
+    """Ways to travel a lane, as arrays over leg ``g``.
+
+    A lane without rates is one leg (``rate`` -1; containerised when the lane has
+    ``container_m3``); a lane with rates has one leg per rate (carrier service).
+    ``key`` is the lane id, or ``lane_id@rate_id``.
+    """
+
+    lane: np.ndarray
+    rate: np.ndarray
+    key: np.ndarray
+    kind: np.ndarray  # LEG_* code
+    lead_days: np.ndarray
+    lead_std_days: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.lane)
+
+
+def build_legs(instance: Instance) -> Legs:
+    """One leg per lane without rates, one per rate on lanes with rates."""
+    lanes, rates = instance.lanes, instance.rates
+    lane_pos = {lane: i for i, lane in enumerate(lanes["lane_id"])}
+    has_rates = lanes["lane_id"].isin(set(rates["lane_id"])).to_numpy(bool)
+    plain = np.flatnonzero(~has_rates)
+    rate_lane = rates["lane_id"].map(lane_pos).to_numpy(np.int64)
+    lane_lead = lanes["lead_time_days"].to_numpy(np.float64)
+    lane_std = lanes["lead_time_std_days"].to_numpy(np.float64)
+    rate_lead = rates["lead_time_days"].to_numpy(np.float64)
+    rate_std = rates["lead_time_std_days"].to_numpy(np.float64)
+    containerised = ~np.isnan(lanes["container_m3"].to_numpy(np.float64))
+    lane_ids = lanes["lane_id"].to_numpy(object)
+    return Legs(
+        lane=np.concatenate([plain, rate_lane]),
+        rate=np.concatenate([np.full(len(plain), -1), np.arange(len(rates))]).astype(np.int64),
+        key=np.concatenate(
+            [lane_ids[plain], (rates["lane_id"] + "@" + rates["rate_id"]).to_numpy(object)]
+        ),
+        kind=np.concatenate(
+            [
+                np.where(containerised[plain], LEG_LOADS, LEG_LINEAR),
+                rates["kind"].map(_RATE_KIND_TO_LEG).to_numpy(np.int64),
+            ]
+        ).astype(np.int64),
+        lead_days=np.concatenate(
+            [lane_lead[plain], np.where(np.isnan(rate_lead), lane_lead[rate_lane], rate_lead)]
+        ),
+        lead_std_days=np.concatenate(
+            [lane_std[plain], np.where(np.isnan(rate_std), lane_std[rate_lane], rate_std)]
+        ),
+    )
+
+
+def build_graph(instance: Instance, legs: Legs | None = None) -> nx.MultiDiGraph:
     """The network as a directed multigraph: nodes with their attributes, one
-    edge per lane keyed by ``lane_id``."""
+    edge per leg (a lane, or a carrier service on it) keyed by the leg's key."""
+    legs = legs if legs is not None else build_legs(instance)
     graph = nx.MultiDiGraph()
     for row in instance.nodes.itertuples(index=False):
         graph.add_node(row.node_id, kind=row.kind, country=row.country, lat=row.lat, lon=row.lon)
-    for position, row in enumerate(instance.lanes.itertuples(index=False)):
+    lanes = instance.lanes
+    from_node = lanes["from_node"].to_numpy(object)[legs.lane]
+    to_node = lanes["to_node"].to_numpy(object)[legs.lane]
+    mode = lanes["mode"].to_numpy(object)[legs.lane]
+    channels = lanes["channels"].to_numpy(object)[legs.lane]
+    for g in range(len(legs)):
         graph.add_edge(
-            row.from_node,
-            row.to_node,
-            key=row.lane_id,
-            position=position,
-            mode=row.mode,
-            channels=row.channels,
+            from_node[g],
+            to_node[g],
+            key=legs.key[g],
+            position=g,
+            mode=mode[g],
+            channels=channels[g],
+            lane_id=lanes["lane_id"].iat[legs.lane[g]],
         )
     return graph
 
@@ -69,7 +147,8 @@ def build_graph(instance: Instance) -> nx.MultiDiGraph:
 class Paths:
     """Every channel path of the network, as arrays over path index ``p``.
 
-    Lanes of path p are ``lane[lane_ptr[p]:lane_ptr[p+1]]`` in travel order;
+    Lanes of path p are ``lane[lane_ptr[p]:lane_ptr[p+1]]`` in travel order
+    (and ``leg[...]`` the carrier service taken on each);
     ``border_lane_count[p]`` of them are travelled before the goods enter the
     destination country (they make up the CIF value).
     """
@@ -80,6 +159,9 @@ class Paths:
     stock_node: np.ndarray  # int, node index, -1 if not stocked
     lane_ptr: np.ndarray
     lane: np.ndarray
+    leg: np.ndarray  # leg of each step (same layout as ``lane``)
+    step_inbound: np.ndarray  # bool per step: travelled before the stock node
+    step_to_border: np.ndarray  # bool per step: up to and including the border crossing
     node_ptr: np.ndarray
     node: np.ndarray
     promise_days: np.ndarray  # order to delivery
@@ -138,6 +220,7 @@ class Index:
     lane_pos: dict[str, int]
     channel_pos: dict[str, int]
     graph: nx.MultiDiGraph
+    legs: Legs
     paths: Paths
     pairs: PairIndex
 
@@ -179,7 +262,7 @@ def _enumerate_node_paths(
 
 
 def build_paths(
-    instance: Instance, graph: nx.MultiDiGraph, node_pos: dict[str, int], lane_pos: dict[str, int]
+    instance: Instance, graph: nx.MultiDiGraph, node_pos: dict[str, int], legs: Legs
 ) -> Paths:
     """Enumerate every channel path and its lead-time and freight coefficients."""
     nodes, lanes, channels = instance.nodes, instance.lanes, instance.channels
@@ -187,6 +270,7 @@ def build_paths(
     lane_to = lanes["to_node"].map(node_pos).to_numpy(np.int64)
     node_country = nodes["country"].to_numpy(object)
 
+    leg_pos = {key: g for g, key in enumerate(legs.key)}
     rec_channel, rec_origin, rec_lanes = [], [], []
     for c, row in enumerate(channels.itertuples(index=False)):
         steps = parse_shape(row.path_shape)
@@ -194,13 +278,14 @@ def build_paths(
             for lane_seq in _enumerate_node_paths(graph, supplier, steps, row.channel_id):
                 rec_channel.append(c)
                 rec_origin.append(node_pos[supplier])
-                rec_lanes.append([lane_pos[lane] for lane in lane_seq])
+                rec_lanes.append([leg_pos[leg] for leg in lane_seq])
 
     n_paths = len(rec_lanes)
     lengths = np.fromiter((len(seq) for seq in rec_lanes), dtype=np.int64, count=n_paths)
     lane_ptr = np.zeros(n_paths + 1, dtype=np.int64)
     np.cumsum(lengths, out=lane_ptr[1:])
-    lane = np.fromiter((x for seq in rec_lanes for x in seq), dtype=np.int64, count=lane_ptr[-1])
+    leg = np.fromiter((x for seq in rec_lanes for x in seq), dtype=np.int64, count=lane_ptr[-1])
+    lane = legs.lane[leg]
     channel = np.asarray(rec_channel, dtype=np.int64)
     origin = np.asarray(rec_origin, dtype=np.int64)
     path_of_lane = np.repeat(np.arange(n_paths), lengths)
@@ -228,8 +313,8 @@ def build_paths(
         stock_step[path_of_node[first]] = first - node_ptr[path_of_node[first]]
 
     # lane attributes, split into before / after the stock node and before the border
-    lt = lanes["lead_time_days"].to_numpy(np.float64)[lane]
-    lt_var = lanes["lead_time_std_days"].to_numpy(np.float64)[lane] ** 2
+    lt = legs.lead_days[leg]
+    lt_var = legs.lead_std_days[leg] ** 2
     per_kg = lanes["cost_per_kg"].to_numpy(np.float64)[lane]
     per_m3 = lanes["cost_per_m3"].to_numpy(np.float64)[lane]
     per_unit = lanes["cost_per_unit"].to_numpy(np.float64)[lane]
@@ -253,11 +338,10 @@ def build_paths(
     outbound = ~inbound
     processing = channels["processing_days"].to_numpy(np.float64)[channel]
     handling_node = nodes["handling_cost_per_unit"].to_numpy(np.float64)[node]
-    lane_ids = lanes["lane_id"].to_numpy(object)
     channel_ids = channels["channel_id"].to_numpy(object)
     key = np.array(
         [
-            f"{channel_ids[channel[p]]}|" + ">".join(lane_ids[lane[lane_ptr[p] : lane_ptr[p + 1]]])
+            f"{channel_ids[channel[p]]}|" + ">".join(legs.key[leg[lane_ptr[p] : lane_ptr[p + 1]]])
             for p in range(n_paths)
         ],
         dtype=object,
@@ -269,6 +353,9 @@ def build_paths(
         stock_node=stock_node,
         lane_ptr=lane_ptr,
         lane=lane,
+        leg=leg,
+        step_inbound=inbound,
+        step_to_border=to_border,
         node_ptr=node_ptr,
         node=node,
         promise_days=per_path(lt, outbound) + processing,
@@ -387,6 +474,19 @@ def build_pairs(
     bad = ~np.isnan(max_days) & (paths.promise_days[path] > max_days + 1e-9)
     dropped["promise_days"] = int((bad & keep).sum())
     keep &= ~bad
+    # stocking-node eligibility: which SKUs it may stock, which demand nodes it may serve
+    stock = paths.stock_node[path]
+    bad = ~_allowed(
+        nodes["allowed_categories"].to_numpy(object),
+        stock,
+        [skus["category"].to_numpy(object)[sku], skus["sku_id"].to_numpy(object)[sku]],
+    ) | ~_allowed(
+        nodes["serves"].to_numpy(object),
+        stock,
+        [nodes["node_id"].to_numpy(object)[region], nodes["country"].to_numpy(object)[region]],
+    )
+    dropped["node_not_allowed"] = int((bad & keep).sum())
+    keep &= ~bad
     # tax rule
     node_country = nodes["country"].to_numpy(object)
     rule = resolve_tax_rules(
@@ -454,6 +554,34 @@ def build_pairs(
     )
 
 
+def _allowed(cells: np.ndarray, node: np.ndarray, names: list[np.ndarray]) -> np.ndarray:
+    """Per element: node < 0, or the node's '|' list is '*' or contains one of ``names``.
+
+    Vectorized: the (node, token) pairs of restricted nodes are encoded as integers
+    and looked up with ``np.isin``.
+    """
+    allowed = np.ones(len(node), dtype=bool)
+    restricted = [
+        (h, {t.strip() for t in str(cell).split("|")})
+        for h, cell in enumerate(cells)
+        if "*" not in {t.strip() for t in str(cell).split("|")}
+    ]
+    if not restricted or len(node) == 0:
+        return allowed
+    vocabulary = {t: i for i, t in enumerate(sorted({t for _, ts in restricted for t in ts}))}
+    size = len(vocabulary) + 1
+    allowed_keys = np.array([h * size + vocabulary[t] for h, ts in restricted for t in ts])
+    is_restricted = np.zeros(len(cells), dtype=bool)
+    is_restricted[[h for h, _ in restricted]] = True
+    check = (node >= 0) & is_restricted[np.maximum(node, 0)]
+    ok = np.zeros(int(check.sum()), dtype=bool)
+    for values in names:
+        codes = pd.Series(values[check]).map(vocabulary).fillna(-1).to_numpy(np.int64)
+        ok |= (codes >= 0) & np.isin(node[check] * size + codes, allowed_keys)
+    allowed[check] = ok
+    return allowed
+
+
 def build_index(instance: Instance) -> Index:
     """Compile ``instance`` into paths and pairs (cached on the instance)."""
     cached = instance._cache.get("index")
@@ -464,9 +592,10 @@ def build_index(instance: Instance) -> Index:
     sku_pos = {s: i for i, s in enumerate(instance.skus["sku_id"])}
     lane_pos = {lane: i for i, lane in enumerate(instance.lanes["lane_id"])}
     channel_pos = {c: i for i, c in enumerate(instance.channels["channel_id"])}
-    graph = build_graph(instance)
-    paths = build_paths(instance, graph, node_pos, lane_pos)
+    legs = build_legs(instance)
+    graph = build_graph(instance, legs)
+    paths = build_paths(instance, graph, node_pos, legs)
     pairs = build_pairs(instance, paths, node_pos, sku_pos)
-    index = Index(node_ids, node_pos, sku_pos, lane_pos, channel_pos, graph, paths, pairs)
+    index = Index(node_ids, node_pos, sku_pos, lane_pos, channel_pos, graph, legs, paths, pairs)
     instance._cache["index"] = index
     return index

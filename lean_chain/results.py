@@ -9,8 +9,10 @@ Tables (one CSV each under ``RUN/plan/``):
   pooled_safety_units, pipeline_units, held_value, holding_cost;
 - ``nodes``: stocking nodes with open, fixed_cost, throughput and storage use
   against capacity;
-- ``containers``: lane_id, from_node, to_node, containers, load_m3,
-  container_m3, utilization, cost.
+- ``containers``: lane_id, rate_id, from_node, to_node, containers (or trucks),
+  load_m3, load_kg, container_m3, container_kg, utilization, cost;
+- ``lane_costs``: weight-break / per-m3 legs (chargeable quantity, shipments,
+  cost) and fixed charges per shipment (informative; recomputed by evaluate).
 
 ``path_key`` (``channel|lane>lane>...``) identifies a path; ``lean-chain
 evaluate`` reads the plan back by (sku_id, region_id, path_key) and takes
@@ -25,9 +27,15 @@ import numpy as np
 import pandas as pd
 
 from lean_chain.costs.evaluate import Decisions, Evaluation
-from lean_chain.costs.model import CostModel
+from lean_chain.costs.model import (
+    CostModel,
+    fixed_leg_used,
+    leg_quantities,
+    load_requirements,
+    piecewise_leg_cost,
+)
 
-PLAN_TABLES = ("flows", "sku_channels", "stock", "nodes", "containers")
+PLAN_TABLES = ("flows", "sku_channels", "stock", "nodes", "containers", "lane_costs")
 
 
 @dataclass(frozen=True, eq=False)
@@ -170,26 +178,64 @@ def plan_tables(
         }
     )
 
-    from lean_chain.costs.evaluate import container_load_m3
+    lanes, legs = inst.lanes, model.index.legs
+    rate_ids = inst.rates["rate_id"].to_numpy(object)
 
-    load = container_load_m3(model, share)
-    lanes = inst.lanes
+    def rate_id_of(leg: np.ndarray) -> np.ndarray:
+        if len(rate_ids) == 0:
+            return np.full(len(leg), "", dtype=object)
+        return np.where(legs.rate[leg] >= 0, rate_ids[np.maximum(legs.rate[leg], 0)], "")
+
+    volume, weight = load_requirements(model, share)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        used = np.maximum(
+            np.nan_to_num(volume / model.ct_size_m3, nan=0.0),
+            np.nan_to_num(weight / model.ct_size_kg, nan=0.0),
+        )
     containers = pd.DataFrame(
         {
             "lane_id": lane_ids[model.ct_lane],
+            "rate_id": rate_id_of(model.ct_leg),
             "from_node": lanes["from_node"].to_numpy(object)[model.ct_lane],
             "to_node": lanes["to_node"].to_numpy(object)[model.ct_lane],
             "containers": decisions.containers.astype(np.int64),
-            "load_m3": load,
+            "load_m3": volume,
+            "load_kg": weight,
             "container_m3": model.ct_size_m3,
+            "container_kg": model.ct_size_kg,
             "utilization": np.divide(
-                load,
-                model.ct_size_m3 * decisions.containers,
-                out=np.zeros_like(load),
-                where=decisions.containers > 0,
+                used, decisions.containers, out=np.zeros_like(used), where=decisions.containers > 0
             ),
             "cost": model.ct_cost * decisions.containers,
         }
+    )
+    quantity, actual = leg_quantities(model, share)
+    consolidated = pd.DataFrame(
+        {
+            "lane_id": lane_ids[legs.lane[model.pw_leg]],
+            "rate_id": rate_id_of(model.pw_leg),
+            "service": inst.rates["service"].to_numpy(object)[legs.rate[model.pw_leg]]
+            if len(model.pw_leg)
+            else np.zeros(0, dtype=object),
+            "chargeable_quantity": quantity,
+            "actual_quantity": actual,
+            "shipments": model.pw_shipments,
+            "per_shipment": quantity / model.pw_shipments,
+            "cost": piecewise_leg_cost(model, share),
+        }
+    )
+    fixed_used = fixed_leg_used(model, share)
+    fixed = pd.DataFrame(
+        {
+            "lane_id": lane_ids[legs.lane[model.fx_leg]],
+            "rate_id": rate_id_of(model.fx_leg),
+            "used": fixed_used,
+            "cost": np.where(fixed_used, model.fx_cost, 0.0),
+        }
+    )
+    lane_costs = pd.concat(
+        [consolidated.assign(charge="consolidated"), fixed.assign(charge="fixed_per_shipment")],
+        ignore_index=True,
     )
     return {
         "flows": flows,
@@ -197,4 +243,5 @@ def plan_tables(
         "stock": stock,
         "nodes": nodes,
         "containers": containers,
+        "lane_costs": lane_costs,
     }

@@ -216,6 +216,8 @@ def check_tables(tables: dict[str, pd.DataFrame], params: dict[str, Any]) -> lis
             )
         )
 
+    _check_rates(tables, issues)
+
     fx_rates = dict(zip(fx["currency"], fx["rate_to_instance"], strict=True))
     base = params["currency"]
     if base and base in fx_rates and abs(fx_rates[base] - 1.0) > 1e-12:
@@ -243,6 +245,72 @@ def check_tables(tables: dict[str, pd.DataFrame], params: dict[str, Any]) -> lis
                 allow_blank=True,
             )
     return issues
+
+
+def _check_rates(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> None:
+    """Carrier rates: each kind has what it needs; breaks belong to weight_break rates."""
+    rates, breaks, lanes = tables["rates"], tables["weight_breaks"], tables["lanes"]
+    _check_reference(
+        "rates", rates, "lane_id", set(lanes["lane_id"]), "a lane_id listed in lanes.csv", issues
+    )
+    weight_break_ids = set(rates.loc[rates["kind"] == "weight_break", "rate_id"])
+    _check_reference(
+        "weight_breaks",
+        breaks,
+        "rate_id",
+        weight_break_ids,
+        "a rate_id of kind weight_break in rates.csv",
+        issues,
+    )
+    with_breaks = set(breaks["rate_id"])
+    for i, row in rates.iterrows():
+        line = int(i) + 2
+        if row["kind"] == "weight_break" and row["rate_id"] not in with_breaks:
+            issues.append(
+                Issue(
+                    "rates.csv",
+                    line,
+                    "rate_id",
+                    row["rate_id"],
+                    "at least one row in weight_breaks.csv for this weight_break rate",
+                )
+            )
+        if (
+            row["kind"] in ("container", "truckload")
+            and np.isnan(row["capacity_m3"])
+            and np.isnan(row["capacity_kg"])
+        ):
+            issues.append(
+                Issue(
+                    "rates.csv",
+                    line,
+                    "capacity_m3",
+                    "",
+                    "capacity_m3 or capacity_kg for a container or truckload rate",
+                )
+            )
+        if row["kind"] == "per_m3" and not row["cost_per_m3"] > 0:
+            issues.append(
+                Issue(
+                    "rates.csv",
+                    line,
+                    "cost_per_m3",
+                    str(row["cost_per_m3"]),
+                    "a positive cost per m3 for a per_m3 rate",
+                )
+            )
+    containerised = set(lanes.loc[lanes["container_m3"].notna(), "lane_id"])
+    for row in _rows(rates["lane_id"].isin(containerised), rates):
+        issues.append(
+            Issue(
+                "rates.csv",
+                row,
+                "lane_id",
+                rates.loc[row - 2, "lane_id"],
+                "a lane without container_m3 (a lane with rates takes its containers "
+                "from container/truckload rates)",
+            )
+        )
 
 
 def check_network(instance: Instance, index: Index) -> list[Issue]:

@@ -15,11 +15,21 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from lean_chain.costs.landed import COMPONENTS
-from lean_chain.costs.model import CostModel, quota_limits, quota_pairs, service_targets
+from lean_chain.costs.model import (
+    CostModel,
+    fixed_leg_used,
+    load_requirements,
+    piecewise_leg_cost,
+    quota_limits,
+    quota_pairs,
+    service_targets,
+)
 
 #: Cost-breakdown keys, in report order.
 BREAKDOWN_KEYS = (
     *COMPONENTS,
+    "consolidated_freight",
+    "shipment_fixed",
     "holding",
     "node_fixed",
     "channel_fixed",
@@ -37,7 +47,7 @@ class Decisions:
     channel_used: np.ndarray  # per kc group, bool
     stocked: np.ndarray  # per kh group, bool
     node_open: np.ndarray  # per stocking node h, bool
-    containers: np.ndarray  # per containerised lane, integer count
+    containers: np.ndarray  # per load leg (containers, trucks), integer count
 
 
 @dataclass(frozen=True, eq=False)
@@ -76,14 +86,8 @@ def on_hand_stock(model: CostModel, decisions: Decisions) -> np.ndarray:
 
 
 def container_load_m3(model: CostModel, share: np.ndarray) -> np.ndarray:
-    """Volume each containerised lane carries under ``share``."""
-    j = model.ct_pair
-    load = np.bincount(
-        model.ct_of,
-        weights=model.pair_volume_m3[j] * model.demand_units[j] * share[j],
-        minlength=len(model.ct_lane),
-    )
-    return load.astype(np.float64)
+    """Volume each load leg (container or truck lane) carries under ``share``."""
+    return load_requirements(model, share)[0]
 
 
 def cost_breakdown(model: CostModel, decisions: Decisions) -> tuple[dict[str, float], np.ndarray]:
@@ -96,6 +100,8 @@ def cost_breakdown(model: CostModel, decisions: Decisions) -> tuple[dict[str, fl
     )
     values = [
         *(float(v) for v in variable),
+        float(piecewise_leg_cost(model, decisions.share).sum()),
+        float(model.fx_cost @ fixed_leg_used(model, decisions.share)),
         holding,
         float(model.h_fixed_cost @ decisions.node_open),
         float(model.kc_fixed_cost @ decisions.channel_used),
@@ -246,12 +252,30 @@ def check_feasibility(model: CostModel, decisions: Decisions, on_hand: np.ndarra
         problems.append(
             f"throughput at {node_ids[model.h_node[h]]}: {h_units[h]:.6g} units > {cap[h]:.6g}"
         )
-    load = container_load_m3(model, share)
-    lane_ids = inst.lanes["lane_id"].to_numpy(object)
-    for i in np.flatnonzero(load > model.ct_size_m3 * decisions.containers * (1 + _TOL) + _TOL):
+    volume, weight = load_requirements(model, share)
+    leg_keys = model.index.legs.key[model.ct_leg]
+    for load, size, unit in ((volume, model.ct_size_m3, "m3"), (weight, model.ct_size_kg, "kg")):
+        limit = np.where(np.isnan(size), np.inf, size * decisions.containers)
+        for i in np.flatnonzero(load > limit * (1 + _TOL) + _TOL):
+            problems.append(
+                f"lane {leg_keys[i]} carries {load[i]:.6g} {unit} in "
+                f"{decisions.containers[i]:g} loads of {size[i]:g} {unit}"
+            )
+    orders = np.bincount(
+        model.h_of_pair[stocked_pairs],
+        weights=(units / inst.demand["units_per_order"].to_numpy(np.float64)[pairs.demand_row])[
+            stocked_pairs
+        ],
+        minlength=n_h,
+    )
+    horizon = float(inst.params["horizon_days"])
+    cap = np.where(
+        decisions.node_open, np.nan_to_num(model.h_orders_per_day, nan=np.inf) * horizon, 0.0
+    )
+    for h in np.flatnonzero(orders > cap * (1 + _TOL) + _TOL):
         problems.append(
-            f"lane {lane_ids[model.ct_lane[i]]} carries {load[i]:.6g} m3 in "
-            f"{decisions.containers[i]:g} containers of {model.ct_size_m3[i]:g} m3"
+            f"orders at {node_ids[model.h_node[h]]}: {orders[h] / horizon:.6g} a day > "
+            f"{cap[h] / horizon:.6g}"
         )
     regions, days, alpha = service_targets(model)
     promise = model.index.paths.promise_days[pairs.path]

@@ -76,6 +76,9 @@ def _landed_kernel(
     pair_rebate,
     pair_single_item,
     pair_duty_paid_stock,
+    pair_parcel_freight,
+    pair_parcel_border,
+    pair_parcel_inbound,
     components,
     held_value,
     transaction_value,
@@ -94,11 +97,16 @@ def _landed_kernel(
         upo = row_units_per_order[d]
         w = retail + row_shipping[d] / upo
         ov = w * upo
-        freight = weight * path_freight[0, p] + volume * path_freight[1, p] + path_freight[2, p]
+        freight = (
+            weight * path_freight[0, p] + volume * path_freight[1, p] + path_freight[2, p]
+        ) + pair_parcel_freight[j]
         cif = procurement + (
-            weight * path_border_freight[0, p]
-            + volume * path_border_freight[1, p]
-            + path_border_freight[2, p]
+            (
+                weight * path_border_freight[0, p]
+                + volume * path_border_freight[1, p]
+                + path_border_freight[2, p]
+            )
+            + pair_parcel_border[j]
         )
         regime = rule_regime[u]
         duty_rate = rule_duty[u]
@@ -151,7 +159,7 @@ def _landed_kernel(
             weight * path_inbound_freight[0, p]
             + volume * path_inbound_freight[1, p]
             + path_inbound_freight[2, p]
-        )
+        ) + pair_parcel_inbound[j]
         taxes_paid = duty + ct if (pair_duty_paid_stock[j] and full) else 0.0
         held_value[j] = procurement + inbound + taxes_paid
         transaction_value[j] = w
@@ -216,6 +224,9 @@ def landed_cost_fused(inp: LandedInputs, out: LandedCost | None = None) -> Lande
         inp.pair_rebate,
         inp.pair_single_item,
         inp.pair_duty_paid_stock,
+        inp.pair_parcel_freight,
+        inp.pair_parcel_border,
+        inp.pair_parcel_inbound,
         components,
         held_value,
         transaction_value,

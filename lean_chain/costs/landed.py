@@ -48,6 +48,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lean_chain.costs.rates import parcel_freight
 from lean_chain.index import Index
 from lean_chain.model.instance import Instance
 from lean_chain.model.schema import THRESHOLD_RTOL
@@ -171,6 +172,9 @@ class LandedInputs:
     pair_rebate: np.ndarray  # bool: the channel earns the export rebate
     pair_single_item: np.ndarray  # bool: single item above the cap
     pair_duty_paid_stock: np.ndarray  # bool: stock node holds duty-paid goods
+    pair_parcel_freight: np.ndarray  # parcel-rate freight per unit (lean_chain.costs.rates)
+    pair_parcel_border: np.ndarray  # ... of which up to the border
+    pair_parcel_inbound: np.ndarray  # ... of which inbound to the stock node
 
     @property
     def n_pairs(self) -> int:
@@ -190,6 +194,7 @@ def landed_inputs(instance: Instance, index: Index) -> LandedInputs:
     safe_stock = np.maximum(stock, 0)
     node_kind = nodes["kind"].to_numpy(object)
     node_country = nodes["country"].to_numpy(object)
+    parcel, parcel_border, parcel_inbound = parcel_freight(instance, index)
     duty_paid_stock = (
         (stock >= 0)
         & (node_kind[safe_stock] != "bonded_zone")
@@ -243,6 +248,9 @@ def landed_inputs(instance: Instance, index: Index) -> LandedInputs:
         pair_rebate=instance.channels["earns_export_rebate"].to_numpy(bool)[pairs.channel],
         pair_single_item=np.ascontiguousarray(pairs.single_item_over_cap, dtype=bool),
         pair_duty_paid_stock=duty_paid_stock,
+        pair_parcel_freight=parcel,
+        pair_parcel_border=parcel_border,
+        pair_parcel_inbound=parcel_inbound,
     )
 
 
@@ -260,8 +268,8 @@ def landed_cost_numpy(inp: LandedInputs) -> LandedCost:
     def lane_cost(table: np.ndarray) -> np.ndarray:
         return weight * table[0, p] + volume * table[1, p] + table[2, p]
 
-    freight = lane_cost(inp.path_freight)
-    cif = procurement + lane_cost(inp.path_border_freight)
+    freight = lane_cost(inp.path_freight) + inp.pair_parcel_freight
+    cif = procurement + lane_cost(inp.path_border_freight) + inp.pair_parcel_border
     handling = inp.path_handling[p]
 
     regime = inp.rule_regime[rule]
@@ -316,7 +324,7 @@ def landed_cost_numpy(inp: LandedInputs) -> LandedCost:
     # value of a unit in stock: duty-paid unless held in a bonded zone or before the border
     held_value = (
         procurement
-        + lane_cost(inp.path_inbound_freight)
+        + (lane_cost(inp.path_inbound_freight) + inp.pair_parcel_inbound)
         + np.where(inp.pair_duty_paid_stock & full, duty + ct, 0.0)
     )
     return LandedCost(components, held_value, w, order_value)

@@ -14,7 +14,8 @@ ships from a stocking node, per unit of the share x_j:
   but not occupying the node.
 
 Groups: ``kh`` = (SKU, stocking node), ``kc`` = (SKU, channel),
-``kr`` = demand rows, ``lanes`` = containerised lanes.
+``kr`` = demand rows; legs with loads (``ct``), piecewise tariffs (``pw``)
+and fixed charges per shipment (``fx``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from lean_chain.costs.landed import COMPONENTS, LandedCost, landed_cost
-from lean_chain.index import Index, build_index
+from lean_chain.costs.rates import CM3_PER_M3, pair_steps
+from lean_chain.index import LEG_LOADS, LEG_PIECEWISE, Index, build_index
 from lean_chain.model.instance import Instance
 
 
@@ -66,13 +68,32 @@ class CostModel:
     h_storage_m3: np.ndarray  # nan = unlimited
     h_throughput_units: np.ndarray  # nan = unlimited
     kh_h: np.ndarray  # h index of each kh group
-    # containerised lanes
-    ct_lane: np.ndarray  # lane index of each containerised lane used by some pair
-    ct_size_m3: np.ndarray
+    h_orders_per_day: np.ndarray  # nan = unlimited
+    # loads: containers and trucks on legs (integer count per leg)
+    ct_leg: np.ndarray  # leg index of each load leg used by some pair
+    ct_lane: np.ndarray
+    ct_size_m3: np.ndarray  # nan = not limited by volume
+    ct_size_kg: np.ndarray  # nan = not limited by weight
     ct_cost: np.ndarray
-    ct_pair: np.ndarray  # incidence: pair ct_pair[i] travels containerised lane ct_of[i]
+    ct_pair: np.ndarray  # incidence: pair ct_pair[i] travels load leg ct_of[i]
     ct_of: np.ndarray
+    # piecewise (weight-break, per-m3) legs: cost S f(Q / S) of the leg's quantity Q
+    pw_leg: np.ndarray
+    pw_pair: np.ndarray  # incidence, as for loads
+    pw_of: np.ndarray
+    pw_actual_per_unit: np.ndarray  # per incidence: kg (or m3 for per_m3) per unit
+    pw_volumetric_per_unit: np.ndarray  # per incidence: volumetric kg per unit (0 if none)
+    pw_breaks: tuple  # per leg: break quantities
+    pw_rates: tuple  # per leg: rate per unit of quantity from each break
+    pw_min_charge: np.ndarray
+    pw_shipments: np.ndarray
+    # fixed charge per shipment on legs that carry anything
+    fx_leg: np.ndarray
+    fx_pair: np.ndarray
+    fx_of: np.ndarray
+    fx_cost: np.ndarray  # fixed charge x shipments per horizon
     pair_volume_m3: np.ndarray  # volume per unit of the pair's SKU
+    pair_weight_kg: np.ndarray
     sku_volume_m3: np.ndarray
 
     @property
@@ -150,24 +171,77 @@ def build_cost_model(instance: Instance) -> CostModel:
     h_of_pair = np.where(stocked, h_pos[np.maximum(pairs.stock_node, 0)], -1)
     nodes = instance.nodes
 
-    # containerised lanes travelled by pairs: expand each pair's path lanes
-    lanes = instance.lanes
-    container = ~np.isnan(lanes["container_m3"].to_numpy(np.float64))
-    path_lengths = np.diff(paths.lane_ptr)
-    lengths = path_lengths[pairs.path]
-    pair_rep = np.repeat(np.arange(len(pairs)), lengths)
-    offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    lane_of = (
-        paths.lane[paths.lane_ptr[pairs.path][pair_rep] + offsets] if len(pair_rep) else pair_rep
-    )
-    on_container = container[lane_of] if len(lane_of) else np.zeros(0, dtype=bool)
-    ct_pair = pair_rep[on_container]
-    ct_lane, ct_of = (
-        _group(lane_of[on_container])
-        if on_container.any()
-        else (np.zeros(0, np.int64), np.zeros(0, np.int64))
-    )
+    legs = index.legs
     sku_volume = skus["volume_m3"].to_numpy(np.float64)
+    sku_weight = skus["weight_kg"].to_numpy(np.float64)
+    leg_kind = legs.kind[paths.leg]
+    lanes, rates = instance.lanes, instance.rates
+
+    def incidence(kind: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(legs of this kind used by pairs, pair of each incidence, leg group of each)."""
+        pair, step = pair_steps(index, leg_kind == kind)
+        if len(pair) == 0:
+            empty = np.zeros(0, np.int64)
+            return empty, empty, empty
+        used, of = _group(paths.leg[step])
+        return used, pair, of
+
+    def rate_col(name: str, leg: np.ndarray) -> np.ndarray:
+        values = rates[name].to_numpy(np.float64) if len(rates) else np.zeros(0)
+        return values[np.maximum(legs.rate[leg], 0)] if len(values) else np.full(len(leg), np.nan)
+
+    # loads: containers (lanes.container_m3, or container rates) and truckloads
+    ct_leg, ct_pair, ct_of = incidence(LEG_LOADS)
+    is_rate = legs.rate[ct_leg] >= 0
+    ct_lane = legs.lane[ct_leg]
+    ct_size_m3 = np.where(
+        is_rate,
+        rate_col("capacity_m3", ct_leg),
+        lanes["container_m3"].to_numpy(np.float64)[ct_lane],
+    )
+    ct_size_kg = np.where(is_rate, rate_col("capacity_kg", ct_leg), np.nan)
+    ct_cost = np.where(
+        is_rate,
+        rate_col("cost_per_load", ct_leg),
+        lanes["cost_per_container"].to_numpy(np.float64)[ct_lane],
+    )
+
+    # piecewise: weight-break and per-m3 rates on consolidated lanes
+    pw_leg, pw_pair, pw_of = incidence(LEG_PIECEWISE)
+    pw_kind = rates["kind"].to_numpy(object)[legs.rate[pw_leg]] if len(pw_leg) else np.zeros(0)
+    pw_breaks, pw_rates = [], []
+    breaks = instance.weight_breaks
+    for g, kind in zip(pw_leg, pw_kind, strict=True):
+        if kind == "per_m3":
+            pw_breaks.append(np.zeros(1))
+            pw_rates.append(np.array([rates["cost_per_m3"].iat[legs.rate[g]]]))
+        else:
+            rows = breaks[breaks["rate_id"] == rates["rate_id"].iat[legs.rate[g]]]
+            rows = rows.sort_values("min_weight_kg")
+            pw_breaks.append(rows["min_weight_kg"].to_numpy(np.float64))
+            pw_rates.append(rows["rate_per_kg"].to_numpy(np.float64))
+    # quantity per unit of each incidence: chargeable kg (actual and volumetric), or m3
+    divisor = rate_col("volumetric_divisor", pw_leg)[pw_of] if len(pw_of) else np.zeros(0)
+    k_of = pairs.sku[pw_pair]
+    by_m3 = pw_kind[pw_of] == "per_m3" if len(pw_of) else np.zeros(0, dtype=bool)
+    pw_actual = np.where(by_m3, sku_volume[k_of], sku_weight[k_of])
+    with np.errstate(invalid="ignore"):
+        pw_volumetric = np.where(
+            by_m3 | np.isnan(divisor), 0.0, sku_volume[k_of] * CM3_PER_M3 / divisor
+        )
+
+    # fixed charge per shipment on any leg that has one
+    fixed = np.zeros(len(legs))
+    has_rate = legs.rate >= 0
+    if len(rates):
+        fixed[has_rate] = rates["fixed_per_shipment"].to_numpy(np.float64)[legs.rate[has_rate]]
+    shipments = np.ones(len(legs))
+    if len(rates):
+        shipments[has_rate] = rates["shipments_per_horizon"].to_numpy(np.float64)[
+            legs.rate[has_rate]
+        ]
+    fx_pair, fx_step = pair_steps(index, fixed[paths.leg] > 0)
+    fx_leg, fx_of = _group(paths.leg[fx_step]) if len(fx_step) else (np.zeros(0, np.int64),) * 2
 
     model = CostModel(
         instance=instance,
@@ -199,12 +273,29 @@ def build_cost_model(instance: Instance) -> CostModel:
         h_storage_m3=nodes["storage_capacity_m3"].to_numpy(np.float64)[h_node],
         h_throughput_units=nodes["throughput_capacity_units"].to_numpy(np.float64)[h_node],
         kh_h=kh_h,
+        h_orders_per_day=nodes["orders_per_day_capacity"].to_numpy(np.float64)[h_node],
+        ct_leg=ct_leg,
         ct_lane=ct_lane,
-        ct_size_m3=lanes["container_m3"].to_numpy(np.float64)[ct_lane],
-        ct_cost=lanes["cost_per_container"].to_numpy(np.float64)[ct_lane],
+        ct_size_m3=ct_size_m3,
+        ct_size_kg=ct_size_kg,
+        ct_cost=ct_cost,
         ct_pair=ct_pair,
         ct_of=ct_of,
+        pw_leg=pw_leg,
+        pw_pair=pw_pair,
+        pw_of=pw_of,
+        pw_actual_per_unit=pw_actual,
+        pw_volumetric_per_unit=pw_volumetric,
+        pw_breaks=tuple(pw_breaks),
+        pw_rates=tuple(pw_rates),
+        pw_min_charge=rate_col("min_charge", pw_leg),
+        pw_shipments=shipments[pw_leg],
+        fx_leg=fx_leg,
+        fx_pair=fx_pair,
+        fx_of=fx_of,
+        fx_cost=fixed[fx_leg] * shipments[fx_leg],
         pair_volume_m3=sku_volume[pairs.sku],
+        pair_weight_kg=sku_weight[pairs.sku],
         sku_volume_m3=sku_volume,
     )
     instance._cache["cost_model"] = model
@@ -240,3 +331,87 @@ def quota_pairs(model: CostModel) -> np.ndarray:
     """Pairs whose transaction value counts toward their region's CBEC quota."""
     counts = model.instance.channels["counts_toward_cbec_quota"].to_numpy(bool)
     return counts[model.index.pairs.channel]
+
+
+def leg_quantities(model: CostModel, share: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per piecewise leg: the horizon quantity (chargeable kg, or m3) and its actual part."""
+    units = model.demand_units[model.pw_pair] * share[model.pw_pair]
+    n = len(model.pw_leg)
+    actual = np.bincount(model.pw_of, weights=model.pw_actual_per_unit * units, minlength=n)
+    volumetric = np.bincount(model.pw_of, weights=model.pw_volumetric_per_unit * units, minlength=n)
+    return np.maximum(actual, volumetric).astype(np.float64), actual.astype(np.float64)
+
+
+def piecewise_table(model: CostModel) -> dict[str, np.ndarray]:
+    """The pieces of every piecewise leg's per-shipment cost function, concatenated.
+
+    Keys: ``leg`` (piecewise-leg group), ``lo``, ``hi`` (per-shipment quantity),
+    ``slope``, ``intercept``. The last piece of a leg reaches the most the leg
+    could carry per shipment.
+    """
+    from lean_chain.costs.rates import piecewise_pieces
+
+    most = np.bincount(
+        model.pw_of,
+        weights=np.maximum(model.pw_actual_per_unit, model.pw_volumetric_per_unit)
+        * model.demand_units[model.pw_pair],
+        minlength=len(model.pw_leg),
+    )
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("leg", "lo", "hi", "slope", "intercept")}
+    for g in range(len(model.pw_leg)):
+        lo, hi, slope, intercept = piecewise_pieces(
+            model.pw_breaks[g],
+            model.pw_rates[g],
+            float(model.pw_min_charge[g]),
+            most[g] / model.pw_shipments[g] * (1 + 1e-9) + 1e-9,
+        )
+        for key, values in zip(parts, (np.full(len(lo), g), lo, hi, slope, intercept), strict=True):
+            parts[key].append(values)
+    return {
+        key: (np.concatenate(values) if values else np.zeros(0)) for key, values in parts.items()
+    }
+
+
+def piecewise_leg_cost(model: CostModel, share: np.ndarray) -> np.ndarray:
+    """Cost S f(Q / S) of every piecewise leg under ``share``."""
+    from lean_chain.costs.rates import piecewise_cost
+
+    quantity, _ = leg_quantities(model, share)
+    cost = np.zeros(len(model.pw_leg))
+    for g in range(len(model.pw_leg)):
+        per_shipment = quantity[g] / model.pw_shipments[g]
+        cost[g] = model.pw_shipments[g] * float(
+            piecewise_cost(
+                per_shipment, model.pw_breaks[g], model.pw_rates[g], float(model.pw_min_charge[g])
+            )
+        )
+    return cost
+
+
+def fixed_leg_used(model: CostModel, share: np.ndarray) -> np.ndarray:
+    """Per fixed-charge leg: does the plan put any flow on it."""
+    units = np.bincount(
+        model.fx_of,
+        weights=model.demand_units[model.fx_pair] * share[model.fx_pair],
+        minlength=len(model.fx_leg),
+    )
+    return units > 0
+
+
+def load_requirements(model: CostModel, share: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per load leg: volume (m3) and weight (kg) carried under ``share``."""
+    j = model.ct_pair
+    units = model.demand_units[j] * share[j]
+    n = len(model.ct_leg)
+    volume = np.bincount(model.ct_of, weights=model.pair_volume_m3[j] * units, minlength=n)
+    weight = np.bincount(model.ct_of, weights=model.pair_weight_kg[j] * units, minlength=n)
+    return volume.astype(np.float64), weight.astype(np.float64)
+
+
+def loads_needed(model: CostModel, share: np.ndarray) -> np.ndarray:
+    """Fewest containers/trucks per load leg that hold what ``share`` puts on it."""
+    volume, weight = load_requirements(model, share)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        by_volume = np.where(np.isnan(model.ct_size_m3), 0.0, volume / model.ct_size_m3)
+        by_weight = np.where(np.isnan(model.ct_size_kg), 0.0, weight / model.ct_size_kg)
+    return np.maximum(np.ceil(np.maximum(by_volume, by_weight) - 1e-6), 0.0)

@@ -20,7 +20,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from lean_chain.costs.model import CostModel, quota_limits, quota_pairs, service_targets
+from lean_chain.costs.model import (
+    CostModel,
+    piecewise_table,
+    quota_limits,
+    quota_pairs,
+    service_targets,
+)
 from lean_chain.formulation.problem import MipProblem
 
 
@@ -149,6 +155,11 @@ def define_decision_columns(b: ProblemBuilder, model: CostModel) -> None:
     )
     b.add_columns("z", model.h_fixed_cost, 0.0, 1.0, integer=True)
     b.add_columns("n", model.ct_cost, 0.0, np.inf, integer=True)
+    b.add_columns("v", model.fx_cost, 0.0, 1.0, integer=True)
+    pieces = piecewise_table(model)
+    shipments = model.pw_shipments[pieces["leg"].astype(np.int64)]
+    b.add_columns("u", shipments * pieces["intercept"], 0.0, 1.0, integer=True)
+    b.add_columns("q", pieces["slope"], 0.0, np.inf, integer=False)
 
 
 def define_demand_rows(b: ProblemBuilder, model: CostModel) -> None:
@@ -288,6 +299,26 @@ def define_capacity_rows(b: ProblemBuilder, model: CostModel) -> None:
             -np.inf,
             0.0,
         )
+    order_nodes = np.flatnonzero(~np.isnan(model.h_orders_per_day))
+    if len(order_nodes):
+        row_of_h = np.full(len(model.h_node), -1, dtype=np.int64)
+        row_of_h[order_nodes] = np.arange(len(order_nodes))
+        members = stocked[row_of_h[h_of_pair[stocked]] >= 0]
+        units_per_order = model.instance.demand["units_per_order"].to_numpy(np.float64)
+        orders = (
+            model.demand_units[members] / units_per_order[model.index.pairs.demand_row[members]]
+        )
+        horizon = float(model.instance.params["horizon_days"])
+        m = len(order_nodes)
+        b.add_rows(
+            "orders",
+            m,
+            np.concatenate([row_of_h[h_of_pair[members]], np.arange(m)]),
+            np.concatenate([x0 + members, z0 + order_nodes]),
+            np.concatenate([orders, -model.h_orders_per_day[order_nodes] * horizon]),
+            -np.inf,
+            0.0,
+        )
     throughput_nodes = np.flatnonzero(~np.isnan(model.h_throughput_units))
     if len(throughput_nodes):
         row_of_h = np.full(len(model.h_node), -1, dtype=np.int64)
@@ -361,18 +392,105 @@ def define_quota_rows(b: ProblemBuilder, model: CostModel) -> None:
 
 
 def define_container_rows(b: ProblemBuilder, model: CostModel) -> None:
-    """Volume on a containerised lane <= container size x containers."""
-    if len(model.ct_lane) == 0:
+    """Volume (and weight) on a load leg <= container or truck size x loads."""
+    if len(model.ct_leg) == 0:
         return
     x0, n0 = b.col_blocks["x"].start, b.col_blocks["n"].start
-    m = len(model.ct_lane)
     j = model.ct_pair
+    units = model.demand_units[j]
+    for name, per_unit, size in (
+        ("containers", model.pair_volume_m3[j], model.ct_size_m3),
+        ("container_weight", model.pair_weight_kg[j], model.ct_size_kg),
+    ):
+        limited = np.flatnonzero(~np.isnan(size))
+        if len(limited) == 0:
+            continue
+        row_of = np.full(len(model.ct_leg), -1, dtype=np.int64)
+        row_of[limited] = np.arange(len(limited))
+        members = np.flatnonzero(row_of[model.ct_of] >= 0)
+        m = len(limited)
+        b.add_rows(
+            name,
+            m,
+            np.concatenate([row_of[model.ct_of[members]], np.arange(m)]),
+            np.concatenate([x0 + j[members], n0 + limited]),
+            np.concatenate([per_unit[members] * units[members], -size[limited]]),
+            -np.inf,
+            0.0,
+        )
+
+
+def define_piecewise_rows(b: ProblemBuilder, model: CostModel) -> None:
+    """Weight-break / per-m3 legs: the leg's quantity lies in exactly one chosen piece.
+
+    q_i >= 0 and u_i binary per piece i of the per-shipment cost f; with S
+    shipments, S lo_i u_i <= q_i <= S hi_i u_i, at most one piece per leg, and
+    sum_i q_i >= the leg's actual and volumetric quantity. The cost
+    slope_i q_i + S intercept_i u_i is S f(Q / S) on the chosen piece.
+    """
+    if len(model.pw_leg) == 0:
+        return
+    x0, u0, q0 = b.col_blocks["x"].start, b.col_blocks["u"].start, b.col_blocks["q"].start
+    pieces = piecewise_table(model)
+    leg = pieces["leg"].astype(np.int64)
+    n_pieces, n_legs = len(leg), len(model.pw_leg)
+    shipments = model.pw_shipments[leg]
+    j = model.pw_pair
+    units = model.demand_units[j]
+    for name, per_unit in (
+        ("leg_quantity", model.pw_actual_per_unit),
+        ("leg_volumetric", model.pw_volumetric_per_unit),
+    ):
+        if name == "leg_volumetric" and not np.any(per_unit > 0):
+            continue
+        b.add_rows(
+            name,
+            n_legs,
+            np.concatenate([leg, model.pw_of]),
+            np.concatenate([q0 + np.arange(n_pieces), x0 + j]),
+            np.concatenate([np.ones(n_pieces), -per_unit * units]),
+            0.0,
+            np.inf,
+        )
+    rows = np.repeat(np.arange(n_pieces), 2)
+    cols = np.column_stack([q0 + np.arange(n_pieces), u0 + np.arange(n_pieces)]).ravel()
     b.add_rows(
-        "containers",
+        "piece_upper",
+        n_pieces,
+        rows,
+        cols,
+        np.column_stack([np.ones(n_pieces), -shipments * pieces["hi"]]).ravel(),
+        -np.inf,
+        0.0,
+    )
+    b.add_rows(
+        "piece_lower",
+        n_pieces,
+        rows,
+        cols,
+        np.column_stack([np.ones(n_pieces), -shipments * pieces["lo"]]).ravel(),
+        0.0,
+        np.inf,
+    )
+    b.add_rows(
+        "piece_choice", n_legs, leg, u0 + np.arange(n_pieces), np.ones(n_pieces), -np.inf, 1.0
+    )
+
+
+def define_fixed_charge_rows(b: ProblemBuilder, model: CostModel) -> None:
+    """A leg with a fixed charge per shipment is paid for when it carries anything."""
+    if len(model.fx_leg) == 0:
+        return
+    x0, v0 = b.col_blocks["x"].start, b.col_blocks["v"].start
+    j = model.fx_pair
+    most = np.bincount(model.fx_of, weights=model.demand_units[j], minlength=len(model.fx_leg))
+    m = len(model.fx_leg)
+    b.add_rows(
+        "fixed_charge",
         m,
-        np.concatenate([model.ct_of, np.arange(m)]),
-        np.concatenate([x0 + j, n0 + np.arange(m)]),
-        np.concatenate([model.pair_volume_m3[j] * model.demand_units[j], -model.ct_size_m3]),
+        np.concatenate([model.fx_of, np.arange(m)]),
+        np.concatenate([x0 + j, v0 + np.arange(m)]),
+        np.concatenate([model.demand_units[j], -most]),
         -np.inf,
         0.0,
     )
@@ -389,6 +507,8 @@ STEPS = (
     define_service_rows,
     define_quota_rows,
     define_container_rows,
+    define_piecewise_rows,
+    define_fixed_charge_rows,
 )
 
 

@@ -13,8 +13,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from lean_chain.costs.evaluate import Decisions, container_load_m3, on_hand_stock
-from lean_chain.costs.model import CostModel
+from lean_chain.costs.evaluate import Decisions, on_hand_stock
+from lean_chain.costs.model import (
+    CostModel,
+    fixed_leg_used,
+    leg_quantities,
+    loads_needed,
+    piecewise_table,
+)
 from lean_chain.formulation.build import stock_groups_with_minimum
 from lean_chain.formulation.problem import MipProblem
 
@@ -38,9 +44,7 @@ def decode(problem: MipProblem, model: CostModel, vector: np.ndarray) -> Decisio
     node_open = (vector[blocks["z"]] > 0.5) & (
         np.bincount(model.kh_h, weights=stocked, minlength=len(model.h_node)) > 0
     )
-    solver_containers = np.round(vector[blocks["n"]])
-    needed = np.ceil(container_load_m3(model, share) / model.ct_size_m3 - 1e-6)
-    containers = np.minimum(solver_containers, np.maximum(needed, 0.0))
+    containers = np.minimum(np.round(vector[blocks["n"]]), loads_needed(model, share))
     return Decisions(share, channel_used, stocked, node_open, containers)
 
 
@@ -54,6 +58,22 @@ def encode(problem: MipProblem, model: CostModel, decisions: Decisions) -> np.nd
     vector[blocks["I"]] = on_hand_stock(model, decisions)[stock_groups_with_minimum(model)]
     vector[blocks["z"]] = decisions.node_open
     vector[blocks["n"]] = decisions.containers
+    vector[blocks["v"]] = fixed_leg_used(model, decisions.share)
+    # piecewise legs: the piece holding each leg's quantity per shipment
+    quantity, _ = leg_quantities(model, decisions.share)
+    pieces = piecewise_table(model)
+    leg = pieces["leg"].astype(np.int64)
+    per_shipment = quantity[leg] / model.pw_shipments[leg]
+    inside = (
+        (quantity[leg] > 0)
+        & (per_shipment >= pieces["lo"] - 1e-9)
+        & (per_shipment <= pieces["hi"] + 1e-9)
+    )
+    chosen = np.zeros(len(leg), dtype=bool)
+    for g in np.unique(leg[inside]):
+        chosen[np.flatnonzero(inside & (leg == g))[0]] = True
+    vector[blocks["u"]] = chosen
+    vector[blocks["q"]] = np.where(chosen, quantity[leg], 0.0)
     return vector
 
 

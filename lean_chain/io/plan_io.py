@@ -179,6 +179,7 @@ def read_decisions(model: CostModel, run_dir: str | Path) -> Decisions:
     issues: list[Issue] = []
     sku_set, node_set = set(sku_ids), set(node_ids)
     ids = {
+        "rate_id": set(inst.rates["rate_id"]) | {""},
         "sku_id": sku_set,
         "region_id": node_set,
         "node_id": node_set,
@@ -260,18 +261,25 @@ def read_decisions(model: CostModel, run_dir: str | Path) -> Decisions:
         flag = _flags(frame, "nodes", "open", issues)
         node_open[group[(group >= 0) & flag]] = True
 
-    containers = np.zeros(len(model.ct_lane))
+    containers = np.zeros(len(model.ct_leg))
     frame = _read(plan_dir, "containers", ("lane_id", "containers"), issues)
     if frame is not None:
+        legs = model.index.legs
         lane_ids = inst.lanes["lane_id"].to_numpy(object)
-        known = {(lane_ids[lane],): i for i, lane in enumerate(model.ct_lane)}
+        rate_ids = inst.rates["rate_id"].to_numpy(object)
+        known = {
+            (lane_ids[legs.lane[g]], rate_ids[legs.rate[g]] if legs.rate[g] >= 0 else ""): i
+            for i, g in enumerate(model.ct_leg)
+        }
+        if "rate_id" not in frame.columns:
+            frame = frame.assign(rate_id="")
         group = _lookup(
             frame,
             "containers",
-            ["lane_id"],
+            ["lane_id", "rate_id"],
             known,
             issues,
-            "a containerised lane used by some path of the instance",
+            "a container or truck lane (and rate) used by some path of the instance",
             ids,
         )
         count = _numbers(frame, "containers", "containers", issues, integer=True)

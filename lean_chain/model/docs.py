@@ -72,6 +72,30 @@ enters the destination country.
 | `low_value_parcel` | TV = `taxable_value_share` × order value: flat `flat_duty_per_order` per parcel if TV < `flat_duty_below`; else d × share × w if TV > `duty_free_threshold`; else 0 | — | v (share × w + duty per unit) if TV > `vat_free_threshold` |
 | `none` | — | — | — (e.g. 9710 when the business buyer imports) |
 
+## Carrier rates (`rates.csv`, `weight_breaks.csv`; optional)
+
+A lane's own cost columns are linear (per kg, m3, unit). Real tariffs are not; a lane can
+list carrier services in `rates.csv`, each with its own lead time. Paths then travel the lane
+through one service of the solver's choice (the path key names it as `lane_id@rate_id`),
+and the lane's own cost columns are added to every service.
+
+| kind | priced | in the model |
+|---|---|---|
+| `parcel` | per order (parcel): chargeable weight = max(actual, cm3 / `volumetric_divisor`) of units per order x the SKU; `first_charge` covers `first_weight_kg`, then `step_charge` per started `step_weight_kg` | per pair, in the landed cost (freight) |
+| `weight_break` | per shipment of w = lane chargeable kg / `shipments_per_horizon`: f(w) = max(`min_charge`, min_b rate_b x max(w, break_b)) with breaks from `weight_breaks.csv`: each weight at its break's rate, or at the next break when cheaper | one binary per linear piece of f (exact) |
+| `per_m3` | LCL: per shipment max(`min_charge`, `cost_per_m3` x m3) | as weight_break, on m3 |
+| `container`, `truckload` | `cost_per_load` per container or truck holding `capacity_m3` and/or `capacity_kg` | integer loads per lane |
+| any | `fixed_per_shipment` x `shipments_per_horizon` when the service carries anything | one binary per service |
+
+Consolidated (weight-break, per-m3, container, truckload, fixed) charges are lane costs of
+the plan, reported in the cost breakdown as `consolidated_freight`, `containers` and
+`shipment_fixed`; they are not allocated to units, so they are not in the CIF value.
+
+Stocking nodes may also limit `orders_per_day_capacity` (orders = units / units per order),
+the SKUs they stock (`allowed_categories`: categories or sku_ids) and where they ship
+(`serves`: demand node ids or countries); paths that break these are never offered. Which
+nodes connect to which ports is what `lanes.csv` lists.
+
 Export rebate (channels with `earns_export_rebate`): the SKU's `export_rebate_rate` ×
 procurement cost, subtracted. Handling: every node on the path charges its
 `handling_cost_per_unit`. Check values: CBEC at v = 13 %, c = 0 is 9.1 % of w; at c = 15 %

@@ -37,6 +37,8 @@ class Instance:
     channels: pd.DataFrame
     tax_rules: pd.DataFrame
     fx: pd.DataFrame
+    rates: pd.DataFrame
+    weight_breaks: pd.DataFrame
     source: Path | None = None
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 

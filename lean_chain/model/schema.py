@@ -354,6 +354,30 @@ NODES = Table(
             unit="persons",
             blank_means="no quota",
         ),
+        Column(
+            "orders_per_day_capacity",
+            "float",
+            "Stocking nodes: orders a day the node can pick and pack (orders = units / units "
+            "per order).",
+            default=None,
+            minimum=0,
+            unit="orders/day",
+            blank_means="unlimited",
+        ),
+        Column(
+            "allowed_categories",
+            "str",
+            "Stocking nodes: SKU categories or sku_ids the node may stock, separated by '|'; "
+            "'*' for any.",
+            default="*",
+        ),
+        Column(
+            "serves",
+            "str",
+            "Stocking nodes: demand node ids or country codes the node may ship to, separated "
+            "by '|'; '*' for any.",
+            default="*",
+        ),
     ),
 )
 
@@ -711,8 +735,197 @@ FX = Table(
     ),
 )
 
+RATE_KINDS = ("parcel", "weight_break", "container", "truckload", "per_m3")
+
+RATES = Table(
+    "rates",
+    "Optional. Carrier services and their tariffs per lane. A lane with rates is travelled "
+    "through exactly one of them (the solver chooses); the lane's own cost columns are added "
+    "to every service.",
+    key=("rate_id",),
+    required=False,
+    currency_column="currency",
+    columns=(
+        Column("rate_id", "str", "Unique rate identifier.", required=True),
+        Column(
+            "lane_id", "str", "Lane the service runs on.", required=True, references="lanes.lane_id"
+        ),
+        Column("service", "str", "Carrier / service name.", default=""),
+        Column(
+            "kind",
+            "str",
+            "How the service prices (see docs/instance-format.md).",
+            required=True,
+            choices=RATE_KINDS,
+        ),
+        _CURRENCY,
+        Column(
+            "lead_time_days",
+            "float",
+            "Transit time of this service.",
+            default=None,
+            minimum=0,
+            unit="days",
+            blank_means="the lane's lead_time_days",
+        ),
+        Column(
+            "lead_time_std_days",
+            "float",
+            "Transit time std of this service.",
+            default=None,
+            minimum=0,
+            unit="days",
+            blank_means="the lane's",
+        ),
+        Column(
+            "volumetric_divisor",
+            "float",
+            "parcel, weight_break: volumetric weight = "
+            "cm3 / divisor (5000 or 6000); chargeable weight = max(actual, volumetric).",
+            default=None,
+            minimum=0,
+            exclusive_minimum=True,
+            unit="cm3/kg",
+            blank_means="actual weight only",
+        ),
+        Column(
+            "first_weight_kg",
+            "float",
+            "parcel: weight covered by the first charge.",
+            default=0.0,
+            minimum=0,
+            unit="kg",
+        ),
+        Column(
+            "first_charge",
+            "float",
+            "parcel: charge per parcel up to first_weight_kg.",
+            default=0.0,
+            minimum=0,
+            unit="currency/parcel",
+            money=True,
+        ),
+        Column(
+            "step_weight_kg",
+            "float",
+            "parcel: each additional step of weight, rounded up.",
+            default=None,
+            minimum=0,
+            exclusive_minimum=True,
+            unit="kg",
+            blank_means="flat: the first charge covers any weight",
+        ),
+        Column(
+            "step_charge",
+            "float",
+            "parcel: charge per additional step.",
+            default=0.0,
+            minimum=0,
+            unit="currency/step",
+            money=True,
+        ),
+        Column(
+            "min_charge",
+            "float",
+            "weight_break, per_m3: minimum charge per shipment.",
+            default=0.0,
+            minimum=0,
+            unit="currency/shipment",
+            money=True,
+        ),
+        Column(
+            "cost_per_m3",
+            "float",
+            "per_m3 (LCL): charge per m3.",
+            default=0.0,
+            minimum=0,
+            unit="currency/m3",
+            money=True,
+        ),
+        Column(
+            "capacity_m3",
+            "float",
+            "container, truckload: volume of one unit.",
+            default=None,
+            minimum=0,
+            exclusive_minimum=True,
+            unit="m3",
+            blank_means="not limited by volume",
+        ),
+        Column(
+            "capacity_kg",
+            "float",
+            "container, truckload: payload of one unit.",
+            default=None,
+            minimum=0,
+            exclusive_minimum=True,
+            unit="kg",
+            blank_means="not limited by weight",
+        ),
+        Column(
+            "cost_per_load",
+            "float",
+            "container, truckload: cost per container or truck.",
+            default=0.0,
+            minimum=0,
+            unit="currency/load",
+            money=True,
+        ),
+        Column(
+            "fixed_per_shipment",
+            "float",
+            "Fixed charge per shipment when the service carries anything.",
+            default=0.0,
+            minimum=0,
+            unit="currency/shipment",
+            money=True,
+        ),
+        Column(
+            "shipments_per_horizon",
+            "float",
+            "weight_break, per_m3 and fixed charges: "
+            "shipments per horizon on this consolidated lane (weight per shipment = lane "
+            "weight / shipments).",
+            default=1.0,
+            minimum=0,
+            exclusive_minimum=True,
+            unit="shipments/horizon",
+        ),
+    ),
+)
+
+WEIGHT_BREAKS = Table(
+    "weight_breaks",
+    "Optional. Weight breaks of weight_break rates: the rate per kg from min_weight_kg up "
+    "(e.g. N, +45, +100, +300, +500, +1000 kg).",
+    key=("rate_id", "min_weight_kg"),
+    required=False,
+    currency_column="currency",
+    columns=(
+        Column("rate_id", "str", "A weight_break rate.", required=True, references="rates.rate_id"),
+        Column(
+            "min_weight_kg",
+            "float",
+            "Chargeable weight per shipment from which the rate applies.",
+            required=True,
+            minimum=0,
+            unit="kg",
+        ),
+        _CURRENCY,
+        Column(
+            "rate_per_kg",
+            "float",
+            "Rate per chargeable kg.",
+            required=True,
+            minimum=0,
+            unit="currency/kg",
+            money=True,
+        ),
+    ),
+)
+
 TABLES: dict[str, Table] = {
-    t.name: t for t in (SKUS, NODES, LANES, DEMAND, CHANNELS, TAX_RULES, FX)
+    t.name: t for t in (SKUS, NODES, LANES, DEMAND, CHANNELS, TAX_RULES, FX, RATES, WEIGHT_BREAKS)
 }
 
 PARAMETERS: dict[str, Parameter] = {

@@ -210,6 +210,7 @@ def test_write_run_leaves_no_temporary_folder(plan, tmp_path):
     assert sorted(p.name for p in (out / "plan").iterdir()) == [
         "containers.csv",
         "flows.csv",
+        "lane_costs.csv",
         "nodes.csv",
         "sku_channels.csv",
         "stock.csv",

@@ -1,0 +1,168 @@
+"""Carrier tariffs: parcel rates per order, and piecewise (weight-break, LCL) lane costs.
+
+Parcel (express, postal) rates price each parcel by its chargeable weight,
+the larger of the actual weight and the volumetric weight (cm3 / divisor):
+the first charge covers ``first_weight_kg``; each further ``step_weight_kg``
+(rounded up) costs ``step_charge``. A parcel is one order (units per order x
+the SKU's weight and volume); the cost per unit is the parcel's / units per
+order. It depends only on the pair, so it is part of the landed cost.
+
+Weight-break (air) and per-m3 (LCL) rates depend on what the whole plan puts
+on the lane: per shipment of chargeable quantity w (lane quantity / shipments),
+
+    f(w) = max(min_charge, min_b rate_b * max(w, break_b))
+
+which charges each weight at its break's rate and at the next break when that
+is cheaper (the next-break rule), never below the minimum charge. f is
+continuous and piecewise linear; :func:`piecewise_pieces` lists its pieces for
+the MIP (one binary per piece) and :func:`piecewise_cost` evaluates it.
+
+Examples
+--------
+Air freight with breaks N: 30/kg, +45: 25/kg, +100: 20/kg and a 300 minimum:
+
+>>> import numpy as np
+>>> breaks, rates = np.array([0.0, 45.0, 100.0]), np.array([30.0, 25.0, 20.0])
+>>> [float(piecewise_cost(w, breaks, rates, 300.0)) for w in (5.0, 40.0, 90.0, 95.0, 200.0)]
+[300.0, 1125.0, 2000.0, 2000.0, 4000.0]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lean_chain.index import LEG_PARCEL, Index
+from lean_chain.model.instance import Instance
+
+CM3_PER_M3 = 1e6
+_STEP_TOLERANCE = 1e-9
+
+
+def piecewise_cost(
+    quantity: float | np.ndarray, breaks: np.ndarray, rates: np.ndarray, min_charge: float
+) -> np.ndarray:
+    """Cost of one shipment of ``quantity`` (0 when there is no shipment)."""
+    w = np.asarray(quantity, dtype=np.float64)
+    flat = w.reshape(1, -1)
+    best = np.min(rates[:, None] * np.maximum(flat, breaks[:, None]), axis=0)
+    cost = np.where(flat[0] > 0, np.maximum(best, min_charge), 0.0)
+    return cost.reshape(w.shape)
+
+
+def piecewise_pieces(
+    breaks: np.ndarray, rates: np.ndarray, min_charge: float, upper: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Pieces (lo, hi, slope, intercept) with f(w) = slope w + intercept on [lo, hi].
+
+    They cover [0, ``upper``]; consecutive pieces meet where f is continuous.
+    Every kink of f lies at a break, where one break's line meets another
+    break's flat next-break charge, or where a line meets the minimum charge;
+    between consecutive candidates f is linear, so two evaluations give each
+    piece exactly.
+    """
+    upper = max(float(upper), 1e-9)
+    candidates = [0.0, upper, *breaks.tolist()]
+    positive = rates[rates > 0]
+    candidates += (min_charge / positive).tolist()
+    flat_charge = rates * breaks
+    for rate in positive:
+        candidates += (flat_charge / rate).tolist()
+    points = np.unique(np.clip(np.asarray(candidates, dtype=np.float64), 0.0, upper))
+    lo, hi = points[:-1].copy(), points[1:].copy()
+
+    def f(w: np.ndarray) -> np.ndarray:
+        lines = rates[:, None] * np.maximum(w[None, :], breaks[:, None])
+        return np.maximum(np.min(lines, axis=0), min_charge)
+
+    f_lo, f_hi = f(lo), f(hi)
+    slope = (f_hi - f_lo) / (hi - lo)
+    intercept = f_lo - slope * lo
+    keep = np.ones(len(lo), dtype=bool)
+    last = 0
+    for i in range(1, len(lo)):
+        same_line = np.isclose(slope[i], slope[last], rtol=1e-12, atol=1e-12) and np.isclose(
+            intercept[i], intercept[last], rtol=1e-12, atol=1e-9
+        )
+        if same_line:
+            hi[last] = hi[i]
+            keep[i] = False
+        else:
+            last = i
+    return lo[keep], hi[keep], slope[keep], intercept[keep]
+
+
+def pair_steps(index: Index, step_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(pair, step) for every step of every pair's path where ``step_mask`` holds."""
+    pairs, paths = index.pairs, index.paths
+    lengths = np.diff(paths.lane_ptr)[pairs.path]
+    pair_rep = np.repeat(np.arange(len(pairs)), lengths)
+    offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    step = paths.lane_ptr[pairs.path][pair_rep] + offsets
+    keep = step_mask[step] if len(step) else np.zeros(0, dtype=bool)
+    return pair_rep[keep], step[keep]
+
+
+def chargeable_kg(weight_kg: np.ndarray, volume_m3: np.ndarray, divisor: np.ndarray) -> np.ndarray:
+    """max(actual weight, volume in cm3 / divisor); a blank (nan) divisor means actual only."""
+    with np.errstate(invalid="ignore"):
+        volumetric = np.where(np.isnan(divisor), 0.0, volume_m3 * CM3_PER_M3 / divisor)
+    return np.maximum(weight_kg, volumetric)
+
+
+def parcel_cost_per_order(
+    weight_kg: np.ndarray,
+    volume_m3: np.ndarray,
+    first_weight_kg: np.ndarray,
+    first_charge: np.ndarray,
+    step_weight_kg: np.ndarray,
+    step_charge: np.ndarray,
+    volumetric_divisor: np.ndarray,
+) -> np.ndarray:
+    """Price of parcels of the given weights and volumes (arrays broadcast together).
+
+    >>> import numpy as np
+    >>> one = np.array([1.0])
+    >>> float(parcel_cost_per_order(1.2 * one, 0.001 * one, 0.5 * one, 20 * one, 0.5 * one,
+    ...                             8 * one, np.array([np.nan]))[0])  # first + 2 steps
+    36.0
+    """
+    chargeable = chargeable_kg(weight_kg, volume_m3, volumetric_divisor)
+    extra = np.maximum(chargeable - first_weight_kg, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        steps = np.ceil(extra / step_weight_kg - _STEP_TOLERANCE)
+    steps = np.where(np.isnan(step_weight_kg) | (extra <= 0), 0.0, np.maximum(steps, 0.0))
+    return first_charge + steps * step_charge
+
+
+def parcel_freight(instance: Instance, index: Index) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per pair: parcel freight per unit in total, up to the border, and inbound to stock."""
+    pairs, paths, legs = index.pairs, index.paths, index.legs
+    n = len(pairs)
+    total, border, inbound = np.zeros(n), np.zeros(n), np.zeros(n)
+    is_parcel = legs.kind[paths.leg] == LEG_PARCEL
+    if not is_parcel.any():
+        return total, border, inbound
+    pair, step = pair_steps(index, is_parcel)
+    rates = instance.rates
+    rate = legs.rate[paths.leg[step]]
+    k = pairs.sku[pair]
+    demand = instance.demand
+    units_per_order = demand["units_per_order"].to_numpy(np.float64)[pairs.demand_row[pair]]
+
+    def col(name: str) -> np.ndarray:
+        return rates[name].to_numpy(np.float64)[rate]
+
+    per_order = parcel_cost_per_order(
+        units_per_order * instance.skus["weight_kg"].to_numpy(np.float64)[k],
+        units_per_order * instance.skus["volume_m3"].to_numpy(np.float64)[k],
+        col("first_weight_kg"),
+        col("first_charge"),
+        col("step_weight_kg"),
+        col("step_charge"),
+        col("volumetric_divisor"),
+    )
+    per_unit = per_order / units_per_order
+    total += np.bincount(pair, weights=per_unit, minlength=n)
+    border += np.bincount(pair, weights=per_unit * paths.step_to_border[step], minlength=n)
+    inbound += np.bincount(pair, weights=per_unit * paths.step_inbound[step], minlength=n)
+    return total, border, inbound
