@@ -4,62 +4,79 @@ Usage::
 
     python instances/generate.py [--out instances] [--seed 2026]
 
-Writes two instance folders under ``--out`` (seven CSV tables each plus
-``parameters.yaml``, the format of ``docs/instance-format.md``). The output is
-a pure function of the seed: one ``numpy.random.default_rng`` stream per
-instance, fixed rounding, fixed row order. Only pandas, numpy and PyYAML are
-used, so the generator runs without lean_chain installed.
+Writes two instance folders under ``--out`` (default: the folder of this
+script): seven CSV tables each plus ``parameters.yaml``, the format of
+``docs/instance-format.md``. The output is a pure function of the seed: one
+``numpy.random.default_rng([seed, i])`` stream per instance, fixed rounding,
+fixed row order. Only pandas, numpy and PyYAML are used. ``instances/README.md``
+describes both instances in full; this docstring lists the assumptions, each of
+which is a named constant below.
 
-Where the numbers come from
----------------------------
-Tax rules, thresholds, channel definitions and typical lead times follow
-``../shared/DOMAIN.md`` (GACC announcements 2014 No.12 / No.57 / 2016 No.75,
-Cai Guan Shui [2016] No.18 and [2018] No.49, the 2019 State Council postal
-tax notice, destination low-value rules as of late 2025). Everything else is
-a documented assumption, written as a named constant below so it can be
-read and changed in one place:
+Sources
+-------
+Channels, tax formulas, thresholds and typical lead times follow
+``../shared/DOMAIN.md`` (GACC announcements 2014 No.12 / No.57 / 2016 No.75;
+Cai Guan Shui [2016] No.18 and [2018] No.49; the 2019 State Council postal tax
+notice; destination low-value rules as of late 2025). Everything else is an
+assumption of realistic magnitude, not a quote:
 
-* FX: approximate late-2025 mid-market rates into CNY (``FX_TO_CNY``).
-* Geography: real latitude/longitude of supplier cities, bonded zones,
-  ports, warehouses and of the capital (or largest city) of every demand
-  region; population (millions, ~2023) and, for China, GDP per capita
-  (thousand CNY, ~2023, National Bureau of Statistics, rounded).
-* Prices: retail prices are drawn from a log-normal distribution per product
-  category (medians and spreads in ``CN_CATEGORIES`` / ``EX_CATEGORIES``);
-  procurement cost is a category-specific share of the retail price
-  (brand wholesale for imports, ex-works factory price for exports).
-* Freight: per-kg / per-m3 / per-unit rates per mode and origin region,
-  in the currency the market quotes them in (USD for international
-  freight, CNY for China last mile, local currency for overseas last
-  mile); last-mile cost and lead time grow with great-circle distance.
-  Volumetric weight for air and express is charged through ``cost_per_m3``
-  (IATA 6,000 cm3/kg = 167 kg/m3).
-* Stocking nodes: fixed cost per year (lease, staff, systems), handling per
-  unit (pick, pack, declaration), storage and throughput capacity.
-* Demand: total yearly units per SKU are log-normal (category medians);
-  the SKU is sold in a subset of regions (more regions for faster movers),
-  shared out by population x affluence weights. Daily demand std follows
-  compound Poisson orders: sqrt(daily units x units per order) x an
-  over-dispersion factor in [1.0, 1.5).
+* ``FX_TO_CNY``: approximate late-2025 mid-market rates into CNY.
+* Geography: real latitude/longitude of cities, zones, ports and warehouses
+  and of each region's capital (or largest city); population (millions,
+  ~2023) and China GDP per capita (thousand CNY, ~2023, NBS), rounded.
+* Money is stated in the currency the market quotes it in: import SKUs in the
+  supplier's currency, international freight in USD, China last mile and nodes
+  in CNY, overseas warehouses and last mile in local currency, thresholds in
+  the destination currency (the tax rule's ``currency`` column).
+* Prices (``CN_CATEGORIES``, ``EX_CATEGORIES``): log-normal retail prices per
+  category; procurement a category share of retail (brand wholesale for
+  imports, ex-works excl. VAT for exports). Watches from 10,000 CNY are
+  ``premium_watches`` (consumption tax 20 %); premium cosmetics carry 15 %.
+* Tax data: CBEC retail (VAT 13 %, factor 0.7, cap 5,000 CNY, single-item
+  exception); postal 13 / 20 / 50 % by category, waived at <= 50 CNY, cap
+  1,000 CNY; general-trade duty by category on CIF, VAT on the retail sale
+  (credited import VAT). Export: ``EX_LOW_VALUE`` (US no de minimis; EU VAT on
+  every parcel and EUR 3 flat duty below EUR 150; UK GBP 135; Japan JPY
+  10,000 on 60 % of the value; Australia AUD 1,000 and GST always; Canada
+  CAD 20), ``EX_VAT`` per country, ``EX_DUTY`` per market and category (US:
+  MFN + Section 301 + 20 % IEEPA; Australia 0 under ChAFTA), rebate 13 %
+  (beauty 9 %; 40 % of Yiwu SKUs none: no special VAT invoice).
+* Freight (``CN_FREIGHT``, ``EX_EXPRESS``, ``EX_SEA``, ``EX_AIR``, ``EX_RAIL``,
+  ``EX_LAST_MILE``): per kg / per m3 / per unit by mode and origin group;
+  air and express add half the volumetric rate (167 kg/m3) per m3, since
+  max(actual, volumetric) is not linear; last-mile cost and days grow with
+  great-circle distance. Lead times: bonded stock to consumer 2-7.5 days,
+  9610 direct mail 7-16.5, postal 16-37, sea 4-38, China-Europe rail 18-20,
+  warehouse to consumer 1-5 (DOMAIN.md ranges). A few sea lanes carry integer
+  60 m3 containers (``CN_CONTAINER_LANES``, ``EX_CONTAINER_LANES``).
+* Stocking nodes (``CN_BONDED``, ``CN_DCS``, ``EX_BONDED``, ``EX_WAREHOUSES``):
+  yearly fixed cost of a 3PL contract, handling per unit, storage m3 and
+  throughput units per year; slotting per (SKU, node) and minimum stock.
+* Demand: yearly units per SKU log-normal (category median); sold in
+  round(units / 60) regions drawn by population (x affluence in China, x
+  market share abroad); daily std = sqrt(daily units x units per order) x
+  U(1.0, 1.5) (compound-Poisson orders, over-dispersed); consumer shipping
+  free above a price point. ``consumers`` (the CBEC quota) is calibrated, not
+  observed: eligible demand value / 26,000 x ``CN_QUOTA_HEADROOM`` x (GDP per
+  capita / 100 k)^2, so the quota binds in a few poorer provinces.
 
-Design of the economics (each channel must win somewhere)
----------------------------------------------------------
-cn_import: 1210 bonded stock wins fast movers on positive-list items
-(cheap sea line-haul + short last mile, tax 9.1 % of the transaction value);
-9610 direct mail wins slow movers (no slotting/holding/filing) whose postal
-tax would exceed 50 CNY; postal wins slow, cheap, light items whose parcel
-tax is at most 50 CNY (waived) in provinces whose promise limit allows 15-40
-days; 0110 general trade wins items not on the positive list, multi-unit
-orders above the 5,000 CNY CBEC cap, and single items above the cap (duty on
-CIF and VAT on the sale beat full general-trade taxes on the transaction
-value).
+Design of the economics: every channel wins somewhere
+-----------------------------------------------------
+cn_import: 1210 wins positive-list fast movers (sea line-haul, short last
+mile, 9.1 % tax; tier-1 service targets need stock nearby); postal wins cheap,
+light items whose parcel tax is at most 50 CNY where the promise limit allows
+15-40 days, and slow non-positive-list items; 9610 wins positive-list slow
+movers (no filing, slotting or holding) whose postal tax is not waived; 0110
+wins non-positive-list items, multi-unit orders above 5,000 CNY, single items
+above the cap and premium cosmetics (CT on CIF instead of the retail price).
+Bonded-zone fixed costs are low enough that opening the coastal zones is
+clearly worth it, which keeps the LP relaxation tight (the MIP solves in
+seconds rather than minutes).
 
-global_export: 9810 (overseas warehouse) wins fast movers in the US and EU
-(the US has no de minimis and the EU charges a EUR 3 flat duty per parcel,
-while 9810 pays duty on the lower CIF value); 9610 wins slow movers and
-Japan/Canada where the low-value thresholds make parcels tax free; 1210
-export wins mid movers with a 13 % rebate (rebate on entering the bonded
-zone, stock close to the factory); 9710 is the only channel that reaches
+global_export: 9810 wins fast movers in the US and the EU (duty on CIF instead
+of on every parcel's value; no EUR 3 per parcel); 1210 wins mid movers with a
+rebate where parcels stay under generous thresholds (Japan, Canada, UK); 9610
+wins slow movers and SKUs with no or a low rebate; 9710 is the only channel to
 business buyers.
 """
 
@@ -97,8 +114,10 @@ FX_TO_CNY = {
 def great_circle_km(lat1, lon1, lat2, lon2):
     """Haversine distance in km (arrays or scalars)."""
     lat1, lon1, lat2, lon2 = map(np.radians, (lat1, lon1, lat2, lon2))
-    a = (np.sin((lat2 - lat1) / 2) ** 2
-         + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2)
+    a = (
+        np.sin((lat2 - lat1) / 2) ** 2
+        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    )
     return 2 * 6371.0 * np.arcsin(np.sqrt(a))
 
 
@@ -117,10 +136,12 @@ def local_price(cny: float, currency: str) -> float:
 
 
 def lognormal(rng: np.random.Generator, median: float, sigma: float, lo: float, hi: float):
+    """A log-normal draw with the given median and log-sd, clipped to [lo, hi]."""
     return float(np.clip(median * math.exp(sigma * rng.standard_normal()), lo, hi))
 
 
 def write_instance(folder: Path, tables: dict[str, pd.DataFrame], params: dict) -> None:
+    """Write the CSV tables and parameters.yaml of one instance folder."""
     folder.mkdir(parents=True, exist_ok=True)
     for name, frame in tables.items():
         frame.to_csv(folder / f"{name}.csv", index=False, lineterminator="\n")
@@ -129,6 +150,7 @@ def write_instance(folder: Path, tables: dict[str, pd.DataFrame], params: dict) 
 
 
 def fx_table(currencies: list[str]) -> pd.DataFrame:
+    """fx.csv: the rate into CNY of each currency used by the instance."""
     return pd.DataFrame(
         {"currency": currencies, "rate_to_instance": [FX_TO_CNY[c] for c in currencies]}
     )
@@ -152,6 +174,7 @@ def demand_std(units: np.ndarray, upo: np.ndarray, horizon: float, rng) -> np.nd
 # cn_import: a China CBEC import platform
 # ---------------------------------------------------------------------------
 
+# fmt: off
 #: Foreign suppliers (brand owners / distributors): id, city, country, currency, lat, lon,
 #: region group for freight rates.
 CN_SUPPLIERS = [
@@ -167,25 +190,27 @@ CN_SUPPLIERS = [
 #: Bonded zones (1210 stock): id, name, lat, lon, coastal (sea reachable), fixed cost CNY/yr,
 #: handling CNY/unit, storage m3, throughput units/yr.
 CN_BONDED = [
-    ("BZ_SH_WGQ", "Shanghai Waigaoqiao FTZ bonded zone", 31.35, 121.60, True, 900_000, 5.0, 30,
-     90_000),
-    ("BZ_GZ_NANSHA", "Guangzhou Nansha bonded port", 22.75, 113.60, True, 800_000, 4.5, 30,
-     120_000),
-    ("BZ_HZ_XIASHA", "Hangzhou Xiasha comprehensive bonded zone", 30.31, 120.33, True, 650_000,
-     4.5, 25, 80_000),
-    ("BZ_TJ_DONGJIANG", "Tianjin Dongjiang bonded port", 38.97, 117.80, True, 600_000, 4.5, 25,
-     80_000),
+    ("BZ_SH_WGQ", "Shanghai Waigaoqiao FTZ bonded zone", 31.35, 121.60, True, 150_000, 5.0, 80,
+     250_000),
+    ("BZ_GZ_NANSHA", "Guangzhou Nansha bonded port", 22.75, 113.60, True, 140_000, 4.5, 60,
+     200_000),
+    ("BZ_TJ_DONGJIANG", "Tianjin Dongjiang bonded port", 38.97, 117.80, True, 130_000, 4.5, 60,
+     200_000),
     ("BZ_ZZ_XINZHENG", "Zhengzhou Xinzheng comprehensive bonded zone", 34.53, 113.84, False,
-     500_000, 4.0, 25, 80_000),
+     260_000, 4.0, 50, 150_000),
     ("BZ_CD_SHUANGLIU", "Chengdu Shuangliu comprehensive bonded zone", 30.57, 103.95, False,
-     550_000, 4.0, 25, 80_000),
+     200_000, 4.0, 50, 150_000),
 ]
+
+#: Coastal bonded zones that also receive air freight (next to Pudong airport); inland zones
+#: are served by air (and rail from Hamburg) only.
+CN_AIR_HUBS = {"BZ_SH_WGQ", "DC_SH_KUNSHAN"}
 
 #: Domestic DCs (0110 duty-paid stock) and the port that feeds each.
 CN_DCS = [
-    ("DC_SH_KUNSHAN", "Kunshan domestic DC (Shanghai area)", 31.38, 120.98, 700_000, 3.5, 60,
+    ("DC_SH_KUNSHAN", "Kunshan domestic DC (Shanghai area)", 31.38, 120.98, 300_000, 3.5, 60,
      250_000, "PORT_SH_YANGSHAN"),
-    ("DC_GZ_HUANGPU", "Guangzhou Huangpu domestic DC", 23.10, 113.45, 650_000, 3.5, 60, 250_000,
+    ("DC_GZ_HUANGPU", "Guangzhou Huangpu domestic DC", 23.10, 113.45, 280_000, 3.5, 60, 250_000,
      "PORT_SZ_YANTIAN"),
 ]
 CN_PORTS = [
@@ -246,7 +271,7 @@ CN_CATEGORIES = {
     "premium_cosmetics": dict(
         n=25, sup={"S_FR_PARIS": .5, "S_JP_TOKYO": .3, "S_US_LA": .2},
         price=(900, 0.5, 400, 3200), proc=(0.40, 0.50), kg=(0.10, 0.40), rho=220, ct=0.15,
-        pos=1.0, upo=([1, 1.5], [.85, .15]), units=250, hs="3304.99", postal=0.50,
+        pos=1.0, upo=([1, 1.5], [.85, .15]), units=180, hs="3304.99", postal=0.50,
         duty=0.03, name="premium skincare (consumption tax 15 %)"),
     "infant_formula": dict(
         n=25, sup={"S_NZ_AUCKLAND": .35, "S_AU_SYDNEY": .3, "S_DE_HAMBURG": .25,
@@ -267,7 +292,7 @@ CN_CATEGORIES = {
     "apparel": dict(
         n=25, sup={"S_JP_TOKYO": .35, "S_KR_SEOUL": .35, "S_US_LA": .3},
         price=(450, 0.5, 120, 2500), proc=(0.35, 0.50), kg=(0.20, 0.80), rho=150, ct=0.0,
-        pos=0.92, upo=([1, 1.5], [.8, .2]), units=200, hs="6110.20", postal=0.20,
+        pos=0.92, upo=([1, 1.5], [.8, .2]), units=150, hs="6110.20", postal=0.20,
         duty=0.07, name="apparel"),
     "electronics": dict(
         n=25, sup={"S_JP_TOKYO": .45, "S_KR_SEOUL": .2, "S_US_LA": .2, "S_DE_HAMBURG": .15},
@@ -285,6 +310,11 @@ CN_CATEGORIES = {
         pos=1.0, upo=([1], [1.0]), units=20, hs="9102.11", postal=0.20,
         duty=0.08, name="watches"),
 }
+#: Fixed cost per (SKU, stocking node) and year: WMS set-up, bin, cycle counts (CNY).
+CN_SLOTTING_CNY = 200
+#: Regional CBEC quota calibration: consumers = CBEC-eligible demand value / 26,000 CNY x
+#: CN_QUOTA_HEADROOM x (GDP per capita / 100k CNY)^2, so the quota binds in poorer provinces.
+CN_QUOTA_HEADROOM = 2.4
 #: Watches at or above this unit price (CNY) are high-end: consumption tax 20 %, postal 50 %.
 HIGH_END_WATCH_CNY = 10_000
 CN_EXTRA_POSTAL = {"premium_watches": 0.50}
@@ -293,13 +323,13 @@ CN_EXTRA_DUTY = {"premium_watches": 0.08}
 #: International freight (USD), by supplier group. sea: per m3, per kg, days, std;
 #: air: per kg, days, std; 9610 express: per unit, per kg, days; postal: per unit, per kg, days.
 CN_FREIGHT = {
-    "near": dict(sea=(55, 0.02, 4, 1.0), air=(1.6, 2, 0.5), exp=(2.3, 3.8, 6),
+    "near": dict(sea=(55, 0.02, 4, 1.0), air=(1.6, 2, 0.5), exp=(2.0, 3.4, 6),
                  post=(2.5, 4.8, 14)),
-    "us": dict(sea=(95, 0.03, 20, 3.0), air=(3.4, 3, 0.7), exp=(3.9, 6.3, 10),
+    "us": dict(sea=(95, 0.03, 20, 3.0), air=(3.4, 3, 0.7), exp=(3.4, 5.8, 9),
                post=(3.8, 7.6, 22)),
-    "eu": dict(sea=(110, 0.03, 34, 4.0), air=(3.8, 3, 0.7), exp=(4.2, 6.8, 11),
+    "eu": dict(sea=(110, 0.03, 34, 4.0), air=(3.8, 3, 0.7), exp=(3.6, 6.2, 10),
                post=(4.0, 8.2, 24)),
-    "oce": dict(sea=(80, 0.03, 16, 2.5), air=(3.0, 3, 0.7), exp=(3.7, 5.9, 10),
+    "oce": dict(sea=(80, 0.03, 16, 2.5), air=(3.0, 3, 0.7), exp=(3.2, 5.4, 9),
                 post=(3.6, 7.2, 20)),
 }
 #: China-Europe rail (USD per m3, days, std) from Hamburg to the inland bonded zones.
@@ -313,10 +343,12 @@ CN_CONTAINER_LANES = [
 ]
 
 
+# fmt: on
+
+
 def _cn_last_mile(km: float) -> tuple[float, float, float, float]:
     """China domestic express from a bonded zone or DC: CNY/unit, CNY/kg, days, std."""
-    return (4.0 + 0.0015 * km, 0.8 + 0.0012 * km, half_days(1 + km / 700),
-            round(0.3 + km / 3000, 2))
+    return (3.5 + 0.005 * km, 0.5 + 0.003 * km, half_days(1 + km / 600), round(0.3 + km / 3000, 2))
 
 
 def build_cn_import(rng: np.random.Generator) -> tuple[dict[str, pd.DataFrame], dict]:
@@ -341,95 +373,196 @@ def build_cn_import(rng: np.random.Generator) -> tuple[dict[str, pd.DataFrame], 
             if cat == "watches" and retail_cny >= HIGH_END_WATCH_CNY:
                 category, ct = "premium_watches", 0.20
             retail = local_price(retail_cny, currency)
-            proc = local_price(retail * FX_TO_CNY[currency] * rng.uniform(*spec["proc"]),
-                               currency)
+            proc = local_price(retail * FX_TO_CNY[currency] * rng.uniform(*spec["proc"]), currency)
             kg = round(rng.uniform(*spec["kg"]), 3)
             volume = round(kg / spec["rho"] * rng.uniform(0.8, 1.25), 6)
             positive = bool(rng.random() < spec["pos"])
             upo_values, upo_p = spec["upo"]
             upo = float(upo_values[rng.choice(len(upo_values), p=upo_p)])
-            units = lognormal(rng, spec["units"], 1.2, 6, 40 * spec["units"])
+            units = lognormal(rng, spec["units"], 1.35, 6, 40 * spec["units"])
             sku_id = f"CN{counter:03d}"
             min_stock = {"infant_formula": 24, "food": 12}.get(cat, 0)
-            sku_rows.append(dict(
-                sku_id=sku_id, category=category, hs_code=spec["hs"], supplier_id=supplier,
-                procurement_cost=proc, retail_price=retail, currency=currency, weight_kg=kg,
-                volume_m3=volume, consumption_tax_rate=ct, positive_list=str(positive).lower(),
-                min_stock_units=min_stock, slotting_cost=1200,
-                x_product=f"{sup[supplier][2]} {spec['name']}",
-            ))
+            sku_rows.append(
+                dict(
+                    sku_id=sku_id,
+                    category=category,
+                    hs_code=spec["hs"],
+                    supplier_id=supplier,
+                    procurement_cost=proc,
+                    retail_price=retail,
+                    currency=currency,
+                    weight_kg=kg,
+                    volume_m3=volume,
+                    consumption_tax_rate=ct,
+                    positive_list=str(positive).lower(),
+                    min_stock_units=min_stock,
+                    slotting_cost=CN_SLOTTING_CNY,
+                    x_product=f"{sup[supplier][2]} {spec['name']}",
+                )
+            )
             sku_meta.append((sku_id, retail * FX_TO_CNY[currency], upo, units, positive))
     skus = pd.DataFrame(sku_rows)
 
     # ---- nodes
     node_rows = []
-    for sid, city, country, currency, lat, lon, _ in CN_SUPPLIERS:
-        node_rows.append(dict(node_id=sid, kind="supplier", name=f"{city} supplier",
-                              country=country, lat=lat, lon=lon))
+    for sid, city, country, _currency, lat, lon, _ in CN_SUPPLIERS:
+        node_rows.append(
+            dict(
+                node_id=sid,
+                kind="supplier",
+                name=f"{city} supplier",
+                country=country,
+                lat=lat,
+                lon=lon,
+            )
+        )
     for bid, name, lat, lon, _, fixed, handling, storage, throughput in CN_BONDED:
-        node_rows.append(dict(node_id=bid, kind="bonded_zone", name=name, country="CN", lat=lat,
-                              lon=lon, currency="CNY", storage_capacity_m3=storage,
-                              throughput_capacity_units=throughput, fixed_cost=fixed,
-                              handling_cost_per_unit=handling))
+        node_rows.append(
+            dict(
+                node_id=bid,
+                kind="bonded_zone",
+                name=name,
+                country="CN",
+                lat=lat,
+                lon=lon,
+                currency="CNY",
+                storage_capacity_m3=storage,
+                throughput_capacity_units=throughput,
+                fixed_cost=fixed,
+                handling_cost_per_unit=handling,
+            )
+        )
     for did, name, lat, lon, fixed, handling, storage, throughput, _ in CN_DCS:
-        node_rows.append(dict(node_id=did, kind="domestic_dc", name=name, country="CN", lat=lat,
-                              lon=lon, currency="CNY", storage_capacity_m3=storage,
-                              throughput_capacity_units=throughput, fixed_cost=fixed,
-                              handling_cost_per_unit=handling))
+        node_rows.append(
+            dict(
+                node_id=did,
+                kind="domestic_dc",
+                name=name,
+                country="CN",
+                lat=lat,
+                lon=lon,
+                currency="CNY",
+                storage_capacity_m3=storage,
+                throughput_capacity_units=throughput,
+                fixed_cost=fixed,
+                handling_cost_per_unit=handling,
+            )
+        )
     for pid, name, lat, lon in CN_PORTS:
-        node_rows.append(dict(node_id=pid, kind="port", name=name, country="CN", lat=lat,
-                              lon=lon, currency="CNY", handling_cost_per_unit=0.5))
+        node_rows.append(
+            dict(
+                node_id=pid,
+                kind="port",
+                name=name,
+                country="CN",
+                lat=lat,
+                lon=lon,
+                currency="CNY",
+                handling_cost_per_unit=0.5,
+            )
+        )
 
     # ---- demand (needed before the regional quota)
     affluence = prov["pop"].to_numpy() * (prov["gdp"].to_numpy() / 100.0) ** 1.5
     demand_rows = []
     for sku_id, retail_cny, upo, total, _positive in sku_meta:
-        n_regions = int(np.clip(round(total / 30), 1, 31))
-        chosen = np.sort(rng.choice(31, size=n_regions, replace=False,
-                                    p=affluence / affluence.sum()))
+        n_regions = int(np.clip(round(total / 60), 1, 31))
+        chosen = np.sort(
+            rng.choice(31, size=n_regions, replace=False, p=affluence / affluence.sum())
+        )
         units = allocate(rng, total, affluence[chosen])
         for r, u in zip(chosen, units, strict=True):
             row_upo = upo if rng.random() < 0.85 else max(1.0, upo + rng.choice([-1.0, 1.0]))
             shipping = 0.0 if retail_cny * row_upo >= 199 else 10.0
-            demand_rows.append(dict(sku_id=sku_id, region_id=prov["node_id"][r], units=u,
-                                    units_per_order=row_upo, shipping_per_order=shipping))
+            demand_rows.append(
+                dict(
+                    sku_id=sku_id,
+                    region_id=prov["node_id"][r],
+                    units=u,
+                    units_per_order=row_upo,
+                    shipping_per_order=shipping,
+                )
+            )
     demand = pd.DataFrame(demand_rows)
-    demand["demand_std_daily"] = demand_std(demand["units"].to_numpy(),
-                                            demand["units_per_order"].to_numpy(), horizon, rng)
+    demand["demand_std_daily"] = demand_std(
+        demand["units"].to_numpy(), demand["units_per_order"].to_numpy(), horizon, rng
+    )
     demand["currency"] = "CNY"
-    demand = demand[["sku_id", "region_id", "units", "units_per_order", "demand_std_daily",
-                     "currency", "shipping_per_order"]]
+    demand = demand[
+        [
+            "sku_id",
+            "region_id",
+            "units",
+            "units_per_order",
+            "demand_std_daily",
+            "currency",
+            "shipping_per_order",
+        ]
+    ]
 
     # regional CBEC quota: consumers sized from the CBEC-eligible demand value so the
-    # quota binds only in a few low-income provinces (headroom 3 x (GDP per capita/100k)^2)
+    # quota binds only in a few low-income provinces
     retail_of = {m[0]: m[1] for m in sku_meta}
     positive_of = {m[0]: m[4] for m in sku_meta}
     value = demand["units"] * demand["sku_id"].map(retail_of)
     value = value.where(demand["sku_id"].map(positive_of), 0.0)
     value_by_region = value.groupby(demand["region_id"]).sum()
     for _, p in prov.iterrows():
-        headroom = 3.0 * (p["gdp"] / 100.0) ** 2
-        consumers = max(50, math.ceil(value_by_region.get(p["node_id"], 0.0) * headroom
-                                      / 26_000 / 10) * 10)
-        row = dict(node_id=p["node_id"], kind="region", name=p["name"], country="CN",
-                   lat=p["lat"], lon=p["lon"], currency="CNY", consumers=consumers)
+        headroom = CN_QUOTA_HEADROOM * (p["gdp"] / 100.0) ** 2
+        consumers = max(
+            50, math.ceil(value_by_region.get(p["node_id"], 0.0) * headroom / 26_000 / 10) * 10
+        )
+        row = dict(
+            node_id=p["node_id"],
+            kind="region",
+            name=p["name"],
+            country="CN",
+            lat=p["lat"],
+            lon=p["lon"],
+            currency="CNY",
+            consumers=consumers,
+        )
         if p["node_id"] in CN_TIER1:
-            row.update(max_promise_days=25, service_days=5, service_share=0.5)
+            row.update(max_promise_days=25, service_days=3, service_share=0.4)
         elif p["node_id"] in CN_TIER2:
-            row.update(max_promise_days=35, service_days=6, service_share=0.3)
+            row.update(max_promise_days=35, service_days=4, service_share=0.3)
         node_rows.append(row)
     nodes = pd.DataFrame(node_rows)
 
     # ---- lanes
     lanes = []
 
-    def lane(frm, to, mode, channels, currency, per_kg=0.0, per_m3=0.0, per_unit=0.0,
-             days=1.0, std=0.0, container_m3=None, per_container=None):
-        lanes.append(dict(lane_id=f"L{len(lanes) + 1:05d}", from_node=frm, to_node=to, mode=mode,
-                          channels=channels, currency=currency, cost_per_kg=round(per_kg, 4),
-                          cost_per_m3=round(per_m3, 2), cost_per_unit=round(per_unit, 4),
-                          lead_time_days=days, lead_time_std_days=std, container_m3=container_m3,
-                          cost_per_container=per_container))
+    def lane(
+        frm,
+        to,
+        mode,
+        channels,
+        currency,
+        per_kg=0.0,
+        per_m3=0.0,
+        per_unit=0.0,
+        days=1.0,
+        std=0.0,
+        container_m3=None,
+        per_container=None,
+    ):
+        lanes.append(
+            dict(
+                lane_id=f"L{len(lanes) + 1:05d}",
+                from_node=frm,
+                to_node=to,
+                mode=mode,
+                channels=channels,
+                currency=currency,
+                cost_per_kg=round(per_kg, 4),
+                cost_per_m3=round(per_m3, 2),
+                cost_per_unit=round(per_unit, 4),
+                lead_time_days=days,
+                lead_time_std_days=std,
+                container_m3=container_m3,
+                cost_per_container=per_container,
+            )
+        )
 
     containers = {(a, b): (m3, usd) for a, b, m3, usd in CN_CONTAINER_LANES}
     coords = {r["node_id"]: (r["lat"], r["lon"]) for r in node_rows}
@@ -444,110 +577,287 @@ def build_cn_import(rng: np.random.Generator) -> tuple[dict[str, pd.DataFrame], 
             if coastal:
                 if (sid, bid) in containers:
                     m3, usd = containers[(sid, bid)]
-                    lane(sid, bid, "sea", "1210", "USD", per_kg=sea_kg, days=sea_days + 2,
-                         std=sea_std, container_m3=m3, per_container=usd)
+                    lane(
+                        sid,
+                        bid,
+                        "sea",
+                        "1210",
+                        "USD",
+                        per_kg=sea_kg,
+                        days=sea_days + 2,
+                        std=sea_std,
+                        container_m3=m3,
+                        per_container=usd,
+                    )
                 else:
-                    lane(sid, bid, "sea", "1210", "USD", per_kg=sea_kg, per_m3=sea_m3 * noise,
-                         days=sea_days + 2, std=sea_std)
-            lane(sid, bid, "air", "1210", "USD", per_kg=air_kg * noise,
-                 per_m3=air_kg * noise * 167 * 0.5, days=air_days + 1 + (0 if coastal else 0.5),
-                 std=air_std)
+                    lane(
+                        sid,
+                        bid,
+                        "sea",
+                        "1210",
+                        "USD",
+                        per_kg=sea_kg,
+                        per_m3=sea_m3 * noise,
+                        days=sea_days + 2,
+                        std=sea_std,
+                    )
+            if not coastal or bid in CN_AIR_HUBS:
+                lane(
+                    sid,
+                    bid,
+                    "air",
+                    "1210",
+                    "USD",
+                    per_kg=air_kg * noise,
+                    per_m3=air_kg * noise * 167 * 0.5,
+                    days=air_days + 1 + (0 if coastal else 0.5),
+                    std=air_std,
+                )
             if group == "eu" and not coastal and country == "DE":
                 rail_m3, rail_days, rail_std = CN_RAIL
-                lane(sid, bid, "rail", "1210", "USD", per_kg=0.02, per_m3=rail_m3,
-                     days=rail_days + km / 4000, std=rail_std)
+                lane(
+                    sid,
+                    bid,
+                    "rail",
+                    "1210",
+                    "USD",
+                    per_kg=0.02,
+                    per_m3=rail_m3,
+                    days=half_days(rail_days + km / 4000),
+                    std=rail_std,
+                )
         # general trade: sea to a port then truck to the DC, or air into the DC
-        for did, _, dlat, dlon, *_rest, port in CN_DCS:
+        for did, *_rest, port in CN_DCS:
             if (sid, port) in containers:
                 m3, usd = containers[(sid, port)]
-                lane(sid, port, "sea", "0110", "USD", per_kg=sea_kg, days=sea_days,
-                     std=sea_std, container_m3=m3, per_container=usd)
+                lane(
+                    sid,
+                    port,
+                    "sea",
+                    "0110",
+                    "USD",
+                    per_kg=sea_kg,
+                    days=sea_days,
+                    std=sea_std,
+                    container_m3=m3,
+                    per_container=usd,
+                )
             else:
-                lane(sid, port, "sea", "0110", "USD", per_kg=sea_kg,
-                     per_m3=sea_m3 * rng.uniform(0.93, 1.07), days=sea_days, std=sea_std)
-            lane(sid, did, "air", "0110", "USD", per_kg=air_kg, per_m3=air_kg * 167 * 0.5,
-                 days=air_days + 1, std=air_std)
+                lane(
+                    sid,
+                    port,
+                    "sea",
+                    "0110",
+                    "USD",
+                    per_kg=sea_kg,
+                    per_m3=sea_m3 * rng.uniform(0.93, 1.07),
+                    days=sea_days,
+                    std=sea_std,
+                )
+            if did in CN_AIR_HUBS:
+                lane(
+                    sid,
+                    did,
+                    "air",
+                    "0110",
+                    "USD",
+                    per_kg=air_kg,
+                    per_m3=air_kg * 167 * 0.5,
+                    days=air_days + 1,
+                    std=air_std,
+                )
         # direct mail (9610, express) and personal postal articles, to every province
         e_unit, e_kg, e_days = f["exp"]
         p_unit, p_kg, p_days = f["post"]
         for _, p in prov.iterrows():
             # domestic leg from the nearest international gateway (Shanghai or Guangzhou)
-            km = min(great_circle_km(31.23, 121.47, p["lat"], p["lon"]),
-                     great_circle_km(23.13, 113.26, p["lat"], p["lon"]))
-            lane(sid, p["node_id"], "express", "9610", "USD", per_kg=e_kg,
-                 per_m3=e_kg * 167, per_unit=e_unit + km * 0.0002,
-                 days=half_days(e_days + km / 600), std=round(1.5 + km / 1500, 2))
-            lane(sid, p["node_id"], "postal", "postal", "USD", per_kg=p_kg, per_unit=p_unit,
-                 days=half_days(p_days + km / 300), std=round(4 + km / 800, 2))
+            km = min(
+                great_circle_km(31.23, 121.47, p["lat"], p["lon"]),
+                great_circle_km(23.13, 113.26, p["lat"], p["lon"]),
+            )
+            lane(
+                sid,
+                p["node_id"],
+                "express",
+                "9610",
+                "USD",
+                per_kg=e_kg,
+                per_m3=e_kg * 167,
+                per_unit=e_unit + km * 0.0002,
+                days=half_days(e_days + km / 600),
+                std=round(1.5 + km / 1500, 2),
+            )
+            lane(
+                sid,
+                p["node_id"],
+                "postal",
+                "postal",
+                "USD",
+                per_kg=p_kg,
+                per_unit=p_unit,
+                days=half_days(p_days + km / 300),
+                std=round(4 + km / 800, 2),
+            )
     for pid, _, plat, plon in CN_PORTS:
         for did, _, dlat, dlon, *_rest, port in CN_DCS:
             if port != pid:
                 continue
             km = great_circle_km(plat, plon, dlat, dlon)
-            lane(pid, did, "truck", "0110", "CNY", per_kg=0.05, per_m3=40 + km * 0.05,
-                 days=half_days(1.5 + km / 500), std=0.5)
+            lane(
+                pid,
+                did,
+                "truck",
+                "0110",
+                "CNY",
+                per_kg=0.05,
+                per_m3=40 + km * 0.05,
+                days=half_days(1.5 + km / 500),
+                std=0.5,
+            )
     for hub_id, channel in [(b[0], "1210") for b in CN_BONDED] + [(d[0], "0110") for d in CN_DCS]:
         hlat, hlon = coords[hub_id]
         for _, p in prov.iterrows():
             km = great_circle_km(hlat, hlon, p["lat"], p["lon"])
             per_unit, per_kg, days, std = _cn_last_mile(km)
-            lane(hub_id, p["node_id"], "express", channel, "CNY", per_kg=per_kg,
-                 per_unit=per_unit, days=days, std=std)
+            lane(
+                hub_id,
+                p["node_id"],
+                "express",
+                channel,
+                "CNY",
+                per_kg=per_kg,
+                per_unit=per_unit,
+                days=days,
+                std=std,
+            )
     lanes = pd.DataFrame(lanes)
 
     # ---- channels
-    channels = pd.DataFrame([
-        dict(channel_id="1210", name="bonded e-commerce import (1210 / 1239)", direction="import",
-             path_shape="supplier>bonded_zone>region", stock_node_kind="bonded_zone",
-             currency="CNY", fixed_cost_per_sku=1500, earns_export_rebate="false",
-             requires_positive_list="true", counts_toward_cbec_quota="true", processing_days=1),
-        dict(channel_id="9610", name="direct purchase import (9610 direct mail)",
-             direction="import", path_shape="supplier>region", stock_node_kind="",
-             currency="CNY", fixed_cost_per_sku=300, earns_export_rebate="false",
-             requires_positive_list="true", counts_toward_cbec_quota="true", processing_days=1),
-        dict(channel_id="postal", name="personal postal articles", direction="import",
-             path_shape="supplier>region", stock_node_kind="", currency="CNY",
-             fixed_cost_per_sku=0, earns_export_rebate="false", requires_positive_list="false",
-             counts_toward_cbec_quota="false", processing_days=2),
-        dict(channel_id="0110", name="general trade import", direction="import",
-             path_shape="supplier>port?>domestic_dc>region", stock_node_kind="domestic_dc",
-             currency="CNY", fixed_cost_per_sku=10_000, earns_export_rebate="false",
-             requires_positive_list="false", counts_toward_cbec_quota="false",
-             processing_days=1),
-    ])
+    channels = pd.DataFrame(
+        [
+            dict(
+                channel_id="1210",
+                name="bonded e-commerce import (1210 / 1239)",
+                direction="import",
+                path_shape="supplier>bonded_zone>region",
+                stock_node_kind="bonded_zone",
+                currency="CNY",
+                fixed_cost_per_sku=2000,
+                earns_export_rebate="false",
+                requires_positive_list="true",
+                counts_toward_cbec_quota="true",
+                processing_days=1,
+            ),
+            dict(
+                channel_id="9610",
+                name="direct purchase import (9610 direct mail)",
+                direction="import",
+                path_shape="supplier>region",
+                stock_node_kind="",
+                currency="CNY",
+                fixed_cost_per_sku=300,
+                earns_export_rebate="false",
+                requires_positive_list="true",
+                counts_toward_cbec_quota="true",
+                processing_days=1,
+            ),
+            dict(
+                channel_id="postal",
+                name="personal postal articles",
+                direction="import",
+                path_shape="supplier>region",
+                stock_node_kind="",
+                currency="CNY",
+                fixed_cost_per_sku=0,
+                earns_export_rebate="false",
+                requires_positive_list="false",
+                counts_toward_cbec_quota="false",
+                processing_days=2,
+            ),
+            dict(
+                channel_id="0110",
+                name="general trade import",
+                direction="import",
+                path_shape="supplier>port?>domestic_dc>region",
+                stock_node_kind="domestic_dc",
+                currency="CNY",
+                fixed_cost_per_sku=10_000,
+                earns_export_rebate="false",
+                requires_positive_list="false",
+                counts_toward_cbec_quota="false",
+                processing_days=1,
+            ),
+        ]
+    )
 
     # ---- tax rules
     cbec_src = "Cai Guan Shui [2016] No.18, [2018] No.49: 0 % duty, 70 % of VAT + CT, 5,000 cap"
     rules = []
     for ch in ("1210", "9610"):
-        rules.append(dict(channel_id=ch, destination_country="CN", origin_country="*",
-                          category="*", regime="cbec_retail", currency="CNY", vat_rate=0.13,
-                          apply_consumption_tax="true", cbec_tax_factor=0.7,
-                          order_value_cap=5000, single_item_exception="true", source=cbec_src))
+        rules.append(
+            dict(
+                channel_id=ch,
+                destination_country="CN",
+                origin_country="*",
+                category="*",
+                regime="cbec_retail",
+                currency="CNY",
+                vat_rate=0.13,
+                apply_consumption_tax="true",
+                cbec_tax_factor=0.7,
+                order_value_cap=5000,
+                single_item_exception="true",
+                source=cbec_src,
+            )
+        )
     postal_rates = {c: s["postal"] for c, s in CN_CATEGORIES.items()} | CN_EXTRA_POSTAL
     for cat, rate in postal_rates.items():
-        rules.append(dict(channel_id="postal", destination_country="CN", origin_country="*",
-                          category=cat, regime="postal", currency="CNY", parcel_tax_rate=rate,
-                          parcel_tax_exemption=50, order_value_cap=1000,
-                          single_item_exception="true",
-                          source="State Council Tariff Commission 2019 postal tax notice"))
+        rules.append(
+            dict(
+                channel_id="postal",
+                destination_country="CN",
+                origin_country="*",
+                category=cat,
+                regime="postal",
+                currency="CNY",
+                parcel_tax_rate=rate,
+                parcel_tax_exemption=50,
+                order_value_cap=1000,
+                single_item_exception="true",
+                source="State Council Tariff Commission 2019 postal tax notice",
+            )
+        )
     duty_rates = {c: s["duty"] for c, s in CN_CATEGORIES.items()} | CN_EXTRA_DUTY
     for cat, rate in duty_rates.items():
-        rules.append(dict(channel_id="0110", destination_country="CN", origin_country="*",
-                          category=cat, regime="general_trade", currency="CNY", duty_rate=rate,
-                          vat_rate=0.13, apply_consumption_tax="true", customs_value_basis="cif",
-                          vat_basis="retail_sale",
-                          source="MFN / provisional duty (approx., 2025); import VAT credited"))
+        rules.append(
+            dict(
+                channel_id="0110",
+                destination_country="CN",
+                origin_country="*",
+                category=cat,
+                regime="general_trade",
+                currency="CNY",
+                duty_rate=rate,
+                vat_rate=0.13,
+                apply_consumption_tax="true",
+                customs_value_basis="cif",
+                vat_basis="retail_sale",
+                source="MFN / provisional duty (approx., 2025); import VAT credited",
+            )
+        )
     tax_rules = pd.DataFrame(rules)
+    tax_rules = tax_rules[[c for c in TAX_RULE_COLUMNS if c in tax_rules.columns]]
 
     fx = fx_table(["CNY", "JPY", "KRW", "USD", "EUR", "AUD", "NZD"])
     params = dict(
         name="cn_import",
         description=(
-            "A China cross-border e-commerce import platform: 7 foreign suppliers, 6 bonded "
-            "zones (1210), 2 domestic DCs (0110 general trade), direct mail (9610) and "
-            "personal postal parcels to all 31 mainland provinces. Generated by "
-            "instances/generate.py; assumptions in instances/README.md."),
+            f"A China cross-border e-commerce import platform: {len(CN_SUPPLIERS)} foreign "
+            f"suppliers, {len(CN_BONDED)} bonded zones (1210), {len(CN_DCS)} domestic DCs (0110 "
+            "general trade), direct mail (9610) and personal postal parcels to all "
+            f"{len(CN_PROVINCES)} mainland provinces. Generated by instances/generate.py; "
+            "assumptions in instances/README.md."
+        ),
         currency="CNY",
         horizon_days=horizon,
         holding_rate_per_year=0.18,
@@ -557,6 +867,815 @@ def build_cn_import(rng: np.random.Generator) -> tuple[dict[str, pd.DataFrame], 
         single_sourcing=False,
         cbec_annual_limit_per_person=26000,
     )
-    tables = dict(skus=skus, nodes=nodes, lanes=lanes, demand=demand, channels=channels,
-                  tax_rules=tax_rules, fx=fx)
+    tables = dict(
+        skus=skus,
+        nodes=nodes,
+        lanes=lanes,
+        demand=demand,
+        channels=channels,
+        tax_rules=tax_rules,
+        fx=fx,
+    )
     return tables, params
+
+
+# ---------------------------------------------------------------------------
+# global_export: a Chinese seller exporting B2C and B2B
+# ---------------------------------------------------------------------------
+
+# fmt: off
+EX_FACTORIES = [
+    ("F_SZ_SHENZHEN", "Shenzhen electronics factory", 22.54, 114.06, "PORT_YANTIAN"),
+    ("F_GZ_GUANGZHOU", "Guangzhou apparel and beauty factory", 23.13, 113.26, "PORT_YANTIAN"),
+    ("F_YW_YIWU", "Yiwu small-commodities supplier", 29.31, 120.08, "PORT_NINGBO"),
+]
+EX_BONDED = [
+    ("BZ_NANSHA", "Guangzhou Nansha bonded port (1210 export)", 22.75, 113.60, 220_000, 3.0, 40,
+     150_000),
+    ("BZ_YIWU", "Yiwu bonded logistics centre (type B, 1210 export)", 29.33, 120.10, 180_000, 3.0,
+     30, 120_000),
+]
+EX_PORTS = [
+    ("PORT_YANTIAN", "Shenzhen Yantian port", 22.58, 114.27),
+    ("PORT_NINGBO", "Ningbo-Zhoushan port", 29.87, 121.85),
+]
+#: Overseas warehouses: id, name, country, currency, lat, lon, fixed cost / yr, handling / unit
+#: (local currency), storage m3, throughput units, market.
+EX_WAREHOUSES = [
+    ("OW_US_ONTARIO", "3PL warehouse Ontario, California", "US", "USD", 34.06, -117.65, 65_000,
+     1.6, 150, 150_000, "US"),
+    ("OW_US_EDISON", "3PL warehouse Edison, New Jersey", "US", "USD", 40.52, -74.41, 70_000, 1.7,
+     150, 150_000, "US"),
+    ("OW_DE_DUISBURG", "3PL warehouse Duisburg (rail terminal)", "DE", "EUR", 51.43, 6.76,
+     48_000, 1.3, 120, 120_000, "EU"),
+    ("OW_PL_POZNAN", "3PL warehouse Poznan", "PL", "EUR", 52.41, 16.93, 32_000, 0.9, 120,
+     120_000, "EU"),
+    ("OW_GB_COVENTRY", "3PL warehouse Coventry", "GB", "GBP", 52.41, -1.51, 38_000, 1.2, 80,
+     80_000, "GB"),
+    ("OW_JP_ICHIKAWA", "3PL warehouse Ichikawa, Chiba", "JP", "JPY", 35.72, 139.93, 8_000_000,
+     180, 60, 60_000, "JP"),
+    ("OW_AU_SYDNEY", "3PL warehouse Western Sydney", "AU", "AUD", -33.82, 150.87, 70_000, 2.2,
+     60, 60_000, "AU"),
+]
+#: Consumer regions: id, name, country, currency, lat, lon, population (millions), market.
+EX_REGIONS = [
+    ("US_CA", "California", "US", "USD", 34.05, -118.24, 39.0, "US"),
+    ("US_TX", "Texas", "US", "USD", 32.78, -96.80, 30.5, "US"),
+    ("US_FL", "Florida", "US", "USD", 28.54, -81.38, 22.6, "US"),
+    ("US_NY", "New York", "US", "USD", 40.71, -74.01, 19.6, "US"),
+    ("US_PA", "Pennsylvania", "US", "USD", 39.95, -75.17, 13.0, "US"),
+    ("US_IL", "Illinois", "US", "USD", 41.88, -87.63, 12.5, "US"),
+    ("US_OH", "Ohio", "US", "USD", 39.96, -83.00, 11.8, "US"),
+    ("US_GA", "Georgia", "US", "USD", 33.75, -84.39, 11.0, "US"),
+    ("US_NC", "North Carolina", "US", "USD", 35.23, -80.84, 10.8, "US"),
+    ("US_MI", "Michigan", "US", "USD", 42.33, -83.05, 10.0, "US"),
+    ("US_NJ", "New Jersey", "US", "USD", 40.74, -74.17, 9.3, "US"),
+    ("US_VA", "Virginia", "US", "USD", 37.54, -77.44, 8.7, "US"),
+    ("US_WA", "Washington", "US", "USD", 47.61, -122.33, 7.8, "US"),
+    ("US_AZ", "Arizona", "US", "USD", 33.45, -112.07, 7.4, "US"),
+    ("US_MA", "Massachusetts", "US", "USD", 42.36, -71.06, 7.0, "US"),
+    ("US_CO", "Colorado", "US", "USD", 39.74, -104.99, 5.9, "US"),
+    ("EU_DE", "Germany", "DE", "EUR", 50.11, 8.68, 84.5, "EU"),
+    ("EU_FR", "France", "FR", "EUR", 48.86, 2.35, 68.4, "EU"),
+    ("EU_IT", "Italy", "IT", "EUR", 45.46, 9.19, 59.0, "EU"),
+    ("EU_ES", "Spain", "ES", "EUR", 40.42, -3.70, 48.6, "EU"),
+    ("EU_PL", "Poland", "PL", "EUR", 52.23, 21.01, 36.6, "EU"),
+    ("EU_NL", "Netherlands", "NL", "EUR", 52.37, 4.90, 17.9, "EU"),
+    ("EU_BE", "Belgium", "BE", "EUR", 50.85, 4.35, 11.8, "EU"),
+    ("EU_SE", "Sweden", "SE", "EUR", 59.33, 18.07, 10.5, "EU"),
+    ("EU_AT", "Austria", "AT", "EUR", 48.21, 16.37, 9.1, "EU"),
+    ("EU_IE", "Ireland", "IE", "EUR", 53.35, -6.26, 5.3, "EU"),
+    ("GB_LDN", "London", "GB", "GBP", 51.51, -0.13, 8.9, "GB"),
+    ("GB_SE", "South East England (Reading)", "GB", "GBP", 51.45, -0.97, 9.4, "GB"),
+    ("GB_NW", "North West England (Manchester)", "GB", "GBP", 53.48, -2.24, 7.4, "GB"),
+    ("GB_WM", "West Midlands (Birmingham)", "GB", "GBP", 52.49, -1.89, 6.0, "GB"),
+    ("GB_SCT", "Scotland (Glasgow)", "GB", "GBP", 55.86, -4.25, 5.5, "GB"),
+    ("JP_13", "Tokyo", "JP", "JPY", 35.68, 139.69, 14.0, "JP"),
+    ("JP_14", "Kanagawa (Yokohama)", "JP", "JPY", 35.44, 139.64, 9.2, "JP"),
+    ("JP_27", "Osaka", "JP", "JPY", 34.69, 135.50, 8.8, "JP"),
+    ("JP_23", "Aichi (Nagoya)", "JP", "JPY", 35.18, 136.91, 7.5, "JP"),
+    ("JP_40", "Fukuoka", "JP", "JPY", 33.59, 130.40, 5.1, "JP"),
+    ("JP_01", "Hokkaido (Sapporo)", "JP", "JPY", 43.06, 141.35, 5.1, "JP"),
+    ("AU_NSW", "New South Wales (Sydney)", "AU", "AUD", -33.87, 151.21, 8.3, "AU"),
+    ("AU_VIC", "Victoria (Melbourne)", "AU", "AUD", -37.81, 144.96, 6.8, "AU"),
+    ("AU_QLD", "Queensland (Brisbane)", "AU", "AUD", -27.47, 153.03, 5.5, "AU"),
+    ("AU_WA", "Western Australia (Perth)", "AU", "AUD", -31.95, 115.86, 2.9, "AU"),
+    ("CA_ON", "Ontario (Toronto)", "CA", "CAD", 43.65, -79.38, 15.9, "CA"),
+    ("CA_QC", "Quebec (Montreal)", "CA", "CAD", 45.50, -73.57, 9.0, "CA"),
+    ("CA_BC", "British Columbia (Vancouver)", "CA", "CAD", 49.28, -123.12, 5.6, "CA"),
+]
+#: Share of consumer demand per market.
+EX_MARKET_SHARE = {"US": 0.40, "EU": 0.27, "GB": 0.09, "JP": 0.12, "AU": 0.06, "CA": 0.06}
+#: Regions with a delivery-speed target (share of demand within service_days).
+EX_SERVICE = {"US_CA": (5, 0.35), "US_NY": (5, 0.35), "US_TX": (5, 0.35), "EU_DE": (5, 0.35),
+              "EU_FR": (5, 0.3), "GB_LDN": (4, 0.35), "JP_13": (5, 0.3), "AU_NSW": (5, 0.3)}
+#: Longest delivery promise consumers accept, by market (days).
+EX_MAX_PROMISE = {"EU": 12, "JP": 8}
+#: Business buyers (9710): id, name, country, currency, lat, lon.
+EX_BUYERS = [
+    ("BB_US_CHICAGO", "Midwest distributor, Chicago", "US", "USD", 41.85, -87.65),
+    ("BB_DE_HAMBURG", "Wholesaler, Hamburg", "DE", "EUR", 53.55, 9.99),
+    ("BB_GB_MANCHESTER", "Retail chain buyer, Manchester", "GB", "GBP", 53.47, -2.25),
+    ("BB_AU_MELBOURNE", "Importer, Melbourne", "AU", "AUD", -37.80, 144.95),
+    ("BB_AE_DUBAI", "Re-export trader, Dubai (Jebel Ali)", "AE", "AED", 25.01, 55.06),
+]
+#: VAT / GST / consumption tax of each destination (US sales tax is out of scope: 0).
+EX_VAT = {"US": 0.0, "DE": 0.19, "FR": 0.20, "IT": 0.22, "ES": 0.21, "PL": 0.23, "NL": 0.21,
+          "BE": 0.21, "SE": 0.25, "AT": 0.20, "IE": 0.23, "GB": 0.20, "JP": 0.10, "AU": 0.10,
+          "CA": 0.13}
+EU_COUNTRIES = ("DE", "FR", "IT", "ES", "PL", "NL", "BE", "SE", "AT", "IE")
+#: Import duty on goods of Chinese origin, by destination and category (approximate, late
+#: 2025). US: MFN + Section 301 + 20 % IEEPA (10 % fentanyl + 10 % reciprocal). EU / UK / JP /
+#: CA: MFN. AU: 0 under ChAFTA.
+EX_DUTY = {
+    "US": dict(electronics=0.30, home=0.48, apparel=0.40, toys=0.20, beauty=0.33, sports=0.35,
+               accessories=0.45),
+    "EU": dict(electronics=0.02, home=0.04, apparel=0.12, toys=0.0, beauty=0.0, sports=0.027,
+               accessories=0.05),
+    "GB": dict(electronics=0.02, home=0.04, apparel=0.12, toys=0.0, beauty=0.0, sports=0.02,
+               accessories=0.04),
+    "JP": dict(electronics=0.0, home=0.03, apparel=0.09, toys=0.0, beauty=0.0, sports=0.03,
+               accessories=0.08),
+    "AU": dict(electronics=0.0, home=0.0, apparel=0.0, toys=0.0, beauty=0.0, sports=0.0,
+               accessories=0.0),
+    "CA": dict(electronics=0.0, home=0.065, apparel=0.18, toys=0.0, beauty=0.065, sports=0.065,
+               accessories=0.10),
+}
+#: Destination low-value parcel rules (9610 / 1210 export), thresholds in local currency.
+EX_LOW_VALUE = {
+    "US": dict(currency="USD", duty_free_threshold=0, vat_free_threshold=0,
+               source="US de minimis (USD 800) suspended for all countries from 2025-08-29"),
+    "EU": dict(currency="EUR", duty_free_threshold=150, vat_free_threshold=0,
+               flat_duty_per_order=3, flat_duty_below=150,
+               source="EU VAT e-commerce package 2021-07-01 (IOSS <= EUR 150); EUR 3 flat "
+                      "duty per parcel < EUR 150 from 2026-07-01"),
+    "GB": dict(currency="GBP", duty_free_threshold=135, vat_free_threshold=0,
+               source="UK: no duty <= GBP 135, VAT collected at sale"),
+    "JP": dict(currency="JPY", duty_free_threshold=10_000, vat_free_threshold=10_000,
+               taxable_value_share=0.6,
+               source="Japan: duty and consumption tax exempt if taxable value <= JPY 10,000 "
+                      "(personal imports: 60 % of retail price)"),
+    "AU": dict(currency="AUD", duty_free_threshold=1000, vat_free_threshold=0,
+               source="Australia: GST 10 % on goods <= AUD 1,000 collected at sale, duty free"),
+    "CA": dict(currency="CAD", duty_free_threshold=20, vat_free_threshold=20,
+               source="Canada: duty and tax free <= CAD 20 (non-CUSMA origin)"),
+}
+#: Export categories (Chinese factory goods). price: USD retail median / log-sd / clip;
+#: proc: ex-works share of retail; units: median yearly consumer units.
+EX_CATEGORIES = {
+    "electronics": dict(n=35, fac={"F_SZ_SHENZHEN": 1.0}, price=(35, 0.6, 9, 260),
+                        proc=(0.25, 0.40), kg=(0.08, 0.9), rho=200, units=1400, rebate=0.13,
+                        hs="8518.30", name="earbuds / chargers / gadgets"),
+    "home": dict(n=25, fac={"F_YW_YIWU": 1.0}, price=(22, 0.5, 6, 120), proc=(0.15, 0.30),
+                 kg=(0.2, 2.0), rho=120, units=1100, rebate=0.13, hs="3924.10",
+                 name="home and kitchen"),
+    "apparel": dict(n=20, fac={"F_GZ_GUANGZHOU": .7, "F_YW_YIWU": .3}, price=(28, 0.45, 9, 120),
+                    proc=(0.20, 0.35), kg=(0.15, 0.6), rho=180, units=900, rebate=0.13,
+                    hs="6109.10", name="apparel"),
+    "toys": dict(n=15, fac={"F_YW_YIWU": .6, "F_SZ_SHENZHEN": .4}, price=(20, 0.5, 6, 90),
+                 proc=(0.20, 0.35), kg=(0.2, 1.2), rho=100, units=800, rebate=0.13,
+                 hs="9503.00", name="toys"),
+    "beauty": dict(n=12, fac={"F_GZ_GUANGZHOU": 1.0}, price=(15, 0.5, 5, 60), proc=(0.15, 0.30),
+                   kg=(0.05, 0.4), rho=300, units=1000, rebate=0.09, hs="3304.99",
+                   name="beauty and beauty tools"),
+    "sports": dict(n=12, fac={"F_YW_YIWU": .5, "F_SZ_SHENZHEN": .5}, price=(40, 0.6, 10, 220),
+                   proc=(0.25, 0.40), kg=(0.3, 3.0), rho=150, units=500, rebate=0.13,
+                   hs="9506.91", name="sports and outdoor"),
+    "accessories": dict(n=11, fac={"F_GZ_GUANGZHOU": .5, "F_YW_YIWU": .5},
+                        price=(30, 0.7, 8, 300), proc=(0.15, 0.30), kg=(0.05, 1.0), rho=160,
+                        units=700, rebate=0.13, hs="4202.22", name="bags and jewellery"),
+}
+#: Yiwu market-procurement goods often come without special VAT invoices: no rebate.
+EX_NO_INVOICE_SHARE = 0.4
+#: Consumer shipping fee per order (local currency) below the free-shipping price point.
+EX_SHIPPING = {"USD": (25, 4.99), "EUR": (25, 3.99), "GBP": (20, 2.99), "JPY": (3000, 500),
+               "AUD": (40, 6.95), "CAD": (35, 6.99)}
+#: 9610 cross-border express from the factory, CNY: per unit, per kg, days (by market).
+EX_EXPRESS = {"US": (22, 62, 9), "EU": (18, 55, 10), "GB": (18, 52, 8), "JP": (10, 24, 4),
+              "AU": (16, 48, 8), "CA": (20, 62, 10)}
+#: 1210 lanes from the bonded zone: consolidated export clearance, cheaper and a day faster.
+EX_1210_DISCOUNT = 0.92
+#: Sea LCL port -> warehouse, USD per m3 (incl. drayage and brokerage) and days, std.
+EX_SEA = {"US_W": (140, 22, 4), "US_E": (190, 35, 5), "EU": (155, 38, 5), "GB": (150, 38, 5),
+          "JP": (60, 5, 1), "AU": (110, 18, 3), "AE": (95, 20, 3)}
+#: Air freight factory -> warehouse, USD per kg and days.
+EX_AIR = {"US": (5.5, 7), "EU": (5.2, 7), "GB": (5.2, 7), "JP": (2.6, 4), "AU": (4.2, 6)}
+#: China-Europe rail from Yiwu, USD per m3, days, std.
+EX_RAIL = {"OW_DE_DUISBURG": (260, 20, 3), "OW_PL_POZNAN": (250, 18, 3)}
+#: Containerised lanes (from, to, usable m3, USD per 40' HC).
+EX_CONTAINER_LANES = [
+    ("PORT_YANTIAN", "OW_US_ONTARIO", 60, 3_200),
+    ("PORT_NINGBO", "OW_DE_DUISBURG", 60, 3_400),
+]
+#: Overseas last mile (local currency): per unit, per unit per 1000 km, per kg, days/1000 km.
+EX_LAST_MILE = {"US": (4.2, 0.8, 0.9, 1.0), "EU": (3.0, 1.5, 0.5, 1.6), "GB": (2.6, 1.0, 0.3, 2.0),
+                "JP": (520, 250, 60, 1.5), "AU": (7.0, 2.0, 1.5, 1.0)}
+
+
+# fmt: on
+
+
+def _market_of(country: str) -> str:
+    return "EU" if country in EU_COUNTRIES else country
+
+
+def build_global_export(rng: np.random.Generator) -> tuple[dict[str, pd.DataFrame], dict]:
+    """All tables of the Chinese exporter."""
+    horizon = 365.0
+    regions = pd.DataFrame(
+        EX_REGIONS,
+        columns=["node_id", "name", "country", "currency", "lat", "lon", "pop", "market"],
+    )
+
+    # ---- SKUs
+    sku_rows, sku_meta = [], []
+    counter = 0
+    for cat, spec in EX_CATEGORIES.items():
+        fac_ids = list(spec["fac"])
+        fac_p = np.array(list(spec["fac"].values()))
+        for _ in range(spec["n"]):
+            counter += 1
+            factory = fac_ids[rng.choice(len(fac_ids), p=fac_p / fac_p.sum())]
+            med, sd, lo, hi = spec["price"]
+            usd = round(lognormal(rng, med, sd, lo, hi)) - 0.01
+            retail = round(usd * FX_TO_CNY["USD"], 2)
+            proc = round(retail * rng.uniform(*spec["proc"]), 2)
+            kg = round(rng.uniform(*spec["kg"]), 3)
+            volume = round(kg / spec["rho"] * rng.uniform(0.8, 1.25), 6)
+            rebate = spec["rebate"]
+            if factory == "F_YW_YIWU" and rng.random() < EX_NO_INVOICE_SHARE:
+                rebate = 0.0
+            units = lognormal(rng, spec["units"], 1.3, 20, 30 * spec["units"])
+            sku_id = f"EX{counter:03d}"
+            sku_rows.append(
+                dict(
+                    sku_id=sku_id,
+                    category=cat,
+                    hs_code=spec["hs"],
+                    supplier_id=factory,
+                    procurement_cost=proc,
+                    retail_price=retail,
+                    currency="CNY",
+                    weight_kg=kg,
+                    volume_m3=volume,
+                    export_rebate_rate=rebate,
+                    slotting_cost=1000,
+                    x_retail_usd=usd,
+                    x_product=spec["name"],
+                )
+            )
+            sku_meta.append((sku_id, usd, units))
+    skus = pd.DataFrame(sku_rows)
+
+    # ---- nodes
+    node_rows = []
+    for fid, name, lat, lon, _ in EX_FACTORIES:
+        node_rows.append(
+            dict(node_id=fid, kind="supplier", name=name, country="CN", lat=lat, lon=lon)
+        )
+    for bid, name, lat, lon, fixed, handling, storage, throughput in EX_BONDED:
+        node_rows.append(
+            dict(
+                node_id=bid,
+                kind="bonded_zone",
+                name=name,
+                country="CN",
+                lat=lat,
+                lon=lon,
+                currency="CNY",
+                storage_capacity_m3=storage,
+                throughput_capacity_units=throughput,
+                fixed_cost=fixed,
+                handling_cost_per_unit=handling,
+            )
+        )
+    for pid, name, lat, lon in EX_PORTS:
+        node_rows.append(
+            dict(
+                node_id=pid,
+                kind="port",
+                name=name,
+                country="CN",
+                lat=lat,
+                lon=lon,
+                currency="CNY",
+                handling_cost_per_unit=0.3,
+            )
+        )
+    for (
+        wid,
+        name,
+        country,
+        currency,
+        lat,
+        lon,
+        fixed,
+        handling,
+        storage,
+        throughput,
+        _,
+    ) in EX_WAREHOUSES:
+        node_rows.append(
+            dict(
+                node_id=wid,
+                kind="overseas_warehouse",
+                name=name,
+                country=country,
+                lat=lat,
+                lon=lon,
+                currency=currency,
+                storage_capacity_m3=storage,
+                throughput_capacity_units=throughput,
+                fixed_cost=fixed,
+                handling_cost_per_unit=handling,
+            )
+        )
+    for _, r in regions.iterrows():
+        row = dict(
+            node_id=r["node_id"],
+            kind="region",
+            name=r["name"],
+            country=r["country"],
+            lat=r["lat"],
+            lon=r["lon"],
+            currency=r["currency"],
+        )
+        if r["market"] in EX_MAX_PROMISE:
+            row["max_promise_days"] = EX_MAX_PROMISE[r["market"]]
+        if r["node_id"] in EX_SERVICE:
+            days, share = EX_SERVICE[r["node_id"]]
+            row.update(service_days=days, service_share=share)
+        node_rows.append(row)
+    for bid, name, country, currency, lat, lon in EX_BUYERS:
+        node_rows.append(
+            dict(
+                node_id=bid,
+                kind="business_buyer",
+                name=name,
+                country=country,
+                lat=lat,
+                lon=lon,
+                currency=currency,
+            )
+        )
+    nodes = pd.DataFrame(node_rows)
+
+    # ---- demand
+    market_pop = regions.groupby("market")["pop"].transform("sum")
+    weights = (regions["market"].map(EX_MARKET_SHARE) * regions["pop"] / market_pop).to_numpy()
+    demand_rows = []
+    for sku_id, usd, total in sku_meta:
+        n_regions = int(np.clip(round(total / 60), 2, len(regions)))
+        chosen = np.sort(
+            rng.choice(len(regions), size=n_regions, replace=False, p=weights / weights.sum())
+        )
+        units = allocate(rng, total, weights[chosen])
+        upo = float(rng.choice([1.0, 1.0, 1.0, 1.0, 1.5, 2.0]))
+        for r, u in zip(chosen, units, strict=True):
+            currency = regions["currency"][r]
+            free_from, fee = EX_SHIPPING[currency]
+            local = usd * FX_TO_CNY["USD"] / FX_TO_CNY[currency]
+            demand_rows.append(
+                dict(
+                    sku_id=sku_id,
+                    region_id=regions["node_id"][r],
+                    units=u,
+                    units_per_order=upo,
+                    currency=currency,
+                    shipping_per_order=0.0 if local * upo >= free_from else fee,
+                )
+            )
+        if rng.random() < 0.3:
+            n_buyers = int(rng.integers(1, 4))
+            for b in np.sort(rng.choice(len(EX_BUYERS), size=n_buyers, replace=False)):
+                buyer = EX_BUYERS[b]
+                demand_rows.append(
+                    dict(
+                        sku_id=sku_id,
+                        region_id=buyer[0],
+                        units=float(round(total * rng.uniform(0.4, 2.0) / n_buyers / 10) * 10 + 50),
+                        units_per_order=float(rng.choice([100, 200, 300, 500])),
+                        currency=buyer[3],
+                        shipping_per_order=0.0,
+                    )
+                )
+    demand = pd.DataFrame(demand_rows)
+    demand["demand_std_daily"] = demand_std(
+        demand["units"].to_numpy(), demand["units_per_order"].to_numpy(), horizon, rng
+    )
+    demand = demand[
+        [
+            "sku_id",
+            "region_id",
+            "units",
+            "units_per_order",
+            "demand_std_daily",
+            "currency",
+            "shipping_per_order",
+        ]
+    ]
+
+    # ---- lanes
+    lanes = []
+
+    def lane(
+        frm,
+        to,
+        mode,
+        channels,
+        currency,
+        per_kg=0.0,
+        per_m3=0.0,
+        per_unit=0.0,
+        days=1.0,
+        std=0.0,
+        container_m3=None,
+        per_container=None,
+    ):
+        lanes.append(
+            dict(
+                lane_id=f"L{len(lanes) + 1:05d}",
+                from_node=frm,
+                to_node=to,
+                mode=mode,
+                channels=channels,
+                currency=currency,
+                cost_per_kg=round(per_kg, 4),
+                cost_per_m3=round(per_m3, 2),
+                cost_per_unit=round(per_unit, 4),
+                lead_time_days=days,
+                lead_time_std_days=std,
+                container_m3=container_m3,
+                cost_per_container=per_container,
+            )
+        )
+
+    containers = {(a, b): (m3, usd) for a, b, m3, usd in EX_CONTAINER_LANES}
+    for fid, _, flat, flon, port in EX_FACTORIES:
+        yiwu = fid == "F_YW_YIWU"
+        # 9610 parcels straight from the factory
+        for _, r in regions.iterrows():
+            unit, per_kg, days = EX_EXPRESS[r["market"]]
+            noise = rng.uniform(0.95, 1.05)
+            lane(
+                fid,
+                r["node_id"],
+                "express",
+                "9610",
+                "CNY",
+                per_kg=per_kg * noise,
+                per_m3=per_kg * noise * 167 * 0.5,
+                per_unit=unit + (1.5 if yiwu else 0.0),
+                days=days + (1.0 if yiwu else 0.0),
+                std=2.0,
+            )
+        # into the bonded zones (1210)
+        for bid, _, blat, blon, *_ in EX_BONDED:
+            km = great_circle_km(flat, flon, blat, blon)
+            lane(
+                fid,
+                bid,
+                "truck",
+                "1210",
+                "CNY",
+                per_kg=0.05,
+                per_m3=60 + 0.12 * km,
+                days=half_days(1 + km / 600),
+                std=0.5,
+            )
+        # to the port (9810)
+        plat, plon = next((p[2], p[3]) for p in EX_PORTS if p[0] == port)
+        km = great_circle_km(flat, flon, plat, plon)
+        lane(
+            fid,
+            port,
+            "truck",
+            "9810",
+            "CNY",
+            per_kg=0.03,
+            per_m3=50 + 0.1 * km,
+            days=half_days(1 + km / 600),
+            std=0.5,
+        )
+        # air straight into the overseas warehouses (9810)
+        for wid, _, country, *_rest in EX_WAREHOUSES:
+            usd_kg, days = EX_AIR[_market_of(country)]
+            lane(
+                fid,
+                wid,
+                "air",
+                "9810",
+                "USD",
+                per_kg=usd_kg,
+                per_m3=usd_kg * 167 * 0.5,
+                days=days,
+                std=1.0,
+            )
+            if yiwu and wid in EX_RAIL:
+                usd_m3, rdays, rstd = EX_RAIL[wid]
+                lane(
+                    fid,
+                    wid,
+                    "rail",
+                    "9810",
+                    "USD",
+                    per_kg=0.02,
+                    per_m3=usd_m3,
+                    days=rdays,
+                    std=rstd,
+                )
+        # 9710 B2B sea freight to business buyers
+        for bid, _, country, *_ in EX_BUYERS:
+            key = {"US": "US_E", "DE": "EU", "GB": "GB", "AU": "AU", "AE": "AE"}[country]
+            usd_m3, days, std = EX_SEA[key]
+            lane(
+                fid,
+                bid,
+                "sea",
+                "9710",
+                "USD",
+                per_kg=0.02,
+                per_m3=usd_m3 * 0.9 + 40,
+                days=days + 3,
+                std=std,
+            )
+    # bonded zone -> consumers (1210 export parcels)
+    for bid, *_ in EX_BONDED:
+        for _, r in regions.iterrows():
+            unit, per_kg, days = EX_EXPRESS[r["market"]]
+            noise = rng.uniform(0.95, 1.05)
+            lane(
+                bid,
+                r["node_id"],
+                "express",
+                "1210",
+                "CNY",
+                per_kg=per_kg * EX_1210_DISCOUNT * noise,
+                per_m3=per_kg * EX_1210_DISCOUNT * noise * 167 * 0.5,
+                per_unit=unit * EX_1210_DISCOUNT,
+                days=days - 1,
+                std=1.5,
+            )
+    # port -> overseas warehouse by sea (9810)
+    for pid, *_ in EX_PORTS:
+        for wid, _, country, _, _wlat, wlon, *_rest in EX_WAREHOUSES:
+            if country == "US":
+                key = "US_W" if wlon < -100 else "US_E"
+            else:
+                key = _market_of(country)
+            usd_m3, days, std = EX_SEA[key]
+            extra = 0 if (pid == "PORT_YANTIAN") == (key != "JP") else 1
+            if (pid, wid) in containers:
+                m3, usd = containers[(pid, wid)]
+                lane(
+                    pid,
+                    wid,
+                    "sea",
+                    "9810",
+                    "USD",
+                    per_kg=0.01,
+                    days=days + extra,
+                    std=std,
+                    container_m3=m3,
+                    per_container=usd,
+                )
+            else:
+                lane(
+                    pid,
+                    wid,
+                    "sea",
+                    "9810",
+                    "USD",
+                    per_kg=0.01,
+                    per_m3=usd_m3 * rng.uniform(0.95, 1.05),
+                    days=days + extra,
+                    std=std,
+                )
+    # overseas warehouse -> consumers of its market (9810 last mile)
+    for wid, _, _country, currency, wlat, wlon, *_rest, market in EX_WAREHOUSES:
+        base, per_1000km, per_kg, days_per_1000km = EX_LAST_MILE[market]
+        for _, r in regions[regions["market"] == market].iterrows():
+            km = great_circle_km(wlat, wlon, r["lat"], r["lon"])
+            lane(
+                wid,
+                r["node_id"],
+                "express",
+                "9810",
+                currency,
+                per_kg=per_kg,
+                per_unit=base + per_1000km * km / 1000,
+                days=min(5.0, half_days(1 + days_per_1000km * km / 1000)),
+                std=0.5,
+            )
+    lanes = pd.DataFrame(lanes)
+
+    # ---- channels
+    channels = pd.DataFrame(
+        [
+            dict(
+                channel_id="9610",
+                name="B2C export parcels (9610)",
+                direction="export",
+                path_shape="supplier>region",
+                stock_node_kind="",
+                currency="CNY",
+                fixed_cost_per_sku=0,
+                earns_export_rebate="false",
+                processing_days=2,
+            ),
+            dict(
+                channel_id="1210",
+                name="special-area (bonded) export (1210)",
+                direction="export",
+                path_shape="supplier>bonded_zone>region",
+                stock_node_kind="bonded_zone",
+                currency="CNY",
+                fixed_cost_per_sku=800,
+                earns_export_rebate="true",
+                processing_days=1,
+            ),
+            dict(
+                channel_id="9810",
+                name="export to overseas warehouse (9810)",
+                direction="export",
+                path_shape="supplier>port?>overseas_warehouse>region",
+                stock_node_kind="overseas_warehouse",
+                currency="CNY",
+                fixed_cost_per_sku=2000,
+                earns_export_rebate="true",
+                processing_days=1,
+            ),
+            dict(
+                channel_id="9710",
+                name="B2B direct export (9710)",
+                direction="export",
+                path_shape="supplier>business_buyer",
+                stock_node_kind="",
+                currency="CNY",
+                fixed_cost_per_sku=500,
+                earns_export_rebate="true",
+                processing_days=3,
+            ),
+        ]
+    )
+
+    # ---- tax rules
+    rules = []
+    countries = sorted({r[2] for r in EX_REGIONS})
+    for country in countries:
+        market = _market_of(country)
+        duties = EX_DUTY[market]
+        # the most common rate is the '*' row (ties: the lowest); other categories override it
+        rates = sorted(duties.values())
+        default_duty = max(rates, key=lambda rate: (rates.count(rate), -rate))
+        low = EX_LOW_VALUE[market]
+        for cat in ["*", *sorted(c for c in duties if duties[c] != default_duty)]:
+            duty = default_duty if cat == "*" else duties[cat]
+            for ch in ("9610", "1210"):
+                rules.append(
+                    dict(
+                        channel_id=ch,
+                        destination_country=country,
+                        origin_country="*",
+                        category=cat,
+                        regime="low_value_parcel",
+                        duty_rate=duty,
+                        vat_rate=EX_VAT[country],
+                        **low,
+                    )
+                )
+            if market != "CA":
+                rules.append(
+                    dict(
+                        channel_id="9810",
+                        destination_country=country,
+                        origin_country="*",
+                        category=cat,
+                        regime="general_trade",
+                        currency="CNY",
+                        duty_rate=duty,
+                        vat_rate=EX_VAT[country],
+                        customs_value_basis="cif",
+                        vat_basis="retail_sale",
+                        source="B2B entry into the overseas warehouse: duty on CIF, "
+                        "VAT credited against VAT on the retail sale",
+                    )
+                )
+    for _bid, _, country, *_ in EX_BUYERS:
+        if country == "US":
+            duties = EX_DUTY["US"]
+            for cat in ["*", *sorted(duties)]:
+                rules.append(
+                    dict(
+                        channel_id="9710",
+                        destination_country="US",
+                        origin_country="*",
+                        category=cat,
+                        regime="general_trade",
+                        currency="CNY",
+                        duty_rate=duties.get(cat, 0.30),
+                        vat_rate=0.0,
+                        customs_value_basis="cif",
+                        vat_basis="import",
+                        source="US distributor buys delivered duty paid (DDP)",
+                    )
+                )
+        else:
+            rules.append(
+                dict(
+                    channel_id="9710",
+                    destination_country=country,
+                    origin_country="*",
+                    category="*",
+                    regime="none",
+                    currency="CNY",
+                    source="buyer is importer of record (FOB / CIF terms)",
+                )
+            )
+    tax_rules = pd.DataFrame(rules)
+    tax_rules = tax_rules[[c for c in TAX_RULE_COLUMNS if c in tax_rules.columns]]
+
+    fx = fx_table(["CNY", "USD", "EUR", "GBP", "JPY", "AUD", "CAD", "AED"])
+    params = dict(
+        name="global_export",
+        description=(
+            "A Chinese seller exporting from 3 factories: 9610 parcels, 1210 bonded export "
+            "stock in 2 Chinese bonded zones, 9810 stock in 7 overseas warehouses (US, DE, PL, "
+            "GB, JP, AU) and 9710 B2B sea freight to 5 distributors; 44 consumer regions in the "
+            "US, EU, UK, Japan, Australia and Canada. Generated by instances/generate.py; "
+            "assumptions in instances/README.md."
+        ),
+        currency="CNY",
+        horizon_days=horizon,
+        holding_rate_per_year=0.20,
+        service_level=0.95,
+        review_period_days=14,
+        max_channels_per_sku=3,
+        single_sourcing=False,
+        cbec_annual_limit_per_person=26000,
+    )
+    tables = dict(
+        skus=skus,
+        nodes=nodes,
+        lanes=lanes,
+        demand=demand,
+        channels=channels,
+        tax_rules=tax_rules,
+        fx=fx,
+    )
+    return tables, params
+
+
+TAX_RULE_COLUMNS = (
+    "channel_id",
+    "destination_country",
+    "origin_country",
+    "category",
+    "regime",
+    "currency",
+    "duty_rate",
+    "vat_rate",
+    "apply_consumption_tax",
+    "customs_value_basis",
+    "vat_basis",
+    "cbec_tax_factor",
+    "order_value_cap",
+    "single_item_exception",
+    "parcel_tax_rate",
+    "parcel_tax_exemption",
+    "duty_free_threshold",
+    "vat_free_threshold",
+    "taxable_value_share",
+    "flat_duty_per_order",
+    "flat_duty_below",
+    "source",
+)
+
+# ---------------------------------------------------------------------------
+# entry point
+# ---------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--out",
+        default=str(Path(__file__).resolve().parent),
+        help="folder to write cn_import/ and global_export/ into "
+        "(default: the folder of this script)",
+    )
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed")
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    for offset, (name, build) in enumerate(
+        (("cn_import", build_cn_import), ("global_export", build_global_export))
+    ):
+        rng = np.random.default_rng([args.seed, offset])
+        tables, params = build(rng)
+        write_instance(out / name, tables, params)
+        sizes = ", ".join(f"{k} {len(v)}" for k, v in tables.items())
+        print(f"{out / name}: {sizes}")
+
+
+if __name__ == "__main__":
+    main()
