@@ -41,7 +41,7 @@ def _below(value, limit):  # pragma: no cover - compiled
     return value < limit - THRESHOLD_RTOL * max(abs(limit), 1.0)
 
 
-@njit(parallel=True, cache=True, nogil=True)
+@njit(parallel=True, cache=True, nogil=True, error_model="numpy")
 def _landed_kernel(
     sku_procurement,
     sku_retail,

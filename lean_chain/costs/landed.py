@@ -152,6 +152,7 @@ class LandedInputs:
     path_inbound_freight: np.ndarray
     path_handling: np.ndarray
     rule_regime: np.ndarray  # int64, REGIME_CODES
+    # pair indices are int32: 4 bytes less to read per index and pair
     rule_duty: np.ndarray
     rule_vat: np.ndarray
     rule_apply_ct: np.ndarray  # bool
@@ -241,10 +242,10 @@ def landed_inputs(instance: Instance, index: Index) -> LandedInputs:
         rule_taxable_share=col(rules, "taxable_value_share"),
         rule_flat_duty=col(rules, "flat_duty_per_order"),
         rule_flat_below=col(rules, "flat_duty_below"),
-        pair_sku=np.ascontiguousarray(pairs.sku, dtype=np.int64),
-        pair_path=np.ascontiguousarray(pairs.path, dtype=np.int64),
-        pair_row=np.ascontiguousarray(pairs.demand_row, dtype=np.int64),
-        pair_rule=np.ascontiguousarray(pairs.rule, dtype=np.int64),
+        pair_sku=np.ascontiguousarray(pairs.sku, dtype=np.int32),
+        pair_path=np.ascontiguousarray(pairs.path, dtype=np.int32),
+        pair_row=np.ascontiguousarray(pairs.demand_row, dtype=np.int32),
+        pair_rule=np.ascontiguousarray(pairs.rule, dtype=np.int32),
         pair_rebate=instance.channels["earns_export_rebate"].to_numpy(bool)[pairs.channel],
         pair_single_item=np.ascontiguousarray(pairs.single_item_over_cap, dtype=bool),
         pair_duty_paid_stock=duty_paid_stock,
