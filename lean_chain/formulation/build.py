@@ -123,7 +123,8 @@ def _group_rows(keys: np.ndarray) -> tuple[int, np.ndarray]:
 def substituted_stock(model: CostModel) -> np.ndarray:
     """True for pairs whose on-hand stock is priced on the share itself (group has q = 0)."""
     stocked = model.kh_of_pair >= 0
-    q = np.where(stocked, model.kh_min_stock[np.maximum(model.kh_of_pair, 0)], 0.0)
+    q = np.zeros(len(stocked))
+    q[stocked] = model.kh_min_stock[model.kh_of_pair[stocked]]
     return stocked & (q <= 0)
 
 
@@ -135,7 +136,8 @@ def stock_groups_with_minimum(model: CostModel) -> np.ndarray:
 def define_flow_columns(b: ProblemBuilder, model: CostModel) -> None:
     """x_j: share of demand row kr served through pair j."""
     sub = substituted_stock(model)
-    held = np.where(sub, model.kh_held_value[np.maximum(model.kh_of_pair, 0)], 0.0)
+    held = np.zeros(len(sub))
+    held[sub] = model.kh_held_value[model.kh_of_pair[sub]]
     objective = (
         model.demand_units * model.unit_cost
         + model.pipeline_holding_per_share
