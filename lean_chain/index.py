@@ -130,6 +130,7 @@ def build_graph(instance: Instance, legs: Legs | None = None) -> nx.MultiDiGraph
     to_node = lanes["to_node"].to_numpy(object)[legs.lane]
     mode = lanes["mode"].to_numpy(object)[legs.lane]
     channels = lanes["channels"].to_numpy(object)[legs.lane]
+    lane_ids = lanes["lane_id"].to_numpy(object)[legs.lane]
     for g in range(len(legs)):
         graph.add_edge(
             from_node[g],
@@ -138,7 +139,7 @@ def build_graph(instance: Instance, legs: Legs | None = None) -> nx.MultiDiGraph
             position=g,
             mode=mode[g],
             channels=channels[g],
-            lane_id=lanes["lane_id"].iat[legs.lane[g]],
+            lane_id=lane_ids[g],
         )
     return graph
 
