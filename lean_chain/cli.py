@@ -114,7 +114,10 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from lean_chain.io.instance_io import load_instance
 
     instance = load_instance(args.instance)
-    evaluation = evaluate(instance, args.run)
+    if args.scenarios is not None and args.scenarios < 1:
+        print("lean-chain: bad input: --scenarios must be at least 1", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    evaluation = evaluate(instance, args.run, scenarios=args.scenarios, seed=args.seed)
     print(json.dumps(evaluation.to_dict(), indent=2))
     return EXIT_OK
 
@@ -181,6 +184,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("evaluate", help="recompute a plan's cost from the instance and its CSVs")
     p.add_argument("instance", type=Path)
     p.add_argument("run", type=Path, help="run folder written by solve")
+    p.add_argument(
+        "--scenarios", type=int, default=None, help="Monte Carlo scenarios (demand, lead times)"
+    )
+    p.add_argument("--seed", type=int, default=0, help="random seed of the scenarios")
     p.set_defaults(func=_cmd_evaluate)
 
     p = sub.add_parser("solvers", help="list solver backends")

@@ -249,3 +249,18 @@ def test_console_script_entry_point(tiny_dir):
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["valid"] is True
+
+
+def test_evaluate_with_scenarios_is_reproducible(tiny_dir, tmp_path, capsys):
+    run = tmp_path / "run"
+    assert main(["solve", str(tiny_dir), "--out", str(run), "--quiet"]) == 0
+    outputs = []
+    for _ in range(2):
+        capsys.readouterr()
+        assert main(["evaluate", str(tiny_dir), str(run), "--scenarios", "50", "--seed", "3"]) == 0
+        outputs.append(json.loads(capsys.readouterr().out)["monte_carlo"])
+    assert outputs[0] == outputs[1]
+    mc = outputs[0]
+    assert mc["scenarios"] == 50
+    assert mc["cost_p5"] <= mc["cost_p50"] <= mc["cost_p95"]
+    assert 0.0 <= mc["fill_rate"]["all"] <= 1.0
