@@ -420,17 +420,16 @@ def linopy_build(problem: MipProblem, keep: list | None = None) -> float:
 
 
 def highs_pass(problem: MipProblem) -> tuple[float, float, dict]:
-    """Seconds to make the HighsLp (the backend's _highs_lp) and to passModel it."""
-    from lean_chain.solvers.highs import _highs_lp, _import_highspy
+    """Seconds to prepare the arrays (0: the backend passes the CSR arrays as they are) and to
+    hand them to HiGHS exactly as the ``highs`` backend does (``_pass_model``)."""
+    from lean_chain.solvers.highs import _import_highspy, _pass_model
 
     highspy = _import_highspy()
     with _stdout_to(os.devnull):
         highs = highspy.Highs()
     highs.setOptionValue("output_flag", False)
-    start = time.perf_counter()
-    lp = _highs_lp(highspy, problem)
-    middle = time.perf_counter()
-    status = highs.passModel(lp)
+    start = middle = time.perf_counter()
+    status = _pass_model(highspy, highs, problem)
     end = time.perf_counter()
     if status == highspy.HighsStatus.kError:
         raise RuntimeError("HiGHS rejected the model (passModel returned kError)")
@@ -441,7 +440,7 @@ def highs_pass(problem: MipProblem) -> tuple[float, float, dict]:
         "nonzeros": len(held.a_matrix_.value_),
         "integer": int(sum(1 for t in held.integrality_ if int(t) != 0)),
     }
-    del highs, lp, held
+    del highs, held
     return middle - start, end - middle, info
 
 
@@ -461,8 +460,8 @@ def best_of(repeat: int, func):
 
 
 def profile_build(folder: Path, top: int = 25) -> str:
-    """cProfile of cost model + formulation + HighsLp + passModel (loading not profiled)."""
-    from lean_chain.solvers.highs import _highs_lp, _import_highspy
+    """cProfile of cost model + formulation + passModel (loading not profiled)."""
+    from lean_chain.solvers.highs import _import_highspy, _pass_model
 
     highspy = _import_highspy()
     instance = lean_chain.load_instance(folder)
@@ -471,7 +470,7 @@ def profile_build(folder: Path, top: int = 25) -> str:
     highs.setOptionValue("output_flag", False)
     profiler = cProfile.Profile()
     profiler.enable()
-    highs.passModel(_highs_lp(highspy, build_problem(build_cost_model(instance))))
+    _pass_model(highspy, highs, build_problem(build_cost_model(instance)))
     profiler.disable()
     del highs
     out = io.StringIO()
