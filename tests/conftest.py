@@ -44,6 +44,22 @@ def edit_instance(
     return target
 
 
+def set_cells(key: str, value: str, **cells: object) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    """Table edit: set ``cells`` on the rows whose ``key`` column equals ``value``."""
+
+    def edit(frame: pd.DataFrame) -> pd.DataFrame:
+        frame = frame.copy()
+        mask = frame[key] == value
+        assert mask.any(), f"no row with {key} = {value}"
+        for column, cell in cells.items():
+            if column not in frame.columns:
+                frame[column] = ""
+            frame.loc[mask, column] = str(cell)
+        return frame
+
+    return edit
+
+
 @pytest.fixture
 def tiny_dir() -> Path:
     return TINY

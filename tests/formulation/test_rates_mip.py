@@ -25,6 +25,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import set_cells
 
 import lean_chain
 from lean_chain.costs.landed import landed_cost
@@ -45,22 +46,6 @@ REL = 1e-9
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def set_cells(key: str, value: str, **cells: object) -> Callable[[pd.DataFrame], pd.DataFrame]:
-    """Table edit: set ``cells`` on the rows whose ``key`` column equals ``value``."""
-
-    def edit(frame: pd.DataFrame) -> pd.DataFrame:
-        frame = frame.copy()
-        mask = frame[key] == value
-        assert mask.any(), f"no row with {key} = {value}"
-        for column, cell in cells.items():
-            if column not in frame.columns:
-                frame[column] = ""
-            frame.loc[mask, column] = str(cell)
-        return frame
-
-    return edit
 
 
 def chain(*edits: Callable[[pd.DataFrame], pd.DataFrame]) -> Callable[[pd.DataFrame], pd.DataFrame]:
