@@ -5,7 +5,7 @@ Usage::
     python instances/generate.py [--out instances] [--seed 2026]
 
 Writes two instance folders under ``--out`` (default: the folder of this
-script): seven CSV tables each plus ``parameters.yaml``, the format of
+script): nine CSV tables each plus ``parameters.yaml``, the format of
 ``docs/instance-format.md``. The output is a pure function of the seed: one
 ``numpy.random.default_rng([seed, i])`` stream per instance, fixed rounding,
 fixed row order. Only pandas, numpy and PyYAML are used. ``instances/README.md``
@@ -41,17 +41,56 @@ assumption of realistic magnitude, not a quote:
   CAD 20), ``EX_VAT`` per country, ``EX_DUTY`` per market and category (US:
   MFN + Section 301 + 20 % IEEPA; Australia 0 under ChAFTA), rebate 13 %
   (beauty 9 %; 40 % of Yiwu SKUs none: no special VAT invoice).
-* Freight (``CN_FREIGHT``, ``EX_EXPRESS``, ``EX_SEA``, ``EX_AIR``, ``EX_RAIL``,
-  ``EX_LAST_MILE``): per kg / per m3 / per unit by mode and origin group;
-  air and express add half the volumetric rate (167 kg/m3) per m3, since
-  max(actual, volumetric) is not linear; last-mile cost and days grow with
-  great-circle distance. Lead times: bonded stock to consumer 2-7.5 days,
-  9610 direct mail 7-16.5, postal 16-37, sea 4-38, China-Europe rail 18-20,
-  warehouse to consumer 1-5 (DOMAIN.md ranges). A few sea lanes carry integer
-  60 m3 containers (``CN_CONTAINER_LANES``, ``EX_CONTAINER_LANES``).
+* Linear freight (``CN_FREIGHT``, ``CN_RAIL``, ``EX_SEA``, ``EX_RAIL``,
+  ``EX_LAST_MILE``, last mile from stock): per kg / per m3 / per unit by mode
+  and origin group on the lanes without carrier rates (sea lanes without FCL
+  keep a forwarder's all-in rate per m3; last-mile cost and days grow with
+  great-circle distance). Promise days with processing: bonded stock to
+  consumer 2-7.5, cn_import 9610 direct mail 4-11.5 (priority) / 7-16.5
+  (economy), postal 9-18.5 (EMS) / 16-37 (SAL); export parcels 4-8 (express)
+  / 6-13 (e-packet); inbound sea 4-38 days, China-Europe rail 18-20, warehouse
+  to consumer 1-5 (DOMAIN.md ranges).
+* Carrier rates (``rates.csv``, ``weight_breaks.csv``; the ``Tariffs`` class).
+  Parcels are priced per order (units per order x the SKU) on chargeable
+  weight = max(actual, cm3 / divisor), the first charge covering the first
+  weight and each started step after it charged in full:
+
+  - cn_import 9610 (``CN_EXPRESS_SERVICES``): an economy CBEC express line and
+    a priority international express per lane, first 0.5 kg + per 0.5 kg,
+    divisor 5000, USD 3.6 + 1.5 (Japan / Korea) to 6.2 + 3.0 (EU) economy,
+    about 1.6x for priority, 3-5 days faster; plus USD 0.0002 per km of the
+    domestic leg per parcel. Postal (``CN_POSTAL_SERVICES``): SAL parcel
+    (actual weight, domestic post) and EMS (divisor 6000, domestic express),
+    first 0.5 kg + per 0.5 kg, USD 4.6 + 2.2 (near) to 12.5 + 4.2 (EMS, EU).
+  - global_export 9610 (``EX_EXPRESS``, ``EX_PRIORITY``): a postal e-packet /
+    special line per market (CNY per parcel + per kg billed per started
+    100 g, actual weight; e.g. US 22 + 62/kg, 9 days) and international
+    express (first 0.5 kg + per 0.5 kg, divisor 5000; e.g. US CNY 105 + 32,
+    4 days); Yiwu +CNY 1.5 and +1 day. 1210 parcels: the e-packet tariff at
+    92 %, a day faster.
+  - Air (``CN_AIR_TARIFF``, ``EX_AIR``): every air lane is priced by weight
+    breaks N / +45 / +100 / +300 / +500 / +1000 kg per shipment (rate per kg
+    falling by 40-57 % from N to +1000), IATA divisor 6000, a minimum
+    charge of USD 45-90 per shipment, 52 shipments a year (104 from Japan and
+    Korea); the lane adds USD 0.05/kg terminal handling.
+  - Sea (``CN_CONTAINER_LANES``, ``EX_CONTAINER_LANES``): on 4 lanes of each
+    instance the shipper chooses LCL (per m3, minimum 1 m3 + USD 35-40 of
+    documents per consolidation, 26-52 a year) or whole containers (20' GP
+    33 m3 / 21 t, 40' HC 67 m3 / 26 t, USD 800-5,200 per box, a day faster).
+  - Trucks (``CN_TRUCK``, ``EX_TRUCK``): port -> domestic DC (0110) and
+    factory -> export port (9810) in whole 9.6 m box trucks (55 m3 / 15 t),
+    CNY 900-1,400 + 4-6 per km per truck.
+
+  Lanes with rates leave ``container_m3`` blank; their own cost columns are
+  0 or small handling amounts, since they are added to every service.
+  Consolidated charges (air, LCL, containers, trucks) are not in the CIF
+  value, as documented in docs/instance-format.md.
 * Stocking nodes (``CN_BONDED``, ``CN_DCS``, ``EX_BONDED``, ``EX_WAREHOUSES``):
   yearly fixed cost of a 3PL contract, handling per unit, storage m3 and
   throughput units per year; slotting per (SKU, node) and minimum stock.
+  ``CN_NODE_LIMITS`` / ``EX_NODE_LIMITS``: orders a day in Tianjin (200) and
+  Edison (150); Zhengzhou stocks no food or formula, Chengdu serves western
+  China only, the Yiwu bonded centre takes no electronics.
 * Demand: yearly units per SKU log-normal (category median); sold in
   round(units / 60) regions drawn by population (x affluence in China, x
   market share abroad); daily std = sqrt(daily units x units per order) x
@@ -66,12 +105,18 @@ cn_import: 1210 wins positive-list fast movers (sea line-haul, short last
 mile, 9.1 % tax; tier-1 service targets need stock nearby); postal wins cheap,
 light items whose parcel tax is at most 50 CNY where the promise limit allows
 15-40 days, and slow non-positive-list items; 9610 wins positive-list slow
-movers (no filing, slotting or holding) whose postal tax is not waived; 0110
+movers (no filing, slotting or holding) whose postal tax is not waived, and
+multi-unit orders (a parcel pays its first 0.5 kg once per order); 0110
 wins non-positive-list items, multi-unit orders above 5,000 CNY, single items
 above the cap and premium cosmetics (CT on CIF instead of the retail price).
 Bonded-zone fixed costs are low enough that opening the coastal zones is
 clearly worth it, which keeps the LP relaxation tight (the MIP solves in
-seconds rather than minutes).
+seconds rather than minutes). Parcel rates are per pair and cost the MIP
+nothing but more pairs; weight breaks and LCL minimum charges relax to their
+cheapest rate in the LP, so LCL is offered only next to FCL on the container
+lanes (LCL with minimums on every sea lane made the 0.5 % solve 4-9 times
+slower), and no orders-a-day limit binds in cn_import (a binding one in
+Tianjin made the proof of optimality five times slower).
 
 global_export: 9810 wins fast movers in the US and the EU (duty on CIF instead
 of on every parcel's value; no EUR 3 per parcel); 1210 wins mid movers with a
@@ -170,6 +215,179 @@ def demand_std(units: np.ndarray, upo: np.ndarray, horizon: float, rng) -> np.nd
     return np.round(np.sqrt(daily * upo) * rng.uniform(1.0, 1.5, len(units)), 4)
 
 
+#: Air weight breaks (kg per shipment): N (normal, below 45 kg), +45, +100, +300, +500, +1000.
+AIR_BREAKS_KG = (0, 45, 100, 300, 500, 1000)
+#: IATA volumetric divisor for air (cm3 per kg, 167 kg/m3) and the courier one for express.
+AIR_VOLUMETRIC_DIVISOR = 6000
+EXPRESS_VOLUMETRIC_DIVISOR = 5000
+#: Containers: nominal cube (m3) and payload (kg) of a 20' GP and a 40' HC.
+CONTAINER_20FT = (33, 21_000)
+CONTAINER_40FT = (67, 26_000)
+
+RATE_COLUMNS = (
+    "rate_id",
+    "lane_id",
+    "service",
+    "kind",
+    "currency",
+    "lead_time_days",
+    "lead_time_std_days",
+    "volumetric_divisor",
+    "first_weight_kg",
+    "first_charge",
+    "step_weight_kg",
+    "step_charge",
+    "min_charge",
+    "cost_per_m3",
+    "capacity_m3",
+    "capacity_kg",
+    "cost_per_load",
+    "fixed_per_shipment",
+    "shipments_per_horizon",
+)
+
+
+class Tariffs:
+    """The rows of ``rates.csv`` and ``weight_breaks.csv`` of one instance.
+
+    A rate's id is ``<lane_id>-<code>`` (e.g. ``L00012-ECO``), so a path key
+    ``L00012@L00012-ECO`` names the lane and the service.
+    """
+
+    def __init__(self) -> None:
+        self.rates: list[dict] = []
+        self.breaks: list[dict] = []
+
+    def _add(self, lane_id: str, code: str, kind: str, service: str, currency: str, **cols) -> str:
+        rate_id = f"{lane_id}-{code}"
+        self.rates.append(
+            dict(rate_id=rate_id, lane_id=lane_id, service=service, kind=kind, currency=currency)
+            | cols
+        )
+        return rate_id
+
+    def parcel(
+        self,
+        lane_id,
+        code,
+        service,
+        currency,
+        *,
+        days,
+        std,
+        first_kg,
+        first,
+        step_kg,
+        step,
+        divisor=None,
+    ) -> str:
+        """First charge up to ``first_kg``, then ``step`` per started ``step_kg`` (per order)."""
+        return self._add(
+            lane_id,
+            code,
+            "parcel",
+            service,
+            currency,
+            lead_time_days=days,
+            lead_time_std_days=std,
+            volumetric_divisor=divisor,
+            first_weight_kg=first_kg,
+            first_charge=round(first, 2),
+            step_weight_kg=step_kg,
+            step_charge=round(step, 2),
+        )
+
+    def weight_break(
+        self, lane_id, code, service, currency, *, days, std, per_kg, min_charge, shipments
+    ) -> str:
+        """Air freight: rate per chargeable kg from each of ``AIR_BREAKS_KG``."""
+        rate_id = self._add(
+            lane_id,
+            code,
+            "weight_break",
+            service,
+            currency,
+            lead_time_days=days,
+            lead_time_std_days=std,
+            volumetric_divisor=AIR_VOLUMETRIC_DIVISOR,
+            min_charge=round(min_charge, 2),
+            shipments_per_horizon=shipments,
+        )
+        for kg, rate in zip(AIR_BREAKS_KG, per_kg, strict=True):
+            self.breaks.append(
+                dict(
+                    rate_id=rate_id, min_weight_kg=kg, currency=currency, rate_per_kg=round(rate, 2)
+                )
+            )
+        return rate_id
+
+    def lcl(self, lane_id, currency, *, days, std, per_m3, min_charge, shipments) -> str:
+        """Less than container load: per m3 with a minimum charge per shipment."""
+        return self._add(
+            lane_id,
+            "LCL",
+            "per_m3",
+            "sea LCL consolidation",
+            currency,
+            lead_time_days=days,
+            lead_time_std_days=std,
+            cost_per_m3=round(per_m3, 2),
+            min_charge=round(min_charge, 2),
+            shipments_per_horizon=shipments,
+        )
+
+    def lcl_and_fcl(
+        self, lane_id, currency, *, days, std, per_m3, min_charge, shipments, fcl
+    ) -> None:
+        """LCL, and FCL (a day faster) in the sizes whose price ``fcl`` (20', 40') gives."""
+        self.lcl(
+            lane_id,
+            currency,
+            days=days,
+            std=std,
+            per_m3=per_m3,
+            min_charge=min_charge,
+            shipments=shipments,
+        )
+        sizes = (("20", "20' GP", CONTAINER_20FT), ("40", "40' HC", CONTAINER_40FT))
+        for (size, label, (m3, kg)), price in zip(sizes, fcl, strict=True):
+            if price is not None:
+                self.loads(
+                    lane_id,
+                    f"FCL{size}",
+                    "container",
+                    f"sea FCL {label}",
+                    currency,
+                    days=days - 1,
+                    std=std,
+                    m3=m3,
+                    kg=kg,
+                    cost=price,
+                )
+
+    def loads(self, lane_id, code, kind, service, currency, *, days, std, m3, kg, cost) -> str:
+        """Whole containers or trucks: ``cost`` per load of ``m3`` / ``kg``."""
+        return self._add(
+            lane_id,
+            code,
+            kind,
+            service,
+            currency,
+            lead_time_days=days,
+            lead_time_std_days=std,
+            capacity_m3=m3,
+            capacity_kg=kg,
+            cost_per_load=round(cost, 2),
+        )
+
+    def tables(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        rates = pd.DataFrame(self.rates).reindex(columns=list(RATE_COLUMNS))
+        breaks = pd.DataFrame(self.breaks).reindex(
+            columns=["rate_id", "min_weight_kg", "currency", "rate_per_kg"]
+        )
+        return rates, breaks
+
+
 # ---------------------------------------------------------------------------
 # cn_import: a China CBEC import platform
 # ---------------------------------------------------------------------------
@@ -205,6 +423,19 @@ CN_BONDED = [
 #: Coastal bonded zones that also receive air freight (next to Pudong airport); inland zones
 #: are served by air (and rail from Hamburg) only.
 CN_AIR_HUBS = {"BZ_SH_WGQ", "DC_SH_KUNSHAN"}
+
+#: Limits of some stocking nodes (nodes.csv): a smaller pick-and-pack contract in Tianjin
+#: (orders a day; a binding limit here makes the proof of optimality much slower);
+#: Zhengzhou, an airport zone without a designated inspection site for imported food and
+#: formula, stocks the other categories; Chengdu fulfils western China only.
+CN_WEST = ("CN_SC", "CN_CQ", "CN_GZ", "CN_YN", "CN_XZ", "CN_SN", "CN_GS", "CN_QH", "CN_NX",
+           "CN_XJ", "CN_GX")
+CN_NODE_LIMITS = {
+    "BZ_TJ_DONGJIANG": dict(orders_per_day_capacity=200),
+    "BZ_ZZ_XINZHENG": dict(allowed_categories="cosmetics|premium_cosmetics|health_supplements|"
+                           "apparel|electronics|bags|watches|premium_watches"),
+    "BZ_CD_SHUANGLIU": dict(serves="|".join(CN_WEST)),
+}
 
 #: Domestic DCs (0110 duty-paid stock) and the port that feeds each.
 CN_DCS = [
@@ -320,27 +551,71 @@ HIGH_END_WATCH_CNY = 10_000
 CN_EXTRA_POSTAL = {"premium_watches": 0.50}
 CN_EXTRA_DUTY = {"premium_watches": 0.08}
 
-#: International freight (USD), by supplier group. sea: per m3, per kg, days, std;
-#: air: per kg, days, std; 9610 express: per unit, per kg, days; postal: per unit, per kg, days.
+#: International line-haul (USD), by supplier group. sea: per m3, per kg, days, std (per m3 on
+#: the lanes without rates and for LCL); air: days, std (tariff in CN_AIR_TARIFF). Express and
+#: postal parcels: CN_EXPRESS_SERVICES, CN_POSTAL_SERVICES.
 CN_FREIGHT = {
-    "near": dict(sea=(55, 0.02, 4, 1.0), air=(1.6, 2, 0.5), exp=(2.0, 3.4, 6),
-                 post=(2.5, 4.8, 14)),
-    "us": dict(sea=(95, 0.03, 20, 3.0), air=(3.4, 3, 0.7), exp=(3.4, 5.8, 9),
-               post=(3.8, 7.6, 22)),
-    "eu": dict(sea=(110, 0.03, 34, 4.0), air=(3.8, 3, 0.7), exp=(3.6, 6.2, 10),
-               post=(4.0, 8.2, 24)),
-    "oce": dict(sea=(80, 0.03, 16, 2.5), air=(3.0, 3, 0.7), exp=(3.2, 5.4, 9),
-                post=(3.6, 7.2, 20)),
+    "near": dict(sea=(55, 0.02, 4, 1.0), air=(2, 0.5)),
+    "us": dict(sea=(95, 0.03, 20, 3.0), air=(3, 0.7)),
+    "eu": dict(sea=(110, 0.03, 34, 4.0), air=(3, 0.7)),
+    "oce": dict(sea=(80, 0.03, 16, 2.5), air=(3, 0.7)),
 }
 #: China-Europe rail (USD per m3, days, std) from Hamburg to the inland bonded zones.
 CN_RAIL = (190, 18, 3.0)
-#: Sea lanes with integer 40' HC containers: (from, to, usable m3, USD per container).
-CN_CONTAINER_LANES = [
-    ("S_KR_SEOUL", "BZ_SH_WGQ", 60, 1_300),
-    ("S_JP_TOKYO", "BZ_SH_WGQ", 60, 1_500),
-    ("S_DE_HAMBURG", "PORT_SH_YANGSHAN", 60, 3_600),
-    ("S_NZ_AUCKLAND", "BZ_GZ_NANSHA", 60, 2_600),
-]
+#: Sea lanes that also offer full containers (FCL) next to LCL: (from, to) -> USD per 20' GP
+#: and per 40' HC (None: that size is not offered), incl. THC at both ends.
+CN_CONTAINER_LANES = {
+    ("S_KR_SEOUL", "BZ_SH_WGQ"): (800, 1_300),
+    ("S_JP_TOKYO", "BZ_SH_WGQ"): (900, 1_500),
+    ("S_DE_HAMBURG", "PORT_SH_YANGSHAN"): (None, 3_600),
+    ("S_NZ_AUCKLAND", "BZ_GZ_NANSHA"): (1_700, 2_600),
+}
+#: Sea LCL (rates.csv kind per_m3, the CN_FREIGHT sea rate per m3): minimum charge per
+#: shipment = 1 m3 + USD 35 documentation; consolidations per year by supplier group. FCL
+#: sails a day faster than LCL (no CFS stuffing and devanning).
+CN_LCL_MIN_M3, CN_LCL_DOC_USD = 1.0, 35
+CN_LCL_SHIPMENTS = {"near": 52, "us": 26, "eu": 26, "oce": 26}
+#: Air freight into China (rates.csv kind weight_break), USD per chargeable kg from each of
+#: AIR_BREAKS_KG, minimum charge per shipment (USD), shipments per year. The lane itself
+#: charges USD 0.05/kg terminal handling.
+CN_AIR_TARIFF = {
+    "near": ((3.0, 2.3, 1.9, 1.6, 1.45, 1.3), 45, 104),
+    "us": ((6.4, 4.9, 4.1, 3.5, 3.2, 2.9), 75, 52),
+    "eu": ((7.0, 5.4, 4.5, 3.9, 3.6, 3.3), 80, 52),
+    "oce": ((6.0, 4.6, 3.8, 3.2, 2.95, 2.7), 70, 52),
+}
+CN_AIR_HANDLING_USD_PER_KG = 0.05
+#: 9610 direct mail (rates.csv kind parcel, volumetric divisor 5000), USD per parcel by
+#: supplier group: (code, service, first 0.5 kg, each further 0.5 kg, days to the gateway).
+#: Parcels to provinces far from the Shanghai / Guangzhou gateway pay CN_DOMESTIC_USD_PER_KM
+#: more per parcel and take a day more per 600 km.
+CN_EXPRESS_SERVICES = {
+    "near": [("ECO", "CBEC express line (economy)", 3.6, 1.5, 6),
+             ("PRI", "international express (priority)", 6.0, 2.2, 3)],
+    "us": [("ECO", "CBEC express line (economy)", 5.8, 2.8, 9),
+           ("PRI", "international express (priority)", 9.5, 3.8, 5)],
+    "eu": [("ECO", "CBEC express line (economy)", 6.2, 3.0, 10),
+           ("PRI", "international express (priority)", 10.0, 4.0, 5)],
+    "oce": [("ECO", "CBEC express line (economy)", 5.6, 2.6, 9),
+            ("PRI", "international express (priority)", 9.0, 3.6, 5)],
+}
+CN_DOMESTIC_USD_PER_KM = 0.0002
+#: Personal postal articles (rates.csv kind parcel), USD per parcel: (code, service, first
+#: 0.5 kg, each further 0.5 kg, days to the gateway, volumetric divisor). Surface / SAL parcels
+#: go by actual weight and the domestic post (a day per 300 km); EMS is volumetric at 6000
+#: and handed to domestic express (a day per 600 km).
+CN_POSTAL_SERVICES = {
+    "near": [("SAL", "postal parcel SAL (economy)", 4.6, 2.2, 14, None),
+             ("EMS", "EMS (priority)", 8.0, 2.6, 7, 6000)],
+    "us": [("SAL", "postal parcel SAL (economy)", 7.2, 3.6, 22, None),
+           ("EMS", "EMS (priority)", 12.0, 4.0, 10, 6000)],
+    "eu": [("SAL", "postal parcel SAL (economy)", 7.6, 3.9, 24, None),
+           ("EMS", "EMS (priority)", 12.5, 4.2, 11, 6000)],
+    "oce": [("SAL", "postal parcel SAL (economy)", 6.8, 3.4, 20, None),
+            ("EMS", "EMS (priority)", 11.0, 3.8, 9, 6000)],
+}
+#: Port -> domestic DC (0110): 9.6 m box trucks, m3 and kg per truck, CNY per truck + per km.
+CN_TRUCK = (55, 15_000, 900, 4.0)
 
 
 # fmt: on
@@ -430,6 +705,7 @@ def build_cn_import(rng: np.random.Generator) -> tuple[dict[str, pd.DataFrame], 
                 throughput_capacity_units=throughput,
                 fixed_cost=fixed,
                 handling_cost_per_unit=handling,
+                **CN_NODE_LIMITS.get(bid, {}),
             )
         )
     for did, name, lat, lon, fixed, handling, storage, throughput, _ in CN_DCS:
@@ -529,8 +805,9 @@ def build_cn_import(rng: np.random.Generator) -> tuple[dict[str, pd.DataFrame], 
         node_rows.append(row)
     nodes = pd.DataFrame(node_rows)
 
-    # ---- lanes
+    # ---- lanes and carrier rates
     lanes = []
+    tariffs = Tariffs()
 
     def lane(
         frm,
@@ -543,12 +820,11 @@ def build_cn_import(rng: np.random.Generator) -> tuple[dict[str, pd.DataFrame], 
         per_unit=0.0,
         days=1.0,
         std=0.0,
-        container_m3=None,
-        per_container=None,
-    ):
+    ) -> str:
+        lane_id = f"L{len(lanes) + 1:05d}"
         lanes.append(
             dict(
-                lane_id=f"L{len(lanes) + 1:05d}",
+                lane_id=lane_id,
                 from_node=frm,
                 to_node=to,
                 mode=mode,
@@ -559,60 +835,58 @@ def build_cn_import(rng: np.random.Generator) -> tuple[dict[str, pd.DataFrame], 
                 cost_per_unit=round(per_unit, 4),
                 lead_time_days=days,
                 lead_time_std_days=std,
-                container_m3=container_m3,
-                cost_per_container=per_container,
             )
         )
+        return lane_id
 
-    containers = {(a, b): (m3, usd) for a, b, m3, usd in CN_CONTAINER_LANES}
+    def sea(frm, to, channel, group, days, std, per_m3, per_kg) -> None:
+        """A sea lane: LCL and FCL where CN_CONTAINER_LANES lists it, else all-in per m3."""
+        if (frm, to) not in CN_CONTAINER_LANES:
+            lane(frm, to, "sea", channel, "USD", per_kg=per_kg, per_m3=per_m3, days=days, std=std)
+            return
+        lane_id = lane(frm, to, "sea", channel, "USD", per_kg=per_kg, days=days, std=std)
+        tariffs.lcl_and_fcl(
+            lane_id,
+            "USD",
+            days=days,
+            std=std,
+            per_m3=per_m3,
+            min_charge=CN_LCL_MIN_M3 * per_m3 + CN_LCL_DOC_USD,
+            shipments=CN_LCL_SHIPMENTS[group],
+            fcl=CN_CONTAINER_LANES[(frm, to)],
+        )
+
+    def air(frm, to, channel, group, days, std, noise) -> None:
+        """An air lane priced by weight breaks."""
+        per_kg, min_charge, shipments = CN_AIR_TARIFF[group]
+        lane_id = lane(
+            frm, to, "air", channel, "USD", per_kg=CN_AIR_HANDLING_USD_PER_KG, days=days, std=std
+        )
+        tariffs.weight_break(
+            lane_id,
+            "AIR",
+            "air freight (weight breaks)",
+            "USD",
+            days=days,
+            std=std,
+            per_kg=[r * noise for r in per_kg],
+            min_charge=min_charge,
+            shipments=shipments,
+        )
+
     coords = {r["node_id"]: (r["lat"], r["lon"]) for r in node_rows}
     for sid, _, country, _, lat, lon, group in CN_SUPPLIERS:
         f = CN_FREIGHT[group]
         sea_m3, sea_kg, sea_days, sea_std = f["sea"]
-        air_kg, air_days, air_std = f["air"]
+        air_days, air_std = f["air"]
         # line-haul into bonded zones (1210)
         for bid, _, blat, blon, coastal, *_ in CN_BONDED:
             km = great_circle_km(lat, lon, blat, blon)
             noise = rng.uniform(0.93, 1.07)
             if coastal:
-                if (sid, bid) in containers:
-                    m3, usd = containers[(sid, bid)]
-                    lane(
-                        sid,
-                        bid,
-                        "sea",
-                        "1210",
-                        "USD",
-                        per_kg=sea_kg,
-                        days=sea_days + 2,
-                        std=sea_std,
-                        container_m3=m3,
-                        per_container=usd,
-                    )
-                else:
-                    lane(
-                        sid,
-                        bid,
-                        "sea",
-                        "1210",
-                        "USD",
-                        per_kg=sea_kg,
-                        per_m3=sea_m3 * noise,
-                        days=sea_days + 2,
-                        std=sea_std,
-                    )
+                sea(sid, bid, "1210", group, sea_days + 2, sea_std, sea_m3 * noise, sea_kg)
             if not coastal or bid in CN_AIR_HUBS:
-                lane(
-                    sid,
-                    bid,
-                    "air",
-                    "1210",
-                    "USD",
-                    per_kg=air_kg * noise,
-                    per_m3=air_kg * noise * 167 * 0.5,
-                    days=air_days + 1 + (0 if coastal else 0.5),
-                    std=air_std,
-                )
+                air(sid, bid, "1210", group, air_days + 1 + (0 if coastal else 0.5), air_std, noise)
             if group == "eu" and not coastal and country == "DE":
                 rail_m3, rail_days, rail_std = CN_RAIL
                 lane(
@@ -628,91 +902,72 @@ def build_cn_import(rng: np.random.Generator) -> tuple[dict[str, pd.DataFrame], 
                 )
         # general trade: sea to a port then truck to the DC, or air into the DC
         for did, *_rest, port in CN_DCS:
-            if (sid, port) in containers:
-                m3, usd = containers[(sid, port)]
-                lane(
-                    sid,
-                    port,
-                    "sea",
-                    "0110",
-                    "USD",
-                    per_kg=sea_kg,
-                    days=sea_days,
-                    std=sea_std,
-                    container_m3=m3,
-                    per_container=usd,
-                )
-            else:
-                lane(
-                    sid,
-                    port,
-                    "sea",
-                    "0110",
-                    "USD",
-                    per_kg=sea_kg,
-                    per_m3=sea_m3 * rng.uniform(0.93, 1.07),
-                    days=sea_days,
-                    std=sea_std,
-                )
+            noise = 1.0 if (sid, port) in CN_CONTAINER_LANES else rng.uniform(0.93, 1.07)
+            sea(sid, port, "0110", group, sea_days, sea_std, sea_m3 * noise, sea_kg)
             if did in CN_AIR_HUBS:
-                lane(
-                    sid,
-                    did,
-                    "air",
-                    "0110",
-                    "USD",
-                    per_kg=air_kg,
-                    per_m3=air_kg * 167 * 0.5,
-                    days=air_days + 1,
-                    std=air_std,
-                )
+                air(sid, did, "0110", group, air_days + 1, air_std, 1.0)
         # direct mail (9610, express) and personal postal articles, to every province
-        e_unit, e_kg, e_days = f["exp"]
-        p_unit, p_kg, p_days = f["post"]
         for _, p in prov.iterrows():
             # domestic leg from the nearest international gateway (Shanghai or Guangzhou)
             km = min(
                 great_circle_km(31.23, 121.47, p["lat"], p["lon"]),
                 great_circle_km(23.13, 113.26, p["lat"], p["lon"]),
             )
-            lane(
-                sid,
-                p["node_id"],
-                "express",
-                "9610",
-                "USD",
-                per_kg=e_kg,
-                per_m3=e_kg * 167,
-                per_unit=e_unit + km * 0.0002,
-                days=half_days(e_days + km / 600),
-                std=round(1.5 + km / 1500, 2),
-            )
-            lane(
-                sid,
-                p["node_id"],
-                "postal",
-                "postal",
-                "USD",
-                per_kg=p_kg,
-                per_unit=p_unit,
-                days=half_days(p_days + km / 300),
-                std=round(4 + km / 800, 2),
-            )
+            remote = km * CN_DOMESTIC_USD_PER_KM
+            days = half_days(CN_EXPRESS_SERVICES[group][0][4] + km / 600)
+            std = round(1.5 + km / 1500, 2)
+            lane_id = lane(sid, p["node_id"], "express", "9610", "USD", days=days, std=std)
+            for code, service, first, step, base_days, *_ in CN_EXPRESS_SERVICES[group]:
+                tariffs.parcel(
+                    lane_id,
+                    code,
+                    service,
+                    "USD",
+                    days=half_days(base_days + km / 600),
+                    std=std if code == "ECO" else round(1.0 + km / 2000, 2),
+                    first_kg=0.5,
+                    first=first + remote,
+                    step_kg=0.5,
+                    step=step,
+                    divisor=EXPRESS_VOLUMETRIC_DIVISOR,
+                )
+            days = half_days(CN_POSTAL_SERVICES[group][0][4] + km / 300)
+            std = round(4 + km / 800, 2)
+            lane_id = lane(sid, p["node_id"], "postal", "postal", "USD", days=days, std=std)
+            for code, service, first, step, base_days, divisor in CN_POSTAL_SERVICES[group]:
+                economy = divisor is None
+                tariffs.parcel(
+                    lane_id,
+                    code,
+                    service,
+                    "USD",
+                    days=half_days(base_days + km / (300 if economy else 600)),
+                    std=std if economy else round(2 + km / 1500, 2),
+                    first_kg=0.5,
+                    first=first,
+                    step_kg=0.5,
+                    step=step,
+                    divisor=divisor,
+                )
+    truck_m3, truck_kg, truck_cny, truck_cny_km = CN_TRUCK
     for pid, _, plat, plon in CN_PORTS:
         for did, _, dlat, dlon, *_rest, port in CN_DCS:
             if port != pid:
                 continue
             km = great_circle_km(plat, plon, dlat, dlon)
-            lane(
-                pid,
-                did,
-                "truck",
-                "0110",
+            days = half_days(1.5 + km / 500)
+            lane_id = lane(pid, did, "truck", "0110", "CNY", days=days, std=0.5)
+            tariffs.loads(
+                lane_id,
+                "FTL",
+                "truckload",
+                "9.6 m box truck (FTL)",
                 "CNY",
-                per_kg=0.05,
-                per_m3=40 + km * 0.05,
-                days=half_days(1.5 + km / 500),
+                days=days,
                 std=0.5,
+                m3=truck_m3,
+                kg=truck_kg,
+                cost=truck_cny + truck_cny_km * km,
             )
     for hub_id, channel in [(b[0], "1210") for b in CN_BONDED] + [(d[0], "0110") for d in CN_DCS]:
         hlat, hlon = coords[hub_id]
@@ -731,6 +986,7 @@ def build_cn_import(rng: np.random.Generator) -> tuple[dict[str, pd.DataFrame], 
                 std=std,
             )
     lanes = pd.DataFrame(lanes)
+    rates, weight_breaks = tariffs.tables()
 
     # ---- channels
     channels = pd.DataFrame(
@@ -875,6 +1131,8 @@ def build_cn_import(rng: np.random.Generator) -> tuple[dict[str, pd.DataFrame], 
         channels=channels,
         tax_rules=tax_rules,
         fx=fx,
+        rates=rates,
+        weight_breaks=weight_breaks,
     )
     return tables, params
 
@@ -917,6 +1175,13 @@ EX_WAREHOUSES = [
     ("OW_AU_SYDNEY", "3PL warehouse Western Sydney", "AU", "AUD", -33.82, 150.87, 70_000, 2.2,
      60, 60_000, "AU"),
 ]
+#: Limits of some stocking nodes (nodes.csv): the Edison 3PL contract picks at most 150 orders
+#: a day; the Yiwu bonded logistics centre takes no electronics (lithium batteries are
+#: dangerous goods its warehouse is not approved for).
+EX_NODE_LIMITS = {
+    "OW_US_EDISON": dict(orders_per_day_capacity=150),
+    "BZ_YIWU": dict(allowed_categories="home|apparel|toys|beauty|sports|accessories"),
+}
 #: Consumer regions: id, name, country, currency, lat, lon, population (millions), market.
 EX_REGIONS = [
     ("US_CA", "California", "US", "USD", 34.05, -118.24, 39.0, "US"),
@@ -1050,23 +1315,45 @@ EX_NO_INVOICE_SHARE = 0.4
 #: Consumer shipping fee per order (local currency) below the free-shipping price point.
 EX_SHIPPING = {"USD": (25, 4.99), "EUR": (25, 3.99), "GBP": (20, 2.99), "JPY": (3000, 500),
                "AUD": (40, 6.95), "CAD": (35, 6.99)}
-#: 9610 cross-border express from the factory, CNY: per unit, per kg, days (by market).
+#: 9610 economy parcels from the factory (postal e-packet / special line, rates.csv kind parcel,
+#: actual weight, billed per started 100 g), CNY by market: per parcel, per kg, days.
 EX_EXPRESS = {"US": (22, 62, 9), "EU": (18, 55, 10), "GB": (18, 52, 8), "JP": (10, 24, 4),
               "AU": (16, 48, 8), "CA": (20, 62, 10)}
-#: 1210 lanes from the bonded zone: consolidated export clearance, cheaper and a day faster.
+#: 9610 priority express (international express, volumetric divisor 5000), CNY by market:
+#: first 0.5 kg, each further 0.5 kg, days.
+EX_PRIORITY = {"US": (105, 32, 4), "EU": (95, 30, 5), "GB": (90, 28, 4), "JP": (55, 14, 2),
+               "AU": (90, 28, 4), "CA": (105, 32, 5)}
+#: Parcels from Yiwu go through the Hangzhou / Shanghai gateways: CNY more per parcel, days more.
+EX_YIWU_PARCEL = (1.5, 1.0)
+#: 1210 parcels from the bonded zone: consolidated export clearance, the economy tariff at this
+#: share and a day faster.
 EX_1210_DISCOUNT = 0.92
 #: Sea LCL port -> warehouse, USD per m3 (incl. drayage and brokerage) and days, std.
 EX_SEA = {"US_W": (140, 22, 4), "US_E": (190, 35, 5), "EU": (155, 38, 5), "GB": (150, 38, 5),
           "JP": (60, 5, 1), "AU": (110, 18, 3), "AE": (95, 20, 3)}
-#: Air freight factory -> warehouse, USD per kg and days.
-EX_AIR = {"US": (5.5, 7), "EU": (5.2, 7), "GB": (5.2, 7), "JP": (2.6, 4), "AU": (4.2, 6)}
+#: LCL minimum charge per shipment: 1 m3 + USD 40 documentation; weekly consolidations.
+EX_LCL_MIN_M3, EX_LCL_DOC_USD, EX_LCL_SHIPMENTS = 1.0, 40, 52
+#: Sea lanes that also offer full containers (FCL, a day faster than LCL): (port, warehouse) ->
+#: USD per 20' GP and per 40' HC incl. drayage and brokerage (None: size not offered).
+EX_CONTAINER_LANES = {
+    ("PORT_YANTIAN", "OW_US_ONTARIO"): (2_300, 3_600),
+    ("PORT_YANTIAN", "OW_US_EDISON"): (None, 5_200),
+    ("PORT_NINGBO", "OW_DE_DUISBURG"): (2_400, 3_800),
+    ("PORT_NINGBO", "OW_GB_COVENTRY"): (None, 4_400),
+}
+#: Air freight factory -> warehouse (rates.csv kind weight_break, volumetric 6000): USD per
+#: chargeable kg from each of AIR_BREAKS_KG, minimum charge per shipment (USD), days; weekly.
+EX_AIR = {"US": ((7.8, 6.4, 5.6, 5.1, 4.8, 4.5), 90, 7),
+          "EU": ((7.4, 6.1, 5.3, 4.8, 4.5, 4.2), 85, 7),
+          "GB": ((7.4, 6.1, 5.3, 4.8, 4.5, 4.2), 85, 7),
+          "JP": ((3.8, 3.0, 2.6, 2.3, 2.1, 2.0), 50, 4),
+          "AU": ((6.0, 4.9, 4.3, 3.9, 3.6, 3.4), 75, 6)}
+EX_AIR_SHIPMENTS = 52
+EX_AIR_HANDLING_USD_PER_KG = 0.05
 #: China-Europe rail from Yiwu, USD per m3, days, std.
 EX_RAIL = {"OW_DE_DUISBURG": (260, 20, 3), "OW_PL_POZNAN": (250, 18, 3)}
-#: Containerised lanes (from, to, usable m3, USD per 40' HC).
-EX_CONTAINER_LANES = [
-    ("PORT_YANTIAN", "OW_US_ONTARIO", 60, 3_200),
-    ("PORT_NINGBO", "OW_DE_DUISBURG", 60, 3_400),
-]
+#: Factory -> export port (9810): 9.6 m box trucks, m3 and kg per truck, CNY per truck + per km.
+EX_TRUCK = (55, 15_000, 1_400, 6.0)
 #: Overseas last mile (local currency): per unit, per unit per 1000 km, per kg, days/1000 km.
 EX_LAST_MILE = {"US": (4.2, 0.8, 0.9, 1.0), "EU": (3.0, 1.5, 0.5, 1.6), "GB": (2.6, 1.0, 0.3, 2.0),
                 "JP": (520, 250, 60, 1.5), "AU": (7.0, 2.0, 1.5, 1.0)}
@@ -1147,6 +1434,7 @@ def build_global_export(rng: np.random.Generator) -> tuple[dict[str, pd.DataFram
                 throughput_capacity_units=throughput,
                 fixed_cost=fixed,
                 handling_cost_per_unit=handling,
+                **EX_NODE_LIMITS.get(bid, {}),
             )
         )
     for pid, name, lat, lon in EX_PORTS:
@@ -1188,6 +1476,7 @@ def build_global_export(rng: np.random.Generator) -> tuple[dict[str, pd.DataFram
                 throughput_capacity_units=throughput,
                 fixed_cost=fixed,
                 handling_cost_per_unit=handling,
+                **EX_NODE_LIMITS.get(wid, {}),
             )
         )
     for _, r in regions.iterrows():
@@ -1275,8 +1564,9 @@ def build_global_export(rng: np.random.Generator) -> tuple[dict[str, pd.DataFram
         ]
     ]
 
-    # ---- lanes
+    # ---- lanes and carrier rates
     lanes = []
+    tariffs = Tariffs()
 
     def lane(
         frm,
@@ -1289,12 +1579,11 @@ def build_global_export(rng: np.random.Generator) -> tuple[dict[str, pd.DataFram
         per_unit=0.0,
         days=1.0,
         std=0.0,
-        container_m3=None,
-        per_container=None,
-    ):
+    ) -> str:
+        lane_id = f"L{len(lanes) + 1:05d}"
         lanes.append(
             dict(
-                lane_id=f"L{len(lanes) + 1:05d}",
+                lane_id=lane_id,
                 from_node=frm,
                 to_node=to,
                 mode=mode,
@@ -1305,29 +1594,50 @@ def build_global_export(rng: np.random.Generator) -> tuple[dict[str, pd.DataFram
                 cost_per_unit=round(per_unit, 4),
                 lead_time_days=days,
                 lead_time_std_days=std,
-                container_m3=container_m3,
-                cost_per_container=per_container,
             )
         )
+        return lane_id
 
-    containers = {(a, b): (m3, usd) for a, b, m3, usd in EX_CONTAINER_LANES}
+    def economy_parcel(lane_id, market, share, noise, extra_cny, days, std) -> None:
+        """E-packet: per parcel + per kg (x ``share``), billed per started 100 g."""
+        unit, per_kg, _ = EX_EXPRESS[market]
+        tariffs.parcel(
+            lane_id,
+            "ECO",
+            "postal e-packet / special line (economy)",
+            "CNY",
+            days=days,
+            std=std,
+            first_kg=0.1,
+            first=(unit + 0.1 * per_kg * noise) * share + extra_cny,
+            step_kg=0.1,
+            step=0.1 * per_kg * noise * share,
+        )
+
+    yiwu_cny, yiwu_days = EX_YIWU_PARCEL
     for fid, _, flat, flon, port in EX_FACTORIES:
         yiwu = fid == "F_YW_YIWU"
-        # 9610 parcels straight from the factory
+        extra_cny, extra_days = (yiwu_cny, yiwu_days) if yiwu else (0.0, 0.0)
+        # 9610 parcels straight from the factory: economy and priority express
         for _, r in regions.iterrows():
-            unit, per_kg, days = EX_EXPRESS[r["market"]]
+            market = r["market"]
+            days = EX_EXPRESS[market][2] + extra_days
             noise = rng.uniform(0.95, 1.05)
-            lane(
-                fid,
-                r["node_id"],
-                "express",
-                "9610",
+            lane_id = lane(fid, r["node_id"], "express", "9610", "CNY", days=days, std=2.0)
+            economy_parcel(lane_id, market, 1.0, noise, extra_cny, days, 2.0)
+            first, step, fast_days = EX_PRIORITY[market]
+            tariffs.parcel(
+                lane_id,
+                "PRI",
+                "international express (priority)",
                 "CNY",
-                per_kg=per_kg * noise,
-                per_m3=per_kg * noise * 167 * 0.5,
-                per_unit=unit + (1.5 if yiwu else 0.0),
-                days=days + (1.0 if yiwu else 0.0),
-                std=2.0,
+                days=fast_days + extra_days,
+                std=1.0,
+                first_kg=0.5,
+                first=first * noise + extra_cny,
+                step_kg=0.5,
+                step=step * noise,
+                divisor=EXPRESS_VOLUMETRIC_DIVISOR,
             )
         # into the bonded zones (1210)
         for bid, _, blat, blon, *_ in EX_BONDED:
@@ -1343,33 +1653,47 @@ def build_global_export(rng: np.random.Generator) -> tuple[dict[str, pd.DataFram
                 days=half_days(1 + km / 600),
                 std=0.5,
             )
-        # to the port (9810)
+        # to the port (9810), in full trucks
         plat, plon = next((p[2], p[3]) for p in EX_PORTS if p[0] == port)
         km = great_circle_km(flat, flon, plat, plon)
-        lane(
-            fid,
-            port,
-            "truck",
-            "9810",
+        days = half_days(1 + km / 600)
+        lane_id = lane(fid, port, "truck", "9810", "CNY", days=days, std=0.5)
+        truck_m3, truck_kg, truck_cny, truck_cny_km = EX_TRUCK
+        tariffs.loads(
+            lane_id,
+            "FTL",
+            "truckload",
+            "9.6 m box truck (FTL)",
             "CNY",
-            per_kg=0.03,
-            per_m3=50 + 0.1 * km,
-            days=half_days(1 + km / 600),
+            days=days,
             std=0.5,
+            m3=truck_m3,
+            kg=truck_kg,
+            cost=truck_cny + truck_cny_km * km,
         )
-        # air straight into the overseas warehouses (9810)
+        # air straight into the overseas warehouses (9810), priced by weight breaks
         for wid, _, country, *_rest in EX_WAREHOUSES:
-            usd_kg, days = EX_AIR[_market_of(country)]
-            lane(
+            per_kg, min_charge, days = EX_AIR[_market_of(country)]
+            lane_id = lane(
                 fid,
                 wid,
                 "air",
                 "9810",
                 "USD",
-                per_kg=usd_kg,
-                per_m3=usd_kg * 167 * 0.5,
+                per_kg=EX_AIR_HANDLING_USD_PER_KG,
                 days=days,
                 std=1.0,
+            )
+            tariffs.weight_break(
+                lane_id,
+                "AIR",
+                "air freight (weight breaks)",
+                "USD",
+                days=days,
+                std=1.0,
+                per_kg=per_kg,
+                min_charge=min_charge,
+                shipments=EX_AIR_SHIPMENTS,
             )
             if yiwu and wid in EX_RAIL:
                 usd_m3, rdays, rstd = EX_RAIL[wid]
@@ -1402,21 +1726,11 @@ def build_global_export(rng: np.random.Generator) -> tuple[dict[str, pd.DataFram
     # bonded zone -> consumers (1210 export parcels)
     for bid, *_ in EX_BONDED:
         for _, r in regions.iterrows():
-            unit, per_kg, days = EX_EXPRESS[r["market"]]
+            days = EX_EXPRESS[r["market"]][2] - 1
             noise = rng.uniform(0.95, 1.05)
-            lane(
-                bid,
-                r["node_id"],
-                "express",
-                "1210",
-                "CNY",
-                per_kg=per_kg * EX_1210_DISCOUNT * noise,
-                per_m3=per_kg * EX_1210_DISCOUNT * noise * 167 * 0.5,
-                per_unit=unit * EX_1210_DISCOUNT,
-                days=days - 1,
-                std=1.5,
-            )
-    # port -> overseas warehouse by sea (9810)
+            lane_id = lane(bid, r["node_id"], "express", "1210", "CNY", days=days, std=1.5)
+            economy_parcel(lane_id, r["market"], EX_1210_DISCOUNT, noise, 0.0, days, 1.5)
+    # port -> overseas warehouse by sea (9810): LCL, and FCL on the busiest lanes
     for pid, *_ in EX_PORTS:
         for wid, _, country, _, _wlat, wlon, *_rest in EX_WAREHOUSES:
             if country == "US":
@@ -1424,9 +1738,9 @@ def build_global_export(rng: np.random.Generator) -> tuple[dict[str, pd.DataFram
             else:
                 key = _market_of(country)
             usd_m3, days, std = EX_SEA[key]
-            extra = 0 if (pid == "PORT_YANTIAN") == (key != "JP") else 1
-            if (pid, wid) in containers:
-                m3, usd = containers[(pid, wid)]
+            days += 0 if (pid == "PORT_YANTIAN") == (key != "JP") else 1
+            noise = 1.0 if (pid, wid) in EX_CONTAINER_LANES else rng.uniform(0.95, 1.05)
+            if (pid, wid) not in EX_CONTAINER_LANES:
                 lane(
                     pid,
                     wid,
@@ -1434,23 +1748,22 @@ def build_global_export(rng: np.random.Generator) -> tuple[dict[str, pd.DataFram
                     "9810",
                     "USD",
                     per_kg=0.01,
-                    days=days + extra,
-                    std=std,
-                    container_m3=m3,
-                    per_container=usd,
-                )
-            else:
-                lane(
-                    pid,
-                    wid,
-                    "sea",
-                    "9810",
-                    "USD",
-                    per_kg=0.01,
-                    per_m3=usd_m3 * rng.uniform(0.95, 1.05),
-                    days=days + extra,
+                    per_m3=usd_m3 * noise,
+                    days=days,
                     std=std,
                 )
+                continue
+            lane_id = lane(pid, wid, "sea", "9810", "USD", per_kg=0.01, days=days, std=std)
+            tariffs.lcl_and_fcl(
+                lane_id,
+                "USD",
+                days=days,
+                std=std,
+                per_m3=usd_m3,
+                min_charge=EX_LCL_MIN_M3 * usd_m3 + EX_LCL_DOC_USD,
+                shipments=EX_LCL_SHIPMENTS,
+                fcl=EX_CONTAINER_LANES[(pid, wid)],
+            )
     # overseas warehouse -> consumers of its market (9810 last mile)
     for wid, _, _country, currency, wlat, wlon, *_rest, market in EX_WAREHOUSES:
         base, per_1000km, per_kg, days_per_1000km = EX_LAST_MILE[market]
@@ -1468,6 +1781,7 @@ def build_global_export(rng: np.random.Generator) -> tuple[dict[str, pd.DataFram
                 std=0.5,
             )
     lanes = pd.DataFrame(lanes)
+    rate_table, weight_breaks = tariffs.tables()
 
     # ---- channels
     channels = pd.DataFrame(
@@ -1622,6 +1936,8 @@ def build_global_export(rng: np.random.Generator) -> tuple[dict[str, pd.DataFram
         channels=channels,
         tax_rules=tax_rules,
         fx=fx,
+        rates=rate_table,
+        weight_breaks=weight_breaks,
     )
     return tables, params
 
