@@ -60,6 +60,37 @@ def set_cells(key: str, value: str, **cells: object) -> Callable[[pd.DataFrame],
     return edit
 
 
+def chain(*edits: Callable[[pd.DataFrame], pd.DataFrame]) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    """Table edit: apply ``edits`` in order."""
+
+    def edit(frame: pd.DataFrame) -> pd.DataFrame:
+        for step in edits:
+            frame = step(frame)
+        return frame
+
+    return edit
+
+
+def solve_checked(path):
+    """Load and solve ``path``; the evaluation core agrees and finds no violation."""
+    import lean_chain
+
+    inst = lean_chain.load_instance(path)
+    plan = lean_chain.solve(inst)
+    assert plan.status == "optimal"
+    evaluation = lean_chain.evaluate(inst, plan)
+    assert evaluation.objective == pytest.approx(plan.objective, rel=1e-6)
+    assert evaluation.violations == []
+    assert sum(plan.cost_breakdown.values()) == pytest.approx(plan.objective, rel=1e-9)
+    return inst, plan
+
+
+def units_by(plan, *keys: str) -> dict:
+    """Units shipped per value of ``keys`` (columns of the flows table)."""
+    grouped = plan.tables["flows"].groupby(list(keys))["units"].sum()
+    return {k: float(v) for k, v in grouped.items() if v > 1e-9}
+
+
 @pytest.fixture
 def tiny_dir() -> Path:
     return TINY

@@ -26,7 +26,7 @@ from collections.abc import Callable
 
 import pandas as pd
 import pytest
-from conftest import set_cells
+from conftest import set_cells, solve_checked, units_by
 
 import lean_chain
 from lean_chain.costs.model import build_cost_model
@@ -61,34 +61,6 @@ def add_rows(*rows: dict[str, object]) -> Callable[[pd.DataFrame], pd.DataFrame]
         return pd.concat([frame, new], ignore_index=True).fillna("")
 
     return edit
-
-
-def chain(*edits: Callable[[pd.DataFrame], pd.DataFrame]) -> Callable[[pd.DataFrame], pd.DataFrame]:
-    def edit(frame: pd.DataFrame) -> pd.DataFrame:
-        for step in edits:
-            frame = step(frame)
-        return frame
-
-    return edit
-
-
-def solve_checked(path) -> tuple[lean_chain.Instance, object]:
-    """Load and solve ``path``; check the evaluation core agrees and finds no violation."""
-    inst = lean_chain.load_instance(path)
-    plan = lean_chain.solve(inst)
-    assert plan.status == "optimal"
-    evaluation = lean_chain.evaluate(inst, plan)
-    assert evaluation.objective == pytest.approx(plan.objective, rel=1e-6)
-    assert evaluation.violations == []
-    assert sum(plan.cost_breakdown.values()) == pytest.approx(plan.objective, rel=1e-9)
-    return inst, plan
-
-
-def units_by(plan, *keys: str) -> dict:
-    """Units shipped per (sku_id, channel_id) or other key columns of the flows table."""
-    flows = plan.tables["flows"]
-    grouped = flows.groupby(list(keys))["units"].sum()
-    return {k: float(v) for k, v in grouped.items() if v > 1e-9}
 
 
 POSTAL_TABLES = {

@@ -20,12 +20,11 @@ change it).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import set_cells
+from conftest import chain, set_cells, solve_checked, units_by
 
 import lean_chain
 from lean_chain.costs.landed import landed_cost
@@ -48,37 +47,9 @@ REL = 1e-9
 # --------------------------------------------------------------------------- helpers
 
 
-def chain(*edits: Callable[[pd.DataFrame], pd.DataFrame]) -> Callable[[pd.DataFrame], pd.DataFrame]:
-    def edit(frame: pd.DataFrame) -> pd.DataFrame:
-        for step in edits:
-            frame = step(frame)
-        return frame
-
-    return edit
-
-
 def table(*rows: dict[str, object]) -> pd.DataFrame:
     """A new table (rates.csv, weight_breaks.csv): missing cells are blank."""
     return pd.DataFrame([{k: str(v) for k, v in row.items()} for row in rows]).fillna("")
-
-
-def solve_checked(path) -> tuple[lean_chain.Instance, object]:
-    """Load and solve ``path``; the evaluation core agrees and finds no violation."""
-    inst = lean_chain.load_instance(path)
-    plan = lean_chain.solve(inst)
-    assert plan.status == "optimal"
-    evaluation = lean_chain.evaluate(inst, plan)
-    assert evaluation.objective == pytest.approx(plan.objective, rel=1e-6)
-    assert evaluation.violations == []
-    assert sum(plan.cost_breakdown.values()) == pytest.approx(plan.objective, rel=1e-9)
-    return inst, plan
-
-
-def units_by(plan, *keys: str) -> dict:
-    """Units shipped per value of ``keys`` (columns of the flows table)."""
-    flows = plan.tables["flows"]
-    grouped = flows.groupby(list(keys))["units"].sum()
-    return {k: float(v) for k, v in grouped.items() if v > 1e-9}
 
 
 def path_of(plan, sku: str) -> set[str]:
