@@ -1,5 +1,6 @@
 """lean_chain: plan cross-border e-commerce supply chains at minimum landed cost."""
 
+import lean_chain._numba_cache  # noqa: F401  (before numba: kernels cache per user)
 from lean_chain.api import evaluate, solve, write_plan
 from lean_chain.errors import (
     InfeasibleError,

@@ -7,8 +7,9 @@ the same rules as :func:`lean_chain.costs.landed.landed_cost_numpy`, step for
 step, so the two agree to the last bit on the same platform (tests check
 1e-12 relative).
 
-Compiled functions are cached on disk (``cache=True``); the first call in a
-fresh environment pays the compile time once.
+Compiled functions are cached on disk (``cache=True``) in the per-user folder
+chosen by :mod:`lean_chain._numba_cache`, never inside the installed package;
+the first call in a fresh environment pays the compile time once.
 """
 
 from __future__ import annotations
