@@ -11,6 +11,7 @@ from lean_chain.errors import (
     SelfCheckError,
     SolverNotAvailableError,
 )
+from lean_chain.generate import generate
 from lean_chain.io.instance_io import load_instance
 from lean_chain.model.instance import Instance
 
@@ -27,6 +28,7 @@ __all__ = [
     "SolverNotAvailableError",
     "__version__",
     "evaluate",
+    "generate",
     "load_instance",
     "solve",
     "write_plan",

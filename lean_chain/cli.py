@@ -153,6 +153,21 @@ def _cmd_convert(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_generate(args: argparse.Namespace) -> int:
+    from lean_chain.generate import generate_tables, summary, write_tables
+
+    try:
+        tables, params = generate_tables(
+            args.skus, args.regions, args.nodes, args.seed, kind=args.kind
+        )
+        out = write_tables(args.out, tables, params)
+    except (ValueError, FileExistsError) as exc:
+        print(f"lean-chain: bad input: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(json.dumps({"instance": str(out), "name": params["name"], **summary(tables)}))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lean-chain",
@@ -213,6 +228,15 @@ def build_parser() -> argparse.ArgumentParser:
         f.add_argument("--out", type=Path, required=True, help="instance folder to write")
         f.add_argument("--overwrite", action="store_true", help="write into a non-empty folder")
     p.set_defaults(func=_cmd_convert)
+
+    p = sub.add_parser("generate", help="write a realistic generated instance of any size")
+    p.add_argument("--skus", type=int, required=True, help="number of SKUs")
+    p.add_argument("--regions", type=int, default=30, help="consumer regions (default 30)")
+    p.add_argument("--nodes", type=int, default=10, help="stocking nodes (default 10)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--kind", choices=("import", "export", "mixed"), default="mixed")
+    p.add_argument("--out", type=Path, required=True, help="new or empty folder to write")
+    p.set_defaults(func=_cmd_generate)
     return parser
 
 
