@@ -507,11 +507,15 @@ class _Network:
         self.lanes: list[dict] = []
         self.rates: list[dict] = []
         self.breaks: list[dict] = []
-        self.fastest: dict[str, float] = {}
+        self.offers: dict[tuple[str, str, str], float] = {}
 
-    def node(self, **row) -> None:
-        if not any(n["node_id"] == row["node_id"] for n in self.nodes):
-            self.nodes.append(row)
+    def node(self, **row) -> dict:
+        """Add a node row once (by id); returns the stored row, which callers may update."""
+        for existing in self.nodes:
+            if existing["node_id"] == row["node_id"]:
+                return existing
+        self.nodes.append(row)
+        return row
 
     def lane(self, frm, to, mode, channel, currency, *, kg=0.0, m3=0.0, unit=0.0, days, std):
         lane_id = f"L{len(self.lanes) + 1:06d}"
@@ -532,8 +536,11 @@ class _Network:
         )
         return lane_id
 
-    def promise(self, region: str, days: float) -> None:
-        self.fastest[region] = min(self.fastest.get(region, np.inf), days)
+    def promise(self, region: str, days: float, supplier: str = "*", rule: str = "open") -> None:
+        """Record a promise (days incl. processing) offered to ``region``: from ``supplier``
+        ('*': from stock, any supplier), to the SKUs that ``rule`` admits (ELIGIBILITY)."""
+        key = (rule, supplier, region)
+        self.offers[key] = min(self.offers.get(key, np.inf), days)
 
     def rate(self, lane_id, code, kind, service, currency, **cols) -> str:
         rate_id = f"{lane_id}-{code}"
@@ -1019,7 +1026,7 @@ def _import_network(
             currency="CNY",
             handling_cost_per_unit=handling,
         )
-        net.node(**row)
+        row = net.node(**row)
         stock.append((row, list(regions["node_id"]), fixed, base_m3, sea, air, port, nid, copy))
     sea_to_port = set()
     for sid, _, country, slat, slon, group in sup:
@@ -1095,7 +1102,7 @@ def _import_network(
                     step=step,
                     divisor=EXPRESS_DIVISOR,
                 )
-            net.promise(r.node_id, _half(pri_days + km / 600) + 1)
+            net.promise(r.node_id, _half(pri_days + km / 600) + 1, sid, "cbec")
             std = round(4 + km / 800, 2)
             lane_id = net.lane(
                 sid,
@@ -1131,7 +1138,7 @@ def _import_network(
                 step=ems_step,
                 divisor=6000,
             )
-            net.promise(r.node_id, _half(ems_days + km / 600) + 2)
+            net.promise(r.node_id, _half(ems_days + km / 600) + 2, sid, "postal")
     # ports -> DCs in whole trucks
     for row, _reach, _f, _m, _sea, _air, port, _base, _copy in stock:
         if row["kind"] != "domestic_dc":
@@ -1179,7 +1186,9 @@ def _import_network(
                 days=days,
                 std=std,
             )
-            net.promise(r.node_id, days + 1)
+            net.promise(
+                r.node_id, days + 1, "*", "cbec" if row["kind"] == "bonded_zone" else "open"
+            )
     return [(row, reach, fixed, base_m3) for row, reach, fixed, base_m3, *_ in stock]
 
 
@@ -1221,7 +1230,7 @@ def _export_network(
             currency=currency,
             handling_cost_per_unit=handling,
         )
-        net.node(**row)
+        row = net.node(**row)
         reach = regions if kind == "bonded_zone" else regions[regions["market"] == market]
         stock.append((row, list(reach["node_id"]), fixed, base_m3, market, copy))
     fac = [f for f in EX_FACTORIES if f[0] in factories]
@@ -1275,7 +1284,7 @@ def _export_network(
                 step=step * noise,
                 divisor=EXPRESS_DIVISOR,
             )
-            net.promise(r.node_id, fast + extra_days + 2)
+            net.promise(r.node_id, fast + extra_days + 2, fid)
         for row, *_ in stock:
             if row["kind"] == "bonded_zone":
                 km = _km(flat, flon, row["lat"], row["lon"])
@@ -1519,6 +1528,51 @@ def _stock_need(skus: pd.DataFrame, demand: pd.DataFrame) -> tuple[np.ndarray, n
     return units, on_hand * volume
 
 
+#: Which SKUs and orders a promise reaches (requires the positive list, order-value cap in
+#: CNY with the single-item exception): 1210 / 9610 import (CBEC retail), postal, the rest.
+ELIGIBILITY = {"cbec": (True, 5000.0), "postal": (False, 1000.0), "open": (False, np.inf)}
+#: A service target asks for alpha of a region's units within T days; T is raised until
+#: alpha + SERVICE_MARGIN of the units have a path that fast (so targets stay feasible).
+SERVICE_MARGIN = 0.1
+
+
+def _fastest_promise(net: _Network, skus: pd.DataFrame, demand: pd.DataFrame) -> np.ndarray:
+    """Per demand row: the fastest promise (days) of any channel that may serve it."""
+    sku = skus.set_index("sku_id")
+    supplier = demand["sku_id"].map(sku["supplier_id"]).to_numpy(object)
+    positive = demand["sku_id"].map(sku["positive_list"] == "true").to_numpy(bool)
+    upo = demand["units_per_order"].to_numpy(float)
+    shipping = demand["shipping_per_order"] * demand["currency"].map(FX_TO_CNY)
+    value = upo * demand["sku_id"].map(sku["retail_price"]).to_numpy(float) + shipping.to_numpy(
+        float
+    )
+    region = demand["region_id"].to_numpy(object)
+    offers = pd.Series(net.offers, dtype=float)
+    best = np.full(len(demand), np.inf)
+    for rule in sorted(set(offers.index.get_level_values(0))):
+        needs_positive, cap = ELIGIBILITY[rule]
+        ok = (positive | (not needs_positive)) & ((value <= cap) | (upo <= 1.0))
+        by_rule = offers.xs(rule, level=0)
+        from_stock = (
+            by_rule.xs("*", level=0)
+            if "*" in by_rule.index.get_level_values(0)
+            else pd.Series(dtype=float)
+        )
+        days = pd.Series(region).map(from_stock).to_numpy(float)
+        direct = by_rule.reindex(pd.MultiIndex.from_arrays([supplier, region])).to_numpy(float)
+        days = np.where(ok, np.fmin(days, direct), np.nan)
+        best = np.fmin(best, np.nan_to_num(days, nan=np.inf))
+    return best
+
+
+def _days_for_share(best: np.ndarray, units: np.ndarray, share: float) -> float:
+    """Smallest T such that ``share`` of ``units`` have best <= T (inf if none)."""
+    order = np.argsort(best, kind="stable")
+    cum = np.cumsum(units[order]) / max(units.sum(), 1e-12)
+    i = int(np.searchsorted(cum, min(share, 1.0) - 1e-9))
+    return float(best[order][min(i, len(order) - 1)]) if len(order) else np.inf
+
+
 def _size_capacities(
     rng: np.random.Generator,
     stock: list[tuple[dict, list[str], float, float]],
@@ -1630,23 +1684,30 @@ def generate_tables(
         demand_frames.append(dem)
         region_frames.append((side, reg))
 
-    # regions: promise limits and service targets, never below the fastest promise offered
-    for side, reg in region_frames:
-        fastest = reg["node_id"].map(net.fastest).to_numpy(float)
+    # regions: promise limits and service targets, feasible for the SKUs each region buys
+    for (side, reg), sk, dem in zip(region_frames, sku_frames, demand_frames, strict=True):
+        best = _fastest_promise(net, sk, dem)
+        codes = pd.Index(reg["node_id"]).get_indexer(dem["region_id"])  # -1: business buyers
+        units = dem["units"].to_numpy(float)
         for i, r in enumerate(reg.itertuples(index=False)):
+            mine = codes == i
+            slowest = float(best[mine].max()) if mine.any() else 0.0
             row = dict(node_id=r.node_id, kind="region", name=r.name, country=r.country, lat=r.lat, lon=r.lon, currency=r.currency)  # fmt: skip
             if side == "import":
                 row["consumers"] = r.consumers
-                if r.tier in CN_TIERS:
-                    limit, days, share = CN_TIERS[r.tier]
-                    row.update(max_promise_days=max(limit, fastest[i]), service_days=max(days, fastest[i]), service_share=share)  # fmt: skip
+                target = CN_TIERS.get(r.tier)
             else:
+                first = i == reg.index[reg["market"] == r.market][0]  # largest of its market
+                target = (EX_MAX_PROMISE.get(r.market), *EX_SERVICE) if first else None
                 if r.market in EX_MAX_PROMISE:
-                    row["max_promise_days"] = max(EX_MAX_PROMISE[r.market], fastest[i])
-                if i == reg.index[reg["market"] == r.market][0]:  # largest region of its market
-                    row.update(
-                        service_days=max(EX_SERVICE[0], fastest[i]), service_share=EX_SERVICE[1]
-                    )
+                    row["max_promise_days"] = max(EX_MAX_PROMISE[r.market], slowest)
+            if target is not None:
+                limit, days, share = target
+                if limit is not None:
+                    row["max_promise_days"] = max(limit, slowest)
+                needed = _days_for_share(best[mine], units[mine], share + SERVICE_MARGIN)
+                if np.isfinite(needed):
+                    row.update(service_days=max(days, needed), service_share=share)
             net.node(**row)
 
     sku_table = pd.concat(sku_frames, ignore_index=True)
