@@ -1,0 +1,170 @@
+"""The decomposition method: a plan within seconds, then Lagrangian rounds.
+
+1. Construction with the true costs and every node open, repair, node search:
+   the first plan.
+2. Rounds: evaluate L(mu) (a valid bound), build a plan from the costs
+   steered by mu and the round's node choice, repair, keep the best; update
+   mu by a subgradient step. Stop at the gap, the time limit or the round
+   limit; node search once more on the best plan.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from lean_chain.costs.evaluate import Decisions
+from lean_chain.costs.model import CostModel
+from lean_chain.decomposition.heuristic import Priced, better, construct, search_nodes
+from lean_chain.decomposition.lagrangian import Multipliers, lagrangian_step, update
+from lean_chain.decomposition.structure import build_structure
+from lean_chain.decomposition.subproblem import sku_tables
+
+#: progress(phase, elapsed_s, best_objective, best_bound)
+ProgressCallback = Callable[[str, float, float, float], None]
+
+
+@dataclass(frozen=True)
+class DecompositionResult:
+    """Best plan found and the best valid lower bound on the MIP optimum."""
+
+    decisions: Decisions | None
+    objective: float
+    bound: float
+    feasible: bool
+    iterations: int
+    first_plan_s: float | None
+    unrepaired: list[str] = field(default_factory=list)
+    history: list[dict] = field(default_factory=list)
+
+    @property
+    def gap(self) -> float:
+        if not np.isfinite(self.objective) or not np.isfinite(self.bound):
+            return float("inf")
+        return max(self.objective - self.bound, 0.0) / max(abs(self.objective), 1e-10)
+
+
+def _gap(objective: float, bound: float) -> float:
+    if not (np.isfinite(objective) and np.isfinite(bound)):
+        return float("inf")
+    return max(objective - bound, 0.0) / max(abs(objective), 1e-10)
+
+
+def heuristic_plan(model: CostModel, time_limit: float | None = None) -> Priced:
+    """The construction heuristic alone: a plan within seconds (see :mod:`.heuristic`)."""
+    started = time.perf_counter()
+    st = build_structure(model)
+    tables = sku_tables(st, st.pair_cost)
+    plan, _ = construct(st, tables, np.ones(st.n_h, dtype=bool), st.pair_cost)
+
+    def out_of_time() -> bool:
+        return time_limit is not None and time.perf_counter() - started > time_limit
+
+    return search_nodes(st, tables, plan, st.pair_cost, out_of_time)
+
+
+def solve_decomposed(
+    model: CostModel,
+    *,
+    time_limit: float | None = None,
+    gap: float = 0.01,
+    max_rounds: int = 300,
+    progress: ProgressCallback | None = None,
+) -> DecompositionResult:
+    """Best plan and certified lower bound by Lagrangian decomposition.
+
+    Parameters
+    ----------
+    model : CostModel
+        From :func:`lean_chain.costs.model.build_cost_model`.
+    time_limit : float, optional
+        Seconds; the best plan and bound so far are returned when reached.
+    gap : float
+        Stop when (plan - bound) / plan is at most this.
+    max_rounds : int
+        Most Lagrangian rounds.
+    progress : callable, optional
+        Called as ``progress(phase, elapsed_s, best_objective, best_bound)``.
+
+    Returns
+    -------
+    DecompositionResult
+        ``bound`` never exceeds the MIP optimum.
+    """
+    started = time.perf_counter()
+
+    def elapsed() -> float:
+        return time.perf_counter() - started
+
+    def out_of_time() -> bool:
+        return time_limit is not None and elapsed() > time_limit
+
+    def report(phase: str) -> None:
+        if progress is not None:
+            progress(phase, elapsed(), best.objective if best else np.inf, best_bound)
+
+    st = build_structure(model)
+    best_bound = -np.inf
+    best: Priced | None = None
+    report("structure")
+    true_tables = sku_tables(st, st.pair_cost)
+    all_open = np.ones(st.n_h, dtype=bool)
+    best, unrepaired = construct(st, true_tables, all_open, st.pair_cost)
+    first_plan_s = elapsed() if best.feasible else None
+    report("construction")
+    best = search_nodes(st, true_tables, best, st.pair_cost, out_of_time)
+    if best.feasible and first_plan_s is None:
+        first_plan_s = elapsed()
+    report("node search")
+
+    state = Multipliers(mu=np.zeros(len(st.rhs)))
+    history: list[dict] = []
+    budget = 400 if st.model.n_pairs < 2_000_000 else 60
+    rounds = 0
+    for rounds in range(1, max_rounds + 1):
+        if out_of_time() or _gap(best.objective if best.feasible else np.inf, best_bound) <= gap:
+            rounds -= 1
+            break
+        fallback = best.decisions.node_open
+        step = lagrangian_step(st, state.mu, fallback, budget=budget)
+        best_bound = max(best_bound, step.bound)
+        for open_nodes in {tuple(step.open_nodes), tuple(fallback)}:
+            candidate, left = construct(st, step.tables, np.array(open_nodes), st.pair_cost)
+            if better(candidate, best):
+                best, unrepaired = candidate, left
+                if first_plan_s is None and best.feasible:
+                    first_plan_s = elapsed()
+        upper = best.objective if best.feasible else abs(step.bound) * 1.1 + 1.0
+        update(state, step, st, upper)
+        history.append(
+            {
+                "round": rounds,
+                "elapsed_s": elapsed(),
+                "bound": step.bound,
+                "best_bound": best_bound,
+                "objective": best.objective,
+                "feasible": best.feasible,
+                "node_evaluations": step.evaluations,
+            }
+        )
+        report(f"round {rounds}")
+        if state.step < 1e-4:
+            break
+    if not out_of_time() and state.best_mu is not None:
+        steered = sku_tables(st, st.pair_cost + st.coupling.T @ state.best_mu)
+        best = search_nodes(st, steered, best, st.pair_cost, out_of_time)
+    report("done")
+    objective = best.objective if best.feasible else np.inf
+    return DecompositionResult(
+        decisions=best.decisions if best.feasible else None,
+        objective=objective,
+        bound=float(best_bound),
+        feasible=best.feasible,
+        iterations=rounds,
+        first_plan_s=first_plan_s,
+        unrepaired=[] if best.feasible else (unrepaired or best.violations[:5]),
+        history=history,
+    )

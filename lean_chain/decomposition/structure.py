@@ -1,0 +1,325 @@
+"""The MIP split into per-SKU blocks and the rows that couple them, as arrays.
+
+SKUs interact only through node opening (``s_kh <= z_h``), node capacities
+(storage, orders, throughput), regional service targets, regional CBEC quotas
+and shared lane charges (containers, weight breaks, fixed charges per
+shipment). :func:`build_structure` takes the coupling rows from the same
+``define_*`` steps that build the monolithic MIP (one rule in one place) and
+replaces the lane charges by linear costs that never exceed them, so that
+
+    c_j x_j  (per pair)  +  fixed costs per SKU  +  F_h z_h
+
+with the coupling rows ``A x + B z <= rhs`` relaxed is a valid lower-bounding
+model of the MIP. See docs/model.md, "Decomposition".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from lean_chain.costs.model import CostModel
+from lean_chain.costs.rates import piecewise_cost
+from lean_chain.formulation.build import (
+    ProblemBuilder,
+    define_capacity_rows,
+    define_decision_columns,
+    define_flow_columns,
+    define_quota_rows,
+    define_service_rows,
+    substituted_stock,
+)
+
+#: Row families relaxed by the Lagrangian and repaired by the heuristic.
+COUPLING_FAMILIES = ("storage", "orders", "throughput", "service", "cbec_quota")
+
+
+@dataclass(frozen=True, eq=False)
+class Segments:
+    """Elements grouped by an integer key: sorted order and segment starts.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> seg = Segments.from_keys(np.array([3, 1, 3, 1, 2]))
+    >>> seg.min(np.array([5.0, 4.0, 1.0, 7.0, 2.0])).tolist()
+    [4.0, 2.0, 1.0]
+    >>> seg.argmin(np.array([5.0, 4.0, 1.0, 7.0, 2.0])).tolist()
+    [1, 4, 2]
+    """
+
+    order: np.ndarray  # element indices sorted by segment
+    starts: np.ndarray  # first position of each segment in ``order``
+    of: np.ndarray  # segment of each element
+    keys: np.ndarray  # key of each segment
+
+    @classmethod
+    def from_keys(cls, keys: np.ndarray) -> Segments:
+        unique, of = np.unique(keys, return_inverse=True)
+        of = of.astype(np.int64)
+        order = np.argsort(of, kind="stable")
+        starts = np.searchsorted(of[order], np.arange(len(unique)))
+        return cls(order=order, starts=starts, of=of, keys=unique)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def min(self, values: np.ndarray) -> np.ndarray:
+        if len(self.order) == 0:
+            return np.zeros(0)
+        return np.minimum.reduceat(values[self.order], self.starts)
+
+    def argmin(self, values: np.ndarray) -> np.ndarray:
+        """Per segment, the first element (in index order) with the segment's smallest value."""
+        if len(self.order) == 0:
+            return np.zeros(0, dtype=np.int64)
+        smallest = self.min(values)
+        ordered = values[self.order]
+        hit = ordered <= smallest[self.of[self.order]]
+        position = np.where(hit, np.arange(len(ordered)), len(ordered))
+        return self.order[np.minimum.reduceat(position, self.starts)]
+
+    def members(self, segments: np.ndarray) -> np.ndarray:
+        """Element indices of the given segments, concatenated."""
+        ends = np.append(self.starts[1:], len(self.order))
+        lengths = (ends - self.starts)[segments]
+        first = np.repeat(self.starts[segments] - np.cumsum(lengths) + lengths, lengths)
+        return self.order[first + np.arange(lengths.sum())]
+
+
+@dataclass(frozen=True, eq=False)
+class Structure:
+    """Per-pair costs, SKU blocks and the relaxed coupling rows of one cost model.
+
+    Coupling rows are stored as ``A x + B z <= rhs`` (rows with a lower bound
+    are negated), each row scaled to unit size for the multiplier updates.
+    Stocking nodes are numbered by ``model.h_node``; column ``n_h`` of the
+    (row, column) arrays stands for "not stocked".
+    """
+
+    model: CostModel
+    pair_cost: np.ndarray  # c_j: exact share cost, lane charges by their linear lower bound
+    pair_col: np.ndarray  # stocking node h of each pair, n_h if not stocked
+    pair_sku: np.ndarray
+    kr: Segments  # pairs by demand row
+    kr_sku: np.ndarray
+    kr_col: Segments  # pairs by (demand row, column)
+    kr_col_row: np.ndarray  # demand row of each (row, column) segment
+    kr_col_col: np.ndarray
+    kr_col_segment: np.ndarray  # (demand row, column) -> kr_col segment, -1 if none
+    cell: Segments  # pairs by (demand row, SKU channel, column), sorted by demand row
+    cell_row: np.ndarray  # demand row of each cell
+    cell_local: np.ndarray  # the channel's rank among the SKU's channels
+    cell_col: np.ndarray
+    row_cells: Segments  # cells by demand row
+    sku_local_fixed: (
+        np.ndarray
+    )  # (SKU, channel rank): channel fixed cost + one slotting; inf if none
+    subsets: np.ndarray  # bit masks of channel ranks, every set of at most max_channels
+    subset_size: np.ndarray
+    node_fixed: np.ndarray  # F_h
+    coupling: sp.csr_matrix  # A (rows x pairs), scaled
+    coupling_nodes: np.ndarray  # B (rows x n_h), dense, scaled
+    rhs: np.ndarray
+    row_family: np.ndarray  # family name of each row
+    row_scale: np.ndarray  # unscaled = scaled x row_scale
+
+    @property
+    def n_h(self) -> int:
+        return len(self.node_fixed)
+
+    @property
+    def n_sku(self) -> int:
+        return len(self.sku_local_fixed)
+
+
+def lane_charge_lower_bound(model: CostModel) -> np.ndarray:
+    """Per pair and unit share, a linear cost that never exceeds its lane charges.
+
+    Containers: cost per load / load size (volume when the size is given in
+    m3, else weight). Weight-break and per-m3 legs: f(w) / w never increases
+    (the next-break rule and the minimum charge only lower it as w grows), so
+    f(w) >= w f(w_max) / w_max, with w_max the most the leg could carry per
+    shipment: the LP relaxation's charge. Fixed charges per
+    shipment: the LP share charge / most the leg could carry x units.
+    """
+    extra = np.zeros(model.n_pairs)
+    units = model.demand_units
+    if len(model.ct_leg):
+        by_volume = ~np.isnan(model.ct_size_m3)
+        per_unit = np.where(
+            by_volume[model.ct_of],
+            model.pair_volume_m3[model.ct_pair]
+            / np.where(by_volume, model.ct_size_m3, 1.0)[model.ct_of],
+            model.pair_weight_kg[model.ct_pair]
+            / np.nan_to_num(model.ct_size_kg, nan=np.inf)[model.ct_of],
+        )
+        extra += np.bincount(
+            model.ct_pair,
+            weights=model.ct_cost[model.ct_of] * per_unit * units[model.ct_pair],
+            minlength=model.n_pairs,
+        )
+    if len(model.pw_leg):
+        actual = np.bincount(
+            model.pw_of,
+            weights=model.pw_actual_per_unit * units[model.pw_pair],
+            minlength=len(model.pw_leg),
+        )
+        volumetric = np.bincount(
+            model.pw_of,
+            weights=model.pw_volumetric_per_unit * units[model.pw_pair],
+            minlength=len(model.pw_leg),
+        )
+        most = np.bincount(
+            model.pw_of,
+            weights=np.maximum(model.pw_actual_per_unit, model.pw_volumetric_per_unit)
+            * units[model.pw_pair],
+            minlength=len(model.pw_leg),
+        )
+        per_shipment = most / model.pw_shipments
+        # f(w) / w never increases, so f(w) >= w f(w_max) / w_max up to the most the leg can carry
+        rate = np.array(
+            [
+                float(piecewise_cost(w, b, r, float(m))) / w if w > 0 else 0.0
+                for w, b, r, m in zip(
+                    per_shipment, model.pw_breaks, model.pw_rates, model.pw_min_charge, strict=True
+                )
+            ]
+        )
+        # the chargeable max(sum actual, sum volumetric) is at least either sum
+        quantity = np.where(
+            (volumetric > actual)[model.pw_of],
+            model.pw_volumetric_per_unit,
+            model.pw_actual_per_unit,
+        )
+        extra += np.bincount(
+            model.pw_pair,
+            weights=rate[model.pw_of] * quantity * units[model.pw_pair],
+            minlength=model.n_pairs,
+        )
+    if len(model.fx_leg):
+        most = np.bincount(model.fx_of, weights=units[model.fx_pair], minlength=len(model.fx_leg))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            per_unit = np.where(most > 0, model.fx_cost / most, 0.0)
+        extra += np.bincount(
+            model.fx_pair,
+            weights=per_unit[model.fx_of] * units[model.fx_pair],
+            minlength=model.n_pairs,
+        )
+    return extra
+
+
+def build_structure(model: CostModel) -> Structure:
+    """Split ``model`` into SKU blocks and scaled coupling rows."""
+    builder = ProblemBuilder()
+    for step in (
+        define_flow_columns,
+        define_decision_columns,
+        define_capacity_rows,
+        define_service_rows,
+        define_quota_rows,
+    ):
+        step(builder, model)
+    problem = builder.build()
+    x_cols, z_cols = problem.col_blocks["x"], problem.col_blocks["z"]
+    n_pairs, n_h = model.n_pairs, len(model.h_node)
+
+    # exact share cost; stock of minimum-stock groups at its flow-driven lower bound
+    pair_cost = problem.objective[x_cols].copy()
+    explicit = (model.kh_of_pair >= 0) & ~substituted_stock(model)
+    held = np.zeros(n_pairs)
+    held[explicit] = model.kh_held_value[model.kh_of_pair[explicit]]
+    pair_cost += model.holding_factor * held * model.on_hand_per_share
+    pair_cost += lane_charge_lower_bound(model)
+
+    # coupling rows as A x + B z <= rhs; I (minimum-stock groups) >= the flows' stock
+    matrix = problem.matrix.tocsc()
+    a_x = matrix[:, x_cols]
+    if "I" in problem.col_blocks and problem.col_blocks["I"].stop > problem.col_blocks["I"].start:
+        a_i = matrix[:, problem.col_blocks["I"]]
+        with_min = np.flatnonzero(model.kh_min_stock > 0)
+        local = np.full(len(model.kh_sku), -1)
+        local[with_min] = np.arange(len(with_min))
+        members = np.flatnonzero(explicit)
+        to_pairs = sp.csr_matrix(
+            (
+                model.on_hand_per_share[members],
+                (local[model.kh_of_pair[members]], members),
+            ),
+            shape=(len(with_min), n_pairs),
+        )
+        a_x = a_x + a_i @ to_pairs
+    a_x = sp.csr_matrix(a_x)
+    b_z = np.asarray(matrix[:, z_cols].todense()).reshape(problem.n_rows, n_h)
+    upper_finite = np.isfinite(problem.row_upper)
+    sign = np.where(upper_finite, 1.0, -1.0)
+    rhs = np.where(upper_finite, problem.row_upper, -problem.row_lower)
+    family = np.empty(problem.n_rows, dtype=object)
+    for name, rows in problem.row_blocks.items():
+        family[rows] = name
+    row_max = np.asarray(abs(a_x).max(axis=1).todense()).ravel() if a_x.nnz else np.zeros(len(rhs))
+    scale = np.maximum.reduce([np.abs(rhs), np.abs(b_z).max(axis=1, initial=0.0), row_max])
+    scale = np.where(scale > 0, scale, 1.0)
+    factor = sign / scale
+    coupling = sp.csr_matrix(sp.diags(factor) @ a_x)
+    coupling_nodes = b_z * factor[:, None]
+
+    pairs = model.index.pairs
+    pair_col = np.where(model.h_of_pair >= 0, model.h_of_pair, n_h).astype(np.int64)
+    pair_sku = pairs.sku.astype(np.int64)
+    n_cols = n_h + 1
+    kr = Segments.from_keys(model.kr_of_pair)
+    kr_sku = np.zeros(len(kr), dtype=np.int64)
+    kr_sku[model.kr_of_pair] = pair_sku
+    kr_col = Segments.from_keys(model.kr_of_pair * n_cols + pair_col)
+    kr_col_segment = np.full((len(kr), n_cols), -1, dtype=np.int64)
+    kr_col_segment[kr_col.keys // n_cols, kr_col.keys % n_cols] = np.arange(len(kr_col))
+    # channels of each SKU ranked 0, 1, ... (kc groups are sorted by SKU, then channel)
+    first_kc = np.searchsorted(model.kc_sku, np.arange(len(model.instance.skus)))
+    kc_local = np.arange(len(model.kc_sku)) - first_kc[model.kc_sku]
+    n_local = int(kc_local.max(initial=0)) + 1
+    pair_local = kc_local[model.kc_of_pair]
+    cell = Segments.from_keys((model.kr_of_pair * n_local + pair_local) * n_cols + pair_col)
+    cell_row = cell.keys // (n_local * n_cols)
+    n_sku = len(model.instance.skus)
+    kc_stocked = (
+        np.bincount(model.kc_of_pair, weights=model.kh_of_pair >= 0, minlength=len(model.kc_sku))
+        > 0
+    )
+    slotting = model.instance.skus["slotting_cost"].to_numpy(np.float64)
+    sku_local_fixed = np.full((n_sku, n_local), np.inf)
+    sku_local_fixed[model.kc_sku, kc_local] = model.kc_fixed_cost + np.where(
+        kc_stocked, slotting[model.kc_sku], 0.0
+    )
+    most = int(min(np.nanmax(model.sku_max_channels, initial=1.0), n_local))
+    masks = np.arange(1, 1 << n_local)
+    size = np.array([bin(m).count("1") for m in masks])
+    keep = size <= most
+    return Structure(
+        model=model,
+        pair_cost=pair_cost,
+        pair_col=pair_col,
+        pair_sku=pair_sku,
+        kr=kr,
+        kr_sku=kr_sku,
+        kr_col=kr_col,
+        kr_col_row=kr_col.keys // n_cols,
+        kr_col_col=kr_col.keys % n_cols,
+        kr_col_segment=kr_col_segment,
+        cell=cell,
+        cell_row=cell_row,
+        cell_local=(cell.keys // n_cols) % n_local,
+        cell_col=cell.keys % n_cols,
+        row_cells=Segments.from_keys(cell_row),
+        sku_local_fixed=sku_local_fixed,
+        subsets=masks[keep],
+        subset_size=size[keep],
+        node_fixed=model.h_fixed_cost.astype(np.float64),
+        coupling=coupling,
+        coupling_nodes=coupling_nodes,
+        rhs=rhs / scale,
+        row_family=family,
+        row_scale=scale,
+    )
