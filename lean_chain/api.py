@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +23,7 @@ import numpy as np
 from lean_chain.costs.evaluate import Decisions, Evaluation, evaluate_decisions
 from lean_chain.costs.model import CostModel, build_cost_model
 from lean_chain.errors import InfeasibleError, SelfCheckError
-from lean_chain.formulation.build import build_problem
+from lean_chain.formulation.build import build_objective, build_problem
 from lean_chain.formulation.problem import MipProblem
 from lean_chain.formulation.solution import decode, encode, mip_objective
 from lean_chain.io.plan_io import read_decisions, write_run
@@ -44,9 +45,36 @@ def _relative_difference(a: float, b: float) -> float:
     return abs(a - b) / max(abs(a), abs(b), 1.0)
 
 
+#: Methods of :func:`solve`.
+METHODS = ("auto", "exact", "decompose")
+#: ``method="auto"`` solves the monolithic MIP up to this many (SKU, path) pairs.
+AUTO_EXACT_MAX_PAIRS = 40_000
+
+#: progress(phase, elapsed_s, best_objective, best_bound); see :func:`solve`.
+ProgressCallback = Callable[[str, float, float, float], None]
+
+
+def choose_method(method: str, model: CostModel) -> tuple[str, str]:
+    """The method to run and why (``auto`` decides by the number of pairs)."""
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
+    if method != "auto":
+        return method, "asked for"
+    if model.n_pairs <= AUTO_EXACT_MAX_PAIRS:
+        return (
+            "exact",
+            f"{model.n_pairs:,} pairs <= {AUTO_EXACT_MAX_PAIRS:,}: the MIP proves optimality",
+        )
+    return "decompose", (
+        f"{model.n_pairs:,} pairs > {AUTO_EXACT_MAX_PAIRS:,}: the monolithic MIP would not "
+        "give a plan in reasonable time"
+    )
+
+
 def solve(
     instance: Instance,
     *,
+    method: str = "auto",
     solver: str = DEFAULT_SOLVER,
     time_limit: float | None = None,
     gap: float = 1e-6,
@@ -55,36 +83,48 @@ def solve(
     warm_start: Plan | None = None,
     verbose: bool = False,
     lazy_links: bool = False,
+    progress: ProgressCallback | None = None,
 ) -> Plan:
-    """Solve the MIP of ``instance`` and return the plan, checked by the evaluation core.
+    """Plan ``instance`` and return the plan, checked by the evaluation core.
 
     Parameters
     ----------
     instance : Instance
         From :func:`lean_chain.load_instance`.
+    method : {"auto", "exact", "decompose"}
+        ``exact`` solves the monolithic MIP, started from the construction
+        heuristic's plan; ``decompose`` runs the Lagrangian decomposition by
+        SKU (:mod:`lean_chain.decomposition`): a plan within seconds and a
+        certified lower bound; ``auto`` picks by size (see
+        :data:`AUTO_EXACT_MAX_PAIRS`) and records why in ``plan.info``.
     solver : str
-        Backend name, see :func:`lean_chain.solvers.available_solvers`.
+        Backend name for the exact method, see
+        :func:`lean_chain.solvers.available_solvers`.
     time_limit : float, optional
         Seconds; on reaching it the best plan found is returned with its gap.
     gap : float
-        Relative optimality gap at which to stop.
+        Relative gap at which to stop.
     threads : int, optional
         Solver threads.
     log_file : path, optional
         Where the solver writes its log.
     warm_start : Plan, optional
-        A plan of the same instance used as a MIP start.
+        A plan of the same instance used as the MIP start (instead of the
+        heuristic's).
     verbose : bool
         Print the solver log.
     lazy_links : bool
         Generate the share-to-binary link rows on demand (LP rounds, then MIP
-        rounds; exact). Helps the LP bound of large facility-location-like
-        models; see :mod:`lean_chain.solvers.lazy`.
+        rounds; exact). See :mod:`lean_chain.solvers.lazy`.
+    progress : callable, optional
+        Called as ``progress(phase, elapsed_s, best_objective, best_bound)``
+        at every phase and round.
 
     Returns
     -------
     Plan
-        ``status`` is ``'optimal'`` or ``'feasible'`` (stopped at a limit).
+        ``status`` is ``'optimal'`` (within ``gap``) or ``'feasible'``;
+        ``bound`` is a proven lower bound and ``gap`` the plan's distance to it.
 
     Raises
     ------
@@ -95,13 +135,72 @@ def solve(
         than 1e-6 relative.
     """
     started = time.perf_counter()
-    model, problem = build(instance)
+    model = build_cost_model(instance)
+    chosen, reason = choose_method(method, model)
+
+    def report(phase: str, objective: float = np.inf, bound: float = -np.inf) -> None:
+        if progress is not None:
+            progress(phase, time.perf_counter() - started, objective, bound)
+
+    report(f"method {chosen} ({reason})")
+    if chosen == "decompose":
+        from lean_chain.decomposition import solve_decomposed
+
+        def relay(phase: str, _elapsed: float, objective: float, bound: float) -> None:
+            report(phase, objective, bound)
+
+        result = solve_decomposed(model, time_limit=time_limit, gap=gap, progress=relay)
+        if result.decisions is None:
+            raise InfeasibleError(
+                f"{instance.name}: the decomposition found no feasible plan; constraints it "
+                f"could not repair: {', '.join(result.unrepaired) or 'unknown'}"
+            )
+        problem = build_objective(model)
+        status = "optimal" if result.gap <= gap else "feasible"
+        details = {
+            "rounds": result.iterations,
+            "first_plan_s": result.first_plan_s,
+            "history": result.history[-20:],
+        }
+        return _checked_plan(
+            instance,
+            model,
+            problem,
+            result.decisions,
+            status,
+            result.bound,
+            "decompose",
+            started,
+            {
+                "method": chosen,
+                "method_reason": reason,
+                "decomposition": details,
+                "options": {"time_limit": time_limit, "gap": gap},
+            },
+        )
+
+    problem = build_problem(model)
     build_s = time.perf_counter() - started
-    start_vector = None
+    start_vector, start_note = None, "none"
     if warm_start is not None:
-        start_vector = encode(problem, model, warm_start.decisions)
+        start_vector, start_note = encode(problem, model, warm_start.decisions), "given plan"
+    else:
+        from lean_chain.decomposition import heuristic_plan
+
+        heuristic = heuristic_plan(model, time_limit=None if time_limit is None else time_limit / 4)
+        if heuristic.feasible:
+            start_vector = encode(problem, model, heuristic.decisions)
+            start_note = f"construction heuristic ({heuristic.objective:,.2f})"
+            report("heuristic plan", heuristic.objective)
+        else:
+            start_note = "construction heuristic found no feasible plan: " + "; ".join(
+                heuristic.violations[:3]
+            )
+    remaining = (
+        None if time_limit is None else max(time_limit - (time.perf_counter() - started), 1.0)
+    )
     options = SolveOptions(
-        time_limit_s=time_limit,
+        time_limit_s=remaining,
         relative_gap=gap,
         threads=threads,
         log_file=Path(log_file) if log_file else None,
@@ -109,6 +208,7 @@ def solve(
         verbose=verbose,
     )
     backend = get_backend(solver)
+    report(f"MIP with {solver}: {problem.n_cols:,} columns x {problem.n_rows:,} rows")
     if lazy_links:
         from lean_chain.solvers.lazy import solve_with_lazy_rows
 
@@ -116,7 +216,7 @@ def solve(
     else:
         result = backend.solve(problem, options)
     if not result.status.has_solution:
-        reason = {
+        reason_text = {
             Status.INFEASIBLE: "the model is infeasible",
             Status.UNBOUNDED: "the model is unbounded",
             Status.NO_SOLUTION: "no feasible plan was found within the limits",
@@ -124,24 +224,14 @@ def solve(
         detail = ""
         if result.status is Status.INFEASIBLE:
             detail = "; " + diagnose_infeasibility(problem, solver)
-        raise InfeasibleError(f"{instance.name}: {reason}{detail}")
+        raise InfeasibleError(f"{instance.name}: {reason_text}{detail}")
     decisions = decode(problem, model, result.solution)
-    objective = mip_objective(problem, model, decisions)
-    evaluation = evaluate_decisions(model, decisions)
-    difference = _relative_difference(objective, evaluation.objective)
-    if difference > SELF_CHECK_TOLERANCE:
-        raise SelfCheckError(
-            f"evaluation core total {evaluation.objective:.6f} differs from the MIP objective "
-            f"{objective:.6f} (relative {difference:.3g})"
-        )
-    bound = min(result.bound, objective) if np.isfinite(result.bound) else result.bound
-    plan_gap = abs(objective - bound) / max(abs(objective), 1e-10) if np.isfinite(bound) else None
     status = "optimal" if result.status is Status.OPTIMAL else "feasible"
     info = {
-        "instance": instance.name,
+        "method": chosen,
+        "method_reason": reason,
+        "mip_start": start_note,
         "solver_objective": result.objective,
-        "evaluated_objective": evaluation.objective,
-        "self_check_relative_difference": difference,
         "build_s": build_s,
         "solve_s": result.wall_s,
         "solver_message": result.message,
@@ -155,12 +245,48 @@ def solve(
         },
         "options": {"time_limit": time_limit, "gap": gap, "threads": threads},
     }
+    return _checked_plan(
+        instance, model, problem, decisions, status, result.bound, result.solver, started, info
+    )
+
+
+def _checked_plan(
+    instance: Instance,
+    model: CostModel,
+    problem: MipProblem,
+    decisions: Decisions,
+    status: str,
+    bound: float,
+    solver: str,
+    started: float,
+    info: dict,
+) -> Plan:
+    """Price ``decisions`` with the MIP objective and the evaluation core; they must agree."""
+    objective = mip_objective(problem, model, decisions)
+    evaluation = evaluate_decisions(model, decisions)
+    difference = _relative_difference(objective, evaluation.objective)
+    if difference > SELF_CHECK_TOLERANCE:
+        raise SelfCheckError(
+            f"evaluation core total {evaluation.objective:.6f} differs from the MIP objective "
+            f"{objective:.6f} (relative {difference:.3g})"
+        )
+    if evaluation.violations:
+        raise SelfCheckError("the plan breaks constraints: " + "; ".join(evaluation.violations[:5]))
+    bound = min(bound, objective) if np.isfinite(bound) else bound
+    plan_gap = abs(objective - bound) / max(abs(objective), 1e-10) if np.isfinite(bound) else None
+    info = {
+        "instance": instance.name,
+        "evaluated_objective": evaluation.objective,
+        "self_check_relative_difference": difference,
+        **info,
+    }
+    info.setdefault("model_size", {"pairs": model.n_pairs, "paths": len(model.index.paths)})
     return Plan(
         status=status,
         objective=objective,
         bound=float(bound),
         gap=plan_gap,
-        solver=result.solver,
+        solver=solver,
         wall_s=time.perf_counter() - started,
         decisions=decisions,
         evaluation=evaluation,

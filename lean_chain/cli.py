@@ -30,6 +30,51 @@ def _progress(args: argparse.Namespace, message: str) -> None:
         print(f"[lean-chain {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
+class _SolveProgress:
+    """Live progress of a solve: a rich status line on a terminal, plain log lines otherwise.
+
+    Called as ``progress(phase, elapsed_s, best_objective, best_bound)``
+    (see :func:`lean_chain.api.solve`); silent with ``--quiet``.
+    """
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.live = None
+        self.last_line = 0.0
+        if not quiet and sys.stderr.isatty():
+            from rich.console import Console
+
+            self.live = Console(stderr=True).status("starting")
+            self.live.start()
+
+    @staticmethod
+    def line(phase: str, elapsed: float, objective: float, bound: float) -> str:
+        parts = [f"{phase}", f"{elapsed:7.1f} s"]
+        if objective < float("inf"):
+            parts.append(f"best plan {objective:,.2f}")
+        if bound > float("-inf"):
+            parts.append(f"bound {bound:,.2f}")
+        if objective < float("inf") and bound > float("-inf"):
+            parts.append(f"gap {max(objective - bound, 0.0) / max(abs(objective), 1e-10):.3%}")
+        return " | ".join(parts)
+
+    def __call__(self, phase: str, elapsed: float, objective: float, bound: float) -> None:
+        if self.quiet:
+            return
+        text = self.line(phase, elapsed, objective, bound)
+        if self.live is not None:
+            self.live.update(text)
+        elif not phase.startswith("round") or time.monotonic() - self.last_line >= 2.0:
+            # rounds are frequent: at most one plain line every 2 s
+            self.last_line = time.monotonic()
+            print(f"[lean-chain {time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
+
+    def stop(self) -> None:
+        if self.live is not None:
+            self.live.stop()
+            self.live = None
+
+
 def _positive(text: str) -> float:
     value = float(text)
     if value <= 0:
@@ -75,26 +120,30 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     _progress(
         args,
         f"{len(instance.skus)} SKUs, {len(instance.nodes)} nodes, "
-        f"{len(instance.lanes)} lanes; building and solving with {args.solver}"
+        f"{len(instance.lanes)} lanes; method {args.method}, solver {args.solver}"
         + (f" (time limit {args.time_limit:g} s)" if args.time_limit else ""),
     )
-    plan = solve(
-        instance,
-        solver=args.solver,
-        time_limit=args.time_limit,
-        gap=args.gap,
-        threads=args.threads,
-        log_file=args.log_file,
-        verbose=args.verbose,
-        lazy_links=args.lazy_links,
-    )
-    size = plan.info["model_size"]
+    progress = _SolveProgress(args.quiet)
+    try:
+        plan = solve(
+            instance,
+            method=args.method,
+            solver=args.solver,
+            time_limit=args.time_limit,
+            gap=args.gap,
+            threads=args.threads,
+            log_file=args.log_file,
+            verbose=args.verbose,
+            lazy_links=args.lazy_links,
+            progress=progress,
+        )
+    finally:
+        progress.stop()
     _progress(
         args,
-        f"{plan.status}: objective {plan.objective:,.2f} {instance.params['currency']}, "
-        f"gap {plan.gap if plan.gap is not None else float('nan'):.2e}, "
-        f"{size['columns']} columns x {size['rows']} rows, {plan.wall_s:.1f} s; "
-        "evaluation core agrees",
+        f"{plan.status} ({plan.info['method']}): objective {plan.objective:,.2f} "
+        f"{instance.params['currency']}, gap {plan.gap if plan.gap is not None else float('nan'):.2e}, "
+        f"{plan.info['model_size']['pairs']:,} pairs, {plan.wall_s:.1f} s; evaluation core agrees",
     )
     out = write_plan(plan, args.out)
     _progress(args, f"wrote {out}/summary.json and {out}/plan/")
@@ -102,7 +151,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         json.dumps(
             {
                 k: plan.summary()[k]
-                for k in ("status", "objective", "bound", "gap", "solver", "wall_s")
+                for k in ("status", "method", "objective", "bound", "gap", "solver", "wall_s")
             }
         )
     )
@@ -178,6 +227,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("solve", help="solve an instance and write a run folder")
     p.add_argument("instance", type=Path, help="instance folder (CSV tables + parameters.yaml)")
     p.add_argument("--out", type=Path, required=True, help="run folder to write")
+    p.add_argument(
+        "--method",
+        choices=("auto", "exact", "decompose"),
+        default="auto",
+        help="exact MIP, Lagrangian decomposition by SKU, or auto by size (default)",
+    )
     p.add_argument("--solver", default=DEFAULT_SOLVER, choices=available_solvers())
     p.add_argument("--time-limit", type=_positive, default=None, help="seconds")
     p.add_argument("--gap", type=_gap, default=1e-6, help="relative optimality gap (default 1e-6)")

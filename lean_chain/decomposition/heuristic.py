@@ -77,15 +77,20 @@ def row_excess(st: Structure, pair_of_row: np.ndarray, open_nodes: np.ndarray) -
 
 
 def _row_coefficients(st: Structure, row: int, pairs: np.ndarray) -> np.ndarray:
-    """Scaled coefficient of each of ``pairs`` in coupling row ``row``."""
+    """Scaled coefficient of each of ``pairs`` in coupling row ``row`` (indices are sorted)."""
     start, stop = st.coupling.indptr[row], st.coupling.indptr[row + 1]
-    columns, values = st.coupling.indices[start:stop], st.coupling.data[start:stop]
-    order = np.argsort(columns)
-    columns, values = columns[order], values[order]
-    position = np.minimum(np.searchsorted(columns, pairs), max(len(columns) - 1, 0))
-    if len(columns) == 0:
+    if stop == start:
         return np.zeros(len(pairs))
+    columns, values = st.coupling.indices[start:stop], st.coupling.data[start:stop]
+    position = np.minimum(np.searchsorted(columns, pairs), len(columns) - 1)
     return np.where(columns[position] == pairs, values[position], 0.0)
+
+
+def _one_row_excess(st: Structure, row: int, pair_of_row: np.ndarray, open_nodes: np.ndarray) -> float:
+    """Scaled excess of one coupling row."""
+    chosen = np.sort(pair_of_row[pair_of_row >= 0])
+    activity = float(_row_coefficients(st, row, chosen).sum())
+    return activity + float(st.coupling_nodes[row] @ open_nodes) - float(st.rhs[row])
 
 
 def repair(
@@ -106,7 +111,7 @@ def repair(
         if len(violated) == 0:
             return pair_of_row, []
         for row in violated[np.argsort(-excess[violated])]:
-            need = row_excess(st, pair_of_row, open_nodes)[row]
+            need = _one_row_excess(st, row, pair_of_row, open_nodes)
             if need <= _ROW_TOLERANCE:
                 continue
             start, stop = st.coupling.indptr[row], st.coupling.indptr[row + 1]

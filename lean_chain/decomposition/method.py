@@ -115,10 +115,9 @@ def solve_decomposed(
     best, unrepaired = construct(st, true_tables, all_open, st.pair_cost)
     first_plan_s = elapsed() if best.feasible else None
     report("construction")
-    best = search_nodes(st, true_tables, best, st.pair_cost, out_of_time)
-    if best.feasible and first_plan_s is None:
-        first_plan_s = elapsed()
-    report("node search")
+    if best.feasible:
+        best = search_nodes(st, true_tables, best, st.pair_cost, out_of_time)
+        report("node search")
 
     state = Multipliers(mu=np.zeros(len(st.rhs)))
     history: list[dict] = []
@@ -153,7 +152,7 @@ def solve_decomposed(
         report(f"round {rounds}")
         if state.step < 1e-4:
             break
-    if not out_of_time() and state.best_mu is not None:
+    if not out_of_time() and state.best_mu is not None and best.feasible:
         steered = sku_tables(st, st.pair_cost + st.coupling.T @ state.best_mu)
         best = search_nodes(st, steered, best, st.pair_cost, out_of_time)
     report("done")

@@ -264,6 +264,7 @@ def build_structure(model: CostModel) -> Structure:
     scale = np.where(scale > 0, scale, 1.0)
     factor = sign / scale
     coupling = sp.csr_matrix(sp.diags(factor) @ a_x)
+    coupling.sum_duplicates()  # sorted column indices per row: repair looks pairs up by bisection
     coupling_nodes = b_z * factor[:, None]
 
     pairs = model.index.pairs

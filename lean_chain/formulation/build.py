@@ -526,3 +526,15 @@ def build_problem(model: CostModel) -> MipProblem:
     for step in STEPS:
         step(builder, model)
     return builder.build()
+
+
+def build_objective(model: CostModel) -> MipProblem:
+    """The MIP's columns and objective without its rows.
+
+    Enough to price a plan with the MIP's own objective (:func:`encode`) when
+    the rows are not needed, as in the decomposition method.
+    """
+    builder = ProblemBuilder()
+    define_flow_columns(builder, model)
+    define_decision_columns(builder, model)
+    return builder.build()
