@@ -907,9 +907,10 @@ def _export_demand(
     row, col, units = _spread(rng, totals, weights, _n_regions(totals, len(regions)))
     upo = skus["_upo"].to_numpy()[row]
     currency = regions["currency"].to_numpy(object)[col]
-    fx = pd.Series(currency).map(FX_TO_CNY).to_numpy(float)
-    free_from = pd.Series(currency).map({c: v[0] for c, v in EX_SHIPPING.items()}).to_numpy(float)
-    fee = pd.Series(currency).map({c: v[1] for c, v in EX_SHIPPING.items()}).to_numpy(float)
+    region_currency = regions["currency"].to_numpy(object)
+    fx = np.array([FX_TO_CNY[c] for c in region_currency])[col]
+    free_from = np.array([EX_SHIPPING[c][0] for c in region_currency])[col]
+    fee = np.array([EX_SHIPPING[c][1] for c in region_currency])[col]
     local = skus["retail_price"].to_numpy()[row] / fx
     consumer = pd.DataFrame(
         dict(
@@ -1519,7 +1520,7 @@ def _stock_need(skus: pd.DataFrame, demand: pd.DataFrame) -> tuple[np.ndarray, n
 
     z = NormalDist().inv_cdf(SERVICE_LEVEL)
     lead, lead_std = SIZING_LEAD_DAYS
-    volume = demand["sku_id"].map(skus.set_index("sku_id")["volume_m3"]).to_numpy(float)
+    volume = skus["volume_m3"].to_numpy(float)[_sku_positions(skus, demand)]
     units = demand["units"].to_numpy(float)
     rate = units / HORIZON_DAYS
     on_hand = rate * REVIEW_PERIOD_DAYS / 2 + z * (
@@ -1536,32 +1537,39 @@ ELIGIBILITY = {"cbec": (True, 5000.0), "postal": (False, 1000.0), "open": (False
 SERVICE_MARGIN = 0.1
 
 
+def _sku_positions(skus: pd.DataFrame, demand: pd.DataFrame) -> np.ndarray:
+    """Row of ``skus`` of each demand row (integer indexing instead of string maps)."""
+    return pd.Index(skus["sku_id"]).get_indexer(demand["sku_id"])
+
+
 def _fastest_promise(net: _Network, skus: pd.DataFrame, demand: pd.DataFrame) -> np.ndarray:
     """Per demand row: the fastest promise (days) of any channel that may serve it."""
-    sku = skus.set_index("sku_id")
-    supplier = demand["sku_id"].map(sku["supplier_id"]).to_numpy(object)
-    positive = demand["sku_id"].map(sku["positive_list"] == "true").to_numpy(bool)
+    pos = _sku_positions(skus, demand)
+    s_codes, s_names = pd.factorize(skus["supplier_id"].to_numpy(object)[pos])
+    r_codes, r_names = pd.factorize(demand["region_id"].to_numpy(object))
+    s_of = {name: i for i, name in enumerate(s_names)}
+    r_of = {name: i for i, name in enumerate(r_names)}
+    positive = (skus["positive_list"].to_numpy(object) == "true")[pos]
     upo = demand["units_per_order"].to_numpy(float)
-    shipping = demand["shipping_per_order"] * demand["currency"].map(FX_TO_CNY)
-    value = upo * demand["sku_id"].map(sku["retail_price"]).to_numpy(float) + shipping.to_numpy(
-        float
-    )
-    region = demand["region_id"].to_numpy(object)
-    offers = pd.Series(net.offers, dtype=float)
+    fx = np.array(list(FX_TO_CNY.values()))[
+        pd.Index(list(FX_TO_CNY)).get_indexer(demand["currency"])
+    ]
+    shipping = demand["shipping_per_order"].to_numpy(float) * fx
+    value = upo * skus["retail_price"].to_numpy(float)[pos] + shipping
     best = np.full(len(demand), np.inf)
-    for rule in sorted(set(offers.index.get_level_values(0))):
-        needs_positive, cap = ELIGIBILITY[rule]
+    for rule, (needs_positive, cap) in ELIGIBILITY.items():
+        from_stock = np.full(len(r_names), np.inf)
+        direct = np.full((len(s_names), len(r_names)), np.inf)
+        for (offer_rule, supplier, region), days in net.offers.items():
+            if offer_rule != rule or region not in r_of:
+                continue
+            if supplier == "*":
+                from_stock[r_of[region]] = days
+            elif supplier in s_of:
+                direct[s_of[supplier], r_of[region]] = days
         ok = (positive | (not needs_positive)) & ((value <= cap) | (upo <= 1.0))
-        by_rule = offers.xs(rule, level=0)
-        from_stock = (
-            by_rule.xs("*", level=0)
-            if "*" in by_rule.index.get_level_values(0)
-            else pd.Series(dtype=float)
-        )
-        days = pd.Series(region).map(from_stock).to_numpy(float)
-        direct = by_rule.reindex(pd.MultiIndex.from_arrays([supplier, region])).to_numpy(float)
-        days = np.where(ok, np.fmin(days, direct), np.nan)
-        best = np.fmin(best, np.nan_to_num(days, nan=np.inf))
+        days = np.minimum(from_stock[r_codes], direct[s_codes, r_codes])
+        best = np.minimum(best, np.where(ok, days, np.inf))
     return best
 
 
@@ -1660,11 +1668,12 @@ def generate_tables(
             channels += _import_channels(ch_im)
             rules += _import_rules(ch_im)
             # CBEC quota: consumers from the positive-list demand value, scarcer in poorer regions
-            value = dem["units"] * dem["sku_id"].map(sk.set_index("sku_id")["retail_price"])
-            eligible = dem["sku_id"].map(sk.set_index("sku_id")["positive_list"] == "true")
-            by_region = value.where(eligible, 0.0).groupby(dem["region_id"]).sum()
-            headroom = CN_QUOTA_HEADROOM * (reg["gdp"] / 100.0) ** 2
-            eligible_value = reg["node_id"].map(by_region).fillna(0.0)
+            pos = _sku_positions(sk, dem)
+            eligible = (sk["positive_list"].to_numpy(object) == "true")[pos]
+            value = dem["units"].to_numpy(float) * sk["retail_price"].to_numpy(float)[pos]
+            at = pd.Index(reg["node_id"]).get_indexer(dem["region_id"])
+            eligible_value = np.bincount(at, np.where(eligible, value, 0.0), len(reg))
+            headroom = CN_QUOTA_HEADROOM * (reg["gdp"].to_numpy(float) / 100.0) ** 2
             reg["consumers"] = np.maximum(
                 50.0, np.ceil(eligible_value * headroom / 26_000 / 10) * 10
             )
