@@ -379,6 +379,11 @@ def evaluate(
     return evaluation
 
 
-def write_plan(plan: Plan, run_dir: str | Path) -> Path:
-    """Write ``summary.json`` and ``plan/*.csv`` atomically into ``run_dir``."""
-    return write_run(run_dir, plan.summary(), plan.tables)
+def write_plan(plan: Plan, run_dir: str | Path, *, force: bool = False) -> Path:
+    """Write ``summary.json`` and ``plan/*.csv`` atomically into ``run_dir``.
+
+    ``run_dir`` must be new or an empty folder; ``force=True`` also replaces a
+    previous run. Anything else (a file, a folder that is not a run) raises
+    :class:`~lean_chain.errors.OutputPathError` and is left untouched.
+    """
+    return write_run(run_dir, plan.summary(), plan.tables, force=force)

@@ -16,6 +16,7 @@ from pathlib import Path
 from lean_chain.errors import (
     InfeasibleError,
     InstanceError,
+    OutputPathError,
     PlanError,
     SelfCheckError,
     SolverNotAvailableError,
@@ -89,6 +90,13 @@ def _gap(text: str) -> float:
     return value
 
 
+def _out_path(text: str) -> Path:
+    # Path("") is ".": the empty string must be refused before it becomes the current folder
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a folder path, got an empty string")
+    return Path(text)
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     from lean_chain.costs.model import build_cost_model
     from lean_chain.io.instance_io import load_instance
@@ -114,7 +122,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _cmd_solve(args: argparse.Namespace) -> int:
     from lean_chain.api import solve, write_plan
     from lean_chain.io.instance_io import load_instance
+    from lean_chain.io.plan_io import check_run_target
 
+    # refuse a bad --out before any work: it is checked again when writing
+    check_run_target(args.out, force=args.force)
     _progress(args, f"loading {args.instance}")
     instance = load_instance(args.instance)
     _progress(
@@ -145,7 +156,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         f"{instance.params['currency']}, gap {plan.gap if plan.gap is not None else float('nan'):.2e}, "
         f"{plan.info['model_size']['pairs']:,} pairs, {plan.wall_s:.1f} s; evaluation core agrees",
     )
-    out = write_plan(plan, args.out)
+    out = write_plan(plan, args.out, force=args.force)
     _progress(args, f"wrote {out}/summary.json and {out}/plan/")
     print(
         json.dumps(
@@ -226,7 +237,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("solve", help="solve an instance and write a run folder")
     p.add_argument("instance", type=Path, help="instance folder (CSV tables + parameters.yaml)")
-    p.add_argument("--out", type=Path, required=True, help="run folder to write")
+    p.add_argument("--out", type=_out_path, required=True, help="run folder to write")
+    p.add_argument(
+        "--force", action="store_true", help="replace a previous run at --out (never other folders)"
+    )
     p.add_argument(
         "--method",
         choices=("auto", "exact", "decompose"),
@@ -302,6 +316,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except (InstanceError, PlanError) as exc:
         print(f"lean-chain: bad input: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OutputPathError as exc:
+        print(f"lean-chain: bad output folder: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except InfeasibleError as exc:
         print(f"lean-chain: no plan: {exc}", file=sys.stderr)

@@ -51,6 +51,14 @@ class PlanError(LeanChainError, ValueError):
         super().__init__(f"{len(self.issues)} problem(s) in the plan:\n{lines}")
 
 
+class OutputPathError(LeanChainError, ValueError):
+    """A run folder cannot be written at the path given; nothing was written or deleted.
+
+    Raised when the path is a file, a folder that is neither empty nor a
+    previous run, a previous run without ``force``, or cannot be created.
+    """
+
+
 class InfeasibleError(LeanChainError):
     """The model has no feasible plan (or none was found within the limits)."""
 

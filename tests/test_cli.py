@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +17,7 @@ import pandas as pd
 import pytest
 
 import lean_chain.api
+import lean_chain.io.instance_io
 from lean_chain.cli import main
 from lean_chain.solvers import DEFAULT_SOLVER
 
@@ -139,7 +141,7 @@ def test_solve_bad_input_leaves_an_existing_run_untouched(make_variant, tiny_dir
     run = tmp_path / "RUN"
     assert solve(tiny_dir, run) == 0
     before = snapshot(run)
-    assert solve(bad_variant(make_variant), run) == 2
+    assert solve(bad_variant(make_variant), run, "--force") == 2
     assert snapshot(run) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["RUN", "variant1"]
 
@@ -155,7 +157,7 @@ def test_infeasible_leaves_an_existing_run_untouched(make_variant, tiny_dir, tmp
     run = tmp_path / "RUN"
     assert solve(tiny_dir, run) == 0
     before = snapshot(run)
-    assert solve(infeasible_variant(make_variant), run) == 3
+    assert solve(infeasible_variant(make_variant), run, "--force") == 3
     assert snapshot(run) == before
 
 
@@ -264,3 +266,71 @@ def test_evaluate_with_scenarios_is_reproducible(tiny_dir, tmp_path, capsys):
     assert mc["scenarios"] == 50
     assert mc["cost_p5"] <= mc["cost_p50"] <= mc["cost_p95"]
     assert 0.0 <= mc["fill_rate"]["all"] <= 1.0
+
+
+@pytest.fixture
+def no_loading(monkeypatch):
+    """Fail the test if the instance is loaded: output checks come first."""
+
+    def fail(path):
+        raise AssertionError("the instance was loaded before the output path was checked")
+
+    monkeypatch.setattr(lean_chain.io.instance_io, "load_instance", fail)
+
+
+def test_solve_into_its_own_instance_folder_refuses_and_deletes_nothing(
+    tiny_dir, tmp_path, capsys, no_loading
+):
+    # issue 10 item 1: `solve X --out X` emptied X and exited 0
+    folder = tmp_path / "tiny"
+    shutil.copytree(tiny_dir, folder)
+    before = snapshot(folder)
+    for extra in ((), ("--force",)):
+        assert solve(folder, folder, *extra) == 2
+        assert snapshot(folder) == before
+    assert "not empty and not a lean_chain run" in capsys.readouterr().err
+    assert [p.name for p in tmp_path.iterdir()] == ["tiny"]
+
+
+def test_solve_never_replaces_a_file(tiny_dir, tmp_path, capsys, no_loading):
+    target = tmp_path / "RUN"
+    target.write_text("precious")
+    assert solve(tiny_dir, target, "--force") == 2
+    assert target.read_text() == "precious"
+    assert "is a file" in capsys.readouterr().err
+
+
+def test_solve_replaces_a_previous_run_only_with_force(tiny_dir, tmp_path, capsys):
+    run = tmp_path / "RUN"
+    assert solve(tiny_dir, run) == 0
+    (run / "summary.json").write_text('{"objective": 1}')
+    capsys.readouterr()
+    assert solve(tiny_dir, run) == 2
+    assert "--force" in capsys.readouterr().err
+    assert json.loads((run / "summary.json").read_text()) == {"objective": 1}
+    assert solve(tiny_dir, run, "--force") == 0
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["objective"] == pytest.approx(TINY_OPTIMUM, rel=1e-9)
+    assert [p.name for p in tmp_path.iterdir()] == ["RUN"]
+
+
+@pytest.mark.parametrize("out", [".", "..", "file/RUN"])
+def test_solve_checks_the_output_path_before_loading(
+    tiny_dir, tmp_path, monkeypatch, capsys, no_loading, out
+):
+    # issue 10 item 7: these solved first, then crashed with a traceback
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "file").write_text("x")
+    monkeypatch.chdir(work)
+    before = snapshot(tmp_path)
+    assert solve(tiny_dir, Path(out)) == 2
+    assert "bad output folder" in capsys.readouterr().err
+    assert snapshot(tmp_path) == before
+
+
+def test_solve_refuses_an_empty_output_path(tiny_dir, capsys, no_loading):
+    with pytest.raises(SystemExit) as info:
+        main(["solve", str(tiny_dir), "--out", "", "--quiet"])
+    assert info.value.code == 2
+    assert "empty" in capsys.readouterr().err

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import datetime
+import errno
 import json
 import math
 import os
+import re
 import shutil
+import sys
+import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +22,13 @@ import pandas as pd
 
 from lean_chain.costs.evaluate import Decisions
 from lean_chain.costs.model import CostModel
-from lean_chain.errors import Issue, PlanError
+from lean_chain.errors import Issue, OutputPathError, PlanError
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None
+    import msvcrt
 
 
 def _json_default(value: object) -> object:
@@ -38,32 +52,222 @@ def _finite(value: object) -> object:
     return value
 
 
-def write_run(run_dir: str | Path, summary: dict, tables: dict[str, pd.DataFrame]) -> Path:
+#: Marker file that :func:`write_run` puts in every run folder: only a folder holding
+#: it (or a run written before markers existed) is ever replaced.
+RUN_MARKER = ".lean_chain_run"
+RUN_FORMAT_VERSION = 1
+#: Seconds to wait for another process writing the same run folder.
+LOCK_TIMEOUT_S = 120.0
+
+
+def _is_marker(path: Path) -> bool:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and "version" in data
+
+
+def is_run_folder(path: str | Path) -> bool:
+    """Whether ``path`` is a run folder written by :func:`write_run`.
+
+    A folder with the marker file, or one written before markers existed: exactly
+    ``summary.json`` and a ``plan/`` folder of CSV files.
+    """
+    path = Path(path)
+    if path.is_symlink() or not path.is_dir():
+        return False
+    if _is_marker(path / RUN_MARKER):
+        return True
+    plan = path / "plan"
+    try:
+        entries = {p.name for p in path.iterdir()}
+        return (
+            entries == {"summary.json", "plan"}
+            and (path / "summary.json").is_file()
+            and plan.is_dir()
+            and not plan.is_symlink()
+            and all(p.suffix == ".csv" and p.is_file() for p in plan.iterdir())
+        )
+    except OSError:
+        return False
+
+
+def check_run_target(run_dir: str | Path, force: bool = False) -> Path:
+    """Check that a run folder may be written at ``run_dir``; return it as a path.
+
+    Allowed: a path that does not exist yet (its parents are created), an empty
+    folder, and with ``force`` a previous run. Anything else raises
+    :class:`~lean_chain.errors.OutputPathError` before any work is done, so that
+    nothing that is not a run is ever deleted or replaced.
+    """
+    if not str(run_dir).strip():
+        raise OutputPathError("the run folder path is empty")
+    path = Path(run_dir)
+    if path.name in ("", ".", ".."):
+        raise OutputPathError(
+            f"{str(run_dir)!r} is not a folder name of its own; give a new folder, e.g. runs/NAME"
+        )
+    if path.is_symlink():
+        raise OutputPathError(f"{path} is a symbolic link; give the folder itself")
+    if path.exists() and not path.is_dir():
+        raise OutputPathError(f"{path} is a file, not a run folder; it is left untouched")
+    if path.is_dir():
+        if is_run_folder(path):
+            if not force:
+                raise OutputPathError(
+                    f"{path} holds a previous run; replace it with --force (force=True)"
+                )
+        elif any(path.iterdir()):
+            raise OutputPathError(
+                f"{path} is a folder that is not empty and not a lean_chain run; "
+                "nothing in it is deleted or replaced: choose a new or empty folder"
+            )
+    ancestor = path.absolute().parent
+    while not ancestor.exists() and not ancestor.is_symlink():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise OutputPathError(f"cannot create {path}: {ancestor} is a file, not a folder")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise OutputPathError(f"cannot create {path}: {ancestor} is not writable")
+    return path
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step (Linux ``renameat2``); ``False`` where not supported."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False  # old kernel or a file system without exchange
+    raise OSError(code, os.strerror(code), str(b))
+
+
+def _try_lock(fd: int) -> bool:
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        else:  # pragma: no cover - Windows
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+    except OSError:
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def _target_lock(run_dir: Path) -> Iterator[None]:
+    """Hold ``.NAME.lock`` next to ``run_dir``: one writer of a run folder at a time.
+
+    The lock file is removed on release; a writer that locked a file which was
+    removed meanwhile locks the new one instead (the usual lock-file protocol).
+    The operating system drops the lock of a killed process.
+    """
+    lock_path = run_dir.parent / f".{run_dir.name}.lock"
+    deadline = time.monotonic() + LOCK_TIMEOUT_S
+    while True:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        if _try_lock(fd):
+            try:
+                same = os.path.samestat(os.fstat(fd), os.stat(lock_path))
+            except FileNotFoundError:
+                same = False
+            if same:
+                break
+        os.close(fd)
+        if time.monotonic() > deadline:
+            raise OutputPathError(
+                f"another process is writing {run_dir} (lock {lock_path}); try again later"
+            )
+        time.sleep(0.05)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(lock_path)
+        os.close(fd)
+
+
+def _remove_stale(run_dir: Path) -> None:
+    """Remove temporary siblings that a killed writer of ``run_dir`` left behind."""
+    pattern = re.compile(rf"\.{re.escape(run_dir.name)}\.(tmp|old)-[0-9a-f]{{8}}")
+    for sibling in run_dir.parent.iterdir():
+        if pattern.fullmatch(sibling.name) and sibling.is_dir() and not sibling.is_symlink():
+            shutil.rmtree(sibling, ignore_errors=True)
+
+
+def write_run(
+    run_dir: str | Path,
+    summary: dict,
+    tables: dict[str, pd.DataFrame],
+    *,
+    force: bool = False,
+) -> Path:
     """Write ``summary.json`` and ``plan/*.csv`` into ``run_dir`` atomically.
 
-    Everything is written into a temporary sibling folder that is then
-    renamed into place, so ``run_dir`` is either the old run or the complete
-    new one, never half written.
+    ``run_dir`` must be new, an empty folder, or (with ``force``) a previous
+    run; anything else raises :class:`~lean_chain.errors.OutputPathError`
+    (see :func:`check_run_target`). Everything is written into a temporary
+    sibling folder that then takes the place of ``run_dir`` in one rename
+    (an exchange where the system has one), under a lock file, so
+    ``run_dir`` is always either the old run or the complete new one.
     """
-    run_dir = Path(run_dir)
-    run_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = run_dir.parent / f".{run_dir.name}.tmp-{uuid.uuid4().hex[:8]}"
+    run_dir = check_run_target(run_dir, force)
     try:
-        (tmp / "plan").mkdir(parents=True)
-        for name, frame in tables.items():
-            frame.to_csv(tmp / "plan" / f"{name}.csv", index=False)
-        text = json.dumps(_finite(summary), indent=2, default=_json_default)
-        (tmp / "summary.json").write_text(text + "\n", encoding="utf-8")
-        if run_dir.exists():
-            old = run_dir.parent / f".{run_dir.name}.old-{uuid.uuid4().hex[:8]}"
-            os.replace(run_dir, old)
-            os.replace(tmp, run_dir)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, run_dir)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+        run_dir.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputPathError(f"cannot create {run_dir.parent}: {exc.strerror}") from exc
+    try:
+        return _write_locked(run_dir, summary, tables, force)
+    except OSError as exc:
+        raise OutputPathError(f"cannot write {run_dir}: {exc}") from exc
+
+
+def _write_locked(
+    run_dir: Path, summary: dict, tables: dict[str, pd.DataFrame], force: bool
+) -> Path:
+    with _target_lock(run_dir):
+        _remove_stale(run_dir)
+        # another writer may have finished while this one waited for the lock
+        check_run_target(run_dir, force)
+        tmp = run_dir.parent / f".{run_dir.name}.tmp-{uuid.uuid4().hex[:8]}"
+        try:
+            (tmp / "plan").mkdir(parents=True)
+            for name, frame in tables.items():
+                frame.to_csv(tmp / "plan" / f"{name}.csv", index=False)
+            text = json.dumps(_finite(summary), indent=2, default=_json_default)
+            (tmp / "summary.json").write_text(text + "\n", encoding="utf-8")
+            marker = {
+                "version": RUN_FORMAT_VERSION,
+                "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+            }
+            (tmp / RUN_MARKER).write_text(json.dumps(marker) + "\n", encoding="utf-8")
+            if not run_dir.exists():
+                os.replace(tmp, run_dir)
+            elif not _exchange(tmp, run_dir):
+                # no atomic exchange here: the old run is moved aside for a moment
+                old = run_dir.parent / f".{run_dir.name}.old-{uuid.uuid4().hex[:8]}"
+                os.replace(run_dir, old)
+                os.replace(tmp, run_dir)
+                shutil.rmtree(old, ignore_errors=True)
+        finally:
+            # after an exchange, tmp holds the previous run
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
     return run_dir
 
 

@@ -8,6 +8,9 @@ channel 1210, path key ``1210|L1>L2`` (route S1>BZ>R1), total
 from __future__ import annotations
 
 import json
+import os
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -17,8 +20,9 @@ import pytest
 import lean_chain
 from lean_chain.api import write_plan
 from lean_chain.costs.model import build_cost_model
-from lean_chain.errors import Issue, PlanError
-from lean_chain.io.plan_io import read_decisions, write_run
+from lean_chain.errors import Issue, OutputPathError, PlanError
+from lean_chain.io import plan_io
+from lean_chain.io.plan_io import RUN_MARKER, is_run_folder, read_decisions, write_run
 
 TINY = Path(__file__).resolve().parent.parent / "data" / "tiny"
 TINY_OPTIMUM = 14420.588235294117
@@ -218,13 +222,11 @@ def test_write_run_leaves_no_temporary_folder(plan, tmp_path):
 
 
 def test_write_run_replaces_an_existing_run_completely(plan, tmp_path):
-    run = tmp_path / "RUN"
-    (run / "plan").mkdir(parents=True)
+    run = write_run(tmp_path / "RUN", {"objective": 1.0}, plan.tables)
     (run / "stray.txt").write_text("old")
     (run / "plan" / "old_table.csv").write_text("a\n1\n")
-    (run / "summary.json").write_text("{}")
 
-    write_run(run, plan.summary(), plan.tables)
+    write_run(run, plan.summary(), plan.tables, force=True)
     assert not (run / "stray.txt").exists()
     assert not (run / "plan" / "old_table.csv").exists()
     assert json.loads((run / "summary.json").read_text())["objective"] == pytest.approx(
@@ -237,7 +239,7 @@ def test_failed_write_keeps_the_old_run_and_cleans_up(plan, tmp_path):
     run = write_run(tmp_path / "RUN", plan.summary(), plan.tables)
     before = {p: p.read_bytes() for p in sorted(run.rglob("*")) if p.is_file()}
     with pytest.raises(TypeError):
-        write_run(run, {**plan.summary(), "not_json": object()}, plan.tables)
+        write_run(run, {**plan.summary(), "not_json": object()}, plan.tables, force=True)
     assert {p: p.read_bytes() for p in sorted(run.rglob("*")) if p.is_file()} == before
     assert [p.name for p in tmp_path.iterdir()] == ["RUN"]
 
@@ -254,3 +256,159 @@ def test_write_run_writes_non_finite_numbers_as_null(tmp_path):
         "n": 3,
         "x": 0.5,
     }
+
+
+def tree(folder: Path) -> dict[str, bytes | None]:
+    """Every path under ``folder`` (files with their bytes), by relative path."""
+    return {
+        str(p.relative_to(folder)): p.read_bytes() if p.is_file() else None
+        for p in sorted(folder.rglob("*"))
+    }
+
+
+def test_write_run_marks_the_run_folder(plan, tmp_path):
+    run = write_run(tmp_path / "RUN", plan.summary(), plan.tables)
+    marker = json.loads((run / RUN_MARKER).read_text())
+    assert marker["version"] == 1
+    assert "created" in marker
+    assert is_run_folder(run)
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_write_run_never_replaces_a_folder_that_is_not_a_run(plan, tmp_path, force):
+    # issue 10 item 1: an instance folder given as --out was emptied
+    folder = tmp_path / "instance"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "demand.csv").write_text("sku_id,region_id,units\nA,R1,1\n")
+    (folder / "sub" / "notes.txt").write_text("keep")
+    before = tree(folder)
+    with pytest.raises(OutputPathError, match="not empty and not a lean_chain run"):
+        write_run(folder, plan.summary(), plan.tables, force=force)
+    assert tree(folder) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["instance"]
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_write_run_never_replaces_a_file(plan, tmp_path, force):
+    target = tmp_path / "RUN"
+    target.write_text("precious")
+    with pytest.raises(OutputPathError, match="is a file"):
+        write_run(target, plan.summary(), plan.tables, force=force)
+    assert target.read_text() == "precious"
+
+
+def test_write_run_replaces_a_previous_run_only_with_force(plan, tmp_path):
+    run = write_run(tmp_path / "RUN", {"objective": 1.0}, plan.tables)
+    with pytest.raises(OutputPathError, match="previous run"):
+        write_run(run, plan.summary(), plan.tables)
+    assert json.loads((run / "summary.json").read_text()) == {"objective": 1.0}
+    write_run(run, plan.summary(), plan.tables, force=True)
+    assert json.loads((run / "summary.json").read_text())["objective"] == pytest.approx(
+        TINY_OPTIMUM
+    )
+
+
+def test_write_plan_passes_force(plan, tmp_path):
+    run = write_plan(plan, tmp_path / "RUN")
+    with pytest.raises(OutputPathError):
+        write_plan(plan, run)
+    assert write_plan(plan, run, force=True) == run
+
+
+def test_write_run_into_an_empty_folder(plan, tmp_path):
+    (tmp_path / "RUN").mkdir()
+    run = write_run(tmp_path / "RUN", plan.summary(), plan.tables)
+    assert (run / "summary.json").is_file()
+    assert [p.name for p in tmp_path.iterdir()] == ["RUN"]
+
+
+def test_a_run_written_before_markers_is_a_run(plan, tmp_path):
+    run = write_run(tmp_path / "RUN", plan.summary(), plan.tables)
+    (run / RUN_MARKER).unlink()
+    assert is_run_folder(run)
+    (run / "mine.txt").write_text("x")
+    assert not is_run_folder(run)
+
+
+@pytest.mark.parametrize("name", ["", ".", "..", "a/.."])
+def test_write_run_refuses_paths_without_a_folder_name(plan, tmp_path, monkeypatch, name):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a").mkdir()
+    with pytest.raises(OutputPathError):
+        write_run(name, plan.summary(), plan.tables)
+    assert [p.name for p in tmp_path.iterdir()] == ["a"]
+
+
+def test_write_run_refuses_a_parent_that_is_a_file(plan, tmp_path):
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(OutputPathError, match="is a file"):
+        write_run(tmp_path / "file" / "deeper" / "RUN", plan.summary(), plan.tables)
+    assert (tmp_path / "file").read_text() == "x"
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root writes anywhere")
+def test_write_run_refuses_a_read_only_parent(plan, tmp_path):
+    parent = tmp_path / "ro"
+    parent.mkdir()
+    parent.chmod(0o555)
+    try:
+        with pytest.raises(OutputPathError, match="not writable"):
+            write_run(parent / "RUN", plan.summary(), plan.tables)
+    finally:
+        parent.chmod(0o755)
+
+
+def test_write_run_removes_what_a_killed_writer_left(plan, tmp_path):
+    # issue 10 item 8: a killed run leaves .RUN.tmp-* (and the old writer .RUN.old-*)
+    for name in (".RUN.tmp-0123abcd", ".RUN.old-89abcdef"):
+        (tmp_path / name / "plan").mkdir(parents=True)
+    (tmp_path / ".OTHER.tmp-0123abcd").mkdir()
+    write_run(tmp_path / "RUN", plan.summary(), plan.tables)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".OTHER.tmp-0123abcd", "RUN"]
+
+
+def test_write_run_waits_for_the_lock_of_another_writer(plan, tmp_path):
+    run = tmp_path / "RUN"
+    with plan_io._target_lock(run):
+        writer = threading.Thread(target=write_run, args=(run, plan.summary(), plan.tables))
+        writer.start()
+        time.sleep(0.3)
+        assert not run.exists()
+    writer.join(timeout=30)
+    assert (run / "summary.json").is_file()
+    assert [p.name for p in tmp_path.iterdir()] == ["RUN"]
+
+
+def test_concurrent_writers_never_leave_the_run_missing(plan, tmp_path):
+    # issue 10 item 8: racing writers gave ENOTEMPTY, stray .RUN.old-* folders and a
+    # moment without RUN
+    run = write_run(tmp_path / "RUN", plan.summary(), plan.tables)
+    errors: list[BaseException] = []
+    missing: list[float] = []
+    done = threading.Event()
+
+    def writer() -> None:
+        try:
+            for _ in range(5):
+                write_run(run, plan.summary(), plan.tables, force=True)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    def watcher() -> None:
+        while not done.is_set():
+            if not (run / "summary.json").is_file():
+                missing.append(time.monotonic())
+
+    watching = threading.Thread(target=watcher)
+    watching.start()
+    writers = [threading.Thread(target=writer) for _ in range(3)]
+    for thread in writers:
+        thread.start()
+    for thread in writers:
+        thread.join(timeout=60)
+    done.set()
+    watching.join()
+    assert errors == []
+    assert missing == []
+    assert [p.name for p in tmp_path.iterdir()] == ["RUN"]
+    assert is_run_folder(run)
