@@ -106,6 +106,18 @@ def check_tables(tables: dict[str, pd.DataFrame], params: dict[str, Any]) -> lis
         "a node_id of kind region or business_buyer in nodes.csv",
         issues,
     )
+    if not (demand["units"] > 0).any() and not demand["units"].isna().any():
+        # an empty model has nothing to optimise, and the solvers are not built for one
+        issues.append(
+            Issue(
+                "demand.csv",
+                None,
+                "units",
+                None,
+                "at least one row with units above 0: there is nothing to plan"
+                + (" (the table has no rows)" if demand.empty else " (all units are 0)"),
+            )
+        )
     _check_reference(
         "tax_rules",
         rules,

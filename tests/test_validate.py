@@ -372,3 +372,41 @@ def test_cell_errors_and_reference_errors_are_reported_together(make_variant):
     assert len(issues) == 3
     assert "demand.csv, row 2" in message
     assert "lanes.csv, row 4" in message
+
+
+@pytest.mark.parametrize(
+    ("demand", "why"),
+    [
+        (
+            pd.DataFrame({"sku_id": ["A", "B"], "region_id": ["R1", "R1"], "units": ["0", "0"]}),
+            "all units are 0",
+        ),
+        (pd.DataFrame({"sku_id": [], "region_id": [], "units": []}), "the table has no rows"),
+    ],
+)
+def test_nothing_to_plan_is_reported(make_variant, demand, why):
+    # issue 10 item 3: passed validate, then solve raised a TypeError
+    issues, message = load_issues(make_variant(tables={"demand": demand}))
+    assert issues == [
+        Issue(
+            "demand.csv",
+            None,
+            "units",
+            None,
+            f"at least one row with units above 0: there is nothing to plan ({why})",
+        )
+    ]
+    assert "nothing to plan" in message
+
+
+def test_nothing_to_plan_is_bad_input_for_validate_and_solve(make_variant, tmp_path, capsys):
+    from lean_chain.cli import main
+
+    folder = make_variant(
+        tables={"demand": pd.DataFrame({"sku_id": [], "region_id": [], "units": []})}
+    )
+    assert main(["validate", str(folder)]) == 2
+    assert "nothing to plan" in capsys.readouterr().err
+    assert main(["solve", str(folder), "--out", str(tmp_path / "RUN"), "--quiet"]) == 2
+    assert "nothing to plan" in capsys.readouterr().err
+    assert not (tmp_path / "RUN").exists()
