@@ -66,7 +66,7 @@ def test_solve_writes_summary_and_plan(tiny_dir, tmp_path, capsys):
     run = tmp_path / "RUN"
     assert solve(tiny_dir, run) == 0
     printed = json.loads(capsys.readouterr().out)
-    assert set(printed) == {"status", "objective", "bound", "gap", "solver", "wall_s"}
+    assert set(printed) == {"status", "method", "objective", "bound", "gap", "solver", "wall_s"}
     assert printed["objective"] == pytest.approx(TINY_OPTIMUM, rel=1e-9)
 
     summary = json.loads((run / "summary.json").read_text())

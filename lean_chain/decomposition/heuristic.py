@@ -16,11 +16,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.sparse as sp
 
 from lean_chain.costs.evaluate import Decisions, check_feasibility, cost_breakdown
 from lean_chain.costs.model import loads_needed
 from lean_chain.decomposition.structure import Structure
-from lean_chain.decomposition.subproblem import SkuTables, relaxed_rows
+from lean_chain.decomposition.subproblem import (
+    SkuTables,
+    best_channel_sets,
+    relaxed_rows,
+    rows_for_sets,
+)
 
 #: Scaled row excess treated as satisfied.
 _ROW_TOLERANCE = 1e-9
@@ -86,11 +92,69 @@ def _row_coefficients(st: Structure, row: int, pairs: np.ndarray) -> np.ndarray:
     return np.where(columns[position] == pairs, values[position], 0.0)
 
 
-def _one_row_excess(st: Structure, row: int, pair_of_row: np.ndarray, open_nodes: np.ndarray) -> float:
+def _one_row_excess(
+    st: Structure, row: int, pair_of_row: np.ndarray, open_nodes: np.ndarray
+) -> float:
     """Scaled excess of one coupling row."""
     chosen = np.sort(pair_of_row[pair_of_row >= 0])
     activity = float(_row_coefficients(st, row, chosen).sum())
     return activity + float(st.coupling_nodes[row] @ open_nodes) - float(st.rhs[row])
+
+
+def accept_in_order(
+    delta: np.ndarray,
+    slack: np.ndarray,
+    order: np.ndarray,
+    target: int | None = None,
+    max_passes: int = 200,
+) -> np.ndarray:
+    """Moves to accept, taken in ``order`` while every row keeps its slack.
+
+    ``delta`` holds each move's change of every coupling row (rows x moves).
+    Moves are accepted in blocks: the longest prefix whose running change
+    stays within the rows' slack (a row already over keeps its excess at
+    most), then the first move that does not fit is skipped, and so on. With
+    a ``target`` row (one being repaired) the target may take any change,
+    and acceptance stops as soon as the target holds.
+    """
+    limit = np.maximum(slack, 0.0)[:, None] + _ROW_TOLERANCE
+    accepted: list[np.ndarray] = []
+    remaining = order
+    target_slack = slack[target] if target is not None else 0.0
+    for _ in range(max_passes):
+        if len(remaining) == 0:
+            break
+        running = np.cumsum(delta[:, remaining], axis=1)
+        fits = running <= limit
+        if target is not None:
+            fits[target] = True
+        fits = fits.all(axis=0)
+        stop = int(np.argmin(fits)) if not fits.all() else len(remaining)
+        if target is not None:
+            done = np.flatnonzero(target_slack - running[target, :stop] >= -_ROW_TOLERANCE)
+            if len(done):
+                accepted.append(remaining[: done[0] + 1])
+                break
+        if stop:
+            accepted.append(remaining[:stop])
+            limit = limit - running[:, stop - 1 : stop]
+            if target is not None:
+                target_slack -= running[target, stop - 1]
+        remaining = remaining[stop + 1 :]
+    return np.concatenate(accepted) if accepted else np.zeros(0, dtype=np.int64)
+
+
+def move_deltas(st: Structure, new: np.ndarray, old: np.ndarray) -> np.ndarray:
+    """Change of every coupling row when each row's pair ``old`` becomes ``new`` (rows x moves)."""
+    n = len(new)
+    change = sp.csr_matrix(
+        (
+            np.concatenate([np.ones(n), -np.ones(n)]),
+            (np.concatenate([new, old]), np.concatenate([np.arange(n)] * 2)),
+        ),
+        shape=(st.model.n_pairs, n),
+    )
+    return np.asarray((st.coupling @ change).todense())
 
 
 def repair(
@@ -101,7 +165,15 @@ def repair(
     rounds: int = 12,
 ) -> tuple[np.ndarray, list[str]]:
     """Move demand rows until every coupling row holds; returns the plan and the
-    families of the rows it could not repair."""
+    families of the rows it could not repair.
+
+    For a violated row, every demand row with a pair in it may move to
+    another open pair of the same demand row that relieves it; the best move
+    per demand row is the least extra cost (pair cost plus any channel or
+    slotting fee it adds) per unit of relief among moves that fit the other
+    rows' slack on their own; moves are then accepted in that order while
+    they fit together (:func:`accept_in_order`).
+    """
     model = st.model
     pair_of_row = pair_of_row.copy()
     open_cols = np.append(open_nodes, True)
@@ -111,8 +183,8 @@ def repair(
         if len(violated) == 0:
             return pair_of_row, []
         for row in violated[np.argsort(-excess[violated])]:
-            need = _one_row_excess(st, row, pair_of_row, open_nodes)
-            if need <= _ROW_TOLERANCE:
+            slack = -row_excess(st, pair_of_row, open_nodes)
+            if slack[row] >= -_ROW_TOLERANCE:
                 continue
             start, stop = st.coupling.indptr[row], st.coupling.indptr[row + 1]
             rows = np.unique(model.kr_of_pair[st.coupling.indices[start:stop]])
@@ -122,35 +194,45 @@ def repair(
             candidates = st.kr.members(np.searchsorted(st.kr.keys, rows))
             cand_row = model.kr_of_pair[candidates]
             current = pair_of_row[cand_row]
-            coef = _row_coefficients(st, row, candidates)
-            coef_now = _row_coefficients(st, row, pair_of_row[rows])
-            lookup = np.zeros(len(st.kr))
-            lookup[rows] = coef_now
-            relief = lookup[cand_row] - coef
-            extra = cost[candidates] - cost[current] + _added_fixed(st, pair_of_row, candidates)
+            relief = _row_coefficients(st, row, current) - _row_coefficients(st, row, candidates)
             allowed = (relief > 1e-12) & open_cols[st.pair_col[candidates]]
             allowed &= _channel_room(st, pair_of_row, candidates)
+            allowed[allowed] = _fits_alone(st, candidates[allowed], current[allowed], slack, row)
             if not allowed.any():
                 continue
+            extra = cost[candidates] - cost[current] + _added_fixed(st, pair_of_row, candidates)
             ratio = np.where(allowed, extra / np.where(allowed, relief, 1.0), np.inf)
-            # best move per demand row
             local = np.searchsorted(rows, cand_row)
-            best = np.full(len(rows), -1, dtype=np.int64)
             order = np.lexsort((ratio, local))
-            first = np.searchsorted(local[order], np.arange(len(rows)))
-            has = first < len(order)
-            pick = order[np.minimum(first, len(order) - 1)]
-            has &= (local[pick] == np.arange(len(rows))) & np.isfinite(ratio[pick])
-            best[has] = pick[has]
-            movable = np.flatnonzero(best >= 0)
-            by_ratio = movable[np.argsort(ratio[best[movable]], kind="stable")]
-            gained = np.cumsum(relief[best[by_ratio]])
-            count = int(np.searchsorted(gained, need - _ROW_TOLERANCE)) + 1
-            moved = by_ratio[:count]
-            pair_of_row[rows[moved]] = candidates[best[moved]]
+            first = order[np.searchsorted(local[order], np.arange(len(rows)))]
+            movable = np.flatnonzero(np.isfinite(ratio[first]))
+            if len(movable) == 0:
+                continue
+            best = first[movable]
+            delta = move_deltas(st, candidates[best], current[best])
+            taken = accept_in_order(delta, slack, np.argsort(ratio[best], kind="stable"), row)
+            pair_of_row[rows[movable[taken]]] = candidates[best[taken]]
     excess = row_excess(st, pair_of_row, open_nodes)
     left = sorted({str(st.row_family[r]) for r in np.flatnonzero(excess > _ROW_TOLERANCE)})
     return pair_of_row, left
+
+
+def _fits_alone(
+    st: Structure, new: np.ndarray, old: np.ndarray, slack: np.ndarray, target: int
+) -> np.ndarray:
+    """True where moving one demand row from ``old`` to ``new`` keeps every other row's slack."""
+    if len(new) == 0:
+        return np.zeros(0, dtype=bool)
+    change = st.coupling_by_pair[new] - st.coupling_by_pair[old]
+    change = sp.csr_matrix(change)
+    over = (change.data > np.maximum(slack, 0.0)[change.indices] + _ROW_TOLERANCE) & (
+        change.indices != target
+    )
+    bad = np.zeros(len(new), dtype=bool)
+    if over.any():
+        row_of_entry = np.repeat(np.arange(len(new)), np.diff(change.indptr))
+        bad[row_of_entry[over]] = True
+    return ~bad
 
 
 def _added_fixed(st: Structure, pair_of_row: np.ndarray, candidates: np.ndarray) -> np.ndarray:
@@ -182,12 +264,69 @@ def _channel_room(st: Structure, pair_of_row: np.ndarray, candidates: np.ndarray
     return kc_used[kc] | (channels[sku] < model.sku_max_channels[sku])
 
 
+def sku_plan_cost(st: Structure, pair_of_row: np.ndarray, cost: np.ndarray) -> np.ndarray:
+    """Per SKU: its rows' pair costs plus the channel and slotting fixed costs they incur."""
+    model = st.model
+    valid = pair_of_row >= 0
+    total = np.bincount(st.kr_sku[valid], weights=cost[pair_of_row[valid]], minlength=st.n_sku)
+    total[np.bincount(st.kr_sku[~valid], minlength=st.n_sku) > 0] = np.inf
+    pairs = pair_of_row[valid]
+    kc = np.unique(model.kc_of_pair[pairs])
+    total += np.bincount(model.kc_sku[kc], weights=model.kc_fixed_cost[kc], minlength=st.n_sku)
+    stocked = pairs[model.kh_of_pair[pairs] >= 0]
+    kh = np.unique(model.kh_of_pair[stocked])
+    total += np.bincount(model.kh_sku[kh], weights=model.kh_slotting_cost[kh], minlength=st.n_sku)
+    return total
+
+
+def polish(
+    st: Structure,
+    tables: SkuTables,
+    pair_of_row: np.ndarray,
+    open_nodes: np.ndarray,
+    max_passes: int = 200,
+) -> np.ndarray:
+    """Switch SKUs to their cheapest plan (against ``tables``) while every coupling row holds.
+
+    SKUs are taken in order of saving; a block of them is accepted at once
+    while the running sum of their row changes stays within the rows' slack,
+    the first SKU that would break a row is skipped, and so on.
+    """
+    open_cols = np.append(open_nodes, True)
+    _, sets = best_channel_sets(st, tables, open_cols)
+    proposal = rows_for_sets(st, tables, open_cols, sets)
+    saving = sku_plan_cost(st, pair_of_row, tables.cost) - sku_plan_cost(st, proposal, tables.cost)
+    candidates = np.flatnonzero(
+        np.isfinite(saving) & (saving > 1e-9 * np.abs(saving).max(initial=1.0))
+    )
+    if len(candidates) == 0:
+        return pair_of_row
+    slack = -row_excess(st, pair_of_row, open_nodes)
+    local = np.full(st.n_sku, -1, dtype=np.int64)
+    local[candidates] = np.arange(len(candidates))
+    rows = np.flatnonzero((local[st.kr_sku] >= 0) & (proposal != pair_of_row) & (pair_of_row >= 0))
+    per_row = move_deltas(st, proposal[rows], pair_of_row[rows])  # rows x moved demand rows
+    delta = np.zeros((len(slack), len(candidates)))
+    np.add.at(delta.T, local[st.kr_sku[rows]], per_row.T)
+    order = np.argsort(-saving[candidates], kind="stable")
+    accepted = candidates[accept_in_order(delta, slack, order, max_passes=max_passes)]
+    if len(accepted) == 0:
+        return pair_of_row
+    moved = np.zeros(st.n_sku, dtype=bool)
+    moved[accepted] = True
+    return np.where(moved[st.kr_sku], proposal, pair_of_row)
+
+
 def construct(
-    st: Structure, tables: SkuTables, open_nodes: np.ndarray, true_cost: np.ndarray
+    st: Structure, tables: SkuTables, open_nodes: np.ndarray, true_tables: SkuTables
 ) -> tuple[Priced, list[str]]:
-    """Build a plan from ``tables`` with ``open_nodes``, repair it and price it."""
+    """Build a plan from ``tables`` with ``open_nodes``, repair it, polish it against the
+    true costs (``true_tables``) and price it."""
+    true_cost = true_tables.cost
     pair_of_row, _ = relaxed_rows(st, tables, np.append(open_nodes, True))
     pair_of_row, left = repair(st, pair_of_row, open_nodes, true_cost)
+    if not left:
+        pair_of_row = polish(st, true_tables, pair_of_row, open_nodes)
     return price(st, pair_of_row), left
 
 
@@ -204,7 +343,7 @@ def search_nodes(
     st: Structure,
     tables: SkuTables,
     incumbent: Priced,
-    true_cost: np.ndarray,
+    true_tables: SkuTables,
     out_of_time,
 ) -> Priced:
     """Close, then open, one stocking node at a time while that lowers the cost."""
@@ -218,7 +357,7 @@ def search_nodes(
                 break
             trial = open_nodes.copy()
             trial[h] = not trial[h]
-            candidate, _ = construct(st, tables, trial, true_cost)
+            candidate, _ = construct(st, tables, trial, true_tables)
             if better(candidate, incumbent):
                 incumbent, improved = candidate, True
                 open_nodes = candidate.decisions.node_open.copy()

@@ -58,12 +58,12 @@ def heuristic_plan(model: CostModel, time_limit: float | None = None) -> Priced:
     started = time.perf_counter()
     st = build_structure(model)
     tables = sku_tables(st, st.pair_cost)
-    plan, _ = construct(st, tables, np.ones(st.n_h, dtype=bool), st.pair_cost)
+    plan, _ = construct(st, tables, np.ones(st.n_h, dtype=bool), tables)
 
     def out_of_time() -> bool:
         return time_limit is not None and time.perf_counter() - started > time_limit
 
-    return search_nodes(st, tables, plan, st.pair_cost, out_of_time)
+    return search_nodes(st, tables, plan, tables, out_of_time)
 
 
 def solve_decomposed(
@@ -112,11 +112,11 @@ def solve_decomposed(
     report("structure")
     true_tables = sku_tables(st, st.pair_cost)
     all_open = np.ones(st.n_h, dtype=bool)
-    best, unrepaired = construct(st, true_tables, all_open, st.pair_cost)
+    best, unrepaired = construct(st, true_tables, all_open, true_tables)
     first_plan_s = elapsed() if best.feasible else None
     report("construction")
     if best.feasible:
-        best = search_nodes(st, true_tables, best, st.pair_cost, out_of_time)
+        best = search_nodes(st, true_tables, best, true_tables, out_of_time)
         report("node search")
 
     state = Multipliers(mu=np.zeros(len(st.rhs)))
@@ -131,7 +131,7 @@ def solve_decomposed(
         step = lagrangian_step(st, state.mu, fallback, budget=budget)
         best_bound = max(best_bound, step.bound)
         for open_nodes in {tuple(step.open_nodes), tuple(fallback)}:
-            candidate, left = construct(st, step.tables, np.array(open_nodes), st.pair_cost)
+            candidate, left = construct(st, step.tables, np.array(open_nodes), true_tables)
             if better(candidate, best):
                 best, unrepaired = candidate, left
                 if first_plan_s is None and best.feasible:
@@ -154,7 +154,7 @@ def solve_decomposed(
             break
     if not out_of_time() and state.best_mu is not None and best.feasible:
         steered = sku_tables(st, st.pair_cost + st.coupling.T @ state.best_mu)
-        best = search_nodes(st, steered, best, st.pair_cost, out_of_time)
+        best = search_nodes(st, steered, best, true_tables, out_of_time)
     report("done")
     objective = best.objective if best.feasible else np.inf
     return DecompositionResult(

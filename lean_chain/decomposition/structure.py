@@ -121,6 +121,7 @@ class Structure:
     subset_size: np.ndarray
     node_fixed: np.ndarray  # F_h
     coupling: sp.csr_matrix  # A (rows x pairs), scaled
+    coupling_by_pair: sp.csr_matrix  # A transposed (pairs x rows)
     coupling_nodes: np.ndarray  # B (rows x n_h), dense, scaled
     rhs: np.ndarray
     row_family: np.ndarray  # family name of each row
@@ -319,6 +320,7 @@ def build_structure(model: CostModel) -> Structure:
         subset_size=size[keep],
         node_fixed=model.h_fixed_cost.astype(np.float64),
         coupling=coupling,
+        coupling_by_pair=sp.csr_matrix(coupling.T),
         coupling_nodes=coupling_nodes,
         rhs=rhs / scale,
         row_family=family,
