@@ -9,6 +9,7 @@ was expected; nothing is raised here, so callers can report all at once.
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +72,65 @@ def _parse_column(raw: pd.Series, col: Column, table: Table, issues: list[Issue]
     return numbers.where(ok, default)
 
 
+_FIELD_COUNT = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+
+
+def read_csv_text(path: Path, file: str, issues: list[Issue]) -> pd.DataFrame | None:
+    """Read a CSV file as stripped text cells under its header; ``None`` (and an issue) if unreadable.
+
+    A data row with more fields than the header is an error naming its line:
+    pandas would otherwise take the first column as the index and shift every
+    cell one column to the left (a trailing delimiter on each row does that).
+    """
+    try:
+        # header=None: the header line counts the fields, so every longer row is an error
+        cells = pd.read_csv(
+            path,
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            skipinitialspace=True,
+            encoding="utf-8-sig",
+        )
+    except pd.errors.ParserError as exc:
+        match = _FIELD_COUNT.search(str(exc))
+        if match is None:
+            issues.append(Issue(file, None, None, None, f"a readable CSV file ({exc})".strip()))
+        else:
+            fields, line, seen = match.groups()
+            issues.append(
+                Issue(
+                    file,
+                    int(line),
+                    None,
+                    f"{seen} fields",
+                    f"{fields} fields like the header line (a trailing delimiter or an "
+                    "extra field would shift the columns)",
+                )
+            )
+        return None
+    except (UnicodeDecodeError, csv.Error) as exc:
+        issues.append(Issue(file, None, None, None, f"a readable CSV file ({exc})"))
+        return None
+    except pd.errors.EmptyDataError:
+        issues.append(Issue(file, None, None, None, "a header line"))
+        return None
+    header = [str(c).strip() for c in cells.iloc[0]]
+    seen_names: set[str] = set()
+    for name in header:
+        if not name:
+            issues.append(
+                Issue(file, 1, None, "", "a name for every column (is there a trailing delimiter?)")
+            )
+        elif name in seen_names:
+            issues.append(Issue(file, 1, name, name, "each column name once"))
+        seen_names.add(name)
+    raw = cells.iloc[1:].reset_index(drop=True).fillna("")
+    raw.columns = header
+    # a repeated name would make raw[name] a frame; it is reported above
+    return raw.loc[:, ~raw.columns.duplicated()]
+
+
 def read_table(folder: Path, table: Table, issues: list[Issue]) -> pd.DataFrame | None:
     """Read and type one table of ``folder``; ``None`` if it cannot be read at all."""
     path = folder / table.filename
@@ -80,24 +140,12 @@ def read_table(folder: Path, table: Table, issues: list[Issue]) -> pd.DataFrame 
             return None
         raw = pd.DataFrame({name: pd.Series(dtype=str) for name in table.column_names})
     else:
-        try:
-            raw = pd.read_csv(
-                path,
-                dtype=str,
-                keep_default_na=False,
-                skipinitialspace=True,
-                encoding="utf-8-sig",
-            )
-        except (pd.errors.ParserError, UnicodeDecodeError, csv.Error) as exc:
-            issues.append(Issue(table.filename, None, None, None, f"a readable CSV file ({exc})"))
+        raw = read_csv_text(path, table.filename, issues)
+        if raw is None:
             return None
-        except pd.errors.EmptyDataError:
-            issues.append(Issue(table.filename, None, None, None, "a header line"))
-            return None
-    raw.columns = [str(c).strip() for c in raw.columns]
     known = set(table.column_names)
     for name in raw.columns:
-        if name not in known and not name.lower().startswith(_FREE_COLUMN_PREFIXES):
+        if name and name not in known and not name.lower().startswith(_FREE_COLUMN_PREFIXES):
             issues.append(
                 Issue(
                     table.filename,

@@ -286,3 +286,52 @@ def test_issue_str():
     assert str(Issue("fx.csv", None, None, None, "the file to exist")) == (
         "fx.csv; expected the file to exist"
     )
+
+
+TINY_TABLES = ("channels", "demand", "fx", "lanes", "nodes", "skus", "tax_rules")
+
+
+def edit_line(folder: Path, file: str, line: int, suffix: str) -> None:
+    """Append ``suffix`` to line ``line`` (1-based) of ``folder/file``."""
+    path = folder / file
+    lines = path.read_text().splitlines()
+    lines[line - 1] += suffix
+    path.write_text("\n".join(lines) + "\n")
+
+
+@pytest.mark.parametrize("name", TINY_TABLES)
+@pytest.mark.parametrize("suffix", [",", ",extra", ",x,y"])
+def test_row_with_more_fields_than_the_header_names_file_and_line(make_variant, name, suffix):
+    # issue 10 item 4: pandas took the first column as the index and shifted the cells
+    folder = make_variant()
+    edit_line(folder, f"{name}.csv", 2, suffix)
+    issues, message = load_issues(folder)
+    assert len(issues) == 1
+    issue = issues[0]
+    assert (issue.file, issue.row) == (f"{name}.csv", 2)
+    assert "like the header line" in issue.expected
+    assert f"{name}.csv, row 2" in message
+
+
+def test_every_row_with_a_trailing_delimiter_is_an_error(make_variant):
+    folder = make_variant()
+    text = (folder / "channels.csv").read_text().splitlines()
+    (folder / "channels.csv").write_text(
+        "\n".join([text[0], *(line + "," for line in text[1:])]) + "\n"
+    )
+    issues, _ = load_issues(folder)
+    assert [(i.file, i.row) for i in issues] == [("channels.csv", 2)]
+    assert "path_shape" not in str(issues)
+
+
+def test_header_with_a_trailing_delimiter_or_a_repeated_name(make_variant):
+    folder = make_variant()
+    (folder / "demand.csv").write_text("sku_id,region_id,units,\nA,R1,100,\nB,R1,10,\n")
+    (folder / "fx.csv").write_text("currency,currency,rate_to_instance\nCNY,CNY,1\n")
+    issues, _ = load_issues(folder)
+    assert issues == [
+        Issue(
+            "demand.csv", 1, None, "", "a name for every column (is there a trailing delimiter?)"
+        ),
+        Issue("fx.csv", 1, "currency", "currency", "each column name once"),
+    ]
