@@ -23,6 +23,7 @@ import pandas as pd
 from lean_chain.costs.evaluate import Decisions
 from lean_chain.costs.model import CostModel
 from lean_chain.errors import Issue, OutputPathError, PlanError
+from lean_chain.io.tables import read_csv_text
 
 try:
     import fcntl
@@ -279,10 +280,8 @@ def _read(
     if not path.exists():
         issues.append(Issue(file, None, None, None, "the file to exist"))
         return None
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        issues.append(Issue(file, None, None, None, f"a readable CSV file ({exc})"))
+    frame = read_csv_text(path, file, issues)
+    if frame is None:
         return None
     missing = [c for c in columns if c not in frame.columns]
     for column in missing:

@@ -23,6 +23,13 @@ from lean_chain.model.schema import PARAMETERS, TABLES, Column, Parameter, Table
 PARAMETERS_FILE = "parameters.yaml"
 _TRUE = {"true", "1", "yes", "y", "t"}
 _FALSE = {"false", "0", "no", "n", "f"}
+#: Largest money amount per cell, in its currency: solver costs are amounts times units,
+#: and HiGHS takes 1e20 as infinite, so 1e300 made the solve fail with "kUnknown".
+MAX_MONEY = 1e12
+#: Largest other number (units, kg, m3, days): anything bigger is a typo.
+MAX_MAGNITUDE = 1e15
+#: parameters.yaml holds a handful of keys; a bigger file is a mistake.
+MAX_PARAMETERS_BYTES = 64 * 1024
 #: Extra columns a planner may keep for their own notes.
 _FREE_COLUMN_PREFIXES = ("x_", "note", "comment")
 
@@ -58,6 +65,13 @@ def _parse_column(raw: pd.Series, col: Column, table: Table, issues: list[Issue]
     not_a_number = ~blank & (numbers.isna() | ~np.isfinite(numbers))
     for idx in raw.index[not_a_number]:
         issues.append(Issue(file, int(idx) + 2, col.name, raw[idx], col.expectation()))
+    limit = MAX_MONEY if col.money else MAX_MAGNITUDE
+    too_big = ~blank & ~not_a_number & (numbers.abs() > limit)
+    for idx in raw.index[too_big]:
+        issues.append(
+            Issue(file, int(idx) + 2, col.name, raw[idx], f"{col.expectation()}, at most {limit:g}")
+        )
+    not_a_number |= too_big
     ok = ~blank & ~not_a_number
     bad = pd.Series(False, index=raw.index)
     if col.type == "int":
@@ -82,6 +96,9 @@ def read_csv_text(path: Path, file: str, issues: list[Issue]) -> pd.DataFrame | 
     pandas would otherwise take the first column as the index and shift every
     cell one column to the left (a trailing delimiter on each row does that).
     """
+    if path.is_dir():
+        issues.append(Issue(file, None, None, None, "a CSV file, not a folder"))
+        return None
     try:
         # header=None: the header line counts the fields, so every longer row is an error
         cells = pd.read_csv(
@@ -111,6 +128,9 @@ def read_csv_text(path: Path, file: str, issues: list[Issue]) -> pd.DataFrame | 
         return None
     except (UnicodeDecodeError, csv.Error) as exc:
         issues.append(Issue(file, None, None, None, f"a readable CSV file ({exc})"))
+        return None
+    except OSError as exc:
+        issues.append(Issue(file, None, None, None, f"a readable file ({exc.strerror})"))
         return None
     except pd.errors.EmptyDataError:
         issues.append(Issue(file, None, None, None, "a header line"))
@@ -169,28 +189,46 @@ def read_table(folder: Path, table: Table, issues: list[Issue]) -> pd.DataFrame 
     return pd.DataFrame(typed, index=raw.index)
 
 
+def _shown(value: Any) -> str:
+    """A parameter value as text for an issue, cut short."""
+    text = str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _parse_parameter(param: Parameter, value: Any, issues: list[Issue]) -> Any:
+    """Check one parameter's YAML value against its schema type; the default if bad."""
+
     def bad() -> Any:
-        issues.append(Issue(PARAMETERS_FILE, None, param.name, str(value), param.expectation()))
+        issues.append(Issue(PARAMETERS_FILE, None, param.name, _shown(value), param.expectation()))
         return param.default
 
     if value is None:
         if param.required:
             issues.append(Issue(PARAMETERS_FILE, None, param.name, None, "this required key"))
         return param.default
+    # YAML gives bool, int, float, str, list, dict, dates: only scalars of the right kind pass
+    if not isinstance(value, (str, int, float)):
+        return bad()
     if param.type == "str":
-        return str(value)
+        if isinstance(value, bool):
+            return bad()
+        text = str(value).strip()
+        if param.required and not text:
+            return bad()
+        return text
     if param.type == "bool":
         if isinstance(value, bool):
             return value
-        if str(value).lower() in _TRUE | _FALSE:
-            return str(value).lower() in _TRUE
+        if isinstance(value, float) or str(value).lower() not in _TRUE | _FALSE:
+            return bad()
+        return str(value).lower() in _TRUE
+    if isinstance(value, bool):  # true is not 1
         return bad()
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (ValueError, OverflowError):
         return bad()
-    if not np.isfinite(number):
+    if not np.isfinite(number) or abs(number) > MAX_MAGNITUDE:
         return bad()
     if param.type == "int" and number != round(number):
         return bad()
@@ -205,6 +243,72 @@ def _parse_parameter(param: Parameter, value: Any, issues: list[Issue]) -> Any:
     return int(number) if param.type == "int" else number
 
 
+class _ParametersLoader(yaml.SafeLoader):
+    """YAML without aliases, recording repeated keys.
+
+    Aliases are refused: a few hundred bytes of nested aliases expand to
+    gigabytes (an "alias bomb"), and a flat key: value file needs none.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.repeated: list[tuple[str, int]] = []
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed here", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: set = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                if key in seen:
+                    self.repeated.append((str(key), key_node.start_mark.line + 1))
+                seen.add(key)
+            except TypeError:  # an unhashable key: construct_mapping reports it
+                pass
+        return super().construct_mapping(node, deep=deep)
+
+
+def _load_parameters_yaml(path: Path, issues: list[Issue]) -> Any:
+    """The YAML document of ``path``, or ``None`` with an issue when it cannot be read."""
+
+    def problem(expected: str, row: int | None = None, column: str | None = None) -> None:
+        issues.append(Issue(PARAMETERS_FILE, row, column, None, expected))
+
+    if path.is_dir():
+        return problem("a YAML file, not a folder")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return problem(f"a readable file ({exc.strerror})")
+    if len(data) > MAX_PARAMETERS_BYTES:
+        return problem(
+            f"a file of at most {MAX_PARAMETERS_BYTES // 1024} KiB (it has {len(data):,} bytes)"
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return problem(f"UTF-8 text (byte {exc.start} is not UTF-8; save the file as UTF-8)")
+    loader = _ParametersLoader(text)
+    try:
+        loaded = loader.get_single_data()
+    except yaml.YAMLError as exc:
+        return problem(f"valid YAML ({str(exc)[:300]})")
+    except RecursionError:
+        return problem("valid YAML (nested too deeply)")
+    finally:
+        loader.dispose()
+    for key, line in loader.repeated:
+        problem(f"each key once (line {line} repeats it)", column=key)
+    return loaded
+
+
 def read_parameters(folder: Path, issues: list[Issue]) -> dict[str, Any]:
     """Read ``parameters.yaml``, filling defaults and recording bad entries."""
     path = folder / PARAMETERS_FILE
@@ -212,16 +316,12 @@ def read_parameters(folder: Path, issues: list[Issue]) -> dict[str, Any]:
     if not path.exists():
         issues.append(Issue(PARAMETERS_FILE, None, None, None, "the file to exist"))
     else:
-        try:
-            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            issues.append(Issue(PARAMETERS_FILE, None, None, None, f"valid YAML ({exc})"))
-            loaded = {}
+        loaded = _load_parameters_yaml(path, issues)
         if loaded is None:
             loaded = {}
         if not isinstance(loaded, dict):
             issues.append(
-                Issue(PARAMETERS_FILE, None, None, str(loaded), "a mapping of key: value")
+                Issue(PARAMETERS_FILE, None, None, _shown(loaded), "a mapping of key: value")
             )
             loaded = {}
         data = loaded
@@ -231,8 +331,8 @@ def read_parameters(folder: Path, issues: list[Issue]) -> dict[str, Any]:
                 Issue(
                     PARAMETERS_FILE,
                     None,
-                    str(key),
-                    str(data[key]),
+                    _shown(key),
+                    _shown(data[key]),
                     "a known key: " + ", ".join(PARAMETERS),
                 )
             )

@@ -412,3 +412,21 @@ def test_concurrent_writers_never_leave_the_run_missing(plan, tmp_path):
     assert missing == []
     assert [p.name for p in tmp_path.iterdir()] == ["RUN"]
     assert is_run_folder(run)
+
+
+def test_a_folder_where_a_plan_table_should_be(instance, run):
+    # issue 10 item 5: IsADirectoryError traceback from evaluate
+    (run / "plan" / "flows.csv").unlink()
+    (run / "plan" / "flows.csv").mkdir()
+    assert Issue("plan/flows.csv", None, None, None, "a CSV file, not a folder") in plan_errors(
+        instance, run
+    )
+
+
+def test_a_plan_row_with_an_extra_field_names_its_line(instance, run):
+    path = run / "plan" / "flows.csv"
+    lines = path.read_text().splitlines()
+    lines[1] += ","
+    path.write_text("\n".join(lines) + "\n")
+    issues = plan_errors(instance, run)
+    assert [(i.file, i.row) for i in issues] == [("plan/flows.csv", 2)]

@@ -335,3 +335,115 @@ def test_header_with_a_trailing_delimiter_or_a_repeated_name(make_variant):
         ),
         Issue("fx.csv", 1, "currency", "currency", "each column name once"),
     ]
+
+
+@pytest.mark.parametrize("name", ["demand.csv", "skus.csv", "parameters.yaml"])
+def test_a_folder_where_a_file_should_be(make_variant, name):
+    # issue 10 item 5: IsADirectoryError traceback
+    folder = make_variant()
+    (folder / name).unlink()
+    (folder / name).mkdir()
+    issues, _ = load_issues(folder)
+    kind = "a YAML file" if name.endswith(".yaml") else "a CSV file"
+    assert Issue(name, None, None, None, f"{kind}, not a folder") in issues
+
+
+def write_parameters(folder: Path, text: str | bytes) -> list[Issue]:
+    path = folder / "parameters.yaml"
+    if isinstance(text, str):
+        path.write_text(text, encoding="utf-8")
+    else:
+        path.write_bytes(text)
+    issues: list[Issue] = []
+    read_parameters(folder, issues)
+    return issues
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "utf-16"])
+def test_parameters_not_in_utf8(tmp_path, encoding):
+    # issue 10 item 6: UnicodeDecodeError traceback
+    issues = write_parameters(tmp_path, "name: Zürich\ncurrency: CHF\n".encode(encoding))
+    # the file problem first (then the required keys it could not give)
+    assert issues[0].expected.startswith("UTF-8 text")
+
+
+def test_parameters_with_a_huge_integer(tmp_path):
+    # issue 10 item 6: OverflowError traceback
+    issues = write_parameters(tmp_path, "currency: CNY\nhorizon_days: " + "9" * 400 + "\n")
+    assert [(i.column, i.expected) for i in issues] == [("horizon_days", "a number > 0")]
+    assert len(issues[0].value) <= 60
+
+
+def test_parameters_alias_bomb_is_refused_quickly(tmp_path):
+    # issue 10 item 6: 546 bytes took 2.9 GB and printed 580 MB
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i, name in enumerate("bcdefghi"):
+        previous = "abcdefghi"[i]
+        lines.append(f"{name}: &{name} [" + ",".join([f"*{previous}"] * 9) + "]")
+    issues = write_parameters(tmp_path, "\n".join(lines) + "\n")
+    assert "aliases" in issues[0].expected
+    assert len(str(issues[0])) < 1000
+
+
+def test_parameters_file_too_big(tmp_path):
+    issues = write_parameters(tmp_path, "currency: CNY\n" + "# padding\n" * 10000)
+    assert issues[0].expected.startswith("a file of at most 64 KiB")
+
+
+@pytest.mark.parametrize(
+    "text, column, value, expected",
+    [
+        ("currency: [CNY, USD]", "currency", "['CNY', 'USD']", "text"),
+        ("currency: {a: 1}", "currency", "{'a': 1}", "text"),
+        ('currency: ""', "currency", "", "text"),
+        ("currency: true", "currency", "True", "text"),
+        ("currency: CNY\nhorizon_days: true", "horizon_days", "True", "a number > 0"),
+        ("currency: CNY\nsingle_sourcing: [true]", "single_sourcing", "[True]", "true/false"),
+        ("currency: CNY\nsingle_sourcing: 0.5", "single_sourcing", "0.5", "true/false"),
+        (
+            "currency: CNY\nmax_channels_per_sku: 2020-01-01",
+            "max_channels_per_sku",
+            "2020-01-01",
+            "a whole number >= 1",
+        ),
+        ("currency: CNY\nservice_level: .nan", "service_level", "nan", "a number >= 0.5 and < 1"),
+    ],
+)
+def test_parameters_of_the_wrong_type(tmp_path, text, column, value, expected):
+    # issue 10 item 6: these were accepted silently (true read as 1.0)
+    issues = write_parameters(tmp_path, text + "\n")
+    assert issues == [Issue("parameters.yaml", None, column, value, expected)]
+
+
+def test_parameters_numbers_written_as_text_still_read(tmp_path):
+    # YAML 1.1 reads 1e6 (no dot) as text
+    issues: list[Issue] = []
+    (tmp_path / "parameters.yaml").write_text("currency: CNY\ncbec_annual_limit_per_person: 1e6\n")
+    params = read_parameters(tmp_path, issues)
+    assert issues == []
+    assert params["cbec_annual_limit_per_person"] == 1e6
+
+
+def test_parameters_duplicate_keys(tmp_path):
+    # issue 10 item 6: the last value was taken silently
+    issues = write_parameters(tmp_path, "currency: CNY\nservice_level: 0.9\nservice_level: 0.99\n")
+    assert issues == [
+        Issue("parameters.yaml", None, "service_level", None, "each key once (line 3 repeats it)")
+    ]
+
+
+@pytest.mark.parametrize(
+    "table, column, value, limit",
+    [("skus", "procurement_cost", "1e300", "1e+12"), ("skus", "weight_kg", "1e20", "1e+15")],
+)
+def test_numbers_too_large_for_the_solver(make_variant, table, column, value, limit):
+    # issue 10 item 9: a cost of 1e300 passed validate, then the solver failed with kUnknown
+    issues, _ = load_issues(make_variant(tables={table: set_cell(0, column, value)}))
+    assert len(issues) == 1
+    assert (issues[0].file, issues[0].row, issues[0].column, issues[0].value) == (
+        f"{table}.csv",
+        2,
+        column,
+        value,
+    )
+    assert issues[0].expected.endswith(f"at most {limit}")
