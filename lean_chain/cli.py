@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
 import sys
 import time
 from pathlib import Path
@@ -78,8 +80,23 @@ class _SolveProgress:
 
 def _positive(text: str) -> float:
     value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text}")
+    if not math.isfinite(value) or value <= 0:  # nan <= 0 is False: checked first
+        raise argparse.ArgumentTypeError(f"expected a positive finite number, got {text}")
+    return value
+
+
+def _threads(text: str) -> int:
+    # more threads than cores aborted HiGHS (rc 134); -1 was passed on as is
+    value, cores = int(text), os.cpu_count() or 1
+    if not 1 <= value <= cores:
+        raise argparse.ArgumentTypeError(f"expected 1 to {cores} (the cores here), got {text}")
+    return value
+
+
+def _seed(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a seed >= 0, got {text}")
     return value
 
 
@@ -250,7 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--solver", default=DEFAULT_SOLVER, choices=available_solvers())
     p.add_argument("--time-limit", type=_positive, default=None, help="seconds")
     p.add_argument("--gap", type=_gap, default=1e-6, help="relative optimality gap (default 1e-6)")
-    p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--threads", type=_threads, default=None, help="at most the number of cores")
     p.add_argument("--log-file", type=Path, default=None, help="solver log file")
     p.add_argument("--verbose", action="store_true", help="print the solver log")
     p.add_argument(
@@ -271,7 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--scenarios", type=int, default=None, help="Monte Carlo scenarios (demand, lead times)"
     )
-    p.add_argument("--seed", type=int, default=0, help="random seed of the scenarios")
+    p.add_argument("--seed", type=_seed, default=0, help="random seed of the scenarios")
     p.set_defaults(func=_cmd_evaluate)
 
     p = sub.add_parser("solvers", help="list solver backends")

@@ -334,3 +334,32 @@ def test_solve_refuses_an_empty_output_path(tiny_dir, capsys, no_loading):
         main(["solve", str(tiny_dir), "--out", "", "--quiet"])
     assert info.value.code == 2
     assert "empty" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ("--time-limit", "nan"),
+        ("--time-limit", "inf"),
+        ("--time-limit", "-1"),
+        ("--threads", "-1"),
+        ("--threads", "0"),
+        ("--threads", "100000"),
+        ("--gap", "nan"),
+    ],
+)
+def test_solve_refuses_extreme_arguments(tiny_dir, tmp_path, capsys, no_loading, extra):
+    # issue 10 item 9: --threads 100000 aborted (rc 134); nan and -1 were accepted
+    with pytest.raises(SystemExit) as info:
+        solve(tiny_dir, tmp_path / "RUN", *extra)
+    assert info.value.code == 2
+    assert f"argument {extra[0]}" in capsys.readouterr().err
+    assert not (tmp_path / "RUN").exists()
+
+
+def test_evaluate_refuses_a_negative_seed(tiny_dir, solved_run, capsys):
+    # issue 10 item 9: --seed -1 gave a traceback
+    with pytest.raises(SystemExit) as info:
+        main(["evaluate", str(tiny_dir), str(solved_run), "--scenarios", "5", "--seed", "-1"])
+    assert info.value.code == 2
+    assert "argument --seed" in capsys.readouterr().err
