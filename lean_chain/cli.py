@@ -114,11 +114,20 @@ def _out_path(text: str) -> Path:
     return Path(text)
 
 
+def _require_demand(instance) -> None:
+    from lean_chain.validate import check_plannable
+
+    issues = check_plannable(instance)
+    if issues:
+        raise InstanceError(issues)
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     from lean_chain.costs.model import build_cost_model
     from lean_chain.io.instance_io import load_instance
 
     instance = load_instance(args.instance)
+    _require_demand(instance)
     model = build_cost_model(instance)
     report = {
         "instance": instance.name,
@@ -145,6 +154,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     check_run_target(args.out, force=args.force)
     _progress(args, f"loading {args.instance}")
     instance = load_instance(args.instance)
+    _require_demand(instance)
     _progress(
         args,
         f"{len(instance.skus)} SKUs, {len(instance.nodes)} nodes, "

@@ -3,8 +3,9 @@
 Two stages: :func:`check_tables` on the typed tables (keys, references,
 path shapes, currencies), then :func:`check_network` on the compiled index
 (tax rules for every channel and destination in use, demand that no channel
-can reach). Each problem becomes an :class:`~lean_chain.errors.Issue`; the
-caller raises them all at once.
+can reach); :func:`check_plannable` before a solve (some demand to plan).
+Each problem becomes an :class:`~lean_chain.errors.Issue`; the caller raises
+them all at once.
 """
 
 from __future__ import annotations
@@ -106,18 +107,6 @@ def check_tables(tables: dict[str, pd.DataFrame], params: dict[str, Any]) -> lis
         "a node_id of kind region or business_buyer in nodes.csv",
         issues,
     )
-    if not (demand["units"] > 0).any() and not demand["units"].isna().any():
-        # an empty model has nothing to optimise, and the solvers are not built for one
-        issues.append(
-            Issue(
-                "demand.csv",
-                None,
-                "units",
-                None,
-                "at least one row with units above 0: there is nothing to plan"
-                + (" (the table has no rows)" if demand.empty else " (all units are 0)"),
-            )
-        )
     _check_reference(
         "tax_rules",
         rules,
@@ -356,6 +345,28 @@ def check_network(instance: Instance, index: Index) -> list[Issue]:
             )
         )
     return issues
+
+
+def check_plannable(instance: Instance) -> list[Issue]:
+    """Checks before a solve: an instance whose demand is all 0 has nothing to plan.
+
+    Such an instance is valid data (a plan can be evaluated against it), so
+    :func:`~lean_chain.io.instance_io.load_instance` accepts it; ``validate``
+    and ``solve`` report it instead of building an empty model.
+    """
+    units = instance.demand["units"]
+    if (units > 0).any():
+        return []
+    why = "the table has no rows" if units.empty else "all units are 0"
+    return [
+        Issue(
+            "demand.csv",
+            None,
+            "units",
+            None,
+            f"at least one row with units above 0: there is nothing to plan ({why})",
+        )
+    ]
 
 
 def _drop_summary(dropped: dict[str, int]) -> str:
