@@ -79,15 +79,15 @@ def row_excess(st: Structure, pair_of_row: np.ndarray, open_nodes: np.ndarray) -
     """Scaled excess A x + B z - rhs of every coupling row (positive = violated)."""
     share = np.zeros(st.model.n_pairs)
     share[pair_of_row[pair_of_row >= 0]] = 1.0
-    return st.coupling @ share + st.coupling_nodes @ open_nodes.astype(float) - st.rhs
+    return st.primal_coupling @ share + st.coupling_nodes @ open_nodes.astype(float) - st.rhs
 
 
 def _row_coefficients(st: Structure, row: int, pairs: np.ndarray) -> np.ndarray:
     """Scaled coefficient of each of ``pairs`` in coupling row ``row`` (indices are sorted)."""
-    start, stop = st.coupling.indptr[row], st.coupling.indptr[row + 1]
+    start, stop = st.primal_coupling.indptr[row], st.primal_coupling.indptr[row + 1]
     if stop == start:
         return np.zeros(len(pairs))
-    columns, values = st.coupling.indices[start:stop], st.coupling.data[start:stop]
+    columns, values = st.primal_coupling.indices[start:stop], st.primal_coupling.data[start:stop]
     position = np.minimum(np.searchsorted(columns, pairs), len(columns) - 1)
     return np.where(columns[position] == pairs, values[position], 0.0)
 
@@ -106,41 +106,57 @@ def accept_in_order(
     slack: np.ndarray,
     order: np.ndarray,
     target: int | None = None,
-    max_passes: int = 200,
+    checked: np.ndarray | None = None,
+    max_passes: int = 400,
+    window: int = 2048,
 ) -> np.ndarray:
     """Moves to accept, taken in ``order`` while every row keeps its slack.
 
     ``delta`` holds each move's change of every coupling row (rows x moves).
-    Moves are accepted in blocks: the longest prefix whose running change
-    stays within the rows' slack (a row already over keeps its excess at
-    most), then the first move that does not fit is skipped, and so on. With
-    a ``target`` row (one being repaired) the target may take any change,
-    and acceptance stops as soon as the target holds.
+    Moves are accepted in blocks: the longest prefix (within a window of the
+    next ``window`` moves) whose running change stays within the rows' slack
+    (a row already over may not grow), then the moves that no longer fit on
+    their own are dropped, and so on. With a ``target`` row (one being
+    repaired) the target may take any change, and acceptance stops as soon
+    as the target holds.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> delta = np.array([[1.0, 1.0, 1.0, 0.5]])
+    >>> accept_in_order(delta, np.array([2.6]), np.arange(4)).tolist()
+    [0, 1, 3]
     """
-    limit = np.maximum(slack, 0.0)[:, None] + _ROW_TOLERANCE
+    limit = np.maximum(slack, 0.0) + _ROW_TOLERANCE
     accepted: list[np.ndarray] = []
-    remaining = order
-    target_slack = slack[target] if target is not None else 0.0
+    remaining = np.asarray(order)
+    target_slack = float(slack[target]) if target is not None else 0.0
+    if checked is not None:
+        free = checked.copy()
+    else:
+        free = np.ones(len(limit), dtype=bool)
+    if target is not None:
+        free[target] = False
     for _ in range(max_passes):
         if len(remaining) == 0:
             break
-        running = np.cumsum(delta[:, remaining], axis=1)
-        fits = running <= limit
-        if target is not None:
-            fits[target] = True
-        fits = fits.all(axis=0)
-        stop = int(np.argmin(fits)) if not fits.all() else len(remaining)
+        head = remaining[:window]
+        running = np.cumsum(delta[:, head], axis=1)
+        fits = (running[free] <= limit[free, None]).all(axis=0)
+        stop = int(np.argmin(fits)) if not fits.all() else len(head)
         if target is not None:
             done = np.flatnonzero(target_slack - running[target, :stop] >= -_ROW_TOLERANCE)
             if len(done):
-                accepted.append(remaining[: done[0] + 1])
+                accepted.append(head[: done[0] + 1])
                 break
         if stop:
-            accepted.append(remaining[:stop])
-            limit = limit - running[:, stop - 1 : stop]
+            accepted.append(head[:stop])
+            limit = limit - running[:, stop - 1]
             if target is not None:
-                target_slack -= running[target, stop - 1]
-        remaining = remaining[stop + 1 :]
+                target_slack -= float(running[target, stop - 1])
+        rest = remaining[stop:]
+        alone = (delta[np.ix_(free, rest[:window])] <= limit[free, None]).all(axis=0)
+        remaining = np.concatenate([rest[:window][alone], rest[window:]])
     return np.concatenate(accepted) if accepted else np.zeros(0, dtype=np.int64)
 
 
@@ -154,7 +170,11 @@ def move_deltas(st: Structure, new: np.ndarray, old: np.ndarray) -> np.ndarray:
         ),
         shape=(st.model.n_pairs, n),
     )
-    return np.asarray((st.coupling @ change).todense())
+    return np.asarray((st.primal_coupling @ change).todense())
+
+
+#: Families whose rows a repair of another family may overfill (they are repaired next).
+_CAPACITY_FAMILIES = frozenset({"storage", "orders", "throughput"})
 
 
 def repair(
@@ -167,67 +187,112 @@ def repair(
     """Move demand rows until every coupling row holds; returns the plan and the
     families of the rows it could not repair.
 
-    For a violated row, every demand row with a pair in it may move to
-    another open pair of the same demand row that relieves it; the best move
-    per demand row is the least extra cost (pair cost plus any channel or
-    slotting fee it adds) per unit of relief among moves that fit the other
-    rows' slack on their own; moves are then accepted in that order while
-    they fit together (:func:`accept_in_order`).
+    A violated row is relieved by :func:`relieve`, first with moves that
+    keep every other row's slack; a service or quota row that this cannot
+    fix may then overfill node capacities, which the next pass relieves
+    with moves that keep the service and quota rows.
     """
-    model = st.model
     pair_of_row = pair_of_row.copy()
-    open_cols = np.append(open_nodes, True)
-    for _ in range(rounds):
+    capacity = np.isin(st.row_family, list(_CAPACITY_FAMILIES))
+    for attempt in range(rounds):
         excess = row_excess(st, pair_of_row, open_nodes)
         violated = np.flatnonzero(excess > _ROW_TOLERANCE)
         if len(violated) == 0:
             return pair_of_row, []
         for row in violated[np.argsort(-excess[violated])]:
-            slack = -row_excess(st, pair_of_row, open_nodes)
-            if slack[row] >= -_ROW_TOLERANCE:
-                continue
-            start, stop = st.coupling.indptr[row], st.coupling.indptr[row + 1]
-            rows = np.unique(model.kr_of_pair[st.coupling.indices[start:stop]])
-            rows = rows[pair_of_row[rows] >= 0]
-            if len(rows) == 0:
-                continue
-            candidates = st.kr.members(np.searchsorted(st.kr.keys, rows))
-            cand_row = model.kr_of_pair[candidates]
-            current = pair_of_row[cand_row]
-            relief = _row_coefficients(st, row, current) - _row_coefficients(st, row, candidates)
-            allowed = (relief > 1e-12) & open_cols[st.pair_col[candidates]]
-            allowed &= _channel_room(st, pair_of_row, candidates)
-            allowed[allowed] = _fits_alone(st, candidates[allowed], current[allowed], slack, row)
-            if not allowed.any():
-                continue
-            extra = cost[candidates] - cost[current] + _added_fixed(st, pair_of_row, candidates)
-            ratio = np.where(allowed, extra / np.where(allowed, relief, 1.0), np.inf)
-            local = np.searchsorted(rows, cand_row)
-            order = np.lexsort((ratio, local))
-            first = order[np.searchsorted(local[order], np.arange(len(rows)))]
-            movable = np.flatnonzero(np.isfinite(ratio[first]))
-            if len(movable) == 0:
-                continue
-            best = first[movable]
-            delta = move_deltas(st, candidates[best], current[best])
-            taken = accept_in_order(delta, slack, np.argsort(ratio[best], kind="stable"), row)
-            pair_of_row[rows[movable[taken]]] = candidates[best[taken]]
+            checked = np.ones(len(st.rhs), dtype=bool)
+            checked[row] = False
+            pair_of_row = relieve(st, pair_of_row, open_nodes, cost, row, checked)
+            if attempt and not capacity[row]:
+                checked &= ~capacity
+                pair_of_row = relieve(st, pair_of_row, open_nodes, cost, row, checked)
     excess = row_excess(st, pair_of_row, open_nodes)
     left = sorted({str(st.row_family[r]) for r in np.flatnonzero(excess > _ROW_TOLERANCE)})
     return pair_of_row, left
 
 
-def _fits_alone(
-    st: Structure, new: np.ndarray, old: np.ndarray, slack: np.ndarray, target: int
+def relieve(
+    st: Structure,
+    pair_of_row: np.ndarray,
+    open_nodes: np.ndarray,
+    cost: np.ndarray,
+    row: int,
+    checked: np.ndarray,
 ) -> np.ndarray:
-    """True where moving one demand row from ``old`` to ``new`` keeps every other row's slack."""
+    """Move demand rows until coupling row ``row`` holds, keeping the ``checked`` rows' slack.
+
+    Every demand row with a pair in ``row`` may move to another open pair of
+    the same demand row that relieves it; the best move per demand row is
+    the least extra cost (pair cost plus any channel or slotting fee it adds)
+    per unit of relief among moves that fit the checked rows on their own;
+    moves are then accepted in that order while they fit together
+    (:func:`accept_in_order`). A SKU adds at most one new channel per call.
+    """
+    model = st.model
+    slack = -row_excess(st, pair_of_row, open_nodes)
+    if slack[row] >= -_ROW_TOLERANCE:
+        return pair_of_row
+    start, stop = st.primal_coupling.indptr[row], st.primal_coupling.indptr[row + 1]
+    rows = np.unique(model.kr_of_pair[st.primal_coupling.indices[start:stop]])
+    rows = rows[pair_of_row[rows] >= 0]
+    if len(rows) == 0:
+        return pair_of_row
+    candidates = st.kr.members(np.searchsorted(st.kr.keys, rows))
+    cand_row = model.kr_of_pair[candidates]
+    current = pair_of_row[cand_row]
+    relief = _row_coefficients(st, row, current) - _row_coefficients(st, row, candidates)
+    allowed = (relief > 1e-12) & np.append(open_nodes, True)[st.pair_col[candidates]]
+    allowed &= _channel_room(st, pair_of_row, candidates)
+    allowed[allowed] = _fits_alone(st, candidates[allowed], current[allowed], slack, checked)
+    if not allowed.any():
+        return pair_of_row
+    extra = cost[candidates] - cost[current] + _added_fixed(st, pair_of_row, candidates)
+    ratio = np.where(allowed, extra / np.where(allowed, relief, 1.0), np.inf)
+    local = np.searchsorted(rows, cand_row)
+    order = np.lexsort((ratio, local))
+    first = order[np.searchsorted(local[order], np.arange(len(rows)))]
+    movable = np.flatnonzero(np.isfinite(ratio[first]))
+    best = first[movable]
+    keep = _one_new_channel_per_sku(st, pair_of_row, candidates[best], ratio[best])
+    movable, best = movable[keep], best[keep]
+    if len(best) == 0:
+        return pair_of_row
+    delta = move_deltas(st, candidates[best], current[best])
+    taken = accept_in_order(delta, slack, np.argsort(ratio[best], kind="stable"), row, checked)
+    pair_of_row = pair_of_row.copy()
+    pair_of_row[rows[movable[taken]]] = candidates[best[taken]]
+    return pair_of_row
+
+
+def _one_new_channel_per_sku(
+    st: Structure, pair_of_row: np.ndarray, new: np.ndarray, ratio: np.ndarray
+) -> np.ndarray:
+    """Keep moves into used channels, and per SKU only the moves into the channel of its
+    best move that opens a new one (so a block of moves never exceeds the channel limit)."""
+    model = st.model
+    used = pair_of_row[pair_of_row >= 0]
+    kc_used = np.zeros(len(model.kc_sku), dtype=bool)
+    kc_used[model.kc_of_pair[used]] = True
+    kc = model.kc_of_pair[new]
+    adds = ~kc_used[kc]
+    sku = model.kc_sku[kc]
+    chosen = np.full(st.n_sku, -1, dtype=np.int64)
+    opening = np.flatnonzero(adds)
+    by_ratio = opening[np.argsort(ratio[opening], kind="stable")][::-1]
+    chosen[sku[by_ratio]] = kc[by_ratio]  # the last write (smallest ratio) wins
+    return ~adds | (chosen[sku] == kc)
+
+
+def _fits_alone(
+    st: Structure, new: np.ndarray, old: np.ndarray, slack: np.ndarray, checked: np.ndarray
+) -> np.ndarray:
+    """True where moving one demand row from ``old`` to ``new`` keeps every checked row's slack."""
     if len(new) == 0:
         return np.zeros(0, dtype=bool)
-    change = st.coupling_by_pair[new] - st.coupling_by_pair[old]
-    change = sp.csr_matrix(change)
-    over = (change.data > np.maximum(slack, 0.0)[change.indices] + _ROW_TOLERANCE) & (
-        change.indices != target
-    )
+    change = sp.csr_matrix(st.primal_coupling_by_pair[new] - st.primal_coupling_by_pair[old])
+    over = (change.data > np.maximum(slack, 0.0)[change.indices] + _ROW_TOLERANCE) & checked[
+        change.indices
+    ]
     bad = np.zeros(len(new), dtype=bool)
     if over.any():
         row_of_entry = np.repeat(np.arange(len(new)), np.diff(change.indptr))
@@ -268,7 +333,9 @@ def sku_plan_cost(st: Structure, pair_of_row: np.ndarray, cost: np.ndarray) -> n
     """Per SKU: its rows' pair costs plus the channel and slotting fixed costs they incur."""
     model = st.model
     valid = pair_of_row >= 0
-    total = np.bincount(st.kr_sku[valid], weights=cost[pair_of_row[valid]], minlength=st.n_sku)
+    total = np.bincount(
+        st.kr_sku[valid], weights=cost[pair_of_row[valid]], minlength=st.n_sku
+    ).astype(np.float64)
     total[np.bincount(st.kr_sku[~valid], minlength=st.n_sku) > 0] = np.inf
     pairs = pair_of_row[valid]
     kc = np.unique(model.kc_of_pair[pairs])
@@ -295,7 +362,10 @@ def polish(
     open_cols = np.append(open_nodes, True)
     _, sets = best_channel_sets(st, tables, open_cols)
     proposal = rows_for_sets(st, tables, open_cols, sets)
-    saving = sku_plan_cost(st, pair_of_row, tables.cost) - sku_plan_cost(st, proposal, tables.cost)
+    with np.errstate(invalid="ignore"):  # inf - inf: SKUs without a plan either way
+        saving = sku_plan_cost(st, pair_of_row, tables.cost) - sku_plan_cost(
+            st, proposal, tables.cost
+        )
     candidates = np.flatnonzero(
         np.isfinite(saving) & (saving > 1e-9 * np.abs(saving).max(initial=1.0))
     )

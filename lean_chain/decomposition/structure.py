@@ -121,7 +121,8 @@ class Structure:
     subset_size: np.ndarray
     node_fixed: np.ndarray  # F_h
     coupling: sp.csr_matrix  # A (rows x pairs), scaled
-    coupling_by_pair: sp.csr_matrix  # A transposed (pairs x rows)
+    primal_coupling: sp.csr_matrix  # A with whole-row minimum stock (>= A), for plans
+    primal_coupling_by_pair: sp.csr_matrix  # its transpose (pairs x rows)
     coupling_nodes: np.ndarray  # B (rows x n_h), dense, scaled
     rhs: np.ndarray
     row_family: np.ndarray  # family name of each row
@@ -237,21 +238,21 @@ def build_structure(model: CostModel) -> Structure:
 
     # coupling rows as A x + B z <= rhs; I (minimum-stock groups) >= the flows' stock
     matrix = problem.matrix.tocsc()
-    a_x = matrix[:, x_cols]
+    a_x = a_x_primal = matrix[:, x_cols]
     if "I" in problem.col_blocks and problem.col_blocks["I"].stop > problem.col_blocks["I"].start:
+        # the bound takes I at the flows' stock (I >= sum O x); plans with whole rows
+        # hold max(sum O x, q) <= sum max(O, q) x, which keeps the repaired rows safe
         a_i = matrix[:, problem.col_blocks["I"]]
         with_min = np.flatnonzero(model.kh_min_stock > 0)
         local = np.full(len(model.kh_sku), -1)
         local[with_min] = np.arange(len(with_min))
         members = np.flatnonzero(explicit)
-        to_pairs = sp.csr_matrix(
-            (
-                model.on_hand_per_share[members],
-                (local[model.kh_of_pair[members]], members),
-            ),
-            shape=(len(with_min), n_pairs),
-        )
-        a_x = a_x + a_i @ to_pairs
+        group = local[model.kh_of_pair[members]]
+        flows = model.on_hand_per_share[members]
+        at_least = np.maximum(flows, model.kh_min_stock[model.kh_of_pair[members]])
+        shape = (len(with_min), n_pairs)
+        a_x = a_x + a_i @ sp.csr_matrix((flows, (group, members)), shape=shape)
+        a_x_primal = a_x_primal + a_i @ sp.csr_matrix((at_least, (group, members)), shape=shape)
     a_x = sp.csr_matrix(a_x)
     b_z = np.asarray(matrix[:, z_cols].todense()).reshape(problem.n_rows, n_h)
     upper_finite = np.isfinite(problem.row_upper)
@@ -265,7 +266,8 @@ def build_structure(model: CostModel) -> Structure:
     scale = np.where(scale > 0, scale, 1.0)
     factor = sign / scale
     coupling = sp.csr_matrix(sp.diags(factor) @ a_x)
-    coupling.sum_duplicates()  # sorted column indices per row: repair looks pairs up by bisection
+    primal_coupling = sp.csr_matrix(sp.diags(factor) @ sp.csr_matrix(a_x_primal))
+    primal_coupling.sum_duplicates()  # sorted column indices per row: repair bisects them
     coupling_nodes = b_z * factor[:, None]
 
     pairs = model.index.pairs
@@ -320,7 +322,8 @@ def build_structure(model: CostModel) -> Structure:
         subset_size=size[keep],
         node_fixed=model.h_fixed_cost.astype(np.float64),
         coupling=coupling,
-        coupling_by_pair=sp.csr_matrix(coupling.T),
+        primal_coupling=primal_coupling,
+        primal_coupling_by_pair=sp.csr_matrix(primal_coupling.T),
         coupling_nodes=coupling_nodes,
         rhs=rhs / scale,
         row_family=family,
