@@ -32,11 +32,14 @@ from lean_chain.decomposition.subproblem import (
 _ROW_TOLERANCE = 1e-9
 
 
-def decisions_from_rows(st: Structure, pair_of_row: np.ndarray) -> Decisions:
-    """The plan that serves each demand row wholly by its pair."""
+def decisions_from_rows(
+    st: Structure, pair_of_row: np.ndarray, share: np.ndarray | None = None
+) -> Decisions:
+    """The plan that serves each demand row wholly by its pair (or by ``share``)."""
     model = st.model
-    share = np.zeros(model.n_pairs)
-    share[pair_of_row[pair_of_row >= 0]] = 1.0
+    if share is None:
+        share = np.zeros(model.n_pairs)
+        share[pair_of_row[pair_of_row >= 0]] = 1.0
     channel_used = np.bincount(model.kc_of_pair, weights=share, minlength=len(model.kc_sku)) > 0
     stocked_pairs = model.kh_of_pair >= 0
     stocked = (
@@ -65,9 +68,12 @@ class Priced:
         return not self.violations
 
 
-def price(st: Structure, pair_of_row: np.ndarray) -> Priced:
-    """Evaluate a plan with the evaluation core (cost and feasibility)."""
-    decisions = decisions_from_rows(st, pair_of_row)
+def price(st: Structure, pair_of_row: np.ndarray, share: np.ndarray | None = None) -> Priced:
+    """Evaluate a plan with the evaluation core (cost and feasibility).
+
+    ``share`` overrides the whole-row shares of ``pair_of_row`` (split rows).
+    """
+    decisions = decisions_from_rows(st, pair_of_row, share)
     breakdown, on_hand = cost_breakdown(st.model, decisions)
     violations = check_feasibility(st.model, decisions, on_hand)
     if np.any(pair_of_row < 0):
@@ -397,7 +403,69 @@ def construct(
     pair_of_row, left = repair(st, pair_of_row, open_nodes, true_cost)
     if not left:
         pair_of_row = polish(st, true_tables, pair_of_row, open_nodes)
+        return price(st, pair_of_row), left
+    share = split_rows(st, pair_of_row, open_nodes, true_cost)
+    if share is not None:
+        split = price(st, pair_of_row, share)
+        if split.feasible:
+            return split, []
     return price(st, pair_of_row), left
+
+
+def split_rows(
+    st: Structure, pair_of_row: np.ndarray, open_nodes: np.ndarray, cost: np.ndarray
+) -> np.ndarray | None:
+    """Shares that hold every coupling row by splitting demand rows, or None.
+
+    Whole rows cannot always meet a tight capacity and a service target at
+    once. The demand rows with a pair in a violated row are re-planned by a
+    small LP (HiGHS) over their pairs at open nodes in channels the SKU uses
+    (or may still add), with the other rows' use of every coupling row fixed;
+    the pair cost plus any channel or slotting fee a pair would add is its
+    price. Returns the shares of every pair, or None if the LP is infeasible.
+    """
+    from lean_chain.formulation.problem import MipProblem
+    from lean_chain.solvers import SolveOptions, get_backend
+
+    model = st.model
+    excess = row_excess(st, pair_of_row, open_nodes)
+    violated = np.flatnonzero(excess > _ROW_TOLERANCE)
+    touching = st.primal_coupling[violated].indices
+    rows = np.unique(model.kr_of_pair[touching])
+    rows = rows[pair_of_row[rows] >= 0]
+    if len(rows) == 0:
+        return None
+    pairs = st.kr.members(np.searchsorted(st.kr.keys, rows))
+    keep = np.append(open_nodes, True)[st.pair_col[pairs]] & _channel_room(st, pair_of_row, pairs)
+    pairs = np.sort(pairs[keep])
+    share = np.zeros(model.n_pairs)
+    share[pair_of_row[pair_of_row >= 0]] = 1.0
+    share[pair_of_row[rows]] = 0.0
+    fixed_use = st.primal_coupling @ share + st.coupling_nodes @ open_nodes.astype(float)
+    local_row = np.searchsorted(rows, model.kr_of_pair[pairs])
+    n = len(pairs)
+    coupling = st.primal_coupling[:, pairs]
+    matrix = sp.vstack(
+        [sp.csr_matrix((np.ones(n), (local_row, np.arange(n))), shape=(len(rows), n)), coupling]
+    ).tocsr()
+    problem = MipProblem(
+        objective=cost[pairs] + _added_fixed(st, pair_of_row, pairs),
+        matrix=matrix,
+        row_lower=np.concatenate([np.ones(len(rows)), np.full(len(st.rhs), -np.inf)]),
+        row_upper=np.concatenate([np.ones(len(rows)), st.rhs - fixed_use]),
+        col_lower=np.zeros(n),
+        col_upper=np.ones(n),
+        integrality=np.zeros(n, dtype=bool),
+    )
+    result = get_backend("highs").solve(problem, SolveOptions(time_limit_s=60.0))
+    if not result.status.has_solution:
+        return None
+    values = np.clip(result.solution, 0.0, 1.0)
+    values[values < 1e-9] = 0.0
+    # renormalise each row to exactly one after clipping
+    totals = np.bincount(local_row, weights=values, minlength=len(rows))
+    share[pairs] = values / np.where(totals > 0, totals, 1.0)[local_row]
+    return share
 
 
 def better(candidate: Priced, incumbent: Priced | None) -> bool:

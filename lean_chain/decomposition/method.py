@@ -124,7 +124,9 @@ def solve_decomposed(
     budget = 400 if st.model.n_pairs < 2_000_000 else 60
     rounds = 0
     for rounds in range(1, max_rounds + 1):
-        if out_of_time() or _gap(best.objective if best.feasible else np.inf, best_bound) <= gap:
+        # one round always runs: a plan comes with a bound even under a tiny time limit
+        done = _gap(best.objective if best.feasible else np.inf, best_bound) <= gap
+        if rounds > 1 and (out_of_time() or done):
             rounds -= 1
             break
         fallback = best.decisions.node_open
