@@ -22,7 +22,7 @@ import numpy as np
 
 from lean_chain.costs.evaluate import Decisions, Evaluation, evaluate_decisions
 from lean_chain.costs.model import CostModel, build_cost_model
-from lean_chain.errors import InfeasibleError, SelfCheckError
+from lean_chain.errors import InfeasibleError, InstanceError, SelfCheckError
 from lean_chain.formulation.build import build_objective, build_problem
 from lean_chain.formulation.problem import MipProblem
 from lean_chain.formulation.solution import decode, encode, mip_objective
@@ -30,6 +30,7 @@ from lean_chain.io.plan_io import read_decisions, write_run
 from lean_chain.model.instance import Instance
 from lean_chain.results import Plan, plan_tables
 from lean_chain.solvers import DEFAULT_SOLVER, SolveOptions, Status, get_backend
+from lean_chain.validate import check_plannable
 
 #: Largest relative difference allowed between the MIP objective and the evaluation core.
 SELF_CHECK_TOLERANCE = 1e-6
@@ -128,13 +129,18 @@ def solve(
 
     Raises
     ------
+    InstanceError
+        The instance has nothing to plan (no demand).
     InfeasibleError
         No feasible plan exists, or none was found within the limit.
     SelfCheckError
         The evaluation core's total differs from the MIP objective by more
-        than 1e-6 relative.
+        than 1e-6 relative, or the plan breaks a constraint.
     """
     started = time.perf_counter()
+    nothing_to_plan = check_plannable(instance)
+    if nothing_to_plan:
+        raise InstanceError(nothing_to_plan)
     model = build_cost_model(instance)
     chosen, reason = choose_method(method, model)
 

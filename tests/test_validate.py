@@ -414,3 +414,14 @@ def test_nothing_to_plan_is_bad_input_for_validate_and_solve(make_variant, tmp_p
     assert main(["solve", str(folder), "--out", str(tmp_path / "RUN"), "--quiet"]) == 2
     assert "nothing to plan" in capsys.readouterr().err
     assert not (tmp_path / "RUN").exists()
+
+
+@pytest.mark.parametrize("method", ["exact", "decompose"])
+def test_library_solve_with_nothing_to_plan_raises_instance_error(make_variant, method):
+    import lean_chain
+
+    folder = make_variant(
+        tables={"demand": pd.DataFrame({"sku_id": [], "region_id": [], "units": []})}
+    )
+    with pytest.raises(lean_chain.InstanceError, match="nothing to plan"):
+        lean_chain.solve(load_instance(folder), method=method)

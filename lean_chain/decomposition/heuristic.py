@@ -469,11 +469,13 @@ def split_rows(
 
 
 def better(candidate: Priced, incumbent: Priced | None) -> bool:
-    """Feasible beats infeasible; then the lower cost."""
+    """Feasible beats infeasible, fewer broken constraints beat more; then the lower cost."""
     if incumbent is None:
         return True
     if candidate.feasible != incumbent.feasible:
         return candidate.feasible
+    if not candidate.feasible and len(candidate.violations) != len(incumbent.violations):
+        return len(candidate.violations) < len(incumbent.violations)
     return candidate.objective < incumbent.objective - 1e-9 * abs(incumbent.objective)
 
 

@@ -20,7 +20,7 @@ from lean_chain.costs.evaluate import Decisions
 from lean_chain.costs.model import CostModel
 from lean_chain.decomposition.heuristic import Priced, better, construct, search_nodes
 from lean_chain.decomposition.lagrangian import Multipliers, lagrangian_step, update
-from lean_chain.decomposition.structure import build_structure
+from lean_chain.decomposition.structure import Structure, build_structure
 from lean_chain.decomposition.subproblem import sku_tables
 
 #: progress(phase, elapsed_s, best_objective, best_bound)
@@ -39,6 +39,7 @@ class DecompositionResult:
     first_plan_s: float | None
     unrepaired: list[str] = field(default_factory=list)
     history: list[dict] = field(default_factory=list)
+    plan: Priced | None = None  # the best plan, priced by the evaluation core
 
     @property
     def gap(self) -> float:
@@ -54,7 +55,12 @@ def _gap(objective: float, bound: float) -> float:
 
 
 def heuristic_plan(model: CostModel, time_limit: float | None = None) -> Priced:
-    """The construction heuristic alone: a plan within seconds (see :mod:`.heuristic`)."""
+    """A plan within seconds: construction with the true costs and node search.
+
+    When the construction cannot repair every coupling row, a few Lagrangian
+    rounds steer it (see :func:`solve_decomposed`); the result says which
+    constraints are still broken if none of them helps.
+    """
     started = time.perf_counter()
     st = build_structure(model)
     tables = sku_tables(st, st.pair_cost)
@@ -63,7 +69,11 @@ def heuristic_plan(model: CostModel, time_limit: float | None = None) -> Priced:
     def out_of_time() -> bool:
         return time_limit is not None and time.perf_counter() - started > time_limit
 
-    return search_nodes(st, tables, plan, tables, out_of_time)
+    if plan.feasible:
+        return search_nodes(st, tables, plan, tables, out_of_time)
+    rest = None if time_limit is None else max(time_limit - (time.perf_counter() - started), 1.0)
+    steered = solve_decomposed(model, time_limit=rest, gap=1.0, max_rounds=10, structure=st)
+    return steered.plan if steered.plan is not None else plan
 
 
 def solve_decomposed(
@@ -73,6 +83,7 @@ def solve_decomposed(
     gap: float = 0.01,
     max_rounds: int = 300,
     progress: ProgressCallback | None = None,
+    structure: Structure | None = None,
 ) -> DecompositionResult:
     """Best plan and certified lower bound by Lagrangian decomposition.
 
@@ -106,7 +117,7 @@ def solve_decomposed(
         if progress is not None:
             progress(phase, elapsed(), best.objective if best else np.inf, best_bound)
 
-    st = build_structure(model)
+    st = structure if structure is not None else build_structure(model)
     best_bound = -np.inf
     best: Priced | None = None
     report("structure")
@@ -168,4 +179,5 @@ def solve_decomposed(
         first_plan_s=first_plan_s,
         unrepaired=[] if best.feasible else (unrepaired or best.violations[:5]),
         history=history,
+        plan=best,
     )
