@@ -166,6 +166,9 @@ def solve(
         details = {
             "rounds": result.iterations,
             "first_plan_s": result.first_plan_s,
+            "seconds_to_gap": {
+                f"{target:g}": result.seconds_to_gap(target) for target in (0.05, 0.01, 0.005)
+            },
             "history": result.history[-20:],
         }
         return _checked_plan(

@@ -43,9 +43,14 @@ class DecompositionResult:
 
     @property
     def gap(self) -> float:
-        if not np.isfinite(self.objective) or not np.isfinite(self.bound):
-            return float("inf")
-        return max(self.objective - self.bound, 0.0) / max(abs(self.objective), 1e-10)
+        return _gap(self.objective, self.bound)
+
+    def seconds_to_gap(self, target: float) -> float | None:
+        """Elapsed seconds at the first round whose certified gap was at most ``target``."""
+        for entry in self.history:
+            if entry["feasible"] and _gap(entry["objective"], entry["best_bound"]) <= target:
+                return float(entry["elapsed_s"])
+        return None
 
 
 def _gap(objective: float, bound: float) -> float:
