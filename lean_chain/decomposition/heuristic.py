@@ -241,6 +241,9 @@ def relieve(
     start, stop = st.primal_coupling.indptr[row], st.primal_coupling.indptr[row + 1]
     rows = np.unique(model.kr_of_pair[st.primal_coupling.indices[start:stop]])
     rows = rows[pair_of_row[rows] >= 0]
+    if st.primal_coupling.data[start:stop].min(initial=0.0) >= 0:
+        # a row of non-negative coefficients: only rows it currently carries can relieve it
+        rows = rows[_row_coefficients(st, row, pair_of_row[rows]) > 0]
     if len(rows) == 0:
         return pair_of_row
     candidates = st.kr.members(np.searchsorted(st.kr.keys, rows))

@@ -128,16 +128,23 @@ def solve_decomposed(
     report("structure")
     true_tables = sku_tables(st, st.pair_cost)
     all_open = np.ones(st.n_h, dtype=bool)
+    construct_started = time.perf_counter()
     best, unrepaired = construct(st, true_tables, all_open, true_tables)
+    construct_s = time.perf_counter() - construct_started
     first_plan_s = elapsed() if best.feasible else None
     report("construction")
-    if best.feasible:
+    # node search costs a construction per node: up front only when that is cheap
+    search_budget = max(10.0, 0.1 * time_limit) if time_limit is not None else 60.0
+    if best.feasible and construct_s * st.n_h <= search_budget:
         best = search_nodes(st, true_tables, best, true_tables, out_of_time)
         report("node search")
 
     state = Multipliers(mu=np.zeros(len(st.rhs)))
     history: list[dict] = []
-    budget = 400 if st.model.n_pairs < 2_000_000 else 60
+    budget = 400
+    # seconds per round for the node branch and bound; a plan every `every` rounds
+    node_seconds = max(2.0, 0.02 * time_limit) if time_limit is not None else 5.0
+    every = 1
     rounds = 0
     for rounds in range(1, max_rounds + 1):
         # one round always runs: a plan comes with a bound even under a tiny time limit
@@ -146,10 +153,14 @@ def solve_decomposed(
             rounds -= 1
             break
         fallback = best.decisions.node_open
+        step_started = time.perf_counter()
         step = lagrangian_step(st, state.mu, fallback, budget=budget)
+        step_s = time.perf_counter() - step_started
+        budget = int(np.clip(node_seconds * step.evaluations / max(step_s, 1e-6), 3, 400))
+        every = int(np.clip(np.ceil(construct_s / max(step_s, 1e-6)), 1, 5))
         best_bound = max(best_bound, step.bound)
-        for open_nodes in {tuple(step.open_nodes), tuple(fallback)}:
-            candidate, left = construct(st, step.tables, np.array(open_nodes), true_tables)
+        if rounds % every == 0 or not best.feasible:
+            candidate, left = construct(st, step.tables, step.open_nodes, true_tables)
             if better(candidate, best):
                 best, unrepaired = candidate, left
                 if first_plan_s is None and best.feasible:
