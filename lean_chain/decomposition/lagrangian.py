@@ -152,7 +152,8 @@ def subgradient(st: Structure, pair_of_row: np.ndarray, open_nodes: np.ndarray) 
 
 def update(state: Multipliers, step: LagrangianStep, st: Structure, upper: float) -> None:
     """Projected subgradient step with Polyak's step size; halve after 4 stalls."""
-    if step.bound > state.best_bound + 1e-9 * max(abs(state.best_bound), 1.0):
+    margin = 1e-9 * max(abs(state.best_bound), 1.0) if np.isfinite(state.best_bound) else 0.0
+    if step.bound > state.best_bound + margin:
         state.best_bound, state.best_mu, state.stalls = step.bound, state.mu.copy(), 0
     else:
         state.stalls += 1
