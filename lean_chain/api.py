@@ -124,7 +124,8 @@ def solve(
     Returns
     -------
     Plan
-        ``status`` is ``'optimal'`` (within ``gap``) or ``'feasible'``;
+        ``status`` is ``'optimal'`` (within ``gap``), ``'feasible'``, or
+        ``'interrupted'`` (the decomposition stopped by Ctrl-C keeps its best plan);
         ``bound`` is a proven lower bound and ``gap`` the plan's distance to it.
 
     Raises
@@ -163,6 +164,8 @@ def solve(
             )
         problem = build_objective(model)
         status = "optimal" if result.gap <= gap else "feasible"
+        if result.interrupted:
+            status = "interrupted"
         details = {
             "rounds": result.iterations,
             "first_plan_s": result.first_plan_s,

@@ -2,7 +2,9 @@
 
 Exit codes: 0 a plan was written (optimal, or feasible at a limit with its
 gap) or the command succeeded; 2 bad input (nothing written); 3 infeasible,
-or no plan found within the limit; 4 the self-check failed; 1 anything else.
+or no plan found within the limit; 4 the self-check failed; 130 stopped by
+Ctrl-C or SIGTERM (the decomposition's best plan so far is written, with
+status ``interrupted``); 1 anything else.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ import argparse
 import json
 import math
 import os
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -26,6 +30,8 @@ from lean_chain.errors import (
 from lean_chain.solvers import DEFAULT_SOLVER, available_solvers
 
 EXIT_OK, EXIT_OTHER, EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_SELF_CHECK = 0, 1, 2, 3, 4
+#: Ctrl-C or SIGTERM (128 + SIGINT): the best plan so far was written if there was one.
+EXIT_INTERRUPTED = 130
 
 
 def _progress(args: argparse.Namespace, message: str) -> None:
@@ -193,7 +199,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
             }
         )
     )
-    return EXIT_OK
+    return EXIT_INTERRUPTED if plan.status == "interrupted" else EXIT_OK
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
@@ -253,6 +259,11 @@ def _cmd_generate(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     print(json.dumps({"instance": str(out), "name": params["name"], **summary(tables)}))
     return EXIT_OK
+
+
+def _terminate_as_interrupt(signum: int, frame: object) -> None:
+    """SIGTERM stops a solve like Ctrl-C: the best plan so far is kept."""
+    raise KeyboardInterrupt
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -339,6 +350,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate_as_interrupt)
     try:
         return args.func(args)
     except (InstanceError, PlanError) as exc:
@@ -357,8 +370,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"lean-chain: {exc}", file=sys.stderr)
         return EXIT_OTHER
     except KeyboardInterrupt:
-        print("lean-chain: interrupted", file=sys.stderr)
-        return EXIT_OTHER
+        print("lean-chain: interrupted before a plan was found; nothing written", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -40,6 +40,7 @@ class DecompositionResult:
     unrepaired: list[str] = field(default_factory=list)
     history: list[dict] = field(default_factory=list)
     plan: Priced | None = None  # the best plan, priced by the evaluation core
+    interrupted: bool = False  # stopped by Ctrl-C / SIGTERM
 
     @property
     def gap(self) -> float:
@@ -146,44 +147,50 @@ def solve_decomposed(
     node_seconds = max(2.0, 0.02 * time_limit) if time_limit is not None else 5.0
     every = 1
     rounds = 0
-    for rounds in range(1, max_rounds + 1):
-        # one round always runs: a plan comes with a bound even under a tiny time limit
-        done = _gap(best.objective if best.feasible else np.inf, best_bound) <= gap
-        if rounds > 1 and (out_of_time() or done):
-            rounds -= 1
-            break
-        fallback = best.decisions.node_open
-        step_started = time.perf_counter()
-        step = lagrangian_step(st, state.mu, fallback, budget=budget)
-        step_s = time.perf_counter() - step_started
-        budget = int(np.clip(node_seconds * step.evaluations / max(step_s, 1e-6), 3, 400))
-        every = int(np.clip(np.ceil(construct_s / max(step_s, 1e-6)), 1, 5))
-        best_bound = max(best_bound, step.bound)
-        if rounds % every == 0 or not best.feasible:
-            candidate, left = construct(st, step.tables, step.open_nodes, true_tables)
-            if better(candidate, best):
-                best, unrepaired = candidate, left
-                if first_plan_s is None and best.feasible:
-                    first_plan_s = elapsed()
-        upper = best.objective if best.feasible else abs(step.bound) * 1.1 + 1.0
-        update(state, step, st, upper)
-        history.append(
-            {
-                "round": rounds,
-                "elapsed_s": elapsed(),
-                "bound": step.bound,
-                "best_bound": best_bound,
-                "objective": best.objective,
-                "feasible": best.feasible,
-                "node_evaluations": step.evaluations,
-            }
-        )
-        report(f"round {rounds}")
-        if state.step < 1e-4:
-            break
-    if not out_of_time() and state.best_mu is not None and best.feasible:
-        steered = sku_tables(st, st.pair_cost + st.coupling.T @ state.best_mu)
-        best = search_nodes(st, steered, best, true_tables, out_of_time)
+    interrupted = False
+    try:  # Ctrl-C (or SIGTERM turned into KeyboardInterrupt) keeps the best plan and bound
+        for rounds in range(1, max_rounds + 1):
+            # one round always runs: a plan comes with a bound even under a tiny time limit
+            done = _gap(best.objective if best.feasible else np.inf, best_bound) <= gap
+            if rounds > 1 and (out_of_time() or done):
+                rounds -= 1
+                break
+            fallback = best.decisions.node_open
+            step_started = time.perf_counter()
+            step = lagrangian_step(st, state.mu, fallback, budget=budget)
+            step_s = time.perf_counter() - step_started
+            budget = int(np.clip(node_seconds * step.evaluations / max(step_s, 1e-6), 3, 400))
+            every = int(np.clip(np.ceil(construct_s / max(step_s, 1e-6)), 1, 5))
+            best_bound = max(best_bound, step.bound)
+            if rounds % every == 0 or not best.feasible:
+                candidate, left = construct(st, step.tables, step.open_nodes, true_tables)
+                if better(candidate, best):
+                    best, unrepaired = candidate, left
+                    if first_plan_s is None and best.feasible:
+                        first_plan_s = elapsed()
+            upper = best.objective if best.feasible else abs(step.bound) * 1.1 + 1.0
+            update(state, step, st, upper)
+            history.append(
+                {
+                    "round": rounds,
+                    "elapsed_s": elapsed(),
+                    "bound": step.bound,
+                    "best_bound": best_bound,
+                    "objective": best.objective,
+                    "feasible": best.feasible,
+                    "node_evaluations": step.evaluations,
+                }
+            )
+            report(f"round {rounds}")
+            if state.step < 1e-4:
+                break
+        if not out_of_time() and state.best_mu is not None and best.feasible:
+            steered = sku_tables(st, st.pair_cost + st.coupling.T @ state.best_mu)
+            best = search_nodes(st, steered, best, true_tables, out_of_time)
+    except KeyboardInterrupt:
+        if not best.feasible:
+            raise
+        interrupted = True
     report("done")
     objective = best.objective if best.feasible else np.inf
     return DecompositionResult(
@@ -196,4 +203,5 @@ def solve_decomposed(
         unrepaired=[] if best.feasible else (unrepaired or best.violations[:5]),
         history=history,
         plan=best,
+        interrupted=interrupted,
     )
