@@ -125,7 +125,7 @@ def solve(
     -------
     Plan
         ``status`` is ``'optimal'`` (within ``gap``), ``'feasible'``, or
-        ``'interrupted'`` (the decomposition stopped by Ctrl-C keeps its best plan);
+        ``'interrupted'`` (stopped by Ctrl-C: the best plan so far, with its bound);
         ``bound`` is a proven lower bound and ``gap`` the plan's distance to it.
 
     Raises
@@ -227,6 +227,8 @@ def solve(
         result = solve_with_lazy_rows(problem, backend, options)
     else:
         result = backend.solve(problem, options)
+    if result.interrupted and not result.status.has_solution:
+        raise KeyboardInterrupt  # nothing to keep: the caller writes nothing
     if not result.status.has_solution:
         reason_text = {
             Status.INFEASIBLE: "the model is infeasible",
@@ -239,6 +241,8 @@ def solve(
         raise InfeasibleError(f"{instance.name}: {reason_text}{detail}")
     decisions = decode(problem, model, result.solution)
     status = "optimal" if result.status is Status.OPTIMAL else "feasible"
+    if result.interrupted:
+        status = "interrupted"
     info = {
         "method": chosen,
         "method_reason": reason,

@@ -3,8 +3,8 @@
 Exit codes: 0 a plan was written (optimal, or feasible at a limit with its
 gap) or the command succeeded; 2 bad input (nothing written); 3 infeasible,
 or no plan found within the limit; 4 the self-check failed; 130 stopped by
-Ctrl-C or SIGTERM (the decomposition's best plan so far is written, with
-status ``interrupted``); 1 anything else.
+Ctrl-C or SIGTERM (the best plan so far is written, with status
+``interrupted``, or nothing if there was none); 1 anything else.
 """
 
 from __future__ import annotations

@@ -70,6 +70,7 @@ class SolveResult:
     wall_s: float
     solver: str
     message: str = ""
+    interrupted: bool = False  # stopped by Ctrl-C / SIGTERM; ``solution`` is the best so far
 
     @property
     def gap(self) -> float:

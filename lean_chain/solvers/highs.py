@@ -106,6 +106,27 @@ def _pass_model(highspy, highs, problem: MipProblem):
     )
 
 
+def _run_interruptibly(highs) -> bool:
+    """Run HiGHS in highspy's solver thread; Ctrl-C asks it to stop at its next check.
+
+    HiGHS checks the interrupt callback within its simplex, IPM and MIP loops, so a
+    KeyboardInterrupt (Ctrl-C, or SIGTERM turned into one by the CLI) stops the
+    solve in about a second, keeping the incumbent and the dual bound. Returns
+    True if the run was interrupted.
+    """
+    highs.HandleUserInterrupt = True
+    interrupted = False
+    highs.startSolve()
+    while True:
+        try:
+            finished, _ = highs.wait(0.1)
+            if finished:
+                return interrupted
+        except KeyboardInterrupt:
+            interrupted = True
+            highs.cancelSolve()
+
+
 class HighsBackend(Backend):
     """HiGHS through ``highspy``: one ``passModel`` call, HiGHS's own statuses and bound."""
 
@@ -148,7 +169,7 @@ class HighsBackend(Backend):
             notes.append(self._set_start(highspy, highs, problem, options.warm_start))
         if threads:
             reset(True)
-        highs.run()
+        interrupted = _run_interruptibly(highs)
         model_status = highs.getModelStatus()
         name = model_status.name
         info = highs.getInfo()
@@ -192,6 +213,8 @@ class HighsBackend(Backend):
         message = f"{name}: {highs.modelStatusToString(model_status)}"
         if is_mip:
             message += f"; {int(info.mip_node_count)} nodes"
+        if interrupted:
+            message += "; interrupted (Ctrl-C or SIGTERM)"
         if notes:
             message += "; " + "; ".join(notes)
         return SolveResult(
@@ -202,6 +225,7 @@ class HighsBackend(Backend):
             wall_s=wall,
             solver=self.name,
             message=message,
+            interrupted=interrupted,
         )
 
     @staticmethod
