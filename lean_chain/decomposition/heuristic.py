@@ -13,6 +13,7 @@ evaluated cost.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -397,7 +398,11 @@ def polish(
 
 
 def construct(
-    st: Structure, tables: SkuTables, open_nodes: np.ndarray, true_tables: SkuTables
+    st: Structure,
+    tables: SkuTables,
+    open_nodes: np.ndarray,
+    true_tables: SkuTables,
+    allow_split: bool = True,
 ) -> tuple[Priced, list[str]]:
     """Build a plan from ``tables`` with ``open_nodes``, repair it, polish it against the
     true costs (``true_tables``) and price it."""
@@ -407,7 +412,7 @@ def construct(
     if not left:
         pair_of_row = polish(st, true_tables, pair_of_row, open_nodes)
         return price(st, pair_of_row), left
-    share = split_rows(st, pair_of_row, open_nodes, true_cost)
+    share = split_rows(st, pair_of_row, open_nodes, true_cost) if allow_split else None
     if share is not None:
         split = price(st, pair_of_row, share)
         if split.feasible:
@@ -471,6 +476,48 @@ def split_rows(
     return share
 
 
+def reoptimize_shares(st: Structure, plan: Priced, time_limit: float) -> Priced | None:
+    """Re-plan every share within the plan's channels, stocked SKUs and open nodes.
+
+    The monolithic MIP restricted to the pairs whose channel and stocking the
+    plan already pays for, with those decisions fixed, is solved by HiGHS from
+    the plan itself: rows may split where whole rows wasted capacity, and the
+    lane charges are priced exactly. Returns the better plan, or None.
+    """
+    from lean_chain.formulation.build import build_problem
+    from lean_chain.formulation.solution import decode, encode
+    from lean_chain.solvers import SolveOptions, get_backend
+
+    model = st.model
+    decisions = plan.decisions
+    problem = build_problem(model)
+    blocks = problem.col_blocks
+    lower, upper = problem.col_lower.copy(), problem.col_upper.copy()
+    usable = decisions.channel_used[model.kc_of_pair] & np.where(
+        model.kh_of_pair >= 0, decisions.stocked[np.maximum(model.kh_of_pair, 0)], True
+    )
+    upper[blocks["x"]] = np.where(usable, upper[blocks["x"]], 0.0)
+    for block, fixed in (
+        ("y", decisions.channel_used),
+        ("s", decisions.stocked),
+        ("z", decisions.node_open),
+    ):
+        lower[blocks[block]] = upper[blocks[block]] = fixed.astype(np.float64)
+    restricted = dataclasses.replace(problem, col_lower=lower, col_upper=upper)
+    options = SolveOptions(
+        time_limit_s=time_limit, relative_gap=1e-6, warm_start=encode(problem, model, decisions)
+    )
+    result = get_backend("highs").solve(restricted, options)
+    if not result.status.has_solution:
+        return None
+    share = decode(problem, model, result.solution).share
+    dominant = st.kr.argmin(-share)  # per demand row, its largest share's pair
+    pair_of_row = np.full(len(st.kr), -1, dtype=np.int64)
+    pair_of_row[st.kr.keys] = dominant
+    candidate = price(st, pair_of_row, share)
+    return candidate if better(candidate, plan) else None
+
+
 def better(candidate: Priced, incumbent: Priced | None) -> bool:
     """Feasible beats infeasible, fewer broken constraints beat more; then the lower cost."""
     if incumbent is None:
@@ -500,7 +547,8 @@ def search_nodes(
                 break
             trial = open_nodes.copy()
             trial[h] = not trial[h]
-            candidate, _ = construct(st, tables, trial, true_tables)
+            # a node change that needs split rows is not worth an LP here
+            candidate, _ = construct(st, tables, trial, true_tables, allow_split=False)
             if better(candidate, incumbent):
                 incumbent, improved = candidate, True
                 open_nodes = candidate.decisions.node_open.copy()

@@ -18,10 +18,19 @@ import numpy as np
 
 from lean_chain.costs.evaluate import Decisions
 from lean_chain.costs.model import CostModel
-from lean_chain.decomposition.heuristic import Priced, better, construct, search_nodes
+from lean_chain.decomposition.heuristic import (
+    Priced,
+    better,
+    construct,
+    reoptimize_shares,
+    search_nodes,
+)
 from lean_chain.decomposition.lagrangian import Multipliers, lagrangian_step, update
 from lean_chain.decomposition.structure import Structure, build_structure
 from lean_chain.decomposition.subproblem import sku_tables
+
+#: Largest model whose shares are re-optimized by a restricted MIP at the end.
+_REOPTIMIZE_MAX_PAIRS = 1_000_000
 
 #: progress(phase, elapsed_s, best_objective, best_bound)
 ProgressCallback = Callable[[str, float, float, float], None]
@@ -148,6 +157,7 @@ def solve_decomposed(
     every = 1
     rounds = 0
     interrupted = False
+    restarts = 3
     try:  # Ctrl-C (or SIGTERM turned into KeyboardInterrupt) keeps the best plan and bound
         for rounds in range(1, max_rounds + 1):
             # one round always runs: a plan comes with a bound even under a tiny time limit
@@ -183,10 +193,22 @@ def solve_decomposed(
             )
             report(f"round {rounds}")
             if state.step < 1e-4:
-                break
-        if not out_of_time() and state.best_mu is not None and best.feasible:
+                if restarts == 0 or state.best_mu is None:
+                    break
+                # the steps have collapsed: restart from the best multipliers
+                restarts -= 1
+                state.mu, state.step, state.stalls = state.best_mu.copy(), 0.5, 0
+        reached = _gap(best.objective if best.feasible else np.inf, best_bound) <= gap
+        if not reached and not out_of_time() and state.best_mu is not None and best.feasible:
             steered = sku_tables(st, st.pair_cost + st.coupling.T @ state.best_mu)
             best = search_nodes(st, steered, best, true_tables, out_of_time)
+        remaining = np.inf if time_limit is None else time_limit - elapsed()
+        if best.feasible and not reached and st.model.n_pairs <= _REOPTIMIZE_MAX_PAIRS:
+            if remaining > 1.0:
+                improved = reoptimize_shares(st, best, min(remaining, 60.0))
+                if improved is not None:
+                    best = improved
+                    report("shares re-optimized")
     except KeyboardInterrupt:
         if not best.feasible:
             raise
