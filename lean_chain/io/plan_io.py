@@ -322,45 +322,66 @@ def _flags(frame: pd.DataFrame, name: str, column: str, issues: list[Issue]) -> 
     return truthy.to_numpy()
 
 
+#: Key columns holding an instance id: an unknown one is reported in its own column.
+_ID_COLUMNS = frozenset({"sku_id", "region_id", "node_id", "channel_id", "lane_id", "rate_id"})
+
+
 def _lookup(
     frame: pd.DataFrame,
     name: str,
     columns: list[str],
-    known: dict,
+    vocabularies: list[np.ndarray],
+    known: list[np.ndarray],
     issues: list[Issue],
     what: str,
-    ids: dict[str, set] | None = None,
 ) -> np.ndarray:
     """Group index of each row's key, -1 (and an issue) for keys the instance lacks.
 
-    ``ids`` maps a key column to the ids it may take; an unknown id is
-    reported in its own column, and only a combination of known ids that the
-    instance does not allow is reported in the last key column.
+    Each key column is coded against its vocabulary (the instance's ids) and
+    the codes are combined into one integer per row, matched against the
+    groups' combined codes (``known``: one code array per column, indexed by
+    group) by hashing: no Python loop over rows or groups. An id outside its
+    vocabulary is reported in its own column; a combination of known ids that
+    the instance does not allow, in the last key column.
     """
-    ids = ids or {}
-    keys = list(zip(*(frame[c].str.strip() for c in columns), strict=True))
-    found = np.array([known.get(k, -1) for k in keys], dtype=np.int64)
+    values = [frame[c].astype(str).str.strip().to_numpy(object) for c in columns]
+    codes = [
+        pd.Index(vocabulary).get_indexer(column)
+        for vocabulary, column in zip(vocabularies, values, strict=True)
+    ]
+
+    def combine(parts: list[np.ndarray]) -> np.ndarray:
+        key = np.zeros(len(parts[0]), dtype=np.int64)
+        for part, vocabulary in zip(parts, vocabularies, strict=True):
+            key = key * (len(vocabulary) + 1) + np.asarray(part, dtype=np.int64)
+        return key
+
+    valid = np.logical_and.reduce([c >= 0 for c in codes])
+    found = np.full(len(frame), -1, dtype=np.int64)
+    if len(known[0]):
+        found[valid] = pd.Index(combine(known)).get_indexer(combine(codes)[valid])
     for i in np.flatnonzero(found < 0):
-        column, value, expected = columns[-1], " / ".join(keys[i]), what
+        row = [str(v[i]) for v in values]
+        column, value, expected = columns[-1], " / ".join(row), what
         for position, col in enumerate(columns):
-            if col in ids and keys[i][position] not in ids[col]:
-                column, value = col, keys[i][position]
-                expected = f"a {col} of the instance"
+            if codes[position][i] < 0 and col in _ID_COLUMNS:
+                column, value, expected = col, row[position], f"a {col} of the instance"
                 break
         issues.append(Issue(f"plan/{name}.csv", int(i) + 2, column, value, expected))
-    seen: dict[int, int] = {}
-    for i, g in enumerate(found):
-        if g >= 0 and g in seen:
+    repeated = np.flatnonzero(pd.Series(found).duplicated(keep="first").to_numpy() & (found >= 0))
+    if len(repeated):
+        groups, first_row = np.unique(found, return_index=True)
+        first = dict(zip(groups.tolist(), first_row.tolist(), strict=True))
+        for i in repeated:
             issues.append(
                 Issue(
                     f"plan/{name}.csv",
-                    i + 2,
+                    int(i) + 2,
                     columns[-1],
-                    " / ".join(keys[i]),
-                    f"one row per {' + '.join(columns)} (also on row {seen[g] + 2})",
+                    " / ".join(str(v[i]) for v in values),
+                    f"one row per {' + '.join(columns)} (also on row {first[int(found[i])] + 2})",
                 )
             )
-        seen.setdefault(int(g), i)
     return found
 
 
@@ -380,31 +401,18 @@ def read_decisions(model: CostModel, run_dir: str | Path) -> Decisions:
     sku_ids = inst.skus["sku_id"].to_numpy(object)
     channel_ids = inst.channels["channel_id"].to_numpy(object)
     issues: list[Issue] = []
-    sku_set, node_set = set(sku_ids), set(node_ids)
-    ids = {
-        "rate_id": set(inst.rates["rate_id"]) | {""},
-        "sku_id": sku_set,
-        "region_id": node_set,
-        "node_id": node_set,
-        "channel_id": set(channel_ids),
-        "lane_id": set(inst.lanes["lane_id"]),
-    }
 
     share = np.zeros(model.n_pairs)
     flows = _read(plan_dir, "flows", ("sku_id", "region_id", "path_key", "units"), issues)
     if flows is not None:
-        known = {
-            (sku_ids[k], node_ids[r], paths.key[p]): j
-            for j, (k, r, p) in enumerate(zip(pairs.sku, pairs.region, pairs.path, strict=True))
-        }
         pair = _lookup(
             flows,
             "flows",
             ["sku_id", "region_id", "path_key"],
-            known,
+            [sku_ids, node_ids, paths.key],
+            [pairs.sku, pairs.region, pairs.path],
             issues,
             "a path of the instance that may serve this SKU and region",
-            ids,
         )
         units = _numbers(flows, "flows", "units", issues)
         ok = pair >= 0
@@ -413,18 +421,14 @@ def read_decisions(model: CostModel, run_dir: str | Path) -> Decisions:
     channel_used = np.zeros(len(model.kc_sku), dtype=bool)
     frame = _read(plan_dir, "sku_channels", ("sku_id", "channel_id"), issues)
     if frame is not None:
-        known = {
-            (sku_ids[k], channel_ids[c]): g
-            for g, (k, c) in enumerate(zip(model.kc_sku, model.kc_channel, strict=True))
-        }
         group = _lookup(
             frame,
             "sku_channels",
             ["sku_id", "channel_id"],
-            known,
+            [sku_ids, channel_ids],
+            [model.kc_sku, model.kc_channel],
             issues,
             "a channel this SKU can use in the instance",
-            ids,
         )
         flag = _flags(frame, "sku_channels", "used", issues)
         channel_used[group[(group >= 0) & flag]] = True
@@ -432,18 +436,14 @@ def read_decisions(model: CostModel, run_dir: str | Path) -> Decisions:
     stocked = np.zeros(len(model.kh_sku), dtype=bool)
     frame = _read(plan_dir, "stock", ("sku_id", "node_id", "stocked"), issues)
     if frame is not None:
-        known = {
-            (sku_ids[k], node_ids[h]): g
-            for g, (k, h) in enumerate(zip(model.kh_sku, model.kh_node, strict=True))
-        }
         group = _lookup(
             frame,
             "stock",
             ["sku_id", "node_id"],
-            known,
+            [sku_ids, node_ids],
+            [model.kh_sku, model.kh_node],
             issues,
             "a stocking node that can hold this SKU in the instance",
-            ids,
         )
         flag = _flags(frame, "stock", "stocked", issues)
         stocked[group[(group >= 0) & flag]] = True
@@ -451,15 +451,14 @@ def read_decisions(model: CostModel, run_dir: str | Path) -> Decisions:
     node_open = np.zeros(len(model.h_node), dtype=bool)
     frame = _read(plan_dir, "nodes", ("node_id", "open"), issues)
     if frame is not None:
-        known = {(node_ids[h],): i for i, h in enumerate(model.h_node)}
         group = _lookup(
             frame,
             "nodes",
             ["node_id"],
-            known,
+            [node_ids],
+            [model.h_node],
             issues,
             "a stocking node used by some path of the instance",
-            ids,
         )
         flag = _flags(frame, "nodes", "open", issues)
         node_open[group[(group >= 0) & flag]] = True
@@ -470,20 +469,18 @@ def read_decisions(model: CostModel, run_dir: str | Path) -> Decisions:
         legs = model.index.legs
         lane_ids = inst.lanes["lane_id"].to_numpy(object)
         rate_ids = inst.rates["rate_id"].to_numpy(object)
-        known = {
-            (lane_ids[legs.lane[g]], rate_ids[legs.rate[g]] if legs.rate[g] >= 0 else ""): i
-            for i, g in enumerate(model.ct_leg)
-        }
         if "rate_id" not in frame.columns:
             frame = frame.assign(rate_id="")
+        rate_vocabulary = np.append(rate_ids, "")  # "" = the lane's own containers
+        leg_rate = legs.rate[model.ct_leg]
         group = _lookup(
             frame,
             "containers",
             ["lane_id", "rate_id"],
-            known,
+            [lane_ids, rate_vocabulary],
+            [legs.lane[model.ct_leg], np.where(leg_rate >= 0, leg_rate, len(rate_ids))],
             issues,
             "a container or truck lane (and rate) used by some path of the instance",
-            ids,
         )
         count = _numbers(frame, "containers", "containers", issues, integer=True)
         containers[group[group >= 0]] = count[group >= 0]
