@@ -489,14 +489,30 @@ def build_pairs(
     dropped["node_not_allowed"] = int((bad & keep).sum())
     keep &= ~bad
     # tax rule
-    node_country = nodes["country"].to_numpy(object)
+    # resolve once per distinct (channel, destination, origin, category), by integer codes:
+    # a few hundred combinations, never a string per pair
+    countries, node_country = np.unique(
+        nodes["country"].astype(str).to_numpy(), return_inverse=True
+    )
+    categories, sku_category = np.unique(
+        skus["category"].astype(str).to_numpy(), return_inverse=True
+    )
+    n_countries = len(countries)
+    combination = (
+        (channel.astype(np.int64) * n_countries + node_country[region]) * n_countries
+        + node_country[supplier[sku]]
+    ) * len(categories) + sku_category[sku]
+    distinct, which = np.unique(combination, return_inverse=True)
+    rest, c_category = np.divmod(distinct, len(categories))
+    rest, c_origin = np.divmod(rest, n_countries)
+    c_channel, c_destination = np.divmod(rest, n_countries)
     rule = resolve_tax_rules(
         instance.tax_rules,
-        channels["channel_id"].to_numpy(object)[channel],
-        node_country[region],
-        node_country[supplier[sku]],
-        skus["category"].to_numpy(object)[sku],
-    )
+        channels["channel_id"].to_numpy(object)[c_channel],
+        countries[c_destination].astype(object),
+        countries[c_origin].astype(object),
+        categories[c_category].astype(object),
+    )[which.reshape(-1)]
     missing = keep & (rule < 0)
     missing_rules = None
     if missing.any():
@@ -504,8 +520,8 @@ def build_pairs(
             pd.DataFrame(
                 {
                     "channel_id": channels["channel_id"].to_numpy(object)[channel[missing]],
-                    "destination_country": node_country[region[missing]],
-                    "origin_country": node_country[supplier[sku[missing]]],
+                    "destination_country": countries[node_country[region[missing]]],
+                    "origin_country": countries[node_country[supplier[sku[missing]]]],
                     "category": skus["category"].to_numpy(object)[sku[missing]],
                 }
             )
