@@ -78,6 +78,8 @@ __all__ = ["NodeFixing", "apply_node_fixing", "node_fixing"]
 
 #: Relative slack on "bound with z_h forced > upper bound" (solver tolerances).
 FIXING_SLACK = 1e-9
+#: Relative margin taken off the reported bound for floating-point rounding.
+BOUND_MARGIN = 1e-12
 #: Largest dynamic-programming table of the covering knapsack (cells).
 _MAX_CELLS = 20_000
 
@@ -581,6 +583,7 @@ def node_fixing(
     splittable = not bool(model.instance.params["single_sourcing"])
     best_plan: Decisions | None = None
     tried: set[bytes] = set()
+    seed: list = [math.inf, None]  # the best plan tried, even if above the upper bound
 
     def try_plan(node_open: np.ndarray) -> None:
         nonlocal upper_bound, best_plan
@@ -591,6 +594,8 @@ def node_fixing(
         plan = _transport_plan(model, su, node_open)
         if plan is not None:
             value = _plan_value(model, su, plan)
+            if value < seed[0]:
+                seed[:] = [value, plan]
             if value < upper_bound:
                 upper_bound, best_plan = value, plan
 
@@ -626,11 +631,9 @@ def node_fixing(
         best = _evaluate(su, state.best_pi)
         try_plan(best.node_open)
         try_plan(_most_often(su, state.frequency))
-        if best_plan is not None:
+        if seed[1] is not None:
             deadline = None if time_limit is None else time.perf_counter() + primal_time
-            value, plan = _local_search(
-                model, su, best_plan, upper_bound, state.frequency, deadline
-            )
+            value, plan = _local_search(model, su, seed[1], seed[0], state.frequency, deadline)
             # the local search prices plans without the full check (e.g. channels per SKU)
             if value < upper_bound and _plan_value(model, su, plan) <= value:
                 upper_bound, best_plan = value, plan
@@ -649,7 +652,8 @@ def node_fixing(
     return NodeFixing(
         applicable=True,
         reason="",
-        bound=best.bound,
+        # less a margin for the rounding of sums over many terms (about 1e-16 relative each)
+        bound=best.bound - BOUND_MARGIN * max(abs(best.bound), 1.0),
         upper_bound=upper_bound,
         fixed_closed=fixed_closed,
         fixed_open=fixed_open,
