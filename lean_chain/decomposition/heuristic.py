@@ -370,8 +370,8 @@ def polish(
     the first SKU that would break a row is skipped, and so on.
     """
     open_cols = np.append(open_nodes, True)
-    _, sets = best_channel_sets(st, tables, open_cols)
-    proposal = rows_for_sets(st, tables, open_cols, sets)
+    _, sets, patterns = best_channel_sets(st, tables, open_cols)
+    proposal = rows_for_sets(st, tables, open_cols, sets, patterns)
     with np.errstate(invalid="ignore"):  # inf - inf: SKUs without a plan either way
         saving = sku_plan_cost(st, pair_of_row, tables.cost) - sku_plan_cost(
             st, proposal, tables.cost

@@ -114,9 +114,12 @@ class Structure:
     cell_local: np.ndarray  # the channel's rank among the SKU's channels
     cell_col: np.ndarray
     row_cells: Segments  # cells by demand row
-    sku_local_fixed: (
-        np.ndarray
-    )  # (SKU, channel rank): channel fixed cost + one slotting; inf if none
+    # (SKU, channel rank): channel fixed cost + one slotting; inf if none
+    sku_local_fixed: np.ndarray
+    sku_focus: np.ndarray  # channel rank whose node choice is enumerated (most nodes, >= 2); -1
+    sku_slotting: np.ndarray  # slotting cost per SKU and stocked node
+    cell_node_rank: np.ndarray  # per cell: rank of its node among its (SKU, channel)'s nodes; -1
+    n_node_ranks: int  # most nodes of a focus channel
     subsets: np.ndarray  # bit masks of channel ranks, every set of at most max_channels
     subset_size: np.ndarray
     node_fixed: np.ndarray  # F_h
@@ -297,6 +300,23 @@ def build_structure(model: CostModel) -> Structure:
     sku_local_fixed[model.kc_sku, kc_local] = model.kc_fixed_cost + np.where(
         kc_stocked, slotting[model.kc_sku], 0.0
     )
+    # the channel of each SKU with the most stocking nodes (at least two): its node choice
+    # is enumerated in the subproblem (one node, or two or more at one more slotting fee)
+    cell_kc = model.kc_of_pair[cell.order[cell.starts]]
+    cell_col = cell.keys % n_cols
+    stocked_cell = cell_col < n_h
+    kc_node = np.unique(cell_kc[stocked_cell] * n_cols + cell_col[stocked_cell])
+    nodes_of_kc = np.bincount(kc_node // n_cols, minlength=len(model.kc_sku))
+    first_node = np.searchsorted(kc_node // n_cols, np.arange(len(model.kc_sku)))
+    cell_node_rank = np.full(len(cell), -1, dtype=np.int64)
+    position = np.searchsorted(kc_node, cell_kc * n_cols + cell_col)
+    cell_node_rank[stocked_cell] = (position - first_node[cell_kc])[stocked_cell]
+    sku_focus = np.full(n_sku, -1, dtype=np.int64)
+    candidates = np.flatnonzero(nodes_of_kc >= 2)
+    order = candidates[np.argsort(nodes_of_kc[candidates], kind="stable")]
+    sku_focus[model.kc_sku[order]] = kc_local[order]  # the last write (most nodes) wins
+    focus_kc = np.where(sku_focus >= 0, first_kc + np.maximum(sku_focus, 0), -1)
+    n_node_ranks = int(nodes_of_kc[focus_kc[focus_kc >= 0]].max(initial=0))
     most = int(min(np.nanmax(model.sku_max_channels, initial=1.0), n_local))
     masks = np.arange(1, 1 << n_local)
     size = np.array([bin(m).count("1") for m in masks])
@@ -318,6 +338,10 @@ def build_structure(model: CostModel) -> Structure:
         cell_col=cell.keys % n_cols,
         row_cells=Segments.from_keys(cell_row),
         sku_local_fixed=sku_local_fixed,
+        sku_focus=sku_focus,
+        sku_slotting=slotting,
+        cell_node_rank=cell_node_rank,
+        n_node_ranks=n_node_ranks,
         subsets=masks[keep],
         subset_size=size[keep],
         node_fixed=model.h_fixed_cost.astype(np.float64),

@@ -47,30 +47,77 @@ def row_channel_costs(st: Structure, tables: SkuTables, open_cols: np.ndarray) -
     return table
 
 
+def focus_node_costs(st: Structure, tables: SkuTables, open_cols: np.ndarray) -> np.ndarray:
+    """(demand row, node rank) of the SKU's focus channel: cheapest pair at that node."""
+    table = np.full((len(st.kr), max(st.n_node_ranks, 1)), np.inf)
+    focus = st.sku_focus[st.kr_sku[st.cell_row]]
+    usable = open_cols[st.cell_col] & (st.cell_local == focus) & (st.cell_node_rank >= 0)
+    np.minimum.at(table, (st.cell_row[usable], st.cell_node_rank[usable]), tables.cell_min[usable])
+    return table
+
+
 def best_channel_sets(
     st: Structure, tables: SkuTables, open_cols: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per SKU: min over channel sets of v_k(C), and the minimising set (bit mask; 0 if none)."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per SKU: the bound min over channel sets (and focus-node patterns), the minimising
+    set (bit mask; 0 if none) and pattern (node rank of the focus channel, -1 for "any").
+
+    For the SKU's focus channel (its channel with the most nodes) the node choice is
+    enumerated: one node (rows of that channel only there), or two or more nodes at
+    one more slotting fee; the other channels take each row's cheapest node.
+    """
     table = row_channel_costs(st, tables, open_cols)
+    focus_table = focus_node_costs(st, tables, open_cols)
     best = np.full(st.n_sku, np.inf)
     best_set = np.zeros(st.n_sku, dtype=np.int64)
+    best_pattern = np.full(st.n_sku, -1, dtype=np.int64)
     limit = st.model.sku_max_channels
+    row_focus = st.sku_focus[st.kr_sku]
     for mask, size in zip(st.subsets.tolist(), st.subset_size.tolist(), strict=True):
         members = [bit for bit in range(table.shape[1]) if mask >> bit & 1]
-        per_row = table[:, members].min(axis=1)
-        value = np.bincount(st.kr_sku, weights=per_row, minlength=st.n_sku)
-        value += st.sku_local_fixed[:, members].sum(axis=1)
-        value[limit < size] = np.inf
+        fixed = st.sku_local_fixed[:, members].sum(axis=1)
+        fixed[limit < size] = np.inf
+        focus_in = (st.sku_focus >= 0) & ((mask >> np.maximum(st.sku_focus, 0)) & 1 == 1)
+        others = np.full(len(st.kr), np.inf)
+        for bit in members:
+            others = np.minimum(others, np.where(row_focus == bit, np.inf, table[:, bit]))
+        focus_any = table[np.arange(len(st.kr)), np.maximum(row_focus, 0)]
+        # "any" pattern: every row at its cheapest pair in the set (the focus channel
+        # pays a second slotting fee where it is in the set and may use several nodes)
+        per_row = np.minimum(others, np.where(focus_in[st.kr_sku], focus_any, np.inf))
+        value = np.bincount(st.kr_sku, weights=per_row, minlength=st.n_sku) + fixed
+        value += np.where(focus_in, st.sku_slotting, 0.0)
         better = value < best
-        best[better], best_set[better] = value[better], mask
-    return best, best_set
+        best[better], best_set[better], best_pattern[better] = value[better], mask, -1
+        if not focus_in.any():
+            continue
+        for rank in range(st.n_node_ranks):
+            per_row = np.minimum(others, focus_table[:, rank])
+            value = np.bincount(st.kr_sku, weights=per_row, minlength=st.n_sku) + fixed
+            value[~focus_in] = np.inf
+            better = value < best
+            best[better], best_set[better], best_pattern[better] = value[better], mask, rank
+    return best, best_set, best_pattern
 
 
 def rows_for_sets(
-    st: Structure, tables: SkuTables, open_cols: np.ndarray, sku_set: np.ndarray
+    st: Structure,
+    tables: SkuTables,
+    open_cols: np.ndarray,
+    sku_set: np.ndarray,
+    sku_pattern: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Per demand row, its cheapest pair among its SKU's channel set at open columns (-1 if none)."""
-    allowed = open_cols[st.cell_col] & ((sku_set[st.kr_sku[st.cell_row]] >> st.cell_local) & 1 == 1)
+    """Per demand row, its cheapest pair among its SKU's channel set at open columns (-1 if
+    none); with a pattern, the focus channel's rows only at that node."""
+    sku_of_cell = st.kr_sku[st.cell_row]
+    allowed = open_cols[st.cell_col] & ((sku_set[sku_of_cell] >> st.cell_local) & 1 == 1)
+    if sku_pattern is not None:
+        pattern = sku_pattern[sku_of_cell]
+        allowed &= (
+            (pattern < 0)
+            | (st.cell_local != st.sku_focus[sku_of_cell])
+            | (st.cell_node_rank == pattern)
+        )
     values = np.where(allowed, tables.cell_min, np.inf)
     cell = st.row_cells.argmin(values)
     found = np.isfinite(values[cell])
@@ -84,5 +131,5 @@ def relaxed_rows(
     st: Structure, tables: SkuTables, open_cols: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per demand row the pair of the relaxed subproblems' minimiser, and per SKU its bound."""
-    value, sku_set = best_channel_sets(st, tables, open_cols)
-    return rows_for_sets(st, tables, open_cols, sku_set), value
+    value, sku_set, pattern = best_channel_sets(st, tables, open_cols)
+    return rows_for_sets(st, tables, open_cols, sku_set, pattern), value
