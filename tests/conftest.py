@@ -106,3 +106,32 @@ def make_variant(tmp_path: Path) -> Callable[..., Path]:
         return edit_instance(source, tmp_path / f"variant{counter['n']}", tables, params)
 
     return make
+
+
+def interrupt_solve(
+    instance_dir: Path, run: Path, method: str, when: str, signal_name: str, delay: float = 0.0
+) -> tuple[int, str, str, float]:
+    """Run ``lean-chain solve`` in a subprocess and send it ``signal_name`` once a
+    progress line containing ``when`` appeared (plus ``delay`` seconds).
+
+    Returns the exit code, stdout, stderr and the seconds from the signal to the exit.
+    """
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    command = [sys.executable, "-m", "lean_chain.cli", "solve", str(instance_dir)]
+    command += ["--out", str(run), "--method", method, "--gap", "0"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    started, lines = time.monotonic(), []
+    while time.monotonic() - started < 240:
+        line = process.stderr.readline()
+        lines.append(line)
+        if when in line or not line:
+            break
+    time.sleep(delay)
+    process.send_signal(getattr(signal, signal_name))
+    sent = time.monotonic()
+    out, err = process.communicate(timeout=120)
+    return process.returncode, out, "".join(lines) + err, time.monotonic() - sent

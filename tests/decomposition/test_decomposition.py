@@ -13,6 +13,7 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import interrupt_solve
 
 import lean_chain
 from lean_chain.api import build
@@ -180,45 +181,14 @@ def test_progress_lines_on_a_non_tty(tiny_dir, tmp_path):
 @pytest.mark.parametrize("signal_name", ["SIGINT", "SIGTERM"])
 def test_interrupted_decomposition_writes_its_best_plan(tmp_path, signal_name):
     """Ctrl-C (or SIGTERM) during the rounds: the best plan so far is written, exit 130."""
-    import signal
-    import time
-
     folder = tmp_path / "inst"
     lean_chain.generate(skus=2000, regions=20, nodes=8, seed=3, out=folder)
     run = tmp_path / "run"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "lean_chain.cli",
-            "solve",
-            str(folder),
-            "--out",
-            str(run),
-            "--method",
-            "decompose",
-            "--gap",
-            "0",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    # wait for the first Lagrangian round, then interrupt
-    started = time.monotonic()
-    lines = []
-    while time.monotonic() - started < 240:
-        line = process.stderr.readline()
-        lines.append(line)
-        if "round" in line or not line:
-            break
-    process.send_signal(getattr(signal, signal_name))
-    sent = time.monotonic()
-    out, err = process.communicate(timeout=120)
-    assert process.returncode == 130, "".join(lines) + err
+    code, out, err, seconds = interrupt_solve(folder, run, "decompose", "round", signal_name)
+    assert code == 130, err
     summary = json.loads((run / "summary.json").read_text())
     assert summary["status"] == "interrupted"
     assert summary["bound"] <= summary["objective"]
     assert summary["violations"] == []
     assert json.loads(out)["status"] == "interrupted"
-    assert time.monotonic() - sent < 60  # stops at once; the rest is pricing and writing
+    assert seconds < 60  # stops at once; the rest is pricing and writing

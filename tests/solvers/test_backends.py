@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from conftest import interrupt_solve
 
 import lean_chain
 from lean_chain.errors import SolverNotAvailableError
@@ -199,44 +200,18 @@ def test_column_in_no_row_and_without_cost(name):
 def test_ctrl_c_stops_highs_and_keeps_the_incumbent(tmp_path):
     """SIGINT during a long HiGHS solve: stops within seconds, writes the plan, exit 130."""
     import json
-    import signal
-    import subprocess
-    import sys
-    import time
+    from pathlib import Path
 
     run = tmp_path / "run"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "lean_chain.cli",
-            "solve",
-            "instances/cn_import",
-            "--out",
-            str(run),
-            "--method",
-            "exact",
-            "--gap",
-            "0",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    # HiGHS past its root, with the warm-up's plan as incumbent, when the signal comes
+    code, out, err, seconds = interrupt_solve(
+        Path("instances/cn_import"), run, "exact", "MIP with", "SIGINT", delay=8.0
     )
-    started = time.monotonic()
-    while time.monotonic() - started < 240:
-        line = process.stderr.readline()
-        if "MIP with" in line or not line:
-            break
-    time.sleep(8.0)  # HiGHS is past its root, with the heuristic's plan as incumbent
-    process.send_signal(signal.SIGINT)
-    sent = time.monotonic()
-    out, err = process.communicate(timeout=120)
-    assert process.returncode == 130, err
+    assert code == 130, err
     summary = json.loads((run / "summary.json").read_text())
     assert summary["status"] == "interrupted"
     # a bound only if HiGHS had one when stopped (none before its root LP)
     assert summary["bound"] is None or summary["bound"] <= summary["objective"]
     assert summary["violations"] == []
     assert json.loads(out)["status"] == "interrupted"
-    assert time.monotonic() - sent < 30  # HiGHS stops within about a second; then pricing
+    assert seconds < 30  # HiGHS stops within about a second; then pricing
