@@ -46,9 +46,39 @@ at the opposite value costs more than ``U``: so every solution of value
 value. **The fixings are safe only because a plan of value ``U`` exists**:
 pass as ``upper_bound`` the MIP objective of a feasible plan you have (the
 result's ``upper_bound`` is the value they were tested against, possibly
-improved by the plan this module builds: the open nodes of the relaxation
-with a transportation LP). Solutions of value exactly ``U`` and other optima
-are all kept; a warm start of value ``U`` satisfies the fixings.
+improved by the plan this module builds, returned as ``decisions``).
+Solutions of value exactly ``U`` and other optima are all kept; a warm start
+of value ``U`` satisfies the fixings. For ``capa`` the fixings need ``U``
+within about 1 % of the optimum (at 3 % few nodes close), so:
+
+Plans
+-----
+For splittable demand, every ``primal_every`` iterations the relaxation's
+open nodes get the best split of demand by a transportation LP (HiGHS);
+after the first third of the iterations, the nodes the relaxation opened
+most often, then a local search (open, close or swap one node, candidates
+ranked by that frequency, one LP per move, first improvement, at most
+``primal_time`` seconds). The rest of the iterations steer toward the better
+plan value, which tightens the bound. On capa this finds plans within
+0-0.5 % of the optimum where ``heuristic_plan`` is 5-10 % above.
+
+The capacity cut in the MIP
+---------------------------
+:func:`apply_node_fixing` also appends ``sum_h Cap_h z_h >= D_must`` (in
+units of the capacities' gcd, right-hand side rounded up) as row block
+``node_capacity_cut``: valid for every feasible plan, and without it HiGHS's
+LP bound on capa at 8000 stays 2 % below the optimum (with it and the
+fixings HiGHS proves the optimum in about 15 s instead of 40 s).
+
+Use
+---
+::
+
+    fixing = node_fixing(model, upper_bound=mip_objective(problem, model, plan))
+    problem = apply_node_fixing(problem, fixing)
+    start = fixing.decisions if fixing.decisions is not None else plan
+    # solve with encode(problem, model, start) as MIP start;
+    # bound = max(solver bound, fixing.bound)
 
 Applicability
 -------------
@@ -96,7 +126,9 @@ class NodeFixing:
     fixed_open: np.ndarray  # bool per stocking node h: open in every plan <= upper_bound
     iterations: int
     seconds: float
-    #: the plan built here when it is better than the given upper bound (else None)
+    #: the plan built here when it is better than the given upper bound (else None); the
+    #: fixings were then tested against its value, which the caller's plan may exceed:
+    #: start the solver from this plan, not from the caller's
     decisions: Decisions | None = None
     #: the capacity cut sum_h cut_coefficient_h z_h >= cut_rhs over nodes ``cut_nodes``
     #: (valid for every feasible plan; coefficients and rhs in units of the capacities' gcd)
