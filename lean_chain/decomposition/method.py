@@ -29,6 +29,11 @@ from lean_chain.decomposition.lagrangian import Multipliers, lagrangian_step, up
 from lean_chain.decomposition.structure import Structure, build_structure
 from lean_chain.decomposition.subproblem import sku_tables
 
+#: Node search right after the first plan only up to this many pairs x stocking nodes.
+_EARLY_NODE_SEARCH_WORK = 5_000_000
+#: Cells (demand rows x channel sets x node patterns) the node branch and bound may
+#: evaluate per round (about 2 s on this project's machine).
+_ROUND_WORK = 400_000_000
 #: Largest model whose shares are re-optimized by a restricted MIP at the end.
 _REOPTIMIZE_MAX_PAIRS = 1_000_000
 
@@ -138,23 +143,22 @@ def solve_decomposed(
     report("structure")
     true_tables = sku_tables(st, st.pair_cost)
     all_open = np.ones(st.n_h, dtype=bool)
-    construct_started = time.perf_counter()
     best, unrepaired = construct(st, true_tables, all_open, true_tables)
-    construct_s = time.perf_counter() - construct_started
     first_plan_s = elapsed() if best.feasible else None
     report("construction")
-    # node search costs a construction per node: up front only when that is cheap
-    search_budget = max(10.0, 0.1 * time_limit) if time_limit is not None else 60.0
-    if best.feasible and construct_s * st.n_h <= search_budget:
+    # node search costs a construction per node: up front only while that is cheap
+    if best.feasible and model.n_pairs * st.n_h <= _EARLY_NODE_SEARCH_WORK:
         best = search_nodes(st, true_tables, best, true_tables, out_of_time)
         report("node search")
 
     state = Multipliers(mu=np.zeros(len(st.rhs)))
     history: list[dict] = []
-    budget = 400
-    # seconds per round for the node branch and bound; a plan every `every` rounds
-    node_seconds = max(2.0, 0.02 * time_limit) if time_limit is not None else 5.0
-    every = 1
+    # work per round by size, not by measured time, so that a run is reproducible: the
+    # node branch and bound evaluates phi (demand rows x channel sets x node patterns)
+    # at most `budget` times, and a plan is built every `every` rounds
+    phi_work = len(st.kr) * len(st.subsets) * (st.n_node_ranks + 1)
+    budget = int(np.clip(_ROUND_WORK / max(phi_work, 1), 3, 400))
+    every = int(np.clip(model.n_pairs // 1_000_000, 1, 5))
     rounds = 0
     interrupted = False
     restarts = 3
@@ -166,11 +170,7 @@ def solve_decomposed(
                 rounds -= 1
                 break
             fallback = best.decisions.node_open
-            step_started = time.perf_counter()
             step = lagrangian_step(st, state.mu, fallback, budget=budget)
-            step_s = time.perf_counter() - step_started
-            budget = int(np.clip(node_seconds * step.evaluations / max(step_s, 1e-6), 3, 400))
-            every = int(np.clip(np.ceil(construct_s / max(step_s, 1e-6)), 1, 5))
             best_bound = max(best_bound, step.bound)
             if rounds % every == 0 or not best.feasible:
                 candidate, left = construct(st, step.tables, step.open_nodes, true_tables)

@@ -102,13 +102,8 @@ class Structure:
     model: CostModel
     pair_cost: np.ndarray  # c_j: exact share cost, lane charges by their linear lower bound
     pair_col: np.ndarray  # stocking node h of each pair, n_h if not stocked
-    pair_sku: np.ndarray
     kr: Segments  # pairs by demand row
     kr_sku: np.ndarray
-    kr_col: Segments  # pairs by (demand row, column)
-    kr_col_row: np.ndarray  # demand row of each (row, column) segment
-    kr_col_col: np.ndarray
-    kr_col_segment: np.ndarray  # (demand row, column) -> kr_col segment, -1 if none
     cell: Segments  # pairs by (demand row, SKU channel, column), sorted by demand row
     cell_row: np.ndarray  # demand row of each cell
     cell_local: np.ndarray  # the channel's rank among the SKU's channels
@@ -275,14 +270,10 @@ def build_structure(model: CostModel) -> Structure:
 
     pairs = model.index.pairs
     pair_col = np.where(model.h_of_pair >= 0, model.h_of_pair, n_h).astype(np.int64)
-    pair_sku = pairs.sku.astype(np.int64)
     n_cols = n_h + 1
     kr = Segments.from_keys(model.kr_of_pair)
     kr_sku = np.zeros(len(kr), dtype=np.int64)
-    kr_sku[model.kr_of_pair] = pair_sku
-    kr_col = Segments.from_keys(model.kr_of_pair * n_cols + pair_col)
-    kr_col_segment = np.full((len(kr), n_cols), -1, dtype=np.int64)
-    kr_col_segment[kr_col.keys // n_cols, kr_col.keys % n_cols] = np.arange(len(kr_col))
+    kr_sku[model.kr_of_pair] = pairs.sku
     # channels of each SKU ranked 0, 1, ... (kc groups are sorted by SKU, then channel)
     first_kc = np.searchsorted(model.kc_sku, np.arange(len(model.instance.skus)))
     kc_local = np.arange(len(model.kc_sku)) - first_kc[model.kc_sku]
@@ -325,13 +316,8 @@ def build_structure(model: CostModel) -> Structure:
         model=model,
         pair_cost=pair_cost,
         pair_col=pair_col,
-        pair_sku=pair_sku,
         kr=kr,
         kr_sku=kr_sku,
-        kr_col=kr_col,
-        kr_col_row=kr_col.keys // n_cols,
-        kr_col_col=kr_col.keys % n_cols,
-        kr_col_segment=kr_col_segment,
         cell=cell,
         cell_row=cell_row,
         cell_local=(cell.keys // n_cols) % n_local,
