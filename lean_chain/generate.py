@@ -5,8 +5,9 @@ for a given number of SKUs, demand regions and stocking nodes, and loads it
 with :func:`lean_chain.load_instance`. The network, channel definitions, tax
 rules and carrier-rate style are those of the bundled instances
 (``instances/generate.py``): China CBEC import (1210, 9610, postal, 0110) and
-Chinese export (9610, 1210, 9810, 9710). Every assumption is a named constant
-below and is explained in ``docs/generator.md``.
+Chinese export (9610, 1210, 9810, 9710). Every assumption is a named constant,
+below or, where the bundled instances use it too, in :mod:`lean_chain._catalog`,
+and is explained in ``docs/generator.md``.
 
 Everything per SKU or per demand row is drawn with vectorized numpy; Python
 loops run over categories, nodes, regions and channels only, and lanes and
@@ -25,6 +26,68 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from lean_chain._catalog import (
+    BREAK_COLUMNS,
+    CHANNEL_COLUMNS,
+    CN_CATEGORIES,
+    CN_CONTAINER_LANES,
+    CN_FREE_SHIPPING_CNY,
+    CN_FREIGHT,
+    CN_PORT_HANDLING_CNY,
+    CN_PORTS,
+    CN_PROVINCES,
+    CN_QUOTA_HEADROOM,
+    CN_RAIL,
+    CN_SHIPPING_FEE_CNY,
+    CN_SLOTTING_CNY,
+    CN_SUPPLIERS,
+    CN_TIER_TARGETS,
+    CN_TIERS,
+    CN_TRUCK_CNY,
+    DEMAND_COLUMNS,
+    EX_1210_DISCOUNT,
+    EX_B2B_SHARE,
+    EX_BUYER_SEA,
+    EX_BUYERS,
+    EX_CATEGORIES,
+    EX_ECONOMY,
+    EX_FCL_USD,
+    EX_LOW_VALUE,
+    EX_MARKET_SHARE,
+    EX_MAX_PROMISE,
+    EX_NO_INVOICE_SHARE,
+    EX_PORT_HANDLING_CNY,
+    EX_REGIONS,
+    EX_SEA,
+    EX_SHIPPING,
+    EX_SLOTTING_CNY,
+    EX_TRUCK_CNY,
+    EX_YIWU_PARCEL,
+    EXPORT_CHANNELS,
+    FX_TO_CNY,
+    HIGH_END_WATCH_CNY,
+    HIGH_END_WATCH_CT,
+    HORIZON_DAYS,
+    IMPORT_CHANNELS,
+    LANE_COLUMNS,
+    NODE_COLUMNS,
+    RATE_COLUMNS,
+    REGION_NOISE,
+    SKU_COLUMNS,
+    TAX_RULE_COLUMNS,
+    NetworkTables,
+    channel_rows,
+    cn_gateway_km,
+    demand_std,
+    export_tax_rules,
+    fx_table,
+    great_circle_km,
+    half_days,
+    import_tax_rules,
+    node_row,
+    port_row,
+    short_name,
+)
 from lean_chain.io.instance_io import load_instance
 from lean_chain.model.instance import Instance
 
@@ -32,21 +95,13 @@ Kind = Literal["import", "export", "mixed"]
 KINDS = ("import", "export", "mixed")
 
 # ---------------------------------------------------------------------------
-# assumptions (see docs/generator.md)
+# assumptions (see docs/generator.md); the catalogue shared with the bundled
+# instances (currencies, geography, categories, channels, tax rules, tariffs) is
+# lean_chain/_catalog.py
 # ---------------------------------------------------------------------------
 
-HORIZON_DAYS = 365.0
-#: Approximate late-2025 mid-market rates, CNY per unit (as instances/generate.py).
-FX_TO_CNY = {
-    "CNY": 1.0,
-    "USD": 7.10,
-    "EUR": 8.25,
-    "GBP": 9.40,
-    "JPY": 0.0468,
-    "AUD": 4.65,
-    "CAD": 5.07,
-    "AED": 1.933,
-}
+#: Currencies of fx.csv (all a generated instance may use).
+CURRENCIES = ["CNY", "USD", "EUR", "GBP", "JPY", "AUD", "CAD", "AED"]
 #: Pareto (Lomax + 1) shape of yearly units per SKU: the top 20 % of SKUs carry about
 #: 0.2 ** (1 - 1 / shape) = 77 % of units. Draws are scaled so that the category's
 #: median SKU sells the category's median units, and capped at PARETO_CAP x that median.
@@ -56,10 +111,6 @@ PARETO_CAP = 400.0
 UNITS_PER_REGION = 80.0
 #: Weight and packed volume per unit: bivariate log-normal, correlation of the logs.
 WEIGHT_VOLUME_CORRELATION = 0.85
-#: Split of units of a SKU over its regions: region weight x U(0.7, 1.3).
-REGION_NOISE = (0.7, 1.3)
-#: Daily demand std = sqrt(daily units x units per order) x U(1.0, 1.5).
-DEMAND_OVERDISPERSION = (1.0, 1.5)
 #: Capacity sizing: a node's fair share of the stock need of the regions it reaches
 #: (each region's need split equally over the nodes that reach it) / utilisation u.
 DESIGN_UTILISATION = (0.6, 0.9)
@@ -73,24 +124,9 @@ FIXED_COST_EXPONENT, FIXED_COST_FLOOR = 0.6, 0.3
 #: Share of SKUs that are imports in a ``mixed`` instance (also the share of regions and
 #: stocking nodes given to the import side).
 MIXED_IMPORT_SHARE = 0.5
-#: Air weight breaks (kg per shipment): N, +45, +100, +300, +500, +1000; IATA divisor.
-AIR_BREAKS_KG = (0, 45, 100, 300, 500, 1000)
-AIR_DIVISOR, EXPRESS_DIVISOR = 6000, 5000
-CONTAINER_20FT, CONTAINER_40FT = (33, 21_000), (67, 26_000)
-TRUCK = (55, 15_000)  # 9.6 m box truck: m3, kg
 
 # fmt: off
 # ---- import (China as destination) ---------------------------------------------------------
-#: Foreign suppliers: id, city, country, lat, lon, freight group.
-IM_SUPPLIERS = [
-    ("S_JP_TOKYO", "Tokyo", "JP", 35.68, 139.69, "near"),
-    ("S_KR_SEOUL", "Seoul", "KR", 37.57, 126.98, "near"),
-    ("S_US_LA", "Los Angeles", "US", 34.05, -118.24, "us"),
-    ("S_DE_HAMBURG", "Hamburg", "DE", 53.55, 9.99, "eu"),
-    ("S_FR_PARIS", "Paris", "FR", 48.86, 2.35, "eu"),
-    ("S_AU_SYDNEY", "Sydney", "AU", -33.87, 151.21, "oce"),
-    ("S_NZ_AUCKLAND", "Auckland", "NZ", -36.85, 174.76, "oce"),
-]
 #: Stocking nodes in the order they are taken: id, kind, name, lat, lon, sea (coastal),
 #: air hub, fixed CNY/yr, handling CNY/unit, base storage m3 (for the fixed-cost scale),
 #: feeding port (domestic DCs).
@@ -120,97 +156,6 @@ IM_NODES = [
     ("BZ_XM_HAICANG", "bonded_zone", "Xiamen Haicang bonded port", 24.49, 118.05, True, False,
      135_000, 4.5, 60, ""),
 ]
-IM_PORTS = {
-    "PORT_SH_YANGSHAN": ("Shanghai Yangshan deep-water port", 30.63, 122.07),
-    "PORT_SZ_YANTIAN": ("Shenzhen Yantian port", 22.58, 114.27),
-    "PORT_TJ_XINGANG": ("Tianjin Xingang port", 38.98, 117.78),
-}
-#: Provinces: id, name, lat, lon, population (M), GDP per capita (k CNY), tier.
-CN_PROVINCES = [
-    ("CN_BJ", "Beijing", 39.90, 116.41, 21.9, 200, 1), ("CN_TJ", "Tianjin", 39.13, 117.20, 13.6, 123, 2),
-    ("CN_HE", "Hebei", 38.04, 114.51, 74.0, 59, 3), ("CN_SX", "Shanxi", 37.87, 112.55, 34.7, 74, 3),
-    ("CN_NM", "Inner Mongolia", 40.84, 111.75, 23.9, 103, 3), ("CN_LN", "Liaoning", 41.81, 123.43, 41.8, 72, 3),
-    ("CN_JL", "Jilin", 43.82, 125.32, 23.4, 57, 3), ("CN_HL", "Heilongjiang", 45.80, 126.53, 30.6, 51, 3),
-    ("CN_SH", "Shanghai", 31.23, 121.47, 24.9, 190, 1), ("CN_JS", "Jiangsu", 32.06, 118.80, 85.3, 150, 1),
-    ("CN_ZJ", "Zhejiang", 30.27, 120.16, 66.3, 125, 1), ("CN_AH", "Anhui", 31.82, 117.23, 61.2, 76, 2),
-    ("CN_FJ", "Fujian", 26.07, 119.30, 41.8, 129, 2), ("CN_JX", "Jiangxi", 28.68, 115.86, 45.2, 71, 3),
-    ("CN_SD", "Shandong", 36.65, 117.12, 101.2, 91, 2), ("CN_HA", "Henan", 34.75, 113.63, 98.2, 60, 3),
-    ("CN_HB", "Hubei", 30.59, 114.31, 58.4, 95, 2), ("CN_HN", "Hunan", 28.23, 112.94, 65.7, 76, 2),
-    ("CN_GD", "Guangdong", 23.13, 113.26, 127.1, 107, 1), ("CN_GX", "Guangxi", 22.82, 108.37, 50.3, 54, 3),
-    ("CN_HI", "Hainan", 20.04, 110.20, 10.4, 73, 3), ("CN_CQ", "Chongqing", 29.56, 106.55, 31.9, 95, 2),
-    ("CN_SC", "Sichuan", 30.57, 104.07, 83.7, 72, 2), ("CN_GZ", "Guizhou", 26.65, 106.63, 38.7, 54, 3),
-    ("CN_YN", "Yunnan", 24.88, 102.83, 46.7, 64, 3), ("CN_XZ", "Tibet", 29.65, 91.14, 3.7, 65, 3),
-    ("CN_SN", "Shaanxi", 34.34, 108.94, 39.5, 85, 3), ("CN_GS", "Gansu", 36.06, 103.83, 24.7, 48, 3),
-    ("CN_QH", "Qinghai", 36.62, 101.78, 5.9, 64, 3), ("CN_NX", "Ningxia", 38.49, 106.23, 7.3, 73, 3),
-    ("CN_XJ", "Xinjiang", 43.83, 87.62, 26.2, 77, 3),
-]
-#: Tier: (max promise days, service days T, service share alpha); tier 3 has no target.
-CN_TIERS = {1: (25, 3, 0.4), 2: (35, 4, 0.3)}
-CN_QUOTA_HEADROOM = 2.4
-CN_FREE_SHIPPING_CNY, CN_SHIPPING_FEE_CNY = 199, 10
-CN_SLOTTING_CNY = 200
-#: Import categories (as cn_import): SKU share, supplier weights, retail median CNY / log-sd /
-#: clip, procurement share of retail, kg range, density kg/m3, consumption tax, share on the
-#: positive list, units per order, median yearly units, HS, postal rate, 0110 duty, min stock.
-IM_CATEGORIES = {
-    "cosmetics": dict(n=55, sup={"S_JP_TOKYO": .35, "S_KR_SEOUL": .35, "S_FR_PARIS": .2, "S_US_LA": .1},
-                      price=(220, 0.45, 60, 900), proc=(0.40, 0.55), kg=(0.10, 0.45), rho=250, ct=0.0, pos=0.96,
-                      upo=([1, 1.5, 2], [.7, .2, .1]), units=900, hs="3304.99", postal=0.20, duty=0.02, min_stock=0),
-    "premium_cosmetics": dict(n=25, sup={"S_FR_PARIS": .5, "S_JP_TOKYO": .3, "S_US_LA": .2},
-                              price=(900, 0.5, 400, 3200), proc=(0.40, 0.50), kg=(0.10, 0.40), rho=220, ct=0.15,
-                              pos=1.0, upo=([1, 1.5], [.85, .15]), units=180, hs="3304.99", postal=0.50,
-                              duty=0.03, min_stock=0),
-    "infant_formula": dict(n=25, sup={"S_NZ_AUCKLAND": .35, "S_AU_SYDNEY": .3, "S_DE_HAMBURG": .25, "S_FR_PARIS": .1},
-                           price=(260, 0.2, 150, 450), proc=(0.50, 0.62), kg=(0.85, 1.0), rho=320, ct=0.0, pos=1.0,
-                           upo=([1, 2, 3], [.35, .35, .3]), units=1500, hs="1901.10", postal=0.13, duty=0.0,
-                           min_stock=24),
-    "health_supplements": dict(n=35, sup={"S_AU_SYDNEY": .35, "S_US_LA": .3, "S_NZ_AUCKLAND": .15, "S_JP_TOKYO": .2},
-                               price=(230, 0.4, 70, 700), proc=(0.40, 0.55), kg=(0.15, 0.50), rho=300, ct=0.0,
-                               pos=0.9, upo=([1, 2, 3], [.6, .3, .1]), units=600, hs="2106.90", postal=0.13,
-                               duty=0.10, min_stock=0),
-    "food": dict(n=20, sup={"S_JP_TOKYO": .35, "S_KR_SEOUL": .3, "S_AU_SYDNEY": .15, "S_NZ_AUCKLAND": .2},
-                 price=(90, 0.5, 25, 320), proc=(0.45, 0.60), kg=(0.20, 0.60), rho=400, ct=0.0, pos=1.0,
-                 upo=([1, 2, 3], [.55, .3, .15]), units=500, hs="1905.90", postal=0.13, duty=0.10, min_stock=12),
-    "apparel": dict(n=25, sup={"S_JP_TOKYO": .35, "S_KR_SEOUL": .35, "S_US_LA": .3},
-                    price=(450, 0.5, 120, 2500), proc=(0.35, 0.50), kg=(0.20, 0.80), rho=150, ct=0.0, pos=0.92,
-                    upo=([1, 1.5], [.8, .2]), units=150, hs="6110.20", postal=0.20, duty=0.07, min_stock=0),
-    "electronics": dict(n=25, sup={"S_JP_TOKYO": .45, "S_KR_SEOUL": .2, "S_US_LA": .2, "S_DE_HAMBURG": .15},
-                        price=(1500, 0.7, 200, 8000), proc=(0.55, 0.70), kg=(0.20, 2.5), rho=250, ct=0.0,
-                        pos=0.6, upo=([1, 2, 3], [.75, .15, .1]), units=150, hs="8518.30", postal=0.13,
-                        duty=0.05, min_stock=0),
-    "bags": dict(n=12, sup={"S_FR_PARIS": .6, "S_DE_HAMBURG": .2, "S_US_LA": .2},
-                 price=(9000, 0.6, 2500, 30000), proc=(0.45, 0.55), kg=(0.6, 1.6), rho=90, ct=0.0, pos=1.0,
-                 upo=([1, 2], [.85, .15]), units=30, hs="4202.21", postal=0.20, duty=0.10, min_stock=0),
-    "watches": dict(n=12, sup={"S_DE_HAMBURG": .5, "S_JP_TOKYO": .5},
-                    price=(9000, 0.7, 1500, 40000), proc=(0.50, 0.60), kg=(0.25, 0.6), rho=150, ct=0.0, pos=1.0,
-                    upo=([1], [1.0]), units=20, hs="9102.11", postal=0.20, duty=0.08, min_stock=0),
-}
-#: Watches from this retail price (CNY) are premium_watches: CT 20 %, postal 50 %.
-HIGH_END_WATCH_CNY, HIGH_END_WATCH_CT = 10_000, 0.20
-IM_EXTRA_CATEGORIES = {"premium_watches": dict(postal=0.50, duty=0.08)}
-#: International freight into China (USD) by supplier group: sea per m3, per kg, days, std;
-#: air days, std; air weight-break tariff (per kg at each break, minimum, shipments/yr);
-#: 9610 express (economy, priority: first 0.5 kg, each further 0.5 kg, days); postal (SAL,
-#: EMS: first, step, days).
-IM_FREIGHT = {
-    "near": dict(sea=(55, 0.02, 4, 1.0), air=(2, 0.5), air_tariff=((3.0, 2.3, 1.9, 1.6, 1.45, 1.3), 45, 104),
-                 express=((3.6, 1.5, 6), (6.0, 2.2, 3)), postal=((4.6, 2.2, 14), (8.0, 2.6, 7))),
-    "us": dict(sea=(95, 0.03, 20, 3.0), air=(3, 0.7), air_tariff=((6.4, 4.9, 4.1, 3.5, 3.2, 2.9), 75, 52),
-               express=((5.8, 2.8, 9), (9.5, 3.8, 5)), postal=((7.2, 3.6, 22), (12.0, 4.0, 10))),
-    "eu": dict(sea=(110, 0.03, 34, 4.0), air=(3, 0.7), air_tariff=((7.0, 5.4, 4.5, 3.9, 3.6, 3.3), 80, 52),
-               express=((6.2, 3.0, 10), (10.0, 4.0, 5)), postal=((7.6, 3.9, 24), (12.5, 4.2, 11))),
-    "oce": dict(sea=(80, 0.03, 16, 2.5), air=(3, 0.7), air_tariff=((6.0, 4.6, 3.8, 3.2, 2.95, 2.7), 70, 52),
-                express=((5.6, 2.6, 9), (9.0, 3.6, 5)), postal=((6.8, 3.4, 20), (11.0, 3.8, 9))),
-}
-IM_CONTAINER_LANES = {
-    ("S_KR_SEOUL", "BZ_SH_WGQ"): (800, 1_300), ("S_JP_TOKYO", "BZ_SH_WGQ"): (900, 1_500),
-    ("S_DE_HAMBURG", "PORT_SH_YANGSHAN"): (None, 3_600), ("S_NZ_AUCKLAND", "BZ_GZ_NANSHA"): (1_700, 2_600),
-}
-IM_LCL = (1.0, 35, {"near": 52, "us": 26, "eu": 26, "oce": 26})  # min m3, USD docs, shipments/yr
-IM_RAIL = (190, 18, 3.0)  # China-Europe rail from Hamburg to inland zones: USD/m3, days, std
-IM_TRUCK_CNY = (900, 4.0)  # port -> DC: CNY per truck + per km
-IM_DOMESTIC_USD_PER_KM = 0.0002
-IM_GATEWAYS = ((31.23, 121.47), (23.13, 113.26))  # Shanghai, Guangzhou
 
 # ---- export (China as origin) --------------------------------------------------------------
 EX_FACTORIES = [
@@ -239,255 +184,28 @@ EX_NODES = [
     ("OW_US_DALLAS", "overseas_warehouse", "3PL warehouse Dallas, Texas", "US", "USD", 32.90, -97.04, 55_000, 1.5, 150, "US"),
     ("OW_ES_MADRID", "overseas_warehouse", "3PL warehouse Madrid", "ES", "EUR", 40.40, -3.60, 36_000, 1.1, 100, "EU"),
 ]
-EX_REGIONS = [
-    ("US_CA", "California", "US", "USD", 34.05, -118.24, 39.0), ("US_TX", "Texas", "US", "USD", 32.78, -96.80, 30.5),
-    ("US_FL", "Florida", "US", "USD", 28.54, -81.38, 22.6), ("US_NY", "New York", "US", "USD", 40.71, -74.01, 19.6),
-    ("US_PA", "Pennsylvania", "US", "USD", 39.95, -75.17, 13.0), ("US_IL", "Illinois", "US", "USD", 41.88, -87.63, 12.5),
-    ("US_OH", "Ohio", "US", "USD", 39.96, -83.00, 11.8), ("US_GA", "Georgia", "US", "USD", 33.75, -84.39, 11.0),
-    ("US_NC", "North Carolina", "US", "USD", 35.23, -80.84, 10.8), ("US_MI", "Michigan", "US", "USD", 42.33, -83.05, 10.0),
-    ("US_NJ", "New Jersey", "US", "USD", 40.74, -74.17, 9.3), ("US_VA", "Virginia", "US", "USD", 37.54, -77.44, 8.7),
-    ("US_WA", "Washington", "US", "USD", 47.61, -122.33, 7.8), ("US_AZ", "Arizona", "US", "USD", 33.45, -112.07, 7.4),
-    ("US_MA", "Massachusetts", "US", "USD", 42.36, -71.06, 7.0), ("US_CO", "Colorado", "US", "USD", 39.74, -104.99, 5.9),
-    ("EU_DE", "Germany", "DE", "EUR", 50.11, 8.68, 84.5), ("EU_FR", "France", "FR", "EUR", 48.86, 2.35, 68.4),
-    ("EU_IT", "Italy", "IT", "EUR", 45.46, 9.19, 59.0), ("EU_ES", "Spain", "ES", "EUR", 40.42, -3.70, 48.6),
-    ("EU_PL", "Poland", "PL", "EUR", 52.23, 21.01, 36.6), ("EU_NL", "Netherlands", "NL", "EUR", 52.37, 4.90, 17.9),
-    ("EU_BE", "Belgium", "BE", "EUR", 50.85, 4.35, 11.8), ("EU_SE", "Sweden", "SE", "EUR", 59.33, 18.07, 10.5),
-    ("EU_AT", "Austria", "AT", "EUR", 48.21, 16.37, 9.1), ("EU_IE", "Ireland", "IE", "EUR", 53.35, -6.26, 5.3),
-    ("GB_LDN", "London", "GB", "GBP", 51.51, -0.13, 8.9), ("GB_SE", "South East England", "GB", "GBP", 51.45, -0.97, 9.4),
-    ("GB_NW", "North West England", "GB", "GBP", 53.48, -2.24, 7.4), ("GB_WM", "West Midlands", "GB", "GBP", 52.49, -1.89, 6.0),
-    ("GB_SCT", "Scotland", "GB", "GBP", 55.86, -4.25, 5.5), ("JP_13", "Tokyo", "JP", "JPY", 35.68, 139.69, 14.0),
-    ("JP_14", "Kanagawa", "JP", "JPY", 35.44, 139.64, 9.2), ("JP_27", "Osaka", "JP", "JPY", 34.69, 135.50, 8.8),
-    ("JP_23", "Aichi", "JP", "JPY", 35.18, 136.91, 7.5), ("JP_40", "Fukuoka", "JP", "JPY", 33.59, 130.40, 5.1),
-    ("JP_01", "Hokkaido", "JP", "JPY", 43.06, 141.35, 5.1), ("AU_NSW", "New South Wales", "AU", "AUD", -33.87, 151.21, 8.3),
-    ("AU_VIC", "Victoria", "AU", "AUD", -37.81, 144.96, 6.8), ("AU_QLD", "Queensland", "AU", "AUD", -27.47, 153.03, 5.5),
-    ("AU_WA", "Western Australia", "AU", "AUD", -31.95, 115.86, 2.9), ("CA_ON", "Ontario", "CA", "CAD", 43.65, -79.38, 15.9),
-    ("CA_QC", "Quebec", "CA", "CAD", 45.50, -73.57, 9.0), ("CA_BC", "British Columbia", "CA", "CAD", 49.28, -123.12, 5.6),
-]
-EU_COUNTRIES = ("DE", "FR", "IT", "ES", "PL", "NL", "BE", "SE", "AT", "IE")
-EX_MARKET_SHARE = {"US": 0.40, "EU": 0.27, "JP": 0.12, "GB": 0.09, "AU": 0.06, "CA": 0.06}
 #: The largest region of each market gets a service target (days T, share alpha).
 EX_SERVICE = (5, 0.35)
-EX_MAX_PROMISE = {"EU": 12, "JP": 8}
-EX_BUYERS = [
-    ("BB_US_CHICAGO", "Midwest distributor, Chicago", "US", "USD", 41.85, -87.65, "US_E"),
-    ("BB_DE_HAMBURG", "Wholesaler, Hamburg", "DE", "EUR", 53.55, 9.99, "EU"),
-    ("BB_GB_MANCHESTER", "Retail chain buyer, Manchester", "GB", "GBP", 53.47, -2.25, "GB"),
-    ("BB_AU_MELBOURNE", "Importer, Melbourne", "AU", "AUD", -37.80, 144.95, "AU"),
-    ("BB_AE_DUBAI", "Re-export trader, Dubai", "AE", "AED", 25.01, 55.06, "AE"),
-]
-#: Share of export SKUs that also sell to 1-3 business buyers (0.4-2 x consumer volume).
-EX_B2B_SHARE = 0.3
-EX_VAT = {"US": 0.0, "DE": 0.19, "FR": 0.20, "IT": 0.22, "ES": 0.21, "PL": 0.23, "NL": 0.21, "BE": 0.21,
-          "SE": 0.25, "AT": 0.20, "IE": 0.23, "GB": 0.20, "JP": 0.10, "AU": 0.10, "CA": 0.13}
-EX_DUTY = {
-    "US": dict(electronics=0.30, home=0.48, apparel=0.40, toys=0.20, beauty=0.33, sports=0.35, accessories=0.45),
-    "EU": dict(electronics=0.02, home=0.04, apparel=0.12, toys=0.0, beauty=0.0, sports=0.027, accessories=0.05),
-    "GB": dict(electronics=0.02, home=0.04, apparel=0.12, toys=0.0, beauty=0.0, sports=0.02, accessories=0.04),
-    "JP": dict(electronics=0.0, home=0.03, apparel=0.09, toys=0.0, beauty=0.0, sports=0.03, accessories=0.08),
-    "AU": dict(electronics=0.0, home=0.0, apparel=0.0, toys=0.0, beauty=0.0, sports=0.0, accessories=0.0),
-    "CA": dict(electronics=0.0, home=0.065, apparel=0.18, toys=0.0, beauty=0.065, sports=0.065, accessories=0.10),
-}
-EX_LOW_VALUE = {
-    "US": dict(currency="USD", duty_free_threshold=0, vat_free_threshold=0,
-               source="US de minimis (USD 800) suspended for all countries from 2025-08-29"),
-    "EU": dict(currency="EUR", duty_free_threshold=150, vat_free_threshold=0, flat_duty_per_order=3,
-               flat_duty_below=150, source="EU IOSS <= EUR 150; EUR 3 flat duty per parcel < EUR 150 from 2026-07-01"),
-    "GB": dict(currency="GBP", duty_free_threshold=135, vat_free_threshold=0,
-               source="UK: no duty <= GBP 135, VAT collected at sale"),
-    "JP": dict(currency="JPY", duty_free_threshold=10_000, vat_free_threshold=10_000, taxable_value_share=0.6,
-               source="Japan: exempt if taxable value (60 % of retail) <= JPY 10,000"),
-    "AU": dict(currency="AUD", duty_free_threshold=1000, vat_free_threshold=0,
-               source="Australia: GST 10 % at sale on goods <= AUD 1,000, duty free"),
-    "CA": dict(currency="CAD", duty_free_threshold=20, vat_free_threshold=20,
-               source="Canada: duty and tax free <= CAD 20"),
-}
-#: Export categories (as global_export): retail USD median / log-sd / clip, procurement share,
-#: kg range, density, median yearly units, rebate.
-EX_CATEGORIES = {
-    "electronics": dict(n=35, fac={"F_SZ_SHENZHEN": 1.0}, price=(35, 0.6, 9, 260), proc=(0.25, 0.40),
-                        kg=(0.08, 0.9), rho=200, units=1400, rebate=0.13, hs="8518.30"),
-    "home": dict(n=25, fac={"F_YW_YIWU": 1.0}, price=(22, 0.5, 6, 120), proc=(0.15, 0.30), kg=(0.2, 2.0),
-                 rho=120, units=1100, rebate=0.13, hs="3924.10"),
-    "apparel": dict(n=20, fac={"F_GZ_GUANGZHOU": .7, "F_YW_YIWU": .3}, price=(28, 0.45, 9, 120),
-                    proc=(0.20, 0.35), kg=(0.15, 0.6), rho=180, units=900, rebate=0.13, hs="6109.10"),
-    "toys": dict(n=15, fac={"F_YW_YIWU": .6, "F_SZ_SHENZHEN": .4}, price=(20, 0.5, 6, 90), proc=(0.20, 0.35),
-                 kg=(0.2, 1.2), rho=100, units=800, rebate=0.13, hs="9503.00"),
-    "beauty": dict(n=12, fac={"F_GZ_GUANGZHOU": 1.0}, price=(15, 0.5, 5, 60), proc=(0.15, 0.30),
-                   kg=(0.05, 0.4), rho=300, units=1000, rebate=0.09, hs="3304.99"),
-    "sports": dict(n=12, fac={"F_YW_YIWU": .5, "F_SZ_SHENZHEN": .5}, price=(40, 0.6, 10, 220),
-                   proc=(0.25, 0.40), kg=(0.3, 3.0), rho=150, units=500, rebate=0.13, hs="9506.91"),
-    "accessories": dict(n=11, fac={"F_GZ_GUANGZHOU": .5, "F_YW_YIWU": .5}, price=(30, 0.7, 8, 300),
-                        proc=(0.15, 0.30), kg=(0.05, 1.0), rho=160, units=700, rebate=0.13, hs="4202.22"),
-}
-EX_NO_INVOICE_SHARE = 0.4  # Yiwu SKUs without special VAT invoices: no rebate
-EX_SLOTTING_CNY = 1000
-EX_SHIPPING = {"USD": (25, 4.99), "EUR": (25, 3.99), "GBP": (20, 2.99), "JPY": (3000, 500),
-               "AUD": (40, 6.95), "CAD": (35, 6.99)}
-#: 9610 economy parcel (CNY per parcel, per kg, days) and priority express (first 0.5 kg,
-#: per further 0.5 kg, days) by market; 1210 parcels pay the economy tariff x 0.92, a day faster.
-EX_ECONOMY = {"US": (22, 62, 9), "EU": (18, 55, 10), "GB": (18, 52, 8), "JP": (10, 24, 4),
-              "AU": (16, 48, 8), "CA": (20, 62, 10)}
-EX_PRIORITY = {"US": (105, 32, 4), "EU": (95, 30, 5), "GB": (90, 28, 4), "JP": (55, 14, 2),
-               "AU": (90, 28, 4), "CA": (105, 32, 5)}
-EX_1210_DISCOUNT = 0.92
-EX_YIWU_PARCEL = (1.5, 1.0)
-#: Sea port -> warehouse, USD per m3, days, std.
-EX_SEA = {"US_W": (140, 22, 4), "US_E": (190, 35, 5), "EU": (155, 38, 5), "GB": (150, 38, 5),
-          "JP": (60, 5, 1), "AU": (110, 18, 3), "CA": (170, 30, 4), "AE": (95, 20, 3)}
 #: The sea lanes into the first EX_CONTAINER_WAREHOUSES warehouses (from each port) offer LCL
-#: (min 1 m3 + USD 40, weekly) and FCL 20' / 40' (USD per box) instead of the linear rate.
+#: (min 1 m3 + USD 40, weekly) and FCL 20' / 40' (EX_FCL_USD) instead of the linear rate.
 EX_CONTAINER_WAREHOUSES = 2
-EX_FCL_USD = {"US_W": (2_300, 3_600), "US_E": (None, 5_200), "EU": (2_400, 3_800), "GB": (None, 4_400),
-              "JP": (900, 1_500), "AU": (1_600, 2_500), "CA": (2_500, 4_000)}
-EX_LCL = (1.0, 40, 52)
-EX_AIR = {"US": ((7.8, 6.4, 5.6, 5.1, 4.8, 4.5), 90, 7), "EU": ((7.4, 6.1, 5.3, 4.8, 4.5, 4.2), 85, 7),
-          "GB": ((7.4, 6.1, 5.3, 4.8, 4.5, 4.2), 85, 7), "JP": ((3.8, 3.0, 2.6, 2.3, 2.1, 2.0), 50, 4),
-          "AU": ((6.0, 4.9, 4.3, 3.9, 3.6, 3.4), 75, 6), "CA": ((7.8, 6.4, 5.6, 5.1, 4.8, 4.5), 90, 8)}
-EX_TRUCK_CNY = (1_400, 6.0)
-EX_RAIL = (255, 19, 3)  # Yiwu -> EU warehouses, USD/m3, days, std
-#: Last mile from a warehouse (local currency): per unit, per unit per 1000 km, per kg, days/1000 km.
-EX_LAST_MILE = {"US": (4.2, 0.8, 0.9, 1.0), "EU": (3.0, 1.5, 0.5, 1.6), "GB": (2.6, 1.0, 0.3, 2.0),
-                "JP": (520, 250, 60, 1.5), "AU": (7.0, 2.0, 1.5, 1.0), "CA": (6.5, 1.2, 1.0, 1.2)}
+#: China-Europe rail from Yiwu to any EU warehouse: USD/m3, days, std.
+EX_RAIL_EU = (255, 19, 3)
+#: The generated low-value rules are EX_LOW_VALUE, with these shorter notes as source.
+EX_LOW_VALUE_NOTES = {
+    "EU": "EU IOSS <= EUR 150; EUR 3 flat duty per parcel < EUR 150 from 2026-07-01",
+    "JP": "Japan: exempt if taxable value (60 % of retail) <= JPY 10,000",
+    "AU": "Australia: GST 10 % at sale on goods <= AUD 1,000, duty free",
+    "CA": "Canada: duty and tax free <= CAD 20",
+}
 # fmt: on
-
-SKU_COLUMNS = [
-    "sku_id",
-    "category",
-    "hs_code",
-    "supplier_id",
-    "procurement_cost",
-    "retail_price",
-    "currency",
-    "weight_kg",
-    "volume_m3",
-    "consumption_tax_rate",
-    "positive_list",
-    "export_rebate_rate",
-    "min_stock_units",
-    "slotting_cost",
-]
-NODE_COLUMNS = [
-    "node_id",
-    "kind",
-    "name",
-    "country",
-    "lat",
-    "lon",
-    "currency",
-    "storage_capacity_m3",
-    "throughput_capacity_units",
-    "fixed_cost",
-    "handling_cost_per_unit",
-    "max_promise_days",
-    "service_days",
-    "service_share",
-    "consumers",
-]
-LANE_COLUMNS = [
-    "lane_id",
-    "from_node",
-    "to_node",
-    "mode",
-    "channels",
-    "currency",
-    "cost_per_kg",
-    "cost_per_m3",
-    "cost_per_unit",
-    "lead_time_days",
-    "lead_time_std_days",
-]
-DEMAND_COLUMNS = [
-    "sku_id",
-    "region_id",
-    "units",
-    "units_per_order",
-    "demand_std_daily",
-    "currency",
-    "shipping_per_order",
-]
-CHANNEL_COLUMNS = [
-    "channel_id",
-    "name",
-    "direction",
-    "path_shape",
-    "stock_node_kind",
-    "currency",
-    "fixed_cost_per_sku",
-    "earns_export_rebate",
-    "requires_positive_list",
-    "counts_toward_cbec_quota",
-    "processing_days",
-]
-TAX_RULE_COLUMNS = [
-    "channel_id",
-    "destination_country",
-    "origin_country",
-    "category",
-    "regime",
-    "currency",
-    "duty_rate",
-    "vat_rate",
-    "apply_consumption_tax",
-    "customs_value_basis",
-    "vat_basis",
-    "cbec_tax_factor",
-    "order_value_cap",
-    "single_item_exception",
-    "parcel_tax_rate",
-    "parcel_tax_exemption",
-    "duty_free_threshold",
-    "vat_free_threshold",
-    "taxable_value_share",
-    "flat_duty_per_order",
-    "flat_duty_below",
-    "source",
-]
-RATE_COLUMNS = [
-    "rate_id",
-    "lane_id",
-    "service",
-    "kind",
-    "currency",
-    "lead_time_days",
-    "lead_time_std_days",
-    "volumetric_divisor",
-    "first_weight_kg",
-    "first_charge",
-    "step_weight_kg",
-    "step_charge",
-    "min_charge",
-    "cost_per_m3",
-    "capacity_m3",
-    "capacity_kg",
-    "cost_per_load",
-    "fixed_per_shipment",
-    "shipments_per_horizon",
-]
-BREAK_COLUMNS = ["rate_id", "min_weight_kg", "currency", "rate_per_kg"]
+CBEC_NOTE = "Cai Guan Shui [2016] No.18, [2018] No.49: 0 % duty, 70 % of VAT + CT, 5,000 CNY cap"
+BUYER_IMPORTS_NOTE = "buyer is importer of record"
 
 
 # ---------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------
-
-
-def _km(lat1, lon1, lat2, lon2):
-    """Great-circle (haversine) distance in km."""
-    lat1, lon1, lat2, lon2 = map(np.radians, (lat1, lon1, lat2, lon2))
-    a = (
-        np.sin((lat2 - lat1) / 2) ** 2
-        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    )
-    return float(2 * 6371.0 * np.arcsin(np.sqrt(a)))
-
-
-def _half(x: float) -> float:
-    """Round a lead time to half days."""
-    return float(round(x * 2) / 2)
-
-
-def _market(country: str) -> str:
-    return "EU" if country in EU_COUNTRIES else country
 
 
 def _take(base: list, n: int) -> list[tuple[tuple, int]]:
@@ -499,17 +217,15 @@ def _copy_id(node_id: str, copy: int) -> str:
     return node_id if copy == 1 else f"{node_id}_{copy}"
 
 
-class _Network:
+class _Network(NetworkTables):
     """Rows of nodes, lanes, rates and weight breaks, with the fastest promise per region."""
 
     def __init__(self) -> None:
+        super().__init__(lane_id_digits=6)
         self.nodes: list[dict] = []
-        self.lanes: list[dict] = []
-        self.rates: list[dict] = []
-        self.breaks: list[dict] = []
         self.offers: dict[tuple[str, str, str], float] = {}
 
-    def node(self, **row) -> dict:
+    def node(self, row: dict) -> dict:
         """Add a node row once (by id); returns the stored row, which callers may update."""
         for existing in self.nodes:
             if existing["node_id"] == row["node_id"]:
@@ -517,131 +233,11 @@ class _Network:
         self.nodes.append(row)
         return row
 
-    def lane(self, frm, to, mode, channel, currency, *, kg=0.0, m3=0.0, unit=0.0, days, std):
-        lane_id = f"L{len(self.lanes) + 1:06d}"
-        self.lanes.append(
-            dict(
-                lane_id=lane_id,
-                from_node=frm,
-                to_node=to,
-                mode=mode,
-                channels=channel,
-                currency=currency,
-                cost_per_kg=round(kg, 4),
-                cost_per_m3=round(m3, 2),
-                cost_per_unit=round(unit, 4),
-                lead_time_days=days,
-                lead_time_std_days=round(std, 2),
-            )
-        )
-        return lane_id
-
     def promise(self, region: str, days: float, supplier: str = "*", rule: str = "open") -> None:
         """Record a promise (days incl. processing) offered to ``region``: from ``supplier``
         ('*': from stock, any supplier), to the SKUs that ``rule`` admits (ELIGIBILITY)."""
         key = (rule, supplier, region)
         self.offers[key] = min(self.offers.get(key, np.inf), days)
-
-    def rate(self, lane_id, code, kind, service, currency, **cols) -> str:
-        rate_id = f"{lane_id}-{code}"
-        self.rates.append(
-            dict(rate_id=rate_id, lane_id=lane_id, service=service, kind=kind, currency=currency)
-            | cols
-        )
-        return rate_id
-
-    def parcel(
-        self,
-        lane_id,
-        code,
-        service,
-        currency,
-        *,
-        days,
-        std,
-        first_kg,
-        first,
-        step_kg,
-        step,
-        divisor=None,
-    ):
-        self.rate(
-            lane_id,
-            code,
-            "parcel",
-            service,
-            currency,
-            lead_time_days=days,
-            lead_time_std_days=round(std, 2),
-            volumetric_divisor=divisor,
-            first_weight_kg=first_kg,
-            first_charge=round(first, 2),
-            step_weight_kg=step_kg,
-            step_charge=round(step, 2),
-        )
-
-    def air(self, lane_id, currency, *, days, std, per_kg, min_charge, shipments) -> None:
-        rate_id = self.rate(
-            lane_id,
-            "AIR",
-            "weight_break",
-            "air freight (weight breaks)",
-            currency,
-            lead_time_days=days,
-            lead_time_std_days=std,
-            volumetric_divisor=AIR_DIVISOR,
-            min_charge=round(min_charge, 2),
-            shipments_per_horizon=shipments,
-        )
-        for kg, r in zip(AIR_BREAKS_KG, per_kg, strict=True):
-            self.breaks.append(
-                dict(rate_id=rate_id, min_weight_kg=kg, currency=currency, rate_per_kg=round(r, 2))
-            )
-
-    def lcl_fcl(self, lane_id, currency, *, days, std, per_m3, min_charge, shipments, fcl) -> None:
-        self.rate(
-            lane_id,
-            "LCL",
-            "per_m3",
-            "sea LCL consolidation",
-            currency,
-            lead_time_days=days,
-            lead_time_std_days=std,
-            cost_per_m3=round(per_m3, 2),
-            min_charge=round(min_charge, 2),
-            shipments_per_horizon=shipments,
-        )
-        for size, (m3, kg), price in (
-            ("20", CONTAINER_20FT, fcl[0]),
-            ("40", CONTAINER_40FT, fcl[1]),
-        ):
-            if price is not None:
-                self.loads(
-                    lane_id,
-                    f"FCL{size}",
-                    "container",
-                    f"sea FCL {size}'",
-                    currency,
-                    days=days - 1,
-                    std=std,
-                    m3=m3,
-                    kg=kg,
-                    cost=price,
-                )
-
-    def loads(self, lane_id, code, kind, service, currency, *, days, std, m3, kg, cost) -> None:
-        self.rate(
-            lane_id,
-            code,
-            kind,
-            service,
-            currency,
-            lead_time_days=days,
-            lead_time_std_days=std,
-            capacity_m3=m3,
-            capacity_kg=kg,
-            cost_per_load=round(cost, 2),
-        )
 
 
 def _lognormal(rng: np.random.Generator, n: int, median, sigma, lo, hi) -> np.ndarray:
@@ -704,11 +300,6 @@ def _n_regions(units: np.ndarray, n_regions: int) -> np.ndarray:
     return np.clip(np.round(units / UNITS_PER_REGION), 1, n_regions).astype(np.int64)
 
 
-def _demand_std(rng: np.random.Generator, units: np.ndarray, upo: np.ndarray) -> np.ndarray:
-    daily = units / HORIZON_DAYS
-    return np.round(np.sqrt(daily * upo) * rng.uniform(*DEMAND_OVERDISPERSION, len(units)), 4)
-
-
 # ---------------------------------------------------------------------------
 # regions and stocking nodes
 # ---------------------------------------------------------------------------
@@ -721,24 +312,33 @@ def _jitter(rng: np.random.Generator, lat: float, lon: float, copy: int) -> tupl
     return round(float(np.clip(lat + d[0], -89, 89)), 2), round(float(lon + d[1]), 2)
 
 
+def _site(net, rng, copy, node_id, kind, name, country, lat, lon, currency, handling) -> dict:
+    """Add the ``copy``-th site of a stocking node (own id, name, jittered position)."""
+    lat, lon = _jitter(rng, lat, lon, copy)
+    name = name if copy == 1 else f"{name} (site {copy})"
+    cols = dict(currency=currency, handling_cost_per_unit=handling)
+    return net.node(node_row(_copy_id(node_id, copy), kind, name, country, lat, lon, **cols))
+
+
 def _cn_regions(rng: np.random.Generator, n: int) -> pd.DataFrame:
     """The ``n`` most affluent provinces (population x (GDP per capita / 100 k)^1.5);
     beyond 31, further cities of the provinces in the same order (half the population)."""
     base = sorted(CN_PROVINCES, key=lambda p: -p[4] * (p[5] / 100) ** 1.5)
+    name_of = {p[0]: short_name(p[1]) for p in CN_PROVINCES}
     rows = []
     for p, copy in _take(base, n):
         lat, lon = _jitter(rng, p[2], p[3], copy)
         rows.append(
             dict(
                 node_id=_copy_id(p[0], copy),
-                name=p[1] if copy == 1 else f"{p[1]} (city cluster {copy})",
+                name=name_of[p[0]] if copy == 1 else f"{name_of[p[0]]} (city cluster {copy})",
                 country="CN",
                 currency="CNY",
                 lat=lat,
                 lon=lon,
                 pop=p[4] * 0.5 ** (copy - 1),
                 gdp=p[5],
-                tier=p[6],
+                tier=CN_TIERS.get(p[0], 3),
                 market="CN",
             )
         )
@@ -750,9 +350,10 @@ def _cn_regions(rng: np.random.Generator, n: int) -> pd.DataFrame:
 def _foreign_regions(rng: np.random.Generator, n: int) -> pd.DataFrame:
     """The largest region of each market (by market share), then the others by demand weight."""
     base = pd.DataFrame(
-        EX_REGIONS, columns=["node_id", "name", "country", "currency", "lat", "lon", "pop"]
+        EX_REGIONS,
+        columns=["node_id", "name", "country", "currency", "lat", "lon", "pop", "market"],
     )
-    base["market"] = base["country"].map(_market)
+    base["name"] = base["name"].map(short_name)
     base["weight"] = (
         base["market"].map(EX_MARKET_SHARE)
         * base["pop"]
@@ -792,28 +393,35 @@ def _category_draw(rng: np.random.Generator, n: int, categories: dict) -> np.nda
     return rng.choice(len(names), size=n, p=p / p.sum())
 
 
+def _sku_arrays(n: int, numeric: tuple[str, ...]) -> tuple[dict, dict]:
+    """Empty text and numeric columns of ``n`` SKUs: the common ones and ``numeric``."""
+    out = {c: np.empty(n, dtype=object) for c in ("category", "hs_code", "supplier_id")}
+    common = ("procurement_cost", "retail_price", "weight_kg", "volume_m3")
+    num = {c: np.zeros(n) for c in (*common, *numeric, "_units", "_upo")}
+    return out, num
+
+
+def _price_and_size(rng: np.random.Generator, num: dict, idx: np.ndarray, retail, spec) -> None:
+    """Retail price, procurement cost (a share of retail) and weight / volume of SKUs ``idx``."""
+    m = len(idx)
+    num["retail_price"][idx] = retail
+    num["procurement_cost"][idx] = np.round(retail * rng.uniform(*spec["proc"], m), 2)
+    num["weight_kg"][idx], num["volume_m3"][idx] = _weight_volume(rng, m, spec["kg"], spec["rho"])
+
+
 def _import_skus(rng: np.random.Generator, n: int) -> pd.DataFrame:
     """Import SKUs (money in CNY) with hidden columns _units and _upo."""
-    cat_idx = _category_draw(rng, n, IM_CATEGORIES)
-    out = {c: np.empty(n, dtype=object) for c in ("category", "hs_code", "supplier_id")}
-    num = {
-        c: np.zeros(n)
-        for c in ("procurement_cost", "retail_price", "weight_kg", "volume_m3",
-                  "consumption_tax_rate", "min_stock_units", "_units", "_upo")
-    }  # fmt: skip
+    cat_idx = _category_draw(rng, n, CN_CATEGORIES)
+    out, num = _sku_arrays(n, ("consumption_tax_rate", "min_stock_units"))
     positive = np.zeros(n, dtype=bool)
-    for k, (cat, spec) in enumerate(IM_CATEGORIES.items()):
+    for k, (cat, spec) in enumerate(CN_CATEGORIES.items()):
         idx = np.flatnonzero(cat_idx == k)
         m = len(idx)
         if m == 0:
             continue
         out["supplier_id"][idx] = _choice(rng, m, spec["sup"])
         retail = np.round(_lognormal(rng, m, *spec["price"]), 2)
-        num["retail_price"][idx] = retail
-        num["procurement_cost"][idx] = np.round(retail * rng.uniform(*spec["proc"], m), 2)
-        num["weight_kg"][idx], num["volume_m3"][idx] = _weight_volume(
-            rng, m, spec["kg"], spec["rho"]
-        )
+        _price_and_size(rng, num, idx, retail, spec)
         category = np.full(m, cat, dtype=object)
         ct = np.full(m, spec["ct"])
         if cat == "watches":
@@ -839,12 +447,7 @@ def _import_skus(rng: np.random.Generator, n: int) -> pd.DataFrame:
 def _export_skus(rng: np.random.Generator, n: int) -> pd.DataFrame:
     """Export SKUs (money in CNY; one USD price point per SKU)."""
     cat_idx = _category_draw(rng, n, EX_CATEGORIES)
-    out = {c: np.empty(n, dtype=object) for c in ("category", "hs_code", "supplier_id")}
-    num = {
-        c: np.zeros(n)
-        for c in ("procurement_cost", "retail_price", "weight_kg", "volume_m3",
-                  "export_rebate_rate", "_units", "_upo")
-    }  # fmt: skip
+    out, num = _sku_arrays(n, ("export_rebate_rate",))
     for k, (cat, spec) in enumerate(EX_CATEGORIES.items()):
         idx = np.flatnonzero(cat_idx == k)
         m = len(idx)
@@ -856,11 +459,7 @@ def _export_skus(rng: np.random.Generator, n: int) -> pd.DataFrame:
         out["hs_code"][idx] = spec["hs"]
         usd = np.round(_lognormal(rng, m, *spec["price"])) - 0.01
         retail = np.round(usd * FX_TO_CNY["USD"], 2)
-        num["retail_price"][idx] = retail
-        num["procurement_cost"][idx] = np.round(retail * rng.uniform(*spec["proc"], m), 2)
-        num["weight_kg"][idx], num["volume_m3"][idx] = _weight_volume(
-            rng, m, spec["kg"], spec["rho"]
-        )
+        _price_and_size(rng, num, idx, retail, spec)
         no_invoice = (factory == "F_YW_YIWU") & (rng.random(m) < EX_NO_INVOICE_SHARE)
         num["export_rebate_rate"][idx] = np.where(no_invoice, 0.0, spec["rebate"])
         num["_units"][idx] = _yearly_units(rng, m, spec["units"])
@@ -872,6 +471,22 @@ def _export_skus(rng: np.random.Generator, n: int) -> pd.DataFrame:
     frame["min_stock_units"] = 0.0
     frame["slotting_cost"] = float(EX_SLOTTING_CNY)
     return frame
+
+
+def _demand_frame(rng, sku_ids, region_ids, units, upo, currency, shipping) -> pd.DataFrame:
+    """Demand rows (DEMAND_COLUMNS); draws their daily std."""
+    std = demand_std(rng, units, upo)
+    return pd.DataFrame(
+        dict(
+            sku_id=sku_ids,
+            region_id=region_ids,
+            units=units,
+            units_per_order=upo,
+            demand_std_daily=std,
+            currency=currency,
+            shipping_per_order=shipping,
+        )
+    )
 
 
 def _import_demand(
@@ -886,17 +501,8 @@ def _import_demand(
     upo = np.where(vary, np.maximum(1.0, upo + rng.choice([-1.0, 1.0], len(row))), upo)
     retail = skus["retail_price"].to_numpy()[row]
     shipping = np.where(retail * upo >= CN_FREE_SHIPPING_CNY, 0.0, float(CN_SHIPPING_FEE_CNY))
-    return pd.DataFrame(
-        dict(
-            sku_id=skus["sku_id"].to_numpy()[row],
-            region_id=regions["node_id"].to_numpy()[col],
-            units=units,
-            units_per_order=upo,
-            demand_std_daily=_demand_std(rng, units, upo),
-            currency="CNY",
-            shipping_per_order=shipping,
-        )
-    )
+    sku_ids, region_ids = skus["sku_id"].to_numpy()[row], regions["node_id"].to_numpy()[col]
+    return _demand_frame(rng, sku_ids, region_ids, units, upo, "CNY", shipping)
 
 
 def _export_demand(
@@ -912,17 +518,9 @@ def _export_demand(
     free_from = np.array([EX_SHIPPING[c][0] for c in region_currency])[col]
     fee = np.array([EX_SHIPPING[c][1] for c in region_currency])[col]
     local = skus["retail_price"].to_numpy()[row] / fx
-    consumer = pd.DataFrame(
-        dict(
-            sku_id=skus["sku_id"].to_numpy()[row],
-            region_id=regions["node_id"].to_numpy()[col],
-            units=units,
-            units_per_order=upo,
-            demand_std_daily=_demand_std(rng, units, upo),
-            currency=currency,
-            shipping_per_order=np.where(local * upo >= free_from, 0.0, fee),
-        )
-    )
+    sku_ids, region_ids = skus["sku_id"].to_numpy()[row], regions["node_id"].to_numpy()[col]
+    shipping = np.where(local * upo >= free_from, 0.0, fee)
+    consumer = _demand_frame(rng, sku_ids, region_ids, units, upo, currency, shipping)
     consumer["_order"] = row * 2
     if not buyers:
         return consumer.drop(columns="_order")
@@ -933,17 +531,10 @@ def _export_demand(
     r, c, u = _spread(rng, volume, np.ones(len(buyers)), n_buyers)
     u = np.round(u / 10) * 10 + 50
     b_upo = np.array([100.0, 200.0, 300.0, 500.0])[rng.integers(0, 4, len(r))]
-    b2b_rows = pd.DataFrame(
-        dict(
-            sku_id=skus["sku_id"].to_numpy()[b2b[r]],
-            region_id=np.array([b[0] for b in buyers], dtype=object)[c],
-            units=u,
-            units_per_order=b_upo,
-            demand_std_daily=_demand_std(rng, u, b_upo),
-            currency=np.array([b[3] for b in buyers], dtype=object)[c],
-            shipping_per_order=0.0,
-        )
-    )
+    buyer_ids = np.array([b[0] for b in buyers], dtype=object)[c]
+    currency = np.array([b[3] for b in buyers], dtype=object)[c]
+    sku_ids = skus["sku_id"].to_numpy()[b2b[r]]
+    b2b_rows = _demand_frame(rng, sku_ids, buyer_ids, u, b_upo, currency, 0.0)
     b2b_rows["_order"] = b2b[r] * 2 + 1
     both = pd.concat([consumer, b2b_rows], ignore_index=True)
     return both.sort_values("_order", kind="stable").drop(columns="_order").reset_index(drop=True)
@@ -954,47 +545,20 @@ def _export_demand(
 # ---------------------------------------------------------------------------
 
 
-def _cn_last_mile(km: float) -> tuple[float, float, float, float]:
-    """China domestic express from stock: CNY/unit, CNY/kg, days, std."""
-    return 3.5 + 0.005 * km, 0.5 + 0.003 * km, _half(1 + km / 600), 0.3 + km / 3000
-
-
 def _im_sea(net, rng, sid, to, channel, group, days, key, copy) -> None:
-    """Sea into China: LCL and FCL on IM_CONTAINER_LANES, else a forwarder's rate per m3."""
-    sea_m3, sea_kg, _days, std = IM_FREIGHT[group]["sea"]
+    """Sea into China: LCL and FCL on CN_CONTAINER_LANES (first site only), else a
+    forwarder's rate per m3 x U(0.93, 1.07)."""
+    sea_m3, sea_kg, _days, std = CN_FREIGHT[group]["sea"]
     noise = rng.uniform(0.93, 1.07)
-    if copy == 1 and key in IM_CONTAINER_LANES:
-        lcl_min, lcl_doc, lcl_ship = IM_LCL
-        lane_id = net.lane(sid, to, "sea", channel, "USD", kg=sea_kg, days=days, std=std)
-        net.lcl_fcl(
-            lane_id,
-            "USD",
-            days=days,
-            std=std,
-            per_m3=sea_m3,
-            min_charge=lcl_min * sea_m3 + lcl_doc,
-            shipments=lcl_ship[group],
-            fcl=IM_CONTAINER_LANES[key],
-        )
-    else:
-        net.lane(sid, to, "sea", channel, "USD", kg=sea_kg, m3=sea_m3 * noise, days=days, std=std)
+    fcl = CN_CONTAINER_LANES.get(key) if copy == 1 else None
+    per_m3 = sea_m3 if fcl is not None else sea_m3 * noise
+    net.cn_sea(sid, to, channel, group, per_m3=per_m3, per_kg=sea_kg, days=days, std=std, fcl=fcl)
 
 
 def _im_air(net, rng, sid, to, channel, group, days) -> None:
     """Air into China, priced by weight breaks (x U(0.93, 1.07) per lane)."""
-    per_kg, min_charge, shipments = IM_FREIGHT[group]["air_tariff"]
-    std = IM_FREIGHT[group]["air"][1]
     noise = rng.uniform(0.93, 1.07)
-    lane_id = net.lane(sid, to, "air", channel, "USD", kg=0.05, days=days, std=std)
-    net.air(
-        lane_id,
-        "USD",
-        days=days,
-        std=std,
-        per_kg=[r * noise for r in per_kg],
-        min_charge=min_charge,
-        shipments=shipments,
-    )
+    net.cn_air(sid, to, channel, group, days=days, std=CN_FREIGHT[group]["air"][1], noise=noise)
 
 
 def _import_network(
@@ -1007,31 +571,18 @@ def _import_network(
 ) -> list[tuple[dict, list[str], float, float]]:
     """Suppliers abroad, bonded zones, DCs, ports and CN regions; returns the stocking nodes
     as (node row, region ids it reaches, base fixed cost, base m3)."""
-    sup = [s for s in IM_SUPPLIERS if s[0] in suppliers]
-    for sid, city, country, lat, lon, _ in sup:
-        net.node(
-            node_id=sid, kind="supplier", name=f"{city} supplier", country=country, lat=lat, lon=lon
-        )
+    sup = [s for s in CN_SUPPLIERS if s[0] in suppliers]
+    for sid, city, country, _currency, lat, lon, _ in sup:
+        net.node(node_row(sid, "supplier", f"{city} supplier", country, lat, lon))
     stock = []
     for (nid, kind, name, lat, lon, sea, air, fixed, handling, base_m3, port), copy in _take(
         IM_NODES, n_nodes
     ):
-        lat, lon = _jitter(rng, lat, lon, copy)
-        row = dict(
-            node_id=_copy_id(nid, copy),
-            kind=kind,
-            name=name if copy == 1 else f"{name} (site {copy})",
-            country="CN",
-            lat=lat,
-            lon=lon,
-            currency="CNY",
-            handling_cost_per_unit=handling,
-        )
-        row = net.node(**row)
+        row = _site(net, rng, copy, nid, kind, name, "CN", lat, lon, "CNY", handling)
         stock.append((row, list(regions["node_id"]), fixed, base_m3, sea, air, port, nid, copy))
     sea_to_port = set()
-    for sid, _, country, slat, slon, group in sup:
-        f = IM_FREIGHT[group]
+    for sid, _, country, _currency, slat, slon, group in sup:
+        f = CN_FREIGHT[group]
         sea_days, air_days = f["sea"][2], f["air"][0]
         for row, _reach, _f, _m, sea, air, port, base_id, copy in stock:
             nid = row["node_id"]
@@ -1045,19 +596,10 @@ def _import_network(
                         net, rng, sid, nid, ch["1210"], group, air_days + 1 + (0 if sea else 0.5)
                     )
                 if not sea and country == "DE":
-                    rail_m3, rail_days, rail_std = IM_RAIL
-                    km = _km(slat, slon, row["lat"], row["lon"])
-                    net.lane(
-                        sid,
-                        nid,
-                        "rail",
-                        ch["1210"],
-                        "USD",
-                        kg=0.02,
-                        m3=rail_m3,
-                        days=_half(rail_days + km / 4000),
-                        std=rail_std,
-                    )
+                    rail_m3, rail_days, rail_std = CN_RAIL
+                    km = great_circle_km(slat, slon, row["lat"], row["lon"])
+                    days = half_days(rail_days + km / 4000)
+                    net.rail(sid, nid, ch["1210"], per_m3=rail_m3, days=days, std=rail_std)
             else:
                 if (sid, port) not in sea_to_port:
                     sea_to_port.add((sid, port))
@@ -1065,128 +607,28 @@ def _import_network(
                 if air:
                     _im_air(net, rng, sid, nid, ch["0110"], group, air_days + 1)
         # direct mail (9610) and postal parcels to every region
-        (eco_first, eco_step, eco_days), (pri_first, pri_step, pri_days) = f["express"]
-        (sal_first, sal_step, sal_days), (ems_first, ems_step, ems_days) = f["postal"]
         for r in regions.itertuples(index=False):
-            km = min(_km(glat, glon, r.lat, r.lon) for glat, glon in IM_GATEWAYS)
-            std = round(1.5 + km / 1500, 2)
-            lane_id = net.lane(
-                sid,
-                r.node_id,
-                "express",
-                ch["9610"],
-                "USD",
-                days=_half(eco_days + km / 600),
-                std=std,
+            km = cn_gateway_km(r.lat, r.lon)
+            express_days, postal_days = net.cn_parcels(
+                sid, r.node_id, group, km, express_channel=ch["9610"], postal_channel=ch["postal"]
             )
-            for code, service, first, step, days, s in (
-                ("ECO", "CBEC express line (economy)", eco_first, eco_step, eco_days, std),
-                (
-                    "PRI",
-                    "international express (priority)",
-                    pri_first,
-                    pri_step,
-                    pri_days,
-                    1.0 + km / 2000,
-                ),
-            ):
-                net.parcel(
-                    lane_id,
-                    code,
-                    service,
-                    "USD",
-                    days=_half(days + km / 600),
-                    std=s,
-                    first_kg=0.5,
-                    first=first + km * IM_DOMESTIC_USD_PER_KM,
-                    step_kg=0.5,
-                    step=step,
-                    divisor=EXPRESS_DIVISOR,
-                )
-            net.promise(r.node_id, _half(pri_days + km / 600) + 1, sid, "cbec")
-            std = round(4 + km / 800, 2)
-            lane_id = net.lane(
-                sid,
-                r.node_id,
-                "postal",
-                ch["postal"],
-                "USD",
-                days=_half(sal_days + km / 300),
-                std=std,
-            )
-            net.parcel(
-                lane_id,
-                "SAL",
-                "postal parcel SAL (economy)",
-                "USD",
-                days=_half(sal_days + km / 300),
-                std=std,
-                first_kg=0.5,
-                first=sal_first,
-                step_kg=0.5,
-                step=sal_step,
-            )
-            net.parcel(
-                lane_id,
-                "EMS",
-                "EMS (priority)",
-                "USD",
-                days=_half(ems_days + km / 600),
-                std=2 + km / 1500,
-                first_kg=0.5,
-                first=ems_first,
-                step_kg=0.5,
-                step=ems_step,
-                divisor=6000,
-            )
-            net.promise(r.node_id, _half(ems_days + km / 600) + 2, sid, "postal")
+            net.promise(r.node_id, express_days + 1, sid, "cbec")
+            net.promise(r.node_id, postal_days + 2, sid, "postal")
     # ports -> DCs in whole trucks
     for row, _reach, _f, _m, _sea, _air, port, _base, _copy in stock:
         if row["kind"] != "domestic_dc":
             continue
-        name, plat, plon = IM_PORTS[port]
-        net.node(
-            node_id=port,
-            kind="port",
-            name=name,
-            country="CN",
-            lat=plat,
-            lon=plon,
-            currency="CNY",
-            handling_cost_per_unit=0.5,
-        )
-        km = _km(plat, plon, row["lat"], row["lon"])
-        days = _half(1.5 + km / 500)
-        lane_id = net.lane(port, row["node_id"], "truck", ch["0110"], "CNY", days=days, std=0.5)
-        net.loads(
-            lane_id,
-            "FTL",
-            "truckload",
-            "9.6 m box truck (FTL)",
-            "CNY",
-            days=days,
-            std=0.5,
-            m3=TRUCK[0],
-            kg=TRUCK[1],
-            cost=IM_TRUCK_CNY[0] + IM_TRUCK_CNY[1] * km,
-        )
+        name, plat, plon = CN_PORTS[port]
+        net.node(port_row(port, name, plat, plon, CN_PORT_HANDLING_CNY))
+        km = great_circle_km(plat, plon, row["lat"], row["lon"])
+        cost = CN_TRUCK_CNY[0] + CN_TRUCK_CNY[1] * km
+        net.truckload(port, row["node_id"], ch["0110"], days=half_days(1.5 + km / 500), cost=cost)
     # last mile from stock
     for row, *_ in stock:
         channel = ch["1210"] if row["kind"] == "bonded_zone" else ch["0110"]
         for r in regions.itertuples(index=False):
-            km = _km(row["lat"], row["lon"], r.lat, r.lon)
-            unit, kg, days, std = _cn_last_mile(km)
-            net.lane(
-                row["node_id"],
-                r.node_id,
-                "express",
-                channel,
-                "CNY",
-                kg=kg,
-                unit=unit,
-                days=days,
-                std=std,
-            )
+            km = great_circle_km(row["lat"], row["lon"], r.lat, r.lon)
+            days = net.cn_last_mile(row["node_id"], r.node_id, channel, km)
             net.promise(
                 r.node_id, days + 1, "*", "cbec" if row["kind"] == "bonded_zone" else "open"
             )
@@ -1220,33 +662,17 @@ def _export_network(
         base_m3,
         market,
     ), copy in _take(candidates, n_nodes):
-        lat, lon = _jitter(rng, lat, lon, copy)
-        row = dict(
-            node_id=_copy_id(nid, copy),
-            kind=kind,
-            name=name if copy == 1 else f"{name} (site {copy})",
-            country=country,
-            lat=lat,
-            lon=lon,
-            currency=currency,
-            handling_cost_per_unit=handling,
-        )
-        row = net.node(**row)
+        row = _site(net, rng, copy, nid, kind, name, country, lat, lon, currency, handling)
         reach = regions if kind == "bonded_zone" else regions[regions["market"] == market]
         stock.append((row, list(reach["node_id"]), fixed, base_m3, market, copy))
     fac = [f for f in EX_FACTORIES if f[0] in factories]
     for fid, name, lat, lon, _ in fac:
-        net.node(node_id=fid, kind="supplier", name=name, country="CN", lat=lat, lon=lon)
-    for b in buyers:
-        net.node(
-            node_id=b[0],
-            kind="business_buyer",
-            name=b[1],
-            country=b[2],
-            lat=b[4],
-            lon=b[5],
-            currency=b[3],
+        net.node(node_row(fid, "supplier", name, "CN", lat, lon))
+    for bid, name, country, currency, lat, lon in buyers:
+        buyer = node_row(
+            bid, "business_buyer", short_name(name), country, lat, lon, currency=currency
         )
+        net.node(buyer)
     warehouses = [s for s in stock if s[0]["kind"] == "overseas_warehouse"]
     container_ws = {s[0]["node_id"] for s in warehouses[:EX_CONTAINER_WAREHOUSES] if s[5] == 1}
     ports_used = set()
@@ -1254,191 +680,63 @@ def _export_network(
         yiwu = fid == "F_YW_YIWU"
         extra_cny, extra_days = EX_YIWU_PARCEL if yiwu else (0.0, 0.0)
         for r in regions.itertuples(index=False):
-            unit, per_kg, days = EX_ECONOMY[r.market]
+            days = EX_ECONOMY[r.market][2] + extra_days
             noise = rng.uniform(0.95, 1.05)
-            lane_id = net.lane(
-                fid, r.node_id, "express", ch["9610"], "CNY", days=days + extra_days, std=2.0
+            lane_id = net.lane(fid, r.node_id, "express", ch["9610"], "CNY", days=days, std=2.0)
+            net.ex_economy_parcel(
+                lane_id, r.market, noise=noise, days=days, std=2.0, extra_cny=extra_cny
             )
-            net.parcel(
-                lane_id,
-                "ECO",
-                "postal e-packet / special line (economy)",
-                "CNY",
-                days=days + extra_days,
-                std=2.0,
-                first_kg=0.1,
-                first=unit + 0.1 * per_kg * noise + extra_cny,
-                step_kg=0.1,
-                step=0.1 * per_kg * noise,
+            fast = net.ex_priority_parcel(
+                lane_id, r.market, noise=noise, extra_cny=extra_cny, extra_days=extra_days
             )
-            first, step, fast = EX_PRIORITY[r.market]
-            net.parcel(
-                lane_id,
-                "PRI",
-                "international express (priority)",
-                "CNY",
-                days=fast + extra_days,
-                std=1.0,
-                first_kg=0.5,
-                first=first * noise + extra_cny,
-                step_kg=0.5,
-                step=step * noise,
-                divisor=EXPRESS_DIVISOR,
-            )
-            net.promise(r.node_id, fast + extra_days + 2, fid)
+            net.promise(r.node_id, fast + 2, fid)
         for row, *_ in stock:
             if row["kind"] == "bonded_zone":
-                km = _km(flat, flon, row["lat"], row["lon"])
-                net.lane(
-                    fid,
-                    row["node_id"],
-                    "truck",
-                    ch["1210"],
-                    "CNY",
-                    kg=0.05,
-                    m3=60 + 0.12 * km,
-                    days=_half(1 + km / 600),
-                    std=0.5,
-                )
+                km = great_circle_km(flat, flon, row["lat"], row["lon"])
+                net.ex_bonded_truck(fid, row["node_id"], ch["1210"], km)
         if warehouses:
             ports_used.add(port)
             pname, plat, plon = EX_PORTS[port]
-            net.node(
-                node_id=port,
-                kind="port",
-                name=pname,
-                country="CN",
-                lat=plat,
-                lon=plon,
-                currency="CNY",
-                handling_cost_per_unit=0.3,
-            )
-            km = _km(flat, flon, plat, plon)
-            days = _half(1 + km / 600)
-            lane_id = net.lane(fid, port, "truck", ch["9810"], "CNY", days=days, std=0.5)
-            net.loads(
-                lane_id,
-                "FTL",
-                "truckload",
-                "9.6 m box truck (FTL)",
-                "CNY",
-                days=days,
-                std=0.5,
-                m3=TRUCK[0],
-                kg=TRUCK[1],
-                cost=EX_TRUCK_CNY[0] + EX_TRUCK_CNY[1] * km,
-            )
+            net.node(port_row(port, pname, plat, plon, EX_PORT_HANDLING_CNY))
+            km = great_circle_km(flat, flon, plat, plon)
+            cost = EX_TRUCK_CNY[0] + EX_TRUCK_CNY[1] * km
+            net.truckload(fid, port, ch["9810"], days=half_days(1 + km / 600), cost=cost)
         for row, _reach, _f, _m, market, _copy in warehouses:
-            per_kg, min_charge, days = EX_AIR[market]
-            lane_id = net.lane(
-                fid, row["node_id"], "air", ch["9810"], "USD", kg=0.05, days=days, std=1.0
-            )
-            net.air(
-                lane_id,
-                "USD",
-                days=days,
-                std=1.0,
-                per_kg=per_kg,
-                min_charge=min_charge,
-                shipments=52,
-            )
+            net.ex_air(fid, row["node_id"], ch["9810"], market)
             if yiwu and market == "EU":
-                usd_m3, rdays, rstd = EX_RAIL
-                net.lane(
-                    fid,
-                    row["node_id"],
-                    "rail",
-                    ch["9810"],
-                    "USD",
-                    kg=0.02,
-                    m3=usd_m3,
-                    days=rdays,
-                    std=rstd,
-                )
-        for bid, _, _country, _cur, _lat, _lon, sea_key in buyers:
-            usd_m3, days, std = EX_SEA[sea_key]
-            net.lane(
-                fid,
-                bid,
-                "sea",
-                ch["9710"],
-                "USD",
-                kg=0.02,
-                m3=usd_m3 * 0.9 + 40,
-                days=days + 3,
-                std=std,
-            )
+                usd_m3, rdays, rstd = EX_RAIL_EU
+                net.rail(fid, row["node_id"], ch["9810"], per_m3=usd_m3, days=rdays, std=rstd)
+        for bid, _, country, *_ in buyers:
+            net.ex_b2b_sea(fid, bid, ch["9710"], EX_BUYER_SEA[country])
     # bonded zone -> consumers (1210 export parcels)
     for row, *_ in stock:
         if row["kind"] != "bonded_zone":
             continue
         for r in regions.itertuples(index=False):
-            unit, per_kg, days = EX_ECONOMY[r.market]
+            days = EX_ECONOMY[r.market][2] - 1
             noise = rng.uniform(0.95, 1.05)
             lane_id = net.lane(
-                row["node_id"], r.node_id, "express", ch["1210"], "CNY", days=days - 1, std=1.5
+                row["node_id"], r.node_id, "express", ch["1210"], "CNY", days=days, std=1.5
             )
-            share = EX_1210_DISCOUNT
-            net.parcel(
-                lane_id,
-                "ECO",
-                "postal e-packet / special line (economy)",
-                "CNY",
-                days=days - 1,
-                std=1.5,
-                first_kg=0.1,
-                first=(unit + 0.1 * per_kg * noise) * share,
-                step_kg=0.1,
-                step=0.1 * per_kg * noise * share,
+            net.ex_economy_parcel(
+                lane_id, r.market, noise=noise, days=days, std=1.5, share=EX_1210_DISCOUNT
             )
-            net.promise(r.node_id, days)
+            net.promise(r.node_id, days + 1)
     # port -> overseas warehouse by sea; warehouse -> consumers of its market
     for row, reach, _f, _m, market, _copy in warehouses:
         key = ("US_W" if row["lon"] < -100 else "US_E") if market == "US" else market
-        usd_m3, days, std = EX_SEA[key]
         for port in sorted(ports_used):
-            d = days + (0 if (port == "PORT_SZ_YANTIAN") == (key != "JP") else 1)
+            days = EX_SEA[key][1] + (0 if (port == "PORT_SZ_YANTIAN") == (key != "JP") else 1)
             if row["node_id"] in container_ws:
-                lane_id = net.lane(
-                    port, row["node_id"], "sea", ch["9810"], "USD", kg=0.01, days=d, std=std
-                )
-                lcl_min, lcl_doc, lcl_ship = EX_LCL
-                net.lcl_fcl(
-                    lane_id,
-                    "USD",
-                    days=d,
-                    std=std,
-                    per_m3=usd_m3,
-                    min_charge=lcl_min * usd_m3 + lcl_doc,
-                    shipments=lcl_ship,
-                    fcl=EX_FCL_USD[key],
-                )
+                fcl = EX_FCL_USD[key]
+                net.ex_sea(port, row["node_id"], ch["9810"], key, days=days, fcl=fcl)
             else:
-                net.lane(
-                    port,
-                    row["node_id"],
-                    "sea",
-                    ch["9810"],
-                    "USD",
-                    kg=0.01,
-                    m3=usd_m3 * rng.uniform(0.95, 1.05),
-                    days=d,
-                    std=std,
-                )
-        base, per_1000km, per_kg, days_per_1000km = EX_LAST_MILE[market]
+                noise = rng.uniform(0.95, 1.05)
+                net.ex_sea(port, row["node_id"], ch["9810"], key, days=days, noise=noise)
         for r in regions[regions["node_id"].isin(reach)].itertuples(index=False):
-            km = _km(row["lat"], row["lon"], r.lat, r.lon)
-            days = min(5.0, _half(1 + days_per_1000km * km / 1000))
-            net.lane(
-                row["node_id"],
-                r.node_id,
-                "express",
-                ch["9810"],
-                row["currency"],
-                kg=per_kg,
-                unit=base + per_1000km * km / 1000,
-                days=days,
-                std=0.5,
+            km = great_circle_km(row["lat"], row["lon"], r.lat, r.lon)
+            days = net.ex_last_mile(
+                row["node_id"], r.node_id, ch["9810"], row["currency"], market, km
             )
             net.promise(r.node_id, days + 1)
     return [(row, reach, fixed, base_m3) for row, reach, fixed, base_m3, *_ in stock]
@@ -1450,63 +748,28 @@ def _export_network(
 
 
 def _import_channels(ch: dict[str, str]) -> list[dict]:
-    base = dict(direction="import", currency="CNY", earns_export_rebate="false")
-    return [
-        base | dict(channel_id=ch["1210"], name="bonded e-commerce import (1210 / 1239)", path_shape="supplier>bonded_zone>region", stock_node_kind="bonded_zone", fixed_cost_per_sku=2000, requires_positive_list="true", counts_toward_cbec_quota="true", processing_days=1),
-        base | dict(channel_id=ch["9610"], name="direct purchase import (9610 direct mail)", path_shape="supplier>region", stock_node_kind="", fixed_cost_per_sku=300, requires_positive_list="true", counts_toward_cbec_quota="true", processing_days=1),
-        base | dict(channel_id=ch["postal"], name="personal postal articles", path_shape="supplier>region", stock_node_kind="", fixed_cost_per_sku=0, requires_positive_list="false", counts_toward_cbec_quota="false", processing_days=2),
-        base | dict(channel_id=ch["0110"], name="general trade import", path_shape="supplier>port?>domestic_dc>region", stock_node_kind="domestic_dc", fixed_cost_per_sku=10_000, requires_positive_list="false", counts_toward_cbec_quota="false", processing_days=1),
-    ]  # fmt: skip
+    return channel_rows(IMPORT_CHANNELS, ch)
 
 
 def _export_channels(ch: dict[str, str]) -> list[dict]:
-    base = dict(
-        direction="export",
-        currency="CNY",
-        requires_positive_list="false",
-        counts_toward_cbec_quota="false",
-    )
-    return [
-        base | dict(channel_id=ch["9610"], name="B2C export parcels (9610)", path_shape="supplier>region", stock_node_kind="", fixed_cost_per_sku=0, earns_export_rebate="false", processing_days=2),
-        base | dict(channel_id=ch["1210"], name="special-area (bonded) export (1210)", path_shape="supplier>bonded_zone>region", stock_node_kind="bonded_zone", fixed_cost_per_sku=800, earns_export_rebate="true", processing_days=1),
-        base | dict(channel_id=ch["9810"], name="export to overseas warehouse (9810)", path_shape="supplier>port?>overseas_warehouse>region", stock_node_kind="overseas_warehouse", fixed_cost_per_sku=2000, earns_export_rebate="true", processing_days=1),
-        base | dict(channel_id=ch["9710"], name="B2B direct export (9710)", path_shape="supplier>business_buyer", stock_node_kind="", fixed_cost_per_sku=500, earns_export_rebate="true", processing_days=3),
-    ]  # fmt: skip
+    # the import side's positive-list and quota columns are "false" for exports
+    base = dict(requires_positive_list="false", counts_toward_cbec_quota="false")
+    return [base | row for row in channel_rows(EXPORT_CHANNELS, ch)]
 
 
 def _import_rules(ch: dict[str, str]) -> list[dict]:
-    rules = []
-    for c in (ch["1210"], ch["9610"]):
-        rules.append(dict(channel_id=c, destination_country="CN", origin_country="*", category="*", regime="cbec_retail", currency="CNY", vat_rate=0.13, apply_consumption_tax="true", cbec_tax_factor=0.7, order_value_cap=5000, single_item_exception="true", source="Cai Guan Shui [2016] No.18, [2018] No.49: 0 % duty, 70 % of VAT + CT, 5,000 CNY cap"))  # fmt: skip
-    spec = {c: (s["postal"], s["duty"]) for c, s in IM_CATEGORIES.items()}
-    spec |= {c: (s["postal"], s["duty"]) for c, s in IM_EXTRA_CATEGORIES.items()}
-    for cat, (postal, _duty) in spec.items():
-        rules.append(dict(channel_id=ch["postal"], destination_country="CN", origin_country="*", category=cat, regime="postal", currency="CNY", parcel_tax_rate=postal, parcel_tax_exemption=50, order_value_cap=1000, single_item_exception="true", source="State Council Tariff Commission 2019 postal tax notice"))  # fmt: skip
-    for cat, (_postal, duty) in spec.items():
-        rules.append(dict(channel_id=ch["0110"], destination_country="CN", origin_country="*", category=cat, regime="general_trade", currency="CNY", duty_rate=duty, vat_rate=0.13, apply_consumption_tax="true", customs_value_basis="cif", vat_basis="retail_sale", source="MFN / provisional duty (approx., 2025); import VAT credited"))  # fmt: skip
-    return rules
+    return import_tax_rules(ch, cbec_source=CBEC_NOTE)
 
 
 def _export_rules(ch: dict[str, str], countries: list[str], buyers: list[tuple]) -> list[dict]:
-    rules = []
-    for country in countries:
-        market = _market(country)
-        duties = EX_DUTY[market]
-        values = sorted(duties.values())
-        default = max(values, key=lambda v: (values.count(v), -v))
-        low = EX_LOW_VALUE[market]
-        for cat in ["*", *sorted(c for c in duties if duties[c] != default)]:
-            duty = default if cat == "*" else duties[cat]
-            for c in (ch["9610"], ch["1210"]):
-                rules.append(dict(channel_id=c, destination_country=country, origin_country="*", category=cat, regime="low_value_parcel", duty_rate=duty, vat_rate=EX_VAT[country], **low))  # fmt: skip
-            rules.append(dict(channel_id=ch["9810"], destination_country=country, origin_country="*", category=cat, regime="general_trade", currency="CNY", duty_rate=duty, vat_rate=EX_VAT[country], customs_value_basis="cif", vat_basis="retail_sale", source="B2B entry into the overseas warehouse: duty on CIF, VAT credited against VAT on the retail sale"))  # fmt: skip
-    for country in sorted({b[2] for b in buyers}):
-        if country == "US":
-            for cat in ["*", *sorted(EX_DUTY["US"])]:
-                rules.append(dict(channel_id=ch["9710"], destination_country="US", origin_country="*", category=cat, regime="general_trade", currency="CNY", duty_rate=EX_DUTY["US"].get(cat, 0.30), vat_rate=0.0, customs_value_basis="cif", vat_basis="import", source="US distributor buys delivered duty paid (DDP)"))  # fmt: skip
-        else:
-            rules.append(dict(channel_id=ch["9710"], destination_country=country, origin_country="*", category="*", regime="none", currency="CNY", source="buyer is importer of record"))  # fmt: skip
-    return rules
+    low_value = {
+        market: rule | {"source": EX_LOW_VALUE_NOTES.get(market, rule["source"])}
+        for market, rule in EX_LOW_VALUE.items()
+    }
+    buyer_countries = sorted({b[2] for b in buyers})
+    return export_tax_rules(
+        ch, countries, buyer_countries, low_value=low_value, buyer_source=BUYER_IMPORTS_NOTE
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -1701,10 +964,12 @@ def generate_tables(
         for i, r in enumerate(reg.itertuples(index=False)):
             mine = codes == i
             slowest = float(best[mine].max()) if mine.any() else 0.0
-            row = dict(node_id=r.node_id, kind="region", name=r.name, country=r.country, lat=r.lat, lon=r.lon, currency=r.currency)  # fmt: skip
+            row = node_row(
+                r.node_id, "region", r.name, r.country, r.lat, r.lon, currency=r.currency
+            )
             if side == "import":
                 row["consumers"] = r.consumers
-                target = CN_TIERS.get(r.tier)
+                target = CN_TIER_TARGETS.get(r.tier)
             else:
                 first = i == reg.index[reg["market"] == r.market][0]  # largest of its market
                 target = (EX_MAX_PROMISE.get(r.market), *EX_SERVICE) if first else None
@@ -1717,7 +982,7 @@ def generate_tables(
                 needed = _days_for_share(best[mine], units[mine], share + SERVICE_MARGIN)
                 if np.isfinite(needed):
                     row.update(service_days=max(days, needed), service_share=share)
-            net.node(**row)
+            net.node(row)
 
     sku_table = pd.concat(sku_frames, ignore_index=True)
     tables = dict(
@@ -1727,9 +992,7 @@ def generate_tables(
         demand=pd.concat(demand_frames, ignore_index=True)[DEMAND_COLUMNS],
         channels=pd.DataFrame(channels).reindex(columns=CHANNEL_COLUMNS),
         tax_rules=pd.DataFrame(rules).reindex(columns=TAX_RULE_COLUMNS),
-        fx=pd.DataFrame(
-            {"currency": list(FX_TO_CNY), "rate_to_instance": list(FX_TO_CNY.values())}
-        ),
+        fx=fx_table(CURRENCIES),
         rates=pd.DataFrame(net.rates).reindex(columns=RATE_COLUMNS),
         weight_breaks=pd.DataFrame(net.breaks).reindex(columns=BREAK_COLUMNS),
     )
@@ -1752,8 +1015,11 @@ def generate_tables(
     return tables, params
 
 
-def write_tables(folder: str | Path, tables: dict[str, pd.DataFrame], params: dict) -> Path:
-    """Write ``tables`` and ``params`` as an instance folder; refuse a non-empty folder.
+def write_tables(
+    folder: str | Path, tables: dict[str, pd.DataFrame], params: dict, *, overwrite: bool = False
+) -> Path:
+    """Write ``tables`` and ``params`` as an instance folder; refuse a non-empty folder
+    unless ``overwrite`` (then files of the same names are replaced).
 
     Raises
     ------
@@ -1761,7 +1027,7 @@ def write_tables(folder: str | Path, tables: dict[str, pd.DataFrame], params: di
         If ``folder`` exists and is not an empty directory (nothing is overwritten).
     """
     folder = Path(folder)
-    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+    if not overwrite and folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise FileExistsError(f"{folder} exists and is not an empty directory; choose a new --out")
     folder.mkdir(parents=True, exist_ok=True)
     for name, frame in tables.items():
