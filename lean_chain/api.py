@@ -14,6 +14,7 @@ True
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +23,7 @@ import numpy as np
 
 from lean_chain.costs.evaluate import Decisions, Evaluation, evaluate_decisions
 from lean_chain.costs.model import CostModel, build_cost_model
+from lean_chain.decomposition.facility import apply_node_fixing, node_fixing, why_not_applicable
 from lean_chain.errors import InfeasibleError, InstanceError, SelfCheckError
 from lean_chain.formulation.build import build_objective, build_problem
 from lean_chain.formulation.problem import MipProblem
@@ -50,6 +52,11 @@ def _relative_difference(a: float, b: float) -> float:
 METHODS = ("auto", "exact", "decompose")
 #: ``method="auto"`` solves the monolithic MIP up to this many (SKU, path) pairs.
 AUTO_EXACT_MAX_PAIRS = 40_000
+#: ``method="auto"`` decomposes large models only when they have this many SKUs.
+AUTO_DECOMPOSE_MIN_SKUS = 50
+#: The exact method tries Lagrangian node fixing (facility-location-like models) from
+#: this many pairs on; below it HiGHS alone is faster.
+NODE_FIXING_MIN_PAIRS = 20_000
 #: The exact method starts from a short decomposition run from this many pairs on
 #: (a plan and a certified bound; below it the construction heuristic is enough).
 WARM_UP_MIN_PAIRS = 5_000
@@ -59,7 +66,7 @@ ProgressCallback = Callable[[str, float, float, float], None]
 
 
 def choose_method(method: str, model: CostModel) -> tuple[str, str]:
-    """The method to run and why (``auto`` decides by the number of pairs)."""
+    """The method to run and why (``auto`` decides by the numbers of pairs and SKUs)."""
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
     if method != "auto":
@@ -68,6 +75,12 @@ def choose_method(method: str, model: CostModel) -> tuple[str, str]:
         return (
             "exact",
             f"{model.n_pairs:,} pairs <= {AUTO_EXACT_MAX_PAIRS:,}: the MIP proves optimality",
+        )
+    n_skus = len(model.instance.skus)
+    if n_skus < AUTO_DECOMPOSE_MIN_SKUS:
+        return "exact", (
+            f"{n_skus} SKUs: a decomposition by SKU has little to split; the MIP (with "
+            "Lagrangian node fixing where it applies)"
         )
     return "decompose", (
         f"{model.n_pairs:,} pairs > {AUTO_EXACT_MAX_PAIRS:,}: the monolithic MIP would not "
@@ -200,6 +213,21 @@ def solve(
     lagrangian_bound = -np.inf
     if warm_start is not None:
         start_vector, start_note = encode(problem, model, warm_start.decisions), "given plan"
+    elif model.n_pairs >= NODE_FIXING_MIN_PAIRS and not why_not_applicable(model):
+        # facility-location-like: Lagrangian bound, its own plan, nodes fixed by reduced cost
+        fixing = node_fixing(
+            model, math.inf, time_limit=None if time_limit is None else 0.25 * time_limit
+        )
+        problem = apply_node_fixing(problem, fixing)
+        lagrangian_bound = fixing.bound
+        if fixing.decisions is not None:
+            start_vector = encode(problem, model, fixing.decisions)
+        start_note = (
+            f"Lagrangian node fixing: {int(fixing.fixed_closed.sum())} nodes closed, "
+            f"{int(fixing.fixed_open.sum())} open, bound {fixing.bound:,.2f}, "
+            f"{fixing.seconds:.1f} s"
+        )
+        report("node fixing", fixing.upper_bound, fixing.bound)
     elif model.n_pairs < WARM_UP_MIN_PAIRS:
         from lean_chain.decomposition import heuristic_plan
 
