@@ -94,10 +94,16 @@ def piecewise_pieces(
 def pair_steps(index: Index, step_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(pair, step) for every step of every pair's path where ``step_mask`` holds."""
     pairs, paths = index.pairs, index.paths
-    lengths = np.diff(paths.lane_ptr)[pairs.path]
-    pair_rep = np.repeat(np.arange(len(pairs)), lengths)
+    # only the pairs whose path has a step in the mask are expanded
+    has = np.zeros(len(paths.lane_ptr) - 1, dtype=bool)
+    if len(step_mask):
+        path_of_step = np.repeat(np.arange(len(has)), np.diff(paths.lane_ptr))
+        has[path_of_step[step_mask]] = True
+    chosen = np.flatnonzero(has[pairs.path])
+    lengths = np.diff(paths.lane_ptr)[pairs.path[chosen]]
+    pair_rep = np.repeat(chosen, lengths)
     offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    step = paths.lane_ptr[pairs.path][pair_rep] + offsets
+    step = paths.lane_ptr[pairs.path[pair_rep]] + offsets
     keep = step_mask[step] if len(step) else np.zeros(0, dtype=bool)
     return pair_rep[keep], step[keep]
 
