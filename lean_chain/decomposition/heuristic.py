@@ -169,15 +169,16 @@ def accept_in_order(
 
 def move_deltas(st: Structure, new: np.ndarray, old: np.ndarray) -> np.ndarray:
     """Change of every coupling row when each row's pair ``old`` becomes ``new`` (rows x moves)."""
-    n = len(new)
-    change = sp.csr_matrix(
-        (
-            np.concatenate([np.ones(n), -np.ones(n)]),
-            (np.concatenate([new, old]), np.concatenate([np.arange(n)] * 2)),
-        ),
-        shape=(st.model.n_pairs, n),
-    )
-    return np.asarray((st.primal_coupling @ change).todense())
+    by_pair = st.primal_coupling_by_pair
+    return np.asarray((by_pair[new] - by_pair[old]).T.todense())
+
+
+def _unique_rows(pairs: np.ndarray, kr_of_pair: np.ndarray) -> np.ndarray:
+    """Distinct demand rows of ``pairs`` (linear time when they come in row order)."""
+    rows = kr_of_pair[pairs]
+    if len(rows) and np.all(rows[1:] >= rows[:-1]):
+        return rows[np.append(True, rows[1:] != rows[:-1])]
+    return np.unique(rows)
 
 
 #: Families whose rows a repair of another family may overfill (they are repaired next).
@@ -240,7 +241,7 @@ def relieve(
     if slack[row] >= -_ROW_TOLERANCE:
         return pair_of_row
     start, stop = st.primal_coupling.indptr[row], st.primal_coupling.indptr[row + 1]
-    rows = np.unique(model.kr_of_pair[st.primal_coupling.indices[start:stop]])
+    rows = _unique_rows(st.primal_coupling.indices[start:stop], model.kr_of_pair)
     rows = rows[pair_of_row[rows] >= 0]
     if st.primal_coupling.data[start:stop].min(initial=0.0) >= 0:
         # a row of non-negative coefficients: only rows it currently carries can relieve it
@@ -439,7 +440,7 @@ def split_rows(
     excess = row_excess(st, pair_of_row, open_nodes)
     violated = np.flatnonzero(excess > _ROW_TOLERANCE)
     touching = st.primal_coupling[violated].indices
-    rows = np.unique(model.kr_of_pair[touching])
+    rows = _unique_rows(np.sort(touching), model.kr_of_pair)
     rows = rows[pair_of_row[rows] >= 0]
     if len(rows) == 0:
         return None

@@ -57,6 +57,11 @@ class Segments:
 
     @classmethod
     def from_keys(cls, keys: np.ndarray) -> Segments:
+        keys = np.asarray(keys)
+        if len(keys) and np.all(keys[1:] >= keys[:-1]):  # already grouped: linear time
+            first = np.flatnonzero(np.append(True, keys[1:] != keys[:-1]))
+            of = np.cumsum(np.append(True, keys[1:] != keys[:-1])).astype(np.int64) - 1
+            return cls(order=np.arange(len(keys)), starts=first, of=of, keys=keys[first])
         unique, of = np.unique(keys, return_inverse=True)
         of = of.astype(np.int64)
         order = np.argsort(of, kind="stable")
