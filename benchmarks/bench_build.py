@@ -77,7 +77,7 @@ import lean_chain  # noqa: E402
 from lean_chain.costs.model import build_cost_model  # noqa: E402
 from lean_chain.formulation.build import STEPS, ProblemBuilder, build_problem  # noqa: E402
 from lean_chain.formulation.problem import MipProblem  # noqa: E402
-from lean_chain.solvers.ortools import _stdout_to, load_first  # noqa: E402
+from lean_chain.solvers.base import load_first, stdout_to  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 FIELDS = [
@@ -295,7 +295,7 @@ def fresh_memory_mb_per_s(megabytes: int = 512) -> float:
 
 def pulp_build(problem: MipProblem) -> float:
     """Seconds to rebuild ``problem`` with PuLP objects (the fast way)."""
-    load_first()  # OR-Tools before PuLP (see lean_chain.solvers.ortools.load_first)
+    load_first()  # OR-Tools before PuLP (see lean_chain.solvers.base.load_first)
     import pulp
 
     gc.collect()
@@ -425,7 +425,7 @@ def highs_pass(problem: MipProblem) -> tuple[float, float, dict]:
     from lean_chain.solvers.highs import _import_highspy, _pass_model
 
     highspy = _import_highspy()
-    with _stdout_to(os.devnull):
+    with stdout_to(os.devnull):
         highs = highspy.Highs()
     highs.setOptionValue("output_flag", False)
     start = middle = time.perf_counter()
@@ -465,7 +465,7 @@ def profile_build(folder: Path, top: int = 25) -> str:
 
     highspy = _import_highspy()
     instance = lean_chain.load_instance(folder)
-    with _stdout_to(os.devnull):
+    with stdout_to(os.devnull):
         highs = highspy.Highs()
     highs.setOptionValue("output_flag", False)
     profiler = cProfile.Profile()

@@ -67,7 +67,7 @@ from lean_chain.convert import (  # noqa: E402
     read_orlib_cap,
 )
 from lean_chain.solvers import available_solvers  # noqa: E402
-from lean_chain.solvers.ortools import load_first  # noqa: E402
+from lean_chain.solvers.base import load_first  # noqa: E402
 
 load_first()  # OR-Tools' HiGHS before PuLP / highspy (see lean_chain.solvers.ortools)
 import pulp  # noqa: E402

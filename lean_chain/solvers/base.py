@@ -7,7 +7,11 @@ and maps its own status codes onto :class:`Status`.
 from __future__ import annotations
 
 import abc
+import contextlib
 import enum
+import os
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +19,16 @@ import numpy as np
 
 from lean_chain.formulation.problem import MipProblem
 
-__all__ = ["CAPABILITIES", "Backend", "MipProblem", "SolveOptions", "SolveResult", "Status"]
+__all__ = [
+    "CAPABILITIES",
+    "Backend",
+    "MipProblem",
+    "SolveOptions",
+    "SolveResult",
+    "Status",
+    "load_first",
+    "stdout_to",
+]
 
 #: Everything a backend may declare in :attr:`Backend.capabilities`:
 #:
@@ -90,3 +103,39 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def solve(self, problem: MipProblem, options: SolveOptions) -> SolveResult:
         """Solve ``problem`` under ``options``."""
+
+
+# helpers shared by the backends (no backend imports another)
+
+
+def load_first() -> None:
+    """Load OR-Tools' native libraries now, before highspy or PuLP load theirs.
+
+    OR-Tools resolves its HiGHS calls against its own ``libhighs.so`` when it
+    is loaded, through default-visibility symbols: a HiGHS of another version
+    already in the process's global scope is bound instead, and
+    ``ortools-highs`` then segfaults or fails to load (google/or-tools#5246).
+    PuLP 3.3.1+ puts highspy's HiGHS there on ``import pulp`` (RTLD_GLOBAL).
+    Loaded first, OR-Tools keeps its own. Every backend calls this before
+    importing its package; it does nothing without OR-Tools.
+    """
+    with contextlib.suppress(ImportError):
+        from ortools.linear_solver.python import model_builder_helper  # noqa: F401
+
+
+@contextlib.contextmanager
+def stdout_to(path: Path | None) -> Iterator[None]:
+    """Redirect file descriptor 1 (where native solvers print) into ``path``."""
+    if path is None:
+        yield
+        return
+    sys.stdout.flush()
+    saved = os.dup(1)
+    with open(path, "ab") as log:
+        os.dup2(log.fileno(), 1)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            os.dup2(saved, 1)
+            os.close(saved)

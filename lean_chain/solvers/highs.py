@@ -15,8 +15,15 @@ import time
 import numpy as np
 import scipy.sparse as sp
 
-from lean_chain.solvers.base import Backend, MipProblem, SolveOptions, SolveResult, Status
-from lean_chain.solvers.ortools import _stdout_to, load_first
+from lean_chain.solvers.base import (
+    Backend,
+    MipProblem,
+    SolveOptions,
+    SolveResult,
+    Status,
+    load_first,
+    stdout_to,
+)
 
 #: HiGHS model statuses that mean "stopped by a limit or an interrupt".
 _LIMITS = frozenset(
@@ -36,7 +43,7 @@ _FEASIBLE_SOLUTION = 2
 
 
 def _import_highspy():
-    load_first()  # OR-Tools' own HiGHS before highspy's (see ortools.load_first)
+    load_first()  # OR-Tools' own HiGHS before highspy's (see base.load_first)
     try:
         import highspy
     except ImportError as exc:
@@ -152,7 +159,7 @@ class HighsBackend(Backend):
         highspy = _import_highspy()
         start = time.perf_counter()
         # the first Highs() of a process prints a banner on fd 1: keep it out of quiet runs
-        with _stdout_to(None if options.verbose else os.devnull):
+        with stdout_to(None if options.verbose else os.devnull):
             highs = highspy.Highs()
         notes: list[str] = []
         # HiGHS keeps one global thread pool: another thread count needs a fresh one

@@ -11,50 +11,18 @@ keeps them). SCIP is the alternative for cross-checking optima.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import sys
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 
-from lean_chain.solvers.base import Backend, MipProblem, SolveOptions, SolveResult, Status
-
-
-def load_first() -> None:
-    """Load OR-Tools' native libraries now, before highspy or PuLP load theirs.
-
-    OR-Tools resolves its HiGHS calls against its own ``libhighs.so`` when it
-    is loaded, through default-visibility symbols: a HiGHS of another version
-    already in the process's global scope is bound instead, and
-    ``ortools-highs`` then segfaults or fails to load (google/or-tools#5246).
-    PuLP 3.3.1+ puts highspy's HiGHS there on ``import pulp`` (RTLD_GLOBAL).
-    Loaded first, OR-Tools keeps its own. The ``highs`` and ``cbc`` backends
-    call this before importing their packages; it does nothing without OR-Tools.
-    """
-    with contextlib.suppress(ImportError):
-        from ortools.linear_solver.python import model_builder_helper  # noqa: F401
-
-
-@contextlib.contextmanager
-def _stdout_to(path: Path | None) -> Iterator[None]:
-    """Redirect file descriptor 1 (where native solvers print) into ``path``."""
-    if path is None:
-        yield
-        return
-    sys.stdout.flush()
-    saved = os.dup(1)
-    with open(path, "ab") as log:
-        os.dup2(log.fileno(), 1)
-        try:
-            yield
-        finally:
-            sys.stdout.flush()
-            os.dup2(saved, 1)
-            os.close(saved)
-
+from lean_chain.solvers.base import (
+    Backend,
+    MipProblem,
+    SolveOptions,
+    SolveResult,
+    Status,
+    stdout_to,
+)
 
 _UNSET = object()
 #: Thread count of the first ortools-highs solve in this process (None: HiGHS's default).
@@ -185,7 +153,7 @@ class OrtoolsBackend(Backend):
         solver = self._solver(mbh, options)
         solver.enable_output(bool(options.verbose or options.log_file is not None))
         # the solvers log from C++ to the process's stdout: send it to the log file
-        with _stdout_to(options.log_file):
+        with stdout_to(options.log_file):
             solver.solve(model)
 
         raw = solver.status()

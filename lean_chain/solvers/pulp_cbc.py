@@ -5,7 +5,7 @@ expression is made at once from the CSR slice with ``LpAffineExpression``).
 PuLP writes an MPS file and runs the ``cbc`` executable shipped inside the
 ``pulp`` wheel; pyproject pins ``pulp>=2.8,<3.3.1``: 4.0 drops the bundled
 CBC, and 3.3.1+ loads highspy with RTLD_GLOBAL on import, which breaks
-OR-Tools' HiGHS later in the same process (see ``ortools.load_first``).
+OR-Tools' HiGHS later in the same process (see ``base.load_first``).
 
 What CBC tells PuLP, and what this backend makes of it:
 
@@ -36,8 +36,14 @@ from pathlib import Path
 
 import numpy as np
 
-from lean_chain.solvers.base import Backend, MipProblem, SolveOptions, SolveResult, Status
-from lean_chain.solvers.ortools import load_first
+from lean_chain.solvers.base import (
+    Backend,
+    MipProblem,
+    SolveOptions,
+    SolveResult,
+    Status,
+    load_first,
+)
 
 _LOWER_BOUND = re.compile(r"^Lower bound:\s+(\S+)", re.MULTILINE)
 _RESULT = re.compile(r"^Result - (.+)$", re.MULTILINE)
@@ -45,7 +51,7 @@ _MIPSTART = re.compile(r"^.*MIPStart.*$", re.MULTILINE)  # what CBC made of the 
 
 
 def _import_pulp():
-    load_first()  # PuLP 3.3.1+ loads highspy RTLD_GLOBAL: OR-Tools first (ortools.load_first)
+    load_first()  # PuLP 3.3.1+ loads highspy RTLD_GLOBAL: OR-Tools first (base.load_first)
     try:
         import pulp
     except ImportError as exc:
