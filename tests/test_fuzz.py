@@ -1,0 +1,56 @@
+"""The fuzz benchmark's seeded sample (issue 10), in CI: mutants of ``tests/data/tiny`` of every
+kind of ``benchmarks/bench_fuzz.py``, run in-process through ``lean_chain.cli.main``.
+
+No traceback, crash, hang, partial write or deletion of anything that is not a run folder,
+whatever the kind; no exit 0 on input that must be rejected; no rejection of input that must
+be accepted; every "bad input" message names its file. Defects found and not yet fixed are
+``xfail(strict=True)`` in ``KNOWN`` with the defect named, so that a fix shows up as XPASS.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+_spec = importlib.util.spec_from_file_location("bench_fuzz", ROOT / "benchmarks" / "bench_fuzz.py")
+bench = importlib.util.module_from_spec(_spec)
+sys.modules["bench_fuzz"] = bench
+_spec.loader.exec_module(bench)
+
+SEED = 10
+#: Mutants per kind (different cells, values and variants of the same kind).
+PER_KIND = 1
+#: Classes a mutant may end in; every other class is a defect of lean_chain.
+ALLOWED = {"clean_rejection", "accepted", "late_rejection"}
+#: (kind, index) -> the defect that makes it fail today (strict xfail).
+KNOWN: dict[tuple[str, int], str] = {}
+
+
+def _cases() -> list:
+    cases = []
+    for k, kind in enumerate(bench.KINDS):
+        for j in range(PER_KIND):
+            index = k * PER_KIND + j
+            reason = KNOWN.get((kind, index))
+            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+            cases.append(pytest.param(kind, index, marks=marks, id=f"{kind}-{index}"))
+    return cases
+
+
+@pytest.mark.parametrize(("kind", "index"), _cases())
+def test_fuzz_mutant(kind: str, index: int, tmp_path: Path) -> None:
+    mutant = bench.make_mutant(SEED, index, tmp_path / "m", ["tiny"], kind=kind)
+    row = bench.run_mutant(mutant, subprocess_mode=False, timeout=60, time_limit=20, gap=0.01)
+    assert row["class"] in ALLOWED, (
+        f"{row['class']} ({row['problems']}) on {row['table']} {row['column']} "
+        f"[{row['detail']}]: validate {row['validate_exit']}, solve {row['solve_exit']}: "
+        f"{row['traceback'] or row['first_stderr_line']}"
+    )
+    assert bench.tree_hash(bench.BASES["tiny"]) == ORIGINAL_TINY, "tests/data/tiny was modified"
+
+
+ORIGINAL_TINY = bench.tree_hash(bench.BASES["tiny"])
