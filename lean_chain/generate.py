@@ -279,6 +279,9 @@ def _spread(
     row then column, every units >= 1.
     """
     n_cols = len(weights)
+    if len(totals) == 0:  # e.g. no SKU drawn for business buyers in a tiny instance
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty.copy(), np.zeros(0)
     log_w = np.log(weights)
     rows, cols, units = [], [], []
     chunk = max(1, 2_000_000 // n_cols)

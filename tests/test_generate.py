@@ -120,3 +120,10 @@ def test_cli_writes_and_refuses_a_non_empty_out(tmp_path, capsys):
     (tmp_path / "other" / "keep.txt").write_text("x")
     assert main(["generate", "--skus", "5", "--out", str(tmp_path / "other")]) == 2
     assert (tmp_path / "other" / "keep.txt").read_text() == "x"
+
+
+def test_tiny_export_without_business_buyers_generates_and_solves():
+    # 5 SKUs, 1 region: no SKU may be drawn for a business buyer (once a crash in _spread)
+    instance = lean_chain.generate(skus=5, regions=1, nodes=2, seed=15, kind="export")
+    plan = lean_chain.solve(instance, gap=0.01, time_limit=60)
+    assert lean_chain.evaluate(instance, plan).objective == pytest.approx(plan.objective, rel=1e-6)
