@@ -288,6 +288,9 @@ def solve(
         log_file=Path(log_file) if log_file else None,
         warm_start=start_vector,
         verbose=verbose,
+        progress=lambda _s, objective, bound: report(
+            f"MIP ({solver})", objective, max(bound, lagrangian_bound)
+        ),
     )
     backend = get_backend(solver)
     report(f"MIP with {solver}: {problem.n_cols:,} columns x {problem.n_rows:,} rows")

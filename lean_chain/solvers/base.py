@@ -11,7 +11,7 @@ import contextlib
 import enum
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,9 +39,19 @@ __all__ = [
 #: - ``warm_start``: :attr:`SolveOptions.warm_start` is given as a MIP start;
 #: - ``log_file``: the solver's log is written to :attr:`SolveOptions.log_file`;
 #: - ``bound``: :attr:`SolveResult.bound` is the solver's proven bound (so
-#:   :attr:`SolveResult.gap` is meaningful on runs stopped by a limit).
+#:   :attr:`SolveResult.gap` is meaningful on runs stopped by a limit);
+#: - ``progress``: :attr:`SolveOptions.progress` receives the incumbent and bound.
 CAPABILITIES = frozenset(
-    {"integer", "time_limit", "relative_gap", "threads", "warm_start", "log_file", "bound"}
+    {
+        "integer",
+        "time_limit",
+        "relative_gap",
+        "threads",
+        "warm_start",
+        "log_file",
+        "bound",
+        "progress",
+    }
 )
 
 
@@ -70,6 +80,9 @@ class SolveOptions:
     log_file: Path | None = None
     warm_start: np.ndarray | None = None
     verbose: bool = False
+    #: called as ``progress(elapsed_s, best_objective, best_bound)`` during the search
+    #: (backends with the ``progress`` capability; at most about once a second)
+    progress: Callable[[float, float, float], None] | None = None
 
 
 @dataclass(frozen=True, eq=False)

@@ -113,6 +113,24 @@ def _pass_model(highspy, highs, problem: MipProblem):
     )
 
 
+def _report_progress(highs, progress) -> None:
+    """Pass HiGHS's incumbent and dual bound to ``progress`` about once a second.
+
+    Subscribed to the MIP interrupt callback, which HiGHS calls often during the
+    search (from highspy's solver thread).
+    """
+    last = [-1.0]
+
+    def on_event(event) -> None:
+        data = event.data_out
+        elapsed = float(data.running_time)
+        if elapsed - last[0] >= 1.0:
+            last[0] = elapsed
+            progress(elapsed, float(data.mip_primal_bound), float(data.mip_dual_bound))
+
+    highs.cbMipInterrupt += on_event
+
+
 def _run_interruptibly(highs) -> bool:
     """Run HiGHS in highspy's solver thread; Ctrl-C asks it to stop at its next check.
 
@@ -139,7 +157,16 @@ class HighsBackend(Backend):
 
     name = "highs"
     capabilities = frozenset(
-        {"integer", "time_limit", "relative_gap", "threads", "warm_start", "log_file", "bound"}
+        {
+            "integer",
+            "time_limit",
+            "relative_gap",
+            "threads",
+            "warm_start",
+            "log_file",
+            "bound",
+            "progress",
+        }
     )
 
     def _set_options(self, highs, options: SolveOptions, threads: int | None) -> None:
@@ -176,6 +203,8 @@ class HighsBackend(Backend):
             notes.append(self._set_start(highspy, highs, problem, options.warm_start))
         if threads:
             reset(True)
+        if options.progress is not None:
+            _report_progress(highs, options.progress)
         interrupted = _run_interruptibly(highs)
         model_status = highs.getModelStatus()
         name = model_status.name

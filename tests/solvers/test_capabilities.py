@@ -26,7 +26,16 @@ from lean_chain.solvers import (
 
 INF = np.inf
 #: What every capability test below covers; kept equal to CAPABILITIES by a test.
-TESTED = {"integer", "time_limit", "relative_gap", "threads", "warm_start", "log_file", "bound"}
+TESTED = {
+    "integer",
+    "time_limit",
+    "relative_gap",
+    "threads",
+    "warm_start",
+    "log_file",
+    "bound",
+    "progress",
+}
 
 
 def declaring(capability: str) -> list[str]:
@@ -108,8 +117,9 @@ def test_every_capability_has_a_test():
 
 
 def test_the_new_backends_declare_everything():
-    for name in ("highs", "cbc"):
-        assert capabilities(name) == CAPABILITIES
+    assert capabilities("highs") == CAPABILITIES
+    # CBC runs as a separate program: no callback reaches Python during its search
+    assert capabilities("cbc") == CAPABILITIES - {"progress"}
 
 
 # -- integer ----------------------------------------------------------------------------------
@@ -187,6 +197,23 @@ def test_bound_is_proven_and_reported_when_stopped(name):
     # between the LP relaxation and the plan found, and not simply the plan's objective
     assert HARD_LP - BOUND_TOL <= result.bound < result.objective
     assert 0 < result.gap < 0.1
+
+
+@pytest.mark.parametrize("name", declaring("progress"))
+def test_progress_reports_incumbent_and_bound_during_the_search(name):
+    seen = []
+    result = get_backend(name).solve(
+        HARD, SolveOptions(time_limit_s=2.5, progress=lambda *values: seen.append(values))
+    )
+    assert len(seen) >= 2  # about once a second
+    elapsed = [s for s, _, _ in seen]
+    assert elapsed == sorted(elapsed)
+    final = [(objective, bound) for _, objective, bound in seen if math.isfinite(objective)]
+    assert final, "no incumbent was ever reported"
+    for objective, bound in final:
+        assert bound <= objective + 1e-6 * abs(objective)
+    if result.status.has_solution:
+        assert result.objective <= final[-1][0] + 1e-6 * abs(final[-1][0])
 
 
 def test_ortools_highs_reports_no_bound_beyond_its_objective():
