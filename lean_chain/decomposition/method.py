@@ -104,6 +104,7 @@ def solve_decomposed(
     max_rounds: int = 300,
     progress: ProgressCallback | None = None,
     structure: Structure | None = None,
+    reoptimize_share: float = 0.3,
 ) -> DecompositionResult:
     """Best plan and certified lower bound by Lagrangian decomposition.
 
@@ -119,6 +120,10 @@ def solve_decomposed(
         Most Lagrangian rounds.
     progress : callable, optional
         Called as ``progress(phase, elapsed_s, best_objective, best_bound)``.
+    structure : Structure, optional
+        The model's structure, when the caller already built it.
+    reoptimize_share : float
+        Share of ``time_limit`` kept for the final re-optimization of the shares.
 
     Returns
     -------
@@ -130,8 +135,12 @@ def solve_decomposed(
     def elapsed() -> float:
         return time.perf_counter() - started
 
+    # the rounds and node search stop at 70 % of the limit: the rest is for the final
+    # re-optimization of the shares (models up to _REOPTIMIZE_MAX_PAIRS)
+    reserve = reoptimize_share if model.n_pairs <= _REOPTIMIZE_MAX_PAIRS else 0.0
+
     def out_of_time() -> bool:
-        return time_limit is not None and elapsed() > time_limit
+        return time_limit is not None and elapsed() > (1.0 - reserve) * time_limit
 
     def report(phase: str) -> None:
         if progress is not None:
@@ -202,9 +211,9 @@ def solve_decomposed(
         if not reached and not out_of_time() and state.best_mu is not None and best.feasible:
             steered = sku_tables(st, st.pair_cost + st.coupling.T @ state.best_mu)
             best = search_nodes(st, steered, best, true_tables, out_of_time)
-        remaining = np.inf if time_limit is None else time_limit - elapsed()
+        remaining = 60.0 if time_limit is None else time_limit - elapsed()
         if best.feasible and not reached and st.model.n_pairs <= _REOPTIMIZE_MAX_PAIRS:
-            if remaining > 1.0:
+            if remaining > 0.5:
                 improved = reoptimize_shares(st, best, min(remaining, 60.0))
                 if improved is not None:
                     best = improved
