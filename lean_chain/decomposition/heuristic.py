@@ -99,15 +99,6 @@ def _row_coefficients(st: Structure, row: int, pairs: np.ndarray) -> np.ndarray:
     return np.where(columns[position] == pairs, values[position], 0.0)
 
 
-def _one_row_excess(
-    st: Structure, row: int, pair_of_row: np.ndarray, open_nodes: np.ndarray
-) -> float:
-    """Scaled excess of one coupling row."""
-    chosen = np.sort(pair_of_row[pair_of_row >= 0])
-    activity = float(_row_coefficients(st, row, chosen).sum())
-    return activity + float(st.coupling_nodes[row] @ open_nodes) - float(st.rhs[row])
-
-
 def accept_in_order(
     delta: np.ndarray,
     slack: np.ndarray,
