@@ -422,11 +422,28 @@ def m_empty_file(ctx: Ctx) -> Mutation:
     )
 
 
+def uses_foreign_currency(ctx: Ctx) -> bool:
+    """Whether a currency column of the instance names another currency than the instance's."""
+    base = yaml_lines(ctx).get("currency", "").strip('"')
+    for name in present_tables(ctx):
+        column = TABLES[name].currency_column
+        header, rows = read_rows(ctx.inst / TABLES[name].filename)
+        if column and column in header:
+            j = header.index(column)
+            if any(r[j].strip() not in ("", base) for r in rows if len(r) > j):
+                return True
+    return False
+
+
 def m_header_only(ctx: Ctx) -> Mutation:
     table, path = _table_path(ctx)
     header, _ = read_rows(path)
     write_rows(path, header, [])
-    required = TABLES[table].required and table != "demand"  # no demand: a message or an empty plan
+    # no demand: a message or an empty plan; no exchange rates: fine while every amount is in
+    # the instance currency (it need not be listed in fx.csv)
+    required = TABLES[table].required and table != "demand"
+    if table == "fx":
+        required = uses_foreign_currency(ctx)
     return Mutation(
         TABLES[table].filename, "", "header line only", "reject" if required else "either"
     )
