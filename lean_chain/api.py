@@ -209,79 +209,32 @@ def solve(
 
     problem = build_problem(model)
     build_s = time.perf_counter() - started
-    start_vector, start_note = None, "none"
-    lagrangian_bound = -np.inf
     if warm_start is not None:
-        start_vector, start_note = encode(problem, model, warm_start.decisions), "given plan"
-    elif model.n_pairs >= NODE_FIXING_MIN_PAIRS and not why_not_applicable(model):
-        # facility-location-like: Lagrangian bound, its own plan, nodes fixed by reduced cost
-        fixing = node_fixing(
-            model, math.inf, time_limit=None if time_limit is None else 0.25 * time_limit
-        )
-        problem = apply_node_fixing(problem, fixing)
-        lagrangian_bound = fixing.bound
-        if fixing.decisions is not None:
-            start_vector = encode(problem, model, fixing.decisions)
-        start_note = (
-            f"Lagrangian node fixing: {int(fixing.fixed_closed.sum())} nodes closed, "
-            f"{int(fixing.fixed_open.sum())} open, bound {fixing.bound:,.2f}, "
-            f"{fixing.seconds:.1f} s"
-        )
-        report("node fixing", fixing.upper_bound, fixing.bound)
-    elif model.n_pairs < WARM_UP_MIN_PAIRS:
-        from lean_chain.decomposition import heuristic_plan
-
-        heuristic = heuristic_plan(model, time_limit=None if time_limit is None else time_limit / 4)
-        if heuristic.feasible:
-            start_vector = encode(problem, model, heuristic.decisions)
-            start_note = f"construction heuristic ({heuristic.objective:,.2f})"
-            report("heuristic plan", heuristic.objective)
-        else:
-            start_note = "construction heuristic found no feasible plan: " + "; ".join(
-                heuristic.violations[:3]
-            )
+        start = _MipStart(problem, encode(problem, model, warm_start.decisions), "given plan")
     else:
-        # a short decomposition run: a near-optimal MIP start and a certified bound
-        from lean_chain.decomposition import solve_decomposed
-
-        warm_up_s = float(np.clip(2.5 * model.n_pairs / 10_000, 2.0, 30.0))
-        if time_limit is not None:
-            warm_up_s = min(warm_up_s, 0.25 * time_limit)
-
-        def relay(phase: str, _elapsed: float, objective: float, bound: float) -> None:
-            report(f"warm-up: {phase}", objective, bound)
-
-        # most of the warm-up goes to re-optimizing the shares: the better the MIP start,
-        # the sooner HiGHS proves the gap
-        warm = solve_decomposed(
-            model, time_limit=warm_up_s, gap=gap, progress=relay, reoptimize_share=0.7
+        start = _mip_start(model, problem, time_limit, gap, report)
+    problem = start.problem
+    if start.certified is not None:  # the warm-up's bound already proves the asked gap
+        info = {
+            "method": chosen,
+            "method_reason": reason,
+            "mip_start": start.note,
+            "solver_message": "the decomposition's bound certifies the asked gap: "
+            "no branch and bound needed",
+            "options": {"time_limit": time_limit, "gap": gap, "threads": threads},
+        }
+        return _checked_plan(
+            instance,
+            model,
+            problem,
+            start.certified,
+            "optimal",
+            start.bound,
+            "decompose",
+            started,
+            info,
         )
-        if warm.decisions is not None:
-            lagrangian_bound = warm.bound
-            start_vector = encode(problem, model, warm.decisions)
-            start_note = f"decomposition plan ({warm.objective:,.2f}, certified gap {warm.gap:.3%})"
-            if warm.gap <= gap:
-                info = {
-                    "method": chosen,
-                    "method_reason": reason,
-                    "mip_start": start_note,
-                    "solver_message": "the decomposition's bound certifies the asked gap: "
-                    "no branch and bound needed",
-                    "options": {"time_limit": time_limit, "gap": gap, "threads": threads},
-                }
-                return _checked_plan(
-                    instance,
-                    model,
-                    problem,
-                    warm.decisions,
-                    "optimal",
-                    warm.bound,
-                    "decompose",
-                    started,
-                    info,
-                )
-        else:
-            start_note = "decomposition warm-up found no feasible plan"
+    start_vector, start_note, lagrangian_bound = start.vector, start.note, start.bound
     remaining = (
         None if time_limit is None else max(time_limit - (time.perf_counter() - started), 1.0)
     )
@@ -342,6 +295,75 @@ def solve(
     return _checked_plan(
         instance, model, problem, decisions, status, bound, result.solver, started, info
     )
+
+
+@dataclasses.dataclass(frozen=True)
+class _MipStart:
+    """The exact method's problem (possibly with nodes fixed), MIP start and extra bound."""
+
+    problem: MipProblem
+    vector: np.ndarray | None
+    note: str
+    bound: float = -np.inf  # a valid lower bound from the start's own method
+    certified: Decisions | None = None  # a plan whose bound already meets the asked gap
+
+
+def _mip_start(
+    model: CostModel,
+    problem: MipProblem,
+    time_limit: float | None,
+    gap: float,
+    report: Callable[..., None],
+) -> _MipStart:
+    """Start the exact method by the model's kind and size.
+
+    Facility-location-like models (from :data:`NODE_FIXING_MIN_PAIRS`): Lagrangian node
+    fixing, its plan and bound. Small models: the construction heuristic. Others: a
+    short decomposition run, whose bound may already certify the asked gap.
+    """
+    from lean_chain.decomposition import heuristic_plan, solve_decomposed
+
+    if model.n_pairs >= NODE_FIXING_MIN_PAIRS and not why_not_applicable(model):
+        fixing = node_fixing(
+            model, math.inf, time_limit=None if time_limit is None else 0.25 * time_limit
+        )
+        fixed = apply_node_fixing(problem, fixing)
+        report("node fixing", fixing.upper_bound, fixing.bound)
+        note = (
+            f"Lagrangian node fixing: {int(fixing.fixed_closed.sum())} nodes closed, "
+            f"{int(fixing.fixed_open.sum())} open, bound {fixing.bound:,.2f}, "
+            f"{fixing.seconds:.1f} s"
+        )
+        vector = None if fixing.decisions is None else encode(fixed, model, fixing.decisions)
+        return _MipStart(fixed, vector, note, fixing.bound)
+    if model.n_pairs < WARM_UP_MIN_PAIRS:
+        plan = heuristic_plan(model, time_limit=None if time_limit is None else time_limit / 4)
+        if not plan.feasible:
+            note = "construction heuristic found no feasible plan: " + "; ".join(
+                plan.violations[:3]
+            )
+            return _MipStart(problem, None, note)
+        report("heuristic plan", plan.objective)
+        note = f"construction heuristic ({plan.objective:,.2f})"
+        return _MipStart(problem, encode(problem, model, plan.decisions), note)
+    warm_up_s = float(np.clip(2.5 * model.n_pairs / 10_000, 2.0, 30.0))
+    if time_limit is not None:
+        warm_up_s = min(warm_up_s, 0.25 * time_limit)
+
+    def relay(phase: str, _elapsed: float, objective: float, bound: float) -> None:
+        report(f"warm-up: {phase}", objective, bound)
+
+    # most of the warm-up goes to re-optimizing the shares: the better the MIP start, the
+    # sooner HiGHS proves the gap
+    warm = solve_decomposed(
+        model, time_limit=warm_up_s, gap=gap, progress=relay, reoptimize_share=0.7
+    )
+    if warm.decisions is None:
+        return _MipStart(problem, None, "decomposition warm-up found no feasible plan")
+    note = f"decomposition plan ({warm.objective:,.2f}, certified gap {warm.gap:.3%})"
+    certified = warm.decisions if warm.gap <= gap else None
+    vector = encode(problem, model, warm.decisions)
+    return _MipStart(problem, vector, note, warm.bound, certified)
 
 
 def _checked_plan(
