@@ -215,6 +215,8 @@ def _parse_parameter(param: Parameter, value: Any, issues: list[Issue]) -> Any:
         text = str(value).strip()
         if param.required and not text:
             return bad()
+        if param.pattern and not re.fullmatch(param.pattern, text):
+            return bad()
         return text
     if param.type == "bool":
         if isinstance(value, bool):

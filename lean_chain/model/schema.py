@@ -133,8 +133,12 @@ class Parameter:
     exclusive_minimum: bool = False
     exclusive_maximum: bool = False
     choices: tuple[str, ...] = ()
+    pattern: str = ""  # a regular expression the whole (text) value must match
+    pattern_help: str = ""  # what the pattern asks for, in words
 
     def expectation(self) -> str:
+        if self.pattern_help:
+            return self.pattern_help
         return Column(
             self.name,
             self.type,
@@ -934,7 +938,12 @@ PARAMETERS: dict[str, Parameter] = {
         Parameter("name", "str", "Instance name.", default=""),
         Parameter("description", "str", "What the instance models.", default=""),
         Parameter(
-            "currency", "str", "Instance currency (ISO 4217); all results are in it.", required=True
+            "currency",
+            "str",
+            "Instance currency (ISO 4217); all results are in it.",
+            required=True,
+            pattern="[A-Z]{3}",
+            pattern_help="a three-letter ISO 4217 currency code such as CNY",
         ),
         Parameter(
             "horizon_days",

@@ -390,13 +390,16 @@ def test_parameters_file_too_big(tmp_path):
     assert issues[0].expected.startswith("a file of at most 64 KiB")
 
 
+ISO_CODE = "a three-letter ISO 4217 currency code such as CNY"
+
+
 @pytest.mark.parametrize(
     "text, column, value, expected",
     [
-        ("currency: [CNY, USD]", "currency", "['CNY', 'USD']", "text"),
-        ("currency: {a: 1}", "currency", "{'a': 1}", "text"),
-        ('currency: ""', "currency", "", "text"),
-        ("currency: true", "currency", "True", "text"),
+        ("currency: [CNY, USD]", "currency", "['CNY', 'USD']", ISO_CODE),
+        ("currency: {a: 1}", "currency", "{'a': 1}", ISO_CODE),
+        ('currency: ""', "currency", "", ISO_CODE),
+        ("currency: true", "currency", "True", ISO_CODE),
         ("currency: CNY\nhorizon_days: true", "horizon_days", "True", "a number > 0"),
         ("currency: CNY\nsingle_sourcing: [true]", "single_sourcing", "[True]", "true/false"),
         ("currency: CNY\nsingle_sourcing: 0.5", "single_sourcing", "0.5", "true/false"),
