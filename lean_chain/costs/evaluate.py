@@ -19,6 +19,7 @@ from lean_chain.costs.model import (
     CostModel,
     fixed_leg_used,
     load_requirements,
+    loads_needed,
     piecewise_leg_cost,
     quota_limits,
     quota_pairs,
@@ -72,6 +73,23 @@ class Evaluation:
         if self.monte_carlo is not None:
             out["monte_carlo"] = self.monte_carlo
         return out
+
+
+def decisions_from_shares(model: CostModel, share: np.ndarray) -> Decisions:
+    """The cheapest decisions that carry ``share``: exactly the channels, stocking and
+    nodes with flow, and the fewest containers for the loads."""
+    channel_used = np.bincount(model.kc_of_pair, weights=share, minlength=len(model.kc_sku)) > 0
+    stocked_pairs = model.kh_of_pair >= 0
+    stocked = (
+        np.bincount(
+            model.kh_of_pair[stocked_pairs],
+            weights=share[stocked_pairs],
+            minlength=len(model.kh_sku),
+        )
+        > 0
+    )
+    node_open = np.bincount(model.kh_h, weights=stocked, minlength=len(model.h_node)) > 0
+    return Decisions(share, channel_used, stocked, node_open, loads_needed(model, share))
 
 
 def on_hand_stock(model: CostModel, decisions: Decisions) -> np.ndarray:

@@ -99,7 +99,12 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from lean_chain.costs.evaluate import Decisions, check_feasibility, cost_breakdown
+from lean_chain.costs.evaluate import (
+    Decisions,
+    check_feasibility,
+    cost_breakdown,
+    decisions_from_shares,
+)
 from lean_chain.costs.model import CostModel, quota_limits, service_targets
 from lean_chain.formulation.build import build_objective
 from lean_chain.formulation.problem import MipProblem
@@ -433,22 +438,7 @@ def _transport_plan(model: CostModel, su: _Setup, node_open: np.ndarray) -> Deci
     values[values < 1e-9] = 0.0
     totals = np.bincount(rows, weights=values, minlength=su.n_rows)
     share[pairs] = values / np.where(totals > 0, totals, 1.0)[rows]
-    return _decisions(model, share)
-
-
-def _decisions(model: CostModel, share: np.ndarray) -> Decisions:
-    channel_used = np.bincount(model.kc_of_pair, weights=share, minlength=len(model.kc_sku)) > 0
-    stocked_pairs = model.kh_of_pair >= 0
-    stocked = (
-        np.bincount(
-            model.kh_of_pair[stocked_pairs],
-            weights=share[stocked_pairs],
-            minlength=len(model.kh_sku),
-        )
-        > 0
-    )
-    node_open = np.bincount(model.kh_h, weights=stocked, minlength=len(model.h_node)) > 0
-    return Decisions(share, channel_used, stocked, node_open, np.zeros(len(model.ct_leg)))
+    return decisions_from_shares(model, share)
 
 
 def _plan_value(model: CostModel, su: _Setup, decisions: Decisions) -> float:

@@ -19,8 +19,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from lean_chain.costs.evaluate import Decisions, check_feasibility, cost_breakdown
-from lean_chain.costs.model import loads_needed
+from lean_chain.costs.evaluate import (
+    Decisions,
+    check_feasibility,
+    cost_breakdown,
+    decisions_from_shares,
+)
 from lean_chain.decomposition.structure import Structure
 from lean_chain.decomposition.subproblem import (
     SkuTables,
@@ -37,22 +41,10 @@ def decisions_from_rows(
     st: Structure, pair_of_row: np.ndarray, share: np.ndarray | None = None
 ) -> Decisions:
     """The plan that serves each demand row wholly by its pair (or by ``share``)."""
-    model = st.model
     if share is None:
-        share = np.zeros(model.n_pairs)
+        share = np.zeros(st.model.n_pairs)
         share[pair_of_row[pair_of_row >= 0]] = 1.0
-    channel_used = np.bincount(model.kc_of_pair, weights=share, minlength=len(model.kc_sku)) > 0
-    stocked_pairs = model.kh_of_pair >= 0
-    stocked = (
-        np.bincount(
-            model.kh_of_pair[stocked_pairs],
-            weights=share[stocked_pairs],
-            minlength=len(model.kh_sku),
-        )
-        > 0
-    )
-    node_open = np.bincount(model.kh_h, weights=stocked, minlength=len(model.h_node)) > 0
-    return Decisions(share, channel_used, stocked, node_open, loads_needed(model, share))
+    return decisions_from_shares(st.model, share)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from lean_chain.solvers.base import (
+    CAPABILITIES,
     Backend,
     MipProblem,
     SolveOptions,
@@ -156,18 +157,7 @@ class HighsBackend(Backend):
     """HiGHS through ``highspy``: one ``passModel`` call, HiGHS's own statuses and bound."""
 
     name = "highs"
-    capabilities = frozenset(
-        {
-            "integer",
-            "time_limit",
-            "relative_gap",
-            "threads",
-            "warm_start",
-            "log_file",
-            "bound",
-            "progress",
-        }
-    )
+    capabilities = CAPABILITIES  # every capability lean_chain knows
 
     def _set_options(self, highs, options: SolveOptions, threads: int | None) -> None:
         log_to_file = options.log_file is not None
