@@ -4,7 +4,7 @@
 >>> DEFAULT_SOLVER in available_solvers()
 True
 >>> sorted(capabilities("highs"))
-['bound', 'integer', 'log_file', 'relative_gap', 'threads', 'time_limit', 'warm_start']
+['bound', 'integer', 'log_file', 'progress', 'relative_gap', 'threads', 'time_limit', 'warm_start']
 """
 
 from __future__ import annotations
