@@ -106,6 +106,7 @@ from lean_chain.costs.evaluate import (
     decisions_from_shares,
 )
 from lean_chain.costs.model import CostModel, quota_limits, service_targets
+from lean_chain.decomposition.structure import Segments
 from lean_chain.formulation.build import build_objective
 from lean_chain.formulation.problem import MipProblem
 
@@ -186,16 +187,6 @@ def why_not_applicable(model: CostModel) -> str:
     return ""
 
 
-def _groups(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(order sorting ``keys``, start of each group in that order, group of each element)."""
-    order = np.argsort(keys, kind="stable")
-    sorted_keys = keys[order]
-    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
-    group = np.empty(len(keys), dtype=np.int64)
-    group[order] = np.cumsum(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]]) - 1
-    return order, starts, group
-
-
 @dataclass(frozen=True, eq=False)
 class _Setup:
     """Index arrays of the relaxation, built once per model."""
@@ -230,12 +221,14 @@ def _setup(model: CostModel) -> _Setup:
     n_h = len(model.h_node)
     h = model.h_of_pair
     stocked = np.flatnonzero(h >= 0)
-    order, starts, _ = _groups(row[stocked] * n_h + h[stocked])
+    items = Segments.from_keys(row[stocked] * n_h + h[stocked])
+    order, starts = items.order, items.starts
     item_order = stocked[order]
     first = item_order[starts]
     free = np.flatnonzero(h < 0)
     channel = model.index.pairs.channel
-    f_order, f_starts, _ = _groups(row[free] * (channel.max(initial=0) + 1) + channel[free])
+    frees = Segments.from_keys(row[free] * (channel.max(initial=0) + 1) + channel[free])
+    f_order, f_starts = frees.order, frees.starts
     free_order = free[f_order]
     capacity = np.where(np.isnan(model.h_throughput_units), np.inf, model.h_throughput_units)
     limited = np.isfinite(capacity)
