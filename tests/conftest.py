@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -89,6 +89,19 @@ def units_by(plan, *keys: str) -> dict:
     """Units shipped per value of ``keys`` (columns of the flows table)."""
     grouped = plan.tables["flows"].groupby(list(keys))["units"].sum()
     return {k: float(v) for k, v in grouped.items() if v > 1e-9}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def isolated_run_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Every solve a test runs is recorded in a temporary run store, never the user's own.
+
+    Session-scoped so that it is in place before module fixtures solve;
+    ``LEAN_CHAIN_RUN_STORE`` is inherited by the subprocesses a test starts.
+    """
+    path = tmp_path_factory.mktemp("run_store") / "runs.sqlite"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LEAN_CHAIN_RUN_STORE", str(path))
+        yield path
 
 
 @pytest.fixture
