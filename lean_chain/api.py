@@ -24,6 +24,7 @@ import numpy as np
 from lean_chain.costs.evaluate import Decisions, Evaluation, evaluate_decisions
 from lean_chain.costs.model import CostModel, build_cost_model
 from lean_chain.decomposition.facility import apply_node_fixing, node_fixing, why_not_applicable
+from lean_chain.diagnosis import diagnose
 from lean_chain.errors import InfeasibleError, InstanceError, SelfCheckError
 from lean_chain.formulation.build import build_objective, build_problem
 from lean_chain.formulation.problem import MipProblem
@@ -101,6 +102,7 @@ def solve(
     verbose: bool = False,
     lazy_links: bool = False,
     progress: ProgressCallback | None = None,
+    sensitivity: bool | None = None,
 ) -> Plan:
     """Plan ``instance`` and return the plan, checked by the evaluation core.
 
@@ -136,6 +138,11 @@ def solve(
     progress : callable, optional
         Called as ``progress(phase, elapsed_s, best_objective, best_bound)``
         at every phase and round.
+    sensitivity : bool, optional
+        Add shadow prices of capacities, service targets and quotas and the value of one
+        more promise day per region (:mod:`lean_chain.sensitivity`) to ``plan.info``
+        (``summary.json``'s ``"sensitivity"``). Default: on for the exact method up to
+        200,000 columns, never for ``decompose``.
 
     Returns
     -------
@@ -174,9 +181,12 @@ def solve(
 
         result = solve_decomposed(model, time_limit=time_limit, gap=gap, progress=relay)
         if result.decisions is None:
-            raise InfeasibleError(
-                f"{instance.name}: the decomposition found no feasible plan; constraints it "
-                f"could not repair: {', '.join(result.unrepaired) or 'unknown'}"
+            raise _infeasible(
+                model,
+                None,
+                solver,
+                "the decomposition found no feasible plan; constraints it could not repair: "
+                + (", ".join(result.unrepaired) or "unknown"),
             )
         problem = build_objective(model)
         status = "optimal" if result.gap <= gap else "feasible"
@@ -223,7 +233,7 @@ def solve(
             "no branch and bound needed",
             "options": {"time_limit": time_limit, "gap": gap, "threads": threads},
         }
-        return _checked_plan(
+        plan = _checked_plan(
             instance,
             model,
             problem,
@@ -234,6 +244,7 @@ def solve(
             started,
             info,
         )
+        return _with_sensitivity(plan, model, problem, sensitivity)
     start_vector, start_note, lagrangian_bound = start.vector, start.note, start.bound
     remaining = (
         None if time_limit is None else max(time_limit - (time.perf_counter() - started), 1.0)
@@ -265,10 +276,9 @@ def solve(
             Status.UNBOUNDED: "the model is unbounded",
             Status.NO_SOLUTION: "no feasible plan was found within the limits",
         }.get(result.status, f"the solver failed ({result.message})")
-        detail = ""
         if result.status is Status.INFEASIBLE:
-            detail = "; " + diagnose_infeasibility(problem, solver)
-        raise InfeasibleError(f"{instance.name}: {reason_text}{detail}")
+            raise _infeasible(model, problem, solver, reason_text)
+        raise InfeasibleError(f"{instance.name}: {reason_text}")
     decisions = decode(problem, model, result.solution)
     status = "optimal" if result.status is Status.OPTIMAL else "feasible"
     if result.interrupted:
@@ -292,9 +302,24 @@ def solve(
         "options": {"time_limit": time_limit, "gap": gap, "threads": threads},
     }
     bound = max(result.bound, lagrangian_bound) if np.isfinite(result.bound) else lagrangian_bound
-    return _checked_plan(
+    plan = _checked_plan(
         instance, model, problem, decisions, status, bound, result.solver, started, info
     )
+    return _with_sensitivity(plan, model, problem, sensitivity)
+
+
+def _with_sensitivity(
+    plan: Plan, model: CostModel, problem: MipProblem, enabled: bool | None
+) -> Plan:
+    """``plan`` with its sensitivity report in ``info`` (exact method; see :func:`solve`)."""
+    from lean_chain.sensitivity import DEFAULT_MAX_COLUMNS, shadow_prices
+
+    if enabled is None:
+        enabled = problem.n_cols <= DEFAULT_MAX_COLUMNS and plan.status != "interrupted"
+    if not enabled:
+        return plan
+    report = shadow_prices(model, plan.decisions)
+    return dataclasses.replace(plan, info={**plan.info, "sensitivity": report})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -392,6 +417,8 @@ def _checked_plan(
     plan_gap = abs(objective - bound) / max(abs(objective), 1e-10) if np.isfinite(bound) else None
     info = {
         "instance": instance.name,
+        # where the report (lean_chain.report) finds the instance again
+        "instance_path": str(instance.source.resolve()) if instance.source else None,
         "evaluated_objective": evaluation.objective,
         "self_check_relative_difference": difference,
         **info,
@@ -411,48 +438,21 @@ def _checked_plan(
     )
 
 
-#: Row families that may cause infeasibility, in the order they are tried.
-_DIAGNOSED_FAMILIES = (
-    "service",
-    "cbec_quota",
-    "throughput",
-    "storage",
-    "max_channels",
-    "containers",
-    "stock_minimum",
-)
+#: Largest model (columns) that an infeasible solve is diagnosed on (an elastic LP).
+DIAGNOSIS_MAX_COLUMNS = 3_000_000
 
 
-def diagnose_infeasibility(problem: MipProblem, solver: str, time_limit: float = 60.0) -> str:
-    """Name the constraint families that make ``problem`` infeasible.
-
-    Solves the LP relaxation, then the relaxation without each family in turn:
-    a family whose removal restores feasibility is reported as binding. If the
-    relaxation is feasible, integrality (single sourcing, whole containers,
-    open/closed nodes) is what makes the model infeasible.
-    """
-    backend = get_backend(solver)
-    options = SolveOptions(time_limit_s=time_limit)
-    if problem.n_rows > 2_000_000:
-        return "the model is too large to diagnose by relaxation"
-    if backend.solve(problem.relaxed(), options).status.has_solution:
-        return (
-            "the LP relaxation is feasible: integrality (single sourcing, whole containers, "
-            "open/closed nodes, channels per SKU) makes it infeasible"
-        )
-    culprits = [
-        name
-        for name in _DIAGNOSED_FAMILIES
-        if name in problem.row_blocks
-        and backend.solve(problem.without_rows({name}).relaxed(), options).status.has_solution
-    ]
-    if culprits:
-        return "binding constraint family: " + ", ".join(
-            f"{name} ({problem.row_blocks[name].stop - problem.row_blocks[name].start} rows)"
-            for name in culprits
-        )
-    families = ", ".join(problem.row_blocks)
-    return f"no single constraint family explains it (families: {families})"
+def _infeasible(
+    model: CostModel, problem: MipProblem | None, solver: str, reason: str
+) -> InfeasibleError:
+    """The error for a model without a plan, with its diagnosis where one is affordable."""
+    name = model.instance.name
+    if problem is None:
+        problem = build_problem(model)
+    if problem.n_cols > DIAGNOSIS_MAX_COLUMNS:
+        return InfeasibleError(f"{name}: {reason}; the model is too large to diagnose")
+    diagnosis = diagnose(model, problem, solver)
+    return InfeasibleError(f"{name}: {reason}; {diagnosis.summary}", diagnosis.to_dict())
 
 
 def evaluate(

@@ -97,6 +97,10 @@ class SolveResult:
     solver: str
     message: str = ""
     interrupted: bool = False  # stopped by Ctrl-C / SIGTERM; ``solution`` is the best so far
+    #: Row duals of an LP solve (d objective / d row bound, the solver's sign convention for a
+    #: minimization); ``None`` for a MIP or a backend that does not read them (only ``highs``
+    #: does). Used by :mod:`lean_chain.sensitivity`.
+    duals: np.ndarray | None = None
 
     @property
     def gap(self) -> float:

@@ -223,10 +223,13 @@ class HighsBackend(Backend):
             has_solution = False
         wall = time.perf_counter() - start
 
-        solution = None
+        solution = duals = None
         objective = bound = float("nan")
         if has_solution:
-            solution = np.asarray(highs.getSolution().col_value, dtype=np.float64)
+            values = highs.getSolution()
+            solution = np.asarray(values.col_value, dtype=np.float64)
+            if not is_mip and status is Status.OPTIMAL and values.dual_valid:
+                duals = np.asarray(values.row_dual, dtype=np.float64)  # for sensitivity reports
             objective = float(info.objective_function_value)
             if is_mip:
                 bound = float(info.mip_dual_bound)
@@ -252,6 +255,7 @@ class HighsBackend(Backend):
             solver=self.name,
             message=message,
             interrupted=interrupted,
+            duals=duals,
         )
 
     @staticmethod
