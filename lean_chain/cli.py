@@ -181,6 +181,10 @@ def _cmd_solve(args: argparse.Namespace) -> int:
             lazy_links=args.lazy_links,
             progress=progress,
         )
+    except InfeasibleError as exc:
+        if exc.diagnosis is not None:
+            _write_diagnosis(args, instance, exc)
+        raise
     finally:
         progress.stop()
     _progress(
@@ -200,6 +204,21 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         )
     )
     return EXIT_INTERRUPTED if plan.status == "interrupted" else EXIT_OK
+
+
+def _write_diagnosis(args: argparse.Namespace, instance, exc: InfeasibleError) -> None:
+    """An infeasible run folder: summary.json (status infeasible) and diagnosis.json."""
+    from lean_chain.io.plan_io import write_run
+
+    summary = {
+        "status": "infeasible",
+        "instance": instance.name,
+        "message": str(exc),
+        "options": {"method": args.method, "solver": args.solver, "gap": args.gap},
+    }
+    text = json.dumps(exc.diagnosis, indent=2, ensure_ascii=False) + "\n"
+    out = write_run(args.out, summary, {}, force=args.force, files={"diagnosis.json": text})
+    _progress(args, f"wrote the diagnosis to {out}/diagnosis.json")
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:

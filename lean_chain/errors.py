@@ -60,7 +60,17 @@ class OutputPathError(LeanChainError, ValueError):
 
 
 class InfeasibleError(LeanChainError):
-    """The model has no feasible plan (or none was found within the limits)."""
+    """The model has no feasible plan (or none was found within the limits).
+
+    ``diagnosis`` is, when the model was proven infeasible and could be
+    diagnosed, a JSON-ready dict from :func:`lean_chain.diagnosis.diagnose`:
+    ``summary`` (a sentence) and ``findings`` (the rules that must give, and
+    what could give instead, each naming its node, region, SKU or lane).
+    """
+
+    def __init__(self, message: str, diagnosis: dict | None = None):
+        super().__init__(message)
+        self.diagnosis = diagnosis
 
 
 class SelfCheckError(LeanChainError):

@@ -192,7 +192,9 @@ class PairIndex:
     ``demand_row`` indexes ``instance.demand``; ``rule`` indexes
     ``instance.tax_rules``. ``dropped`` counts candidate pairs removed per
     reason; ``unserved_rows`` lists demand rows (units > 0) left without any
-    pair.
+    pair. The ``excluded_*`` arrays list every dropped candidate (demand row,
+    path) with the first hard rule it breaks (an index into
+    :data:`DROP_REASONS`), so a report can say why a path was never an option.
     """
 
     sku: np.ndarray
@@ -206,6 +208,9 @@ class PairIndex:
     dropped: dict[str, int] = field(default_factory=dict)
     unserved_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     missing_rules: pd.DataFrame | None = None
+    excluded_demand_row: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    excluded_path: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    excluded_reason: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
 
     def __len__(self) -> int:
         return len(self.sku)
@@ -463,18 +468,24 @@ def build_pairs(
 
     keep = np.ones(len(path), dtype=bool)
     dropped = {}
+    reason = np.full(len(path), -1, dtype=np.int8)
+
+    def drop(name: str, bad: np.ndarray) -> None:
+        newly = bad & keep
+        dropped[name] = int(newly.sum())
+        reason[newly] = DROP_REASONS.index(name)
+        keep[newly] = False
+
     # positive list
     bad = (
         channels["requires_positive_list"].to_numpy(bool)[channel]
         & ~skus["positive_list"].to_numpy(bool)[sku]
     )
-    dropped["positive_list"] = int((bad & keep).sum())
-    keep &= ~bad
+    drop("positive_list", bad)
     # promise days
     max_days = nodes["max_promise_days"].to_numpy(np.float64)[region]
     bad = ~np.isnan(max_days) & (paths.promise_days[path] > max_days + 1e-9)
-    dropped["promise_days"] = int((bad & keep).sum())
-    keep &= ~bad
+    drop("promise_days", bad)
     # stocking-node eligibility: which SKUs it may stock, which demand nodes it may serve
     stock = paths.stock_node[path]
     bad = ~_allowed(
@@ -486,8 +497,7 @@ def build_pairs(
         stock,
         [nodes["node_id"].to_numpy(object)[region], nodes["country"].to_numpy(object)[region]],
     )
-    dropped["node_not_allowed"] = int((bad & keep).sum())
-    keep &= ~bad
+    drop("node_not_allowed", bad)
     # tax rule
     # resolve once per distinct (channel, destination, origin, category), by integer codes:
     # a few hundred combinations, never a string per pair
@@ -528,8 +538,7 @@ def build_pairs(
             .drop_duplicates()
             .reset_index(drop=True)
         )
-    dropped["no_tax_rule"] = int(missing.sum())
-    keep &= rule >= 0
+    drop("no_tax_rule", missing)
     # order value cap (the transaction value of a typical order)
     units_per_order = demand["units_per_order"].to_numpy(np.float64)[demand_row]
     order_value = (
@@ -549,9 +558,7 @@ def build_pairs(
     )
     single = units_per_order <= 1.0
     allowed_single = over & single & exception
-    bad = keep & over & ~allowed_single
-    dropped["order_value_cap"] = int(bad.sum())
-    keep &= ~bad
+    drop("order_value_cap", over & ~allowed_single)
 
     served = np.zeros(len(demand), dtype=bool)
     served[demand_row[keep]] = True
@@ -568,6 +575,9 @@ def build_pairs(
         dropped=dropped,
         unserved_rows=unserved,
         missing_rules=missing_rules,
+        excluded_demand_row=demand_row[~keep],
+        excluded_path=path[~keep],
+        excluded_reason=reason[~keep],
     )
 
 
@@ -616,3 +626,62 @@ def build_index(instance: Instance) -> Index:
     index = Index(node_ids, node_pos, sku_pos, lane_pos, channel_pos, graph, legs, paths, pairs)
     instance._cache["index"] = index
     return index
+
+
+#: A hard rule in a planner's words, by :data:`DROP_REASONS` name.
+DROP_REASON_TEXT = {
+    "positive_list": "the SKU is not on the positive list that the channel requires",
+    "promise_days": "the path takes longer than the region's maximum promise days",
+    "node_not_allowed": "the stocking node may not hold this SKU or serve this region",
+    "no_tax_rule": "no tax rule covers the channel into this destination",
+    "order_value_cap": "an order is worth more than the channel's per-order value cap",
+}
+
+
+def excluded_options(
+    index: Index, instance: Instance, demand_rows: np.ndarray, within_days: np.ndarray | None = None
+) -> pd.DataFrame:
+    """Why the excluded paths of ``demand_rows`` could not be used, one row per
+    (demand row, channel, rule), fastest path first.
+
+    ``within_days`` (one value per demand row, NaN for no limit) keeps only the
+    excluded paths that would have arrived within that many days. Columns:
+    ``demand_row``, ``channel_id``, ``rule``, ``reason`` (the planner's words),
+    ``promise_days`` (the fastest excluded path of that channel and rule).
+
+    Examples
+    --------
+    >>> import lean_chain
+    >>> instance = lean_chain.load_instance("tests/data/tiny")
+    >>> index = build_index(instance)
+    >>> excluded_options(index, instance, np.array([0])).columns.tolist()
+    ['demand_row', 'channel_id', 'rule', 'reason', 'promise_days']
+    """
+    pairs = index.pairs
+    demand_rows = np.asarray(demand_rows, dtype=np.int64)
+    position = np.full(len(instance.demand), -1, dtype=np.int64)
+    position[demand_rows] = np.arange(len(demand_rows))
+    where = position[pairs.excluded_demand_row]
+    chosen = where >= 0
+    promise = index.paths.promise_days[pairs.excluded_path]
+    if within_days is not None:
+        limit = np.asarray(within_days, dtype=np.float64)[np.maximum(where, 0)]
+        chosen &= np.isnan(limit) | (promise <= limit + 1e-9)
+    reasons = np.array(DROP_REASONS, dtype=object)
+    frame = pd.DataFrame(
+        {
+            "demand_row": pairs.excluded_demand_row[chosen],
+            "channel_id": instance.channels["channel_id"].to_numpy(object)[
+                index.paths.channel[pairs.excluded_path[chosen]]
+            ],
+            "rule": reasons[pairs.excluded_reason[chosen]],
+            "promise_days": promise[chosen],
+        }
+    )
+    frame = (
+        frame.groupby(["demand_row", "channel_id", "rule"], as_index=False)["promise_days"]
+        .min()
+        .sort_values(["demand_row", "promise_days", "channel_id"], kind="stable")
+    )
+    frame.insert(3, "reason", frame["rule"].map(DROP_REASON_TEXT))
+    return frame.reset_index(drop=True)

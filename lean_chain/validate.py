@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from lean_chain.errors import Issue
-from lean_chain.index import Index, parse_shape
+from lean_chain.index import Index, excluded_options, parse_shape
 from lean_chain.model.instance import Instance
 from lean_chain.model.schema import DEMAND_KINDS, NODE_KINDS, STOCKING_KINDS, TABLES
 
@@ -332,7 +332,22 @@ def check_network(instance: Instance, index: Index) -> list[Issue]:
                 )
             )
     demand = instance.demand
+    why = excluded_options(index, instance, pairs.unserved_rows)
+    by_row = {
+        row: "; ".join(
+            f"{g.channel_id}: {g.reason} ({g.promise_days:g} days)"
+            for g in group.drop_duplicates("channel_id").itertuples(index=False)
+        )
+        for row, group in why.groupby("demand_row", sort=False)
+    }
     for row in pairs.unserved_rows:
+        excluded = by_row.get(row)
+        detail = (
+            f"the channels that reach it are excluded by hard rules: {excluded}"
+            if excluded
+            else "no path of any channel from its supplier reaches it; dropped candidates "
+            f"overall: {_drop_summary(pairs.dropped)}"
+        )
         issues.append(
             Issue(
                 "demand.csv",
@@ -340,8 +355,7 @@ def check_network(instance: Instance, index: Index) -> list[Issue]:
                 "region_id",
                 str(demand["region_id"].iloc[row]),
                 f"a demand node that some channel can reach for SKU "
-                f"{demand['sku_id'].iloc[row]} (no path from its supplier passes every rule; "
-                f"dropped candidates: {_drop_summary(pairs.dropped)})",
+                f"{demand['sku_id'].iloc[row]} ({detail})",
             )
         )
     return issues

@@ -71,8 +71,9 @@ def test_infeasible_model_names_the_binding_family(make_variant):
         return nodes
 
     inst = lean_chain.load_instance(make_variant(tables={"nodes": tighten}))
-    with pytest.raises(lean_chain.InfeasibleError, match=r"binding constraint family: service"):
+    with pytest.raises(lean_chain.InfeasibleError, match=r"region R1: the target of 100.0%") as err:
         lean_chain.solve(inst)
+    assert [f["rule"] for f in err.value.diagnosis["findings"]] == ["service"]
 
 
 def test_infeasible_by_throughput_is_named(make_variant):

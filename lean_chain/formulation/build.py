@@ -46,6 +46,7 @@ class ProblemBuilder:
     row_lower: list[np.ndarray] = field(default_factory=list)
     row_upper: list[np.ndarray] = field(default_factory=list)
     row_blocks: dict[str, slice] = field(default_factory=dict)
+    row_objects: dict[str, tuple[str, np.ndarray]] = field(default_factory=dict)
     n_rows: int = 0
 
     def add_columns(
@@ -76,10 +77,18 @@ class ProblemBuilder:
         val: np.ndarray,
         lower: float | np.ndarray,
         upper: float | np.ndarray,
+        objects: tuple[str, np.ndarray] | None = None,
     ) -> None:
-        """Add ``n_rows`` rows given as local row numbers, global columns and values."""
+        """Add ``n_rows`` rows given as local row numbers, global columns and values.
+
+        ``objects`` = ``(kind, ids)`` names what each row is about (see
+        :attr:`MipProblem.row_objects`), for diagnosis and sensitivity reports.
+        """
         if n_rows == 0:
             return
+        if objects is not None:
+            kind, ids = objects
+            self.row_objects[name] = (kind, np.asarray(ids, dtype=np.int64))
         start = self.n_rows
         self.rows.append(np.asarray(row, dtype=np.int64) + start)
         self.cols.append(np.asarray(col, dtype=np.int64))
@@ -112,6 +121,7 @@ class ProblemBuilder:
             integrality=cat(self.integrality, bool),
             col_blocks=dict(self.col_blocks),
             row_blocks=dict(self.row_blocks),
+            row_objects=dict(self.row_objects),
         )
 
 
@@ -176,6 +186,7 @@ def define_demand_rows(b: ProblemBuilder, model: CostModel) -> None:
         np.ones(n),
         1.0,
         1.0,
+        objects=("demand_row", model.kr_demand_row),
     )
 
 
@@ -210,6 +221,7 @@ def define_channel_rows(b: ProblemBuilder, model: CostModel) -> None:
             np.ones(len(members)),
             -np.inf,
             model.sku_max_channels[limited],
+            objects=("sku", limited),
         )
 
 
@@ -268,6 +280,7 @@ def define_stocking_rows(b: ProblemBuilder, model: CostModel) -> None:
             np.column_stack([np.ones(m), -model.kh_min_stock[with_min]]).ravel(),
             0.0,
             np.inf,
+            objects=("stock_group", with_min),
         )
 
 
@@ -300,6 +313,7 @@ def define_capacity_rows(b: ProblemBuilder, model: CostModel) -> None:
             ),
             -np.inf,
             0.0,
+            objects=("node", model.h_node[storage_nodes]),
         )
     order_nodes = np.flatnonzero(~np.isnan(model.h_orders_per_day))
     if len(order_nodes):
@@ -320,6 +334,7 @@ def define_capacity_rows(b: ProblemBuilder, model: CostModel) -> None:
             np.concatenate([orders, -model.h_orders_per_day[order_nodes] * horizon]),
             -np.inf,
             0.0,
+            objects=("node", model.h_node[order_nodes]),
         )
     throughput_nodes = np.flatnonzero(~np.isnan(model.h_throughput_units))
     if len(throughput_nodes):
@@ -337,6 +352,7 @@ def define_capacity_rows(b: ProblemBuilder, model: CostModel) -> None:
             ),
             -np.inf,
             0.0,
+            objects=("node", model.h_node[throughput_nodes]),
         )
 
 
@@ -367,6 +383,7 @@ def define_service_rows(b: ProblemBuilder, model: CostModel) -> None:
         model.demand_units[members],
         share * total,
         np.inf,
+        objects=("node", regions),
     )
 
 
@@ -390,6 +407,7 @@ def define_quota_rows(b: ProblemBuilder, model: CostModel) -> None:
         value,
         -np.inf,
         quota,
+        objects=("node", regions),
     )
 
 
@@ -419,6 +437,7 @@ def define_container_rows(b: ProblemBuilder, model: CostModel) -> None:
             np.concatenate([per_unit[members] * units[members], -size[limited]]),
             -np.inf,
             0.0,
+            objects=("lane", model.ct_lane[limited]),
         )
 
 
@@ -439,6 +458,7 @@ def define_piecewise_rows(b: ProblemBuilder, model: CostModel) -> None:
     shipments = model.pw_shipments[leg]
     j = model.pw_pair
     units = model.demand_units[j]
+    leg_lane = model.index.legs.lane[model.pw_leg]
     for name, per_unit in (
         ("leg_quantity", model.pw_actual_per_unit),
         ("leg_volumetric", model.pw_volumetric_per_unit),
@@ -453,6 +473,7 @@ def define_piecewise_rows(b: ProblemBuilder, model: CostModel) -> None:
             np.concatenate([np.ones(n_pieces), -per_unit * units]),
             0.0,
             np.inf,
+            objects=("lane", leg_lane),
         )
     rows = np.repeat(np.arange(n_pieces), 2)
     cols = np.column_stack([q0 + np.arange(n_pieces), u0 + np.arange(n_pieces)]).ravel()
@@ -464,6 +485,7 @@ def define_piecewise_rows(b: ProblemBuilder, model: CostModel) -> None:
         np.column_stack([np.ones(n_pieces), -shipments * pieces["hi"]]).ravel(),
         -np.inf,
         0.0,
+        objects=("lane", leg_lane[leg]),
     )
     b.add_rows(
         "piece_lower",

@@ -8,6 +8,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
+#: What a row of a family can be about; ids index the named array.
+ROW_OBJECT_KINDS = {
+    "node": "instance.nodes (a stocking node, or a region for service and quota rows)",
+    "sku": "instance.skus",
+    "demand_row": "instance.demand",
+    "stock_group": "the cost model's (SKU, stocking node) groups kh",
+    "lane": "instance.lanes",
+}
+
 
 @dataclass(frozen=True, eq=False)
 class MipProblem:
@@ -16,6 +25,10 @@ class MipProblem:
 
     ``col_blocks`` and ``row_blocks`` name contiguous slices (e.g. ``"x"``,
     ``"demand"``) so that callers can read solutions and diagnose rows.
+    ``row_objects`` says, per row family that has one, what each row is about:
+    ``(kind, ids)`` with one id per row of the family, ``kind`` one of
+    :data:`ROW_OBJECT_KINDS` (e.g. ``("node", ...)`` for a storage row: the
+    node's position in ``instance.nodes``).
     """
 
     objective: np.ndarray
@@ -28,6 +41,7 @@ class MipProblem:
     offset: float = 0.0
     col_blocks: dict[str, slice] = field(default_factory=dict)
     row_blocks: dict[str, slice] = field(default_factory=dict)
+    row_objects: dict[str, tuple[str, np.ndarray]] = field(default_factory=dict)
 
     @property
     def n_cols(self) -> int:
@@ -57,6 +71,7 @@ class MipProblem:
             row_lower=self.row_lower[keep],
             row_upper=self.row_upper[keep],
             row_blocks={},
+            row_objects={},
         )
 
     def row_violation(self, x: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -80,4 +95,5 @@ class MipProblem:
             row_lower=self.row_lower[keep],
             row_upper=self.row_upper[keep],
             row_blocks=blocks,
+            row_objects={k: v for k, v in self.row_objects.items() if k in blocks},
         )

@@ -217,8 +217,12 @@ def write_run(
     tables: dict[str, pd.DataFrame],
     *,
     force: bool = False,
+    files: dict[str, str] | None = None,
 ) -> Path:
     """Write ``summary.json`` and ``plan/*.csv`` into ``run_dir`` atomically.
+
+    ``files`` maps further file names to their text (e.g. ``diagnosis.json`` of
+    an infeasible run, which has no ``plan/`` folder).
 
     ``run_dir`` must be new, an empty folder, or (with ``force``) a previous
     run; anything else raises :class:`~lean_chain.errors.OutputPathError`
@@ -233,13 +237,17 @@ def write_run(
     except OSError as exc:
         raise OutputPathError(f"cannot create {run_dir.parent}: {exc.strerror}") from exc
     try:
-        return _write_locked(run_dir, summary, tables, force)
+        return _write_locked(run_dir, summary, tables, force, files or {})
     except OSError as exc:
         raise OutputPathError(f"cannot write {run_dir}: {exc}") from exc
 
 
 def _write_locked(
-    run_dir: Path, summary: dict, tables: dict[str, pd.DataFrame], force: bool
+    run_dir: Path,
+    summary: dict,
+    tables: dict[str, pd.DataFrame],
+    force: bool,
+    files: dict[str, str],
 ) -> Path:
     with _target_lock(run_dir):
         _remove_stale(run_dir)
@@ -247,9 +255,13 @@ def _write_locked(
         check_run_target(run_dir, force)
         tmp = run_dir.parent / f".{run_dir.name}.tmp-{uuid.uuid4().hex[:8]}"
         try:
-            (tmp / "plan").mkdir(parents=True)
+            tmp.mkdir()
+            if tables:
+                (tmp / "plan").mkdir()
             for name, frame in tables.items():
                 frame.to_csv(tmp / "plan" / f"{name}.csv", index=False)
+            for name, text in files.items():
+                (tmp / name).write_text(text, encoding="utf-8")
             text = json.dumps(_finite(summary), indent=2, default=_json_default)
             (tmp / "summary.json").write_text(text + "\n", encoding="utf-8")
             marker = {
