@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from lean_chain.errors import InstanceError, Issue
 from lean_chain.index import build_index
+from lean_chain.io.excel import is_workbook_path
 from lean_chain.io.tables import read_folder
 from lean_chain.model.instance import Instance, convert_money
 from lean_chain.validate import check_network, check_tables
 
 
 def load_instance(path: str | Path) -> Instance:
-    """Read, type, validate and compile the instance folder ``path``.
+    """Read, type, validate and compile the instance folder or ``.xlsx`` workbook ``path``.
 
     Every problem found is reported at once in an :class:`InstanceError`
-    whose ``issues`` name file, row, column, value and what was expected.
+    whose ``issues`` name file, row, column, value and what was expected; in
+    a workbook (see :mod:`lean_chain.io.excel`) the file is named as
+    ``book.xlsx, sheet 'skus'`` and the row as Excel shows it.
 
     Examples
     --------
@@ -24,23 +28,42 @@ def load_instance(path: str | Path) -> Instance:
     >>> len(inst.skus) >= 200  # doctest: +SKIP
     True
     """
-    folder = Path(path)
-    if not folder.is_dir():
-        raise InstanceError([Issue(str(folder), None, None, None, "an instance folder")])
-    issues: list[Issue] = []
-    tables, params = read_folder(folder, issues)
+    source = Path(path)
+    locate: Callable[[Issue], Issue] = _same
+    if is_workbook_path(source) and not source.is_dir():
+        from lean_chain.io.excel import read_workbook
+
+        contents = read_workbook(source)
+        tables, params, issues, locate = (
+            contents.tables,
+            contents.params,
+            list(contents.issues),
+            contents.locate,
+        )
+    elif not source.is_dir():
+        raise InstanceError(
+            [Issue(str(source), None, None, None, "an instance folder or an .xlsx workbook")]
+        )
+    else:
+        issues = []
+        tables, params = read_folder(source, issues)
     if any(frame is None for frame in tables.values()):
         raise InstanceError(issues)
     # cross-table checks run even when some cells were bad, so that one run reports
     # everything; a cell already reported is not reported again
     reported = {(i.file, i.row, i.column) for i in issues}
-    issues += [i for i in check_tables(tables, params) if (i.file, i.row, i.column) not in reported]
+    found = [locate(i) for i in check_tables(tables, params)]
+    issues += [i for i in found if (i.file, i.row, i.column) not in reported]
     if issues:
         raise InstanceError(issues)
     converted = convert_money(tables, params)
-    instance = Instance(params=params, source=folder, **converted)
+    instance = Instance(params=params, source=source, **converted)
     index = build_index(instance)
-    issues = check_network(instance, index)
+    issues = [locate(i) for i in check_network(instance, index)]
     if issues:
         raise InstanceError(issues)
     return instance
+
+
+def _same(issue: Issue) -> Issue:
+    return issue
