@@ -280,6 +280,14 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from lean_chain.report import write_report
+
+    out = write_report(args.run, args.output, instance=args.instance, compare=args.compare)
+    print(json.dumps({"report": str(out), "bytes": out.stat().st_size}))
+    return EXIT_OK
+
+
 def _terminate_as_interrupt(signum: int, frame: object) -> None:
     """SIGTERM stops a solve like Ctrl-C: the best plan so far is kept."""
     raise KeyboardInterrupt
@@ -363,6 +371,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kind", choices=("import", "export", "mixed"), default="mixed")
     p.add_argument("--out", type=Path, required=True, help="new or empty folder to write")
     p.set_defaults(func=_cmd_generate)
+
+    p = sub.add_parser("report", help="write a self-contained HTML report of a run (offline)")
+    p.add_argument("run", type=Path, help="run folder written by solve")
+    p.add_argument("-o", "--output", type=Path, required=True, help="HTML file to write")
+    p.add_argument("--compare", type=Path, default=None, help="another run to show differences")
+    p.add_argument(
+        "--instance", type=Path, default=None, help="the run's instance (default: as recorded)"
+    )
+    p.set_defaults(func=_cmd_report)
     return parser
 
 
