@@ -158,6 +158,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
 
     # refuse a bad --out before any work: it is checked again when writing
     check_run_target(args.out, force=args.force)
+    _check_excel_out(args)
     _progress(args, f"loading {args.instance}")
     instance = load_instance(args.instance)
     _require_demand(instance)
@@ -195,6 +196,8 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     )
     out = write_plan(plan, args.out, force=args.force)
     _progress(args, f"wrote {out}/summary.json and {out}/plan/")
+    _write_excel_out(args, plan)
+    _record_run(args, instance, plan, out)
     print(
         json.dumps(
             {
@@ -288,6 +291,229 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# -- Excel and the run store (issue 13, parts 1 and 2) ---------------------------------
+
+
+def _check_excel_out(args: argparse.Namespace) -> None:
+    """Refuse a bad ``--excel-out`` before any work (an existing file needs ``--force``)."""
+    if args.excel_out is not None:
+        from lean_chain.io.excel import check_workbook_target
+
+        check_workbook_target(args.excel_out, overwrite=args.force)
+
+
+def _write_excel_out(args: argparse.Namespace, plan) -> None:
+    if args.excel_out is not None:
+        from lean_chain.io.excel import write_plan_workbook
+
+        book = write_plan_workbook(
+            args.excel_out, plan.summary(), plan.tables, overwrite=args.force
+        )
+        _progress(args, f"wrote {book}")
+
+
+def _record_run(args: argparse.Namespace, instance, plan, out: Path) -> None:
+    """Record the solve in the run store; a store that cannot be written only warns."""
+    if args.no_store:
+        return
+    try:
+        from lean_chain.runstore import RunStore
+
+        store = RunStore(args.run_store)
+        options = {
+            "method": args.method,
+            "solver": args.solver,
+            "time_limit": args.time_limit,
+            "gap": args.gap,
+            "threads": args.threads,
+            "lazy_links": args.lazy_links,
+        }
+        run_id = store.record(
+            plan,
+            instance,
+            instance_path=args.instance,
+            options=options,
+            run_dir=out,
+            excel_out=args.excel_out,
+        )
+        _progress(args, f"recorded as run {run_id} in {store.path}")
+    except Exception as exc:  # the plan is written: recording it must never fail the solve
+        print(
+            f"lean-chain: warning: the run was not recorded in the run store ({exc}); "
+            "the plan is written",
+            file=sys.stderr,
+        )
+
+
+def _cmd_template(args: argparse.Namespace) -> int:
+    from lean_chain.io.excel import write_template
+
+    book = write_template(args.excel, source=args.source, overwrite=args.force)
+    print(json.dumps({"workbook": str(book), "from": str(args.source) if args.source else None}))
+    return EXIT_OK
+
+
+def _cmd_convert_excel(args: argparse.Namespace) -> int:
+    from lean_chain.io.excel import workbook_to_folder
+
+    out = workbook_to_folder(args.file, args.out)
+    print(json.dumps({"instance": str(out), "workbook": str(args.file)}))
+    return EXIT_OK
+
+
+def _store(args: argparse.Namespace):
+    from lean_chain.runstore import RunStore
+
+    return RunStore(args.run_store)
+
+
+def _print_frame(title: str, frame, empty: str = "(none)") -> None:
+    import pandas as pd
+
+    print(f"\n{title}")
+    if frame.empty:
+        print(f"  {empty}")
+        return
+    with pd.option_context("display.width", 200, "display.max_columns", 50):
+        print(
+            frame.to_string(index=False, float_format=lambda x: f"{x:,.4f}".rstrip("0").rstrip("."))
+        )
+
+
+def _cmd_runs(args: argparse.Namespace) -> int:
+    from lean_chain.runstore import RunStoreError
+
+    store = _store(args)
+    try:
+        return _RUNS_ACTIONS[args.action](args, store)
+    except RunStoreError as exc:
+        print(f"lean-chain: bad input: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def _runs_list(args: argparse.Namespace, store) -> int:
+    runs = store.list()
+    if args.json:
+        print(runs.to_json(orient="records"))
+    elif runs.empty:
+        print(f"no runs in {store.path}")
+    else:
+        shown = runs.drop(columns=["fingerprint"]).assign(
+            created_at=runs["created_at"].str.slice(0, 19)
+        )
+        _print_frame(f"runs in {store.path}", shown)
+    return EXIT_OK
+
+
+def _runs_show(args: argparse.Namespace, store) -> int:
+    run = store.show(args.id)
+    tables = run.pop("tables")
+    run["tables"] = {name: frame.to_dict(orient="records") for name, frame in tables.items()}
+    print(json.dumps(run, indent=2, default=str))
+    return EXIT_OK
+
+
+def _runs_compare(args: argparse.Namespace, store) -> int:
+    diff = store.compare(args.a, args.b)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    k: (v.to_dict(orient="records") if hasattr(v, "to_dict") else v)
+                    for k, v in diff.items()
+                },
+                default=str,
+            )
+        )
+        return EXIT_OK
+    a, b = diff["a"], diff["b"]
+    print(f"A = run {a}, B = run {b}; delta = B - A")
+    if not diff["same_instance"]:
+        print("note: the runs are of different instances (fingerprints differ)")
+    _print_frame("run", diff["runs"])
+    for key, title, column in (
+        ("costs", "cost components", "delta"),
+        ("kpis", "KPIs", "delta"),
+        ("channel_mix_category", "channel mix by category (units)", "delta"),
+        ("channel_mix_region", "channel mix by destination (units)", "delta"),
+        ("stock", "stock per stocking node (on-hand units)", "delta"),
+    ):
+        frame = diff[key]
+        changed = frame[frame[column].abs() > 1e-6]
+        if key == "stock":
+            changed = frame[(frame[column].abs() > 1e-6) | (frame["open_a"] != frame["open_b"])]
+        hidden = len(frame) - len(changed)
+        shown = frame if args.all else changed
+        suffix = "" if args.all or not hidden else f"; {hidden} unchanged rows not shown (--all)"
+        _print_frame(f"{title}{suffix}", shown, empty="no change")
+    _print_frame("SKUs whose main channel changed", diff["changed_skus"], empty="none")
+    return EXIT_OK
+
+
+def _runs_delete(args: argparse.Namespace, store) -> int:
+    store.delete(args.id)
+    print(json.dumps({"deleted": args.id, "store": str(store.path)}))
+    return EXIT_OK
+
+
+_RUNS_ACTIONS = {
+    "list": _runs_list,
+    "show": _runs_show,
+    "compare": _runs_compare,
+    "delete": _runs_delete,
+}
+
+
+def _add_excel_and_runs_commands(sub, formats) -> None:
+    """Register ``template``, ``convert excel``, ``runs`` and the solve options of issue 13."""
+    solve = sub.choices["solve"]
+    solve.add_argument(
+        "--excel-out", type=Path, default=None, help="also write the plan as a formatted workbook"
+    )
+    solve.add_argument(
+        "--run-store",
+        type=Path,
+        default=None,
+        help="run store file (default: $LEAN_CHAIN_RUN_STORE or the user data folder)",
+    )
+    solve.add_argument("--no-store", action="store_true", help="do not record the run")
+
+    f = formats.add_parser("excel", help="an instance workbook (lean-chain template --excel)")
+    f.add_argument("file", type=Path, help=".xlsx workbook")
+    f.add_argument("--out", type=Path, required=True, help="new or empty folder to write")
+    f.set_defaults(func=_cmd_convert_excel)
+
+    p = sub.add_parser("template", help="write an instance workbook to fill in Excel")
+    p.add_argument("--excel", type=Path, required=True, help=".xlsx file to write")
+    p.add_argument(
+        "--from", dest="source", type=Path, default=None, help="fill it from this instance folder"
+    )
+    p.add_argument("--force", action="store_true", help="replace an existing file")
+    p.set_defaults(func=_cmd_template)
+
+    p = sub.add_parser("runs", help="list, show, compare or delete recorded runs")
+    actions = p.add_subparsers(dest="action", required=True)
+    a = actions.add_parser("list", help="every recorded run")
+    a.add_argument("--json", action="store_true", help="as JSON records")
+    a = actions.add_parser("show", help="everything recorded about a run")
+    a.add_argument("id", type=int)
+    a = actions.add_parser("compare", help="what changed from run A to run B")
+    a.add_argument("a", type=int)
+    a.add_argument("b", type=int)
+    a.add_argument("--all", action="store_true", help="also rows that did not change")
+    a.add_argument("--json", action="store_true", help="as JSON")
+    a = actions.add_parser("delete", help="delete a run's record (its folder is left alone)")
+    a.add_argument("id", type=int)
+    for a in actions.choices.values():
+        a.add_argument(
+            "--run-store",
+            type=Path,
+            default=None,
+            help="run store file (default: $LEAN_CHAIN_RUN_STORE or the user data folder)",
+        )
+    p.set_defaults(func=_cmd_runs)
+
+
 def _terminate_as_interrupt(signum: int, frame: object) -> None:
     """SIGTERM stops a solve like Ctrl-C: the best plan so far is kept."""
     raise KeyboardInterrupt
@@ -362,6 +588,7 @@ def build_parser() -> argparse.ArgumentParser:
         f.add_argument("--out", type=Path, required=True, help="instance folder to write")
         f.add_argument("--overwrite", action="store_true", help="write into a non-empty folder")
     p.set_defaults(func=_cmd_convert)
+    _add_excel_and_runs_commands(sub, formats)
 
     p = sub.add_parser("generate", help="write a realistic generated instance of any size")
     p.add_argument("--skus", type=int, required=True, help="number of SKUs")

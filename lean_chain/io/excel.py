@@ -705,13 +705,25 @@ def _cell_value(text: str, col: Column | None) -> Any:
     return text
 
 
-def _check_target(path: Path, overwrite: bool) -> None:
+def check_workbook_target(path: str | Path, overwrite: bool = False) -> Path:
+    """Check that a workbook may be written at ``path``; return it as a path.
+
+    Raises
+    ------
+    OutputPathError
+        ``path`` is a folder, does not end in ``.xlsx``, or exists (without ``overwrite``).
+
+    >>> check_workbook_target("new-plan.xlsx").name
+    'new-plan.xlsx'
+    """
+    path = Path(path)
     if path.is_dir():
         raise OutputPathError(f"{path} is a folder; give a workbook file name ending in .xlsx")
     if path.exists() and not overwrite:
         raise OutputPathError(f"{path} exists; replace it with --force (overwrite=True)")
     if path.suffix.lower() != ".xlsx":
         raise OutputPathError(f"{path}: a workbook file name must end in .xlsx")
+    return path
 
 
 def _save_atomically(save: Any, path: Path) -> None:
@@ -792,7 +804,7 @@ def write_template(
     from openpyxl.worksheet.datavalidation import DataValidation
 
     path = Path(path)
-    _check_target(path, overwrite)
+    check_workbook_target(path, overwrite)
     raw, params = _source_tables(Path(source)) if source is not None else ({}, {})
     wb = Workbook()
     wb.remove(wb.active)
@@ -819,9 +831,7 @@ def write_template(
                 note = f"{col.description}\nExpected: {col.expectation()}."
                 default = _default_text(col)
                 note += (
-                    "\nRequired."
-                    if col.required
-                    else (f"\nDefault: {default}." if default else "")
+                    "\nRequired." if col.required else (f"\nDefault: {default}." if default else "")
                 )
                 cell.comment = Comment(note, "lean_chain", width=320, height=140)
             width = max(len(str(cell.value)) + 3, 12)
@@ -1015,7 +1025,7 @@ def write_plan_workbook(
     import xlsxwriter
 
     path = Path(path)
-    _check_target(path, overwrite)
+    check_workbook_target(path, overwrite)
 
     def save(target: Path) -> None:
         wb = xlsxwriter.Workbook(str(target))
