@@ -434,13 +434,13 @@ def capacity_chart(run: Run) -> Chart:
             )
         )
     fig.add_hline(y=1.0, line_dash="dash", line_color="#EF553B")
-    return Chart(
-        "capacity",
-        "Stock and throughput against capacity",
+    caption = (
         "On-hand stock volume and units shipped per stocking node as a share of its capacity "
-        "(dashed line: full); nodes without a limit are left out.",
-        fig,
+        "(dashed line: full); nodes without a limit are left out."
     )
+    if not fig.data or not any(len(trace.x) for trace in fig.data):
+        caption = "No stocking node of this instance has a storage or throughput limit."
+    return Chart("capacity", "Stock and throughput against capacity", caption, fig)
 
 
 def costliest_chart(run: Run, instance: Instance, colours: dict[str, str], top: int = 20) -> Chart:
