@@ -224,6 +224,118 @@ def _write_diagnosis(args: argparse.Namespace, instance, exc: InfeasibleError) -
     _progress(args, f"wrote the diagnosis to {out}/diagnosis.json")
 
 
+class _SweepProgress:
+    """Scenarios done, running and failed with an ETA: a rich bar on a terminal, lines otherwise."""
+
+    def __init__(self, total: int, quiet: bool) -> None:
+        self.total, self.quiet = total, quiet
+        self.done = self.running = self.failed = 0
+        self.bar = None
+        if not quiet and sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+
+            self.bar = Progress(
+                TextColumn("sweep"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[state]}"),
+                TimeElapsedColumn(),
+                TextColumn("ETA"),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+            )
+            self.task = self.bar.add_task("sweep", total=total, state="")
+            self.bar.start()
+
+    def __call__(self, event: str, result) -> None:
+        if event == "start":
+            self.running += 1
+        elif event == "done":
+            self.running -= 1
+            self.done += 1
+            self.failed += result.error is not None and result.status != "not applicable"
+        state = f"running {self.running}, failed {self.failed}"
+        if self.quiet:
+            return
+        if self.bar is not None:
+            self.bar.update(self.task, completed=self.done, state=state)
+        elif event == "done":
+            outcome = (
+                f"{result.status}: {result.error}"
+                if result.error
+                else f"{result.status}, objective {result.objective:,.2f}"
+            )
+            print(
+                f"[lean-chain {time.strftime('%H:%M:%S')}] scenario {self.done}/{self.total} "
+                f"{result.name!r} {outcome} ({state})",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    def stop(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from lean_chain.scenarios import ScenarioError, read_scenarios
+    from lean_chain.sweep import (
+        SweepOptions,
+        check_sweep_target,
+        run_sweep,
+        with_base,
+        write_sweep,
+    )
+
+    check_sweep_target(args.out, force=args.force)
+    try:
+        scenarios = read_scenarios(args.scenarios)
+    except ScenarioError as exc:
+        print(f"lean-chain: bad scenarios: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    for scenario in scenarios:
+        if scenario.error:
+            print(
+                f"lean-chain: scenario {scenario.name!r} skipped: {scenario.error}", file=sys.stderr
+            )
+    options = SweepOptions(
+        method=args.method, solver=args.solver, gap=args.gap, time_limit=args.time_limit
+    )
+    progress = _SweepProgress(len(with_base(scenarios)), args.quiet)
+    try:
+        sweep = run_sweep(
+            args.instance,
+            scenarios,
+            options=options,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            progress=progress,
+        )
+    finally:
+        progress.stop()
+    out = write_sweep(sweep, args.out, force=args.force)
+    shown = ["scenario", "status", "objective", "objective_change_pct", "skus_changed_channel"]
+    table = sweep.table[[c for c in shown if c in sweep.table.columns]]
+    if not args.quiet:
+        print(table.to_string(index=False, float_format=lambda v: f"{v:,.2f}"), file=sys.stderr)
+    _progress(
+        args,
+        f"{sweep.engine}: {sweep.wall_s:.1f} s; wrote {out}/sweep.csv and one run per scenario",
+    )
+    failed = [r.name for r in sweep.results if r.error and r.status != "not applicable"]
+    print(json.dumps({"out": str(out), "scenarios": len(sweep.results), "failed": failed}))
+    return EXIT_OTHER if failed else EXIT_OK
+
+
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from lean_chain.api import evaluate
     from lean_chain.io.instance_io import load_instance
@@ -598,6 +710,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kind", choices=("import", "export", "mixed"), default="mixed")
     p.add_argument("--out", type=Path, required=True, help="new or empty folder to write")
     p.set_defaults(func=_cmd_generate)
+
+    p = sub.add_parser("sweep", help="solve what-if scenarios, locally or on a Dask cluster")
+    p.add_argument("instance", type=Path, help="instance folder")
+    p.add_argument(
+        "--scenarios",
+        required=True,
+        help="scenario YAML file, or builtin:NAME (e.g. tariff-shocks)",
+    )
+    p.add_argument("--out", type=_out_path, required=True, help="folder for the runs and sweep.csv")
+    p.add_argument("--force", action="store_true", help="replace a previous sweep at --out")
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        help="'local' (a Dask LocalCluster) or tcp://HOST:PORT; default: a local process pool",
+    )
+    p.add_argument("--workers", type=_threads, default=min(2, os.cpu_count() or 1))
+    p.add_argument("--method", choices=("auto", "exact", "decompose"), default="auto")
+    p.add_argument("--solver", default=DEFAULT_SOLVER, choices=available_solvers())
+    p.add_argument("--time-limit", type=_positive, default=None, help="seconds per scenario")
+    p.add_argument("--gap", type=_gap, default=1e-4, help="relative gap (default 1e-4)")
+    p.add_argument("--quiet", action="store_true", help="no progress messages")
+    p.set_defaults(func=_cmd_sweep)
 
     p = sub.add_parser("report", help="write a self-contained HTML report of a run (offline)")
     p.add_argument("run", type=Path, help="run folder written by solve")

@@ -311,6 +311,35 @@ def _load_parameters_yaml(path: Path, issues: list[Issue]) -> Any:
     return loaded
 
 
+def parse_parameter_values(values: dict[str, Any], issues: list[Issue]) -> dict[str, Any]:
+    """Check the given parameter values (a subset of the keys) against the schema.
+
+    Unknown keys and bad values are recorded in ``issues``; returns the
+    parsed values of the known keys.
+
+    >>> issues = []
+    >>> parse_parameter_values({"horizon_days": 90, "colour": "red"}, issues)
+    {'horizon_days': 90.0}
+    >>> [i.column for i in issues]
+    ['colour']
+    """
+    parsed = {}
+    for key, value in values.items():
+        if key not in PARAMETERS:
+            issues.append(
+                Issue(
+                    PARAMETERS_FILE,
+                    None,
+                    _shown(key),
+                    _shown(value),
+                    "a known key: " + ", ".join(PARAMETERS),
+                )
+            )
+        else:
+            parsed[key] = _parse_parameter(PARAMETERS[key], value, issues)
+    return parsed
+
+
 def read_parameters(folder: Path, issues: list[Issue]) -> dict[str, Any]:
     """Read ``parameters.yaml``, filling defaults and recording bad entries."""
     path = folder / PARAMETERS_FILE
