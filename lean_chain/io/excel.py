@@ -562,7 +562,11 @@ def read_workbook(path: str | Path) -> WorkbookContents:
         if sheet is not None:  # without the sheet, its absence is the one issue
             csv_issues += param_issues
     contents.params = params
-    issues.extend(contents.locate(issue) for issue in csv_issues)
+    # a cell the sheet reader already reported (a formula, a date) was typed as blank:
+    # the blank's own complaint (a required value) would report it twice
+    reported = {(i.file, i.row, i.column) for i in issues}
+    located = (contents.locate(issue) for issue in csv_issues)
+    issues.extend(i for i in located if (i.file, i.row, i.column) not in reported)
     wb.close()
     return contents
 
