@@ -45,6 +45,8 @@ LIMIT_FAMILIES = {
     "max_channels": "channels",
     "stock_minimum": "units",
     "piece_upper": "kg or m³ per horizon",
+    "band_upper": "kg per horizon",
+    "lane_capacity": "kg, m³ or units per horizon",
 }
 
 #: Relative slack below this is numerical noise, not a violation.
@@ -281,6 +283,23 @@ def _finding(namer: _Namer, problem: MipProblem, row: int, slack: float, role: s
                 f"; {len(only):,} demand rows reach it only through CBEC channels "
                 f"(most units: {', '.join(skus)})"
             )
+    elif family == "lane_capacity":
+        from lean_chain.costs.model import CAPACITY_QUANTITIES
+
+        limit = float(model.cap_limit[local])
+        needed = limit + slack
+        unit = CAPACITY_QUANTITIES[model.cap_quantity[local]]
+        leg = model.cap_leg[local]
+        what = f"lane {name}" if leg < 0 else f"service {model.index.legs.key[leg]}"
+        on_it = np.zeros(model.n_pairs, dtype=bool)
+        on_it[model.cap_pair[model.cap_of == local]] = True
+        only = namer.only_through(on_it)
+        skus = namer.top_skus(only)
+        message = f"{what}: {limit:,.6g} {unit} per horizon, the plan needs {needed:,.6g}"
+        if len(only):
+            message += (
+                f"; {len(only):,} demand rows can only travel it (most units: {', '.join(skus)})"
+            )
     elif family == "max_channels":
         limit = float(problem.row_upper[row])
         needed = limit + slack
@@ -295,6 +314,7 @@ def _finding(namer: _Namer, problem: MipProblem, row: int, slack: float, role: s
         what = {
             "stock_minimum": "minimum stock",
             "piece_upper": "highest weight band of the tariff",
+            "band_upper": "highest weight band of the tariff",
         }.get(family, family)
         message = f"{name}: {what} is exceeded by {slack:,.6g} {unit}".strip()
     return Finding(family, kind, name, float(limit), float(needed), unit, role, message, skus)

@@ -34,6 +34,7 @@ DROP_REASONS = (
     "node_not_allowed",
     "no_tax_rule",
     "order_value_cap",
+    "service_not_allowed",
 )
 
 
@@ -54,9 +55,10 @@ def lane_allows(channels_cell: str, channel_id: str) -> bool:
 
 
 #: Leg kinds: how a leg's cost beyond the lane's linear cost columns is priced.
-LEG_LINEAR, LEG_PARCEL, LEG_PIECEWISE, LEG_LOADS = 0, 1, 2, 3
+LEG_LINEAR, LEG_PARCEL, LEG_PIECEWISE, LEG_LOADS, LEG_ORDER_BAND = 0, 1, 2, 3, 4
 _RATE_KIND_TO_LEG = {
     "parcel": LEG_PARCEL,
+    "order_weight_break": LEG_ORDER_BAND,
     "weight_break": LEG_PIECEWISE,
     "per_m3": LEG_PIECEWISE,
     "container": LEG_LOADS,
@@ -498,6 +500,8 @@ def build_pairs(
         [nodes["node_id"].to_numpy(object)[region], nodes["country"].to_numpy(object)[region]],
     )
     drop("node_not_allowed", bad)
+    # the customer's services: the channels, carriers and service levels it accepts
+    drop("service_not_allowed", ~_services_allowed(instance, paths, demand_row, region, path))
     # tax rule
     # resolve once per distinct (channel, destination, origin, category), by integer codes:
     # a few hundred combinations, never a string per pair
@@ -581,6 +585,57 @@ def build_pairs(
     )
 
 
+def leg_service_attribute(instance: Instance, legs: Legs, column: str) -> np.ndarray:
+    """Per leg: the rate's ``carrier`` or ``service_level``, else the lane's ('' = none)."""
+    value = instance.lanes[column].astype(str).to_numpy(object)[legs.lane]
+    rates = instance.rates
+    if len(rates):
+        has = legs.rate >= 0
+        own = rates[column].astype(str).to_numpy(object)[legs.rate[has]]
+        value[has] = np.where(own != "", own, value[has])
+    return value
+
+
+def _services_allowed(
+    instance: Instance, paths: Paths, demand_row: np.ndarray, region: np.ndarray, path: np.ndarray
+) -> np.ndarray:
+    """Per candidate pair: do its demand row and demand node accept the path's channel,
+    carriers and service levels (``allowed_*`` columns of demand.csv and nodes.csv)?
+
+    One boolean mask over paths per distinct restricting cell (a handful), looked up
+    by the pairs with that cell.
+    """
+    ok = np.ones(len(path), dtype=bool)
+    n_paths = len(paths.channel)
+    path_of_step = np.repeat(np.arange(n_paths), np.diff(paths.lane_ptr))
+    legs = build_legs(instance)
+    channel_of_path = instance.channels["channel_id"].astype(str).to_numpy(object)[paths.channel]
+    named = {
+        "carriers": leg_service_attribute(instance, legs, "carrier"),
+        "service_levels": leg_service_attribute(instance, legs, "service_level"),
+    }
+    for what in ("channels", "carriers", "service_levels"):
+        column = f"allowed_{what}"
+        for table, owner in ((instance.demand, demand_row), (instance.nodes, region)):
+            cells, cell_of = np.unique(table[column].astype(str).to_numpy(), return_inverse=True)
+            cell_of = cell_of.reshape(-1)[owner]
+            for c, cell in enumerate(cells):
+                tokens = [t.strip() for t in cell.split("|")]
+                if "*" in tokens or not np.any(cell_of == c):
+                    continue
+                if what == "channels":
+                    path_ok = np.isin(channel_of_path, tokens)
+                else:
+                    leg_ok = (named[what] == "") | np.isin(named[what], tokens)
+                    bad_steps = np.bincount(
+                        path_of_step, weights=~leg_ok[paths.leg], minlength=n_paths
+                    )
+                    path_ok = bad_steps == 0
+                rows = cell_of == c
+                ok[rows] &= path_ok[path[rows]]
+    return ok
+
+
 def _allowed(cells: np.ndarray, node: np.ndarray, names: list[np.ndarray]) -> np.ndarray:
     """Per element: node < 0, or the node's '|' list is '*' or contains one of ``names``.
 
@@ -635,6 +690,7 @@ DROP_REASON_TEXT = {
     "node_not_allowed": "the stocking node may not hold this SKU or serve this region",
     "no_tax_rule": "no tax rule covers the channel into this destination",
     "order_value_cap": "an order is worth more than the channel's per-order value cap",
+    "service_not_allowed": "the customer does not accept this channel, carrier or service level",
 }
 
 

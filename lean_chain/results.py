@@ -9,10 +9,12 @@ Tables (one CSV each under ``RUN/plan/``):
   pooled_safety_units, pipeline_units, held_value, holding_cost;
 - ``nodes``: stocking nodes with open, fixed_cost, throughput and storage use
   against capacity;
-- ``containers``: lane_id, rate_id, from_node, to_node, containers (or trucks),
-  load_m3, load_kg, container_m3, container_kg, utilization, cost;
+- ``containers``: lane_id, rate_id, from_node, to_node, containers (or trucks) per
+  shipment, shipments, load_m3, load_kg (per horizon), container_m3, container_kg,
+  utilization, cost;
 - ``lane_costs``: weight-break / per-m3 legs (chargeable quantity, shipments,
-  cost) and fixed charges per shipment (informative; recomputed by evaluate).
+  cost), order-band legs (the band the lane's weight per shipment falls in) and
+  fixed charges per shipment (informative; recomputed by evaluate).
 
 ``path_key`` (``channel|lane>lane>...``) identifies a path; ``lean-chain
 evaluate`` reads the plan back by (sku_id, region_id, path_key) and takes
@@ -32,6 +34,7 @@ from lean_chain.costs.model import (
     fixed_leg_used,
     leg_quantities,
     load_requirements,
+    order_band_costs,
     piecewise_leg_cost,
 )
 
@@ -188,9 +191,12 @@ def plan_tables(
 
     volume, weight = load_requirements(model, share)
     with np.errstate(invalid="ignore", divide="ignore"):
-        used = np.maximum(
-            np.nan_to_num(volume / model.ct_size_m3, nan=0.0),
-            np.nan_to_num(weight / model.ct_size_kg, nan=0.0),
+        used = (
+            np.maximum(
+                np.nan_to_num(volume / model.ct_size_m3, nan=0.0),
+                np.nan_to_num(weight / model.ct_size_kg, nan=0.0),
+            )
+            / model.ct_shipments
         )
     containers = pd.DataFrame(
         {
@@ -199,6 +205,7 @@ def plan_tables(
             "from_node": lanes["from_node"].to_numpy(object)[model.ct_lane],
             "to_node": lanes["to_node"].to_numpy(object)[model.ct_lane],
             "containers": decisions.containers.astype(np.int64),
+            "shipments": model.ct_shipments,
             "load_m3": volume,
             "load_kg": weight,
             "container_m3": model.ct_size_m3,
@@ -233,8 +240,28 @@ def plan_tables(
             "cost": np.where(fixed_used, model.fx_cost, 0.0),
         }
     )
+    band_cost, band = order_band_costs(model, share)
+    ob_units = model.demand_units[model.ob_pair] * share[model.ob_pair]
+    ob_kg = np.bincount(model.ob_of, weights=model.ob_kg_per_unit * ob_units, minlength=len(band))
+    order_bands = pd.DataFrame(
+        {
+            "lane_id": lane_ids[legs.lane[model.ob_leg]],
+            "rate_id": rate_id_of(model.ob_leg),
+            "chargeable_quantity": ob_kg,
+            "shipments": model.ob_shipments,
+            "per_shipment": ob_kg / model.ob_shipments,
+            "band_from": np.where(band >= 0, model.ob_band_lo[np.maximum(band, 0)], np.nan)
+            if len(band)
+            else np.zeros(0),
+            "cost": band_cost,
+        }
+    )
     lane_costs = pd.concat(
-        [consolidated.assign(charge="consolidated"), fixed.assign(charge="fixed_per_shipment")],
+        [
+            consolidated.assign(charge="consolidated"),
+            fixed.assign(charge="fixed_per_shipment"),
+            order_bands.assign(charge="order_band"),
+        ],
         ignore_index=True,
     )
     return {

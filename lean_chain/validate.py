@@ -2,8 +2,8 @@
 
 Two stages: :func:`check_tables` on the typed tables (keys, references,
 path shapes, currencies), then :func:`check_network` on the compiled index
-(tax rules for every channel and destination in use, demand that no channel
-can reach); :func:`check_plannable` before a solve (some demand to plan).
+(demand that no channel can reach, with the hard rule that removed each
+channel; a path without a tax rule is dropped, not an error); :func:`check_plannable` before a solve (some demand to plan).
 Each problem becomes an :class:`~lean_chain.errors.Issue`; the caller raises
 them all at once.
 """
@@ -218,6 +218,8 @@ def check_tables(tables: dict[str, pd.DataFrame], params: dict[str, Any]) -> lis
         )
 
     _check_rates(tables, issues)
+    _check_service_restrictions(tables, issues)
+    _check_limits(tables, issues)
 
     fx_rates = dict(zip(fx["currency"], fx["rate_to_instance"], strict=True))
     base = params["currency"]
@@ -254,26 +256,28 @@ def _check_rates(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> None:
     _check_reference(
         "rates", rates, "lane_id", set(lanes["lane_id"]), "a lane_id listed in lanes.csv", issues
     )
-    weight_break_ids = set(rates.loc[rates["kind"] == "weight_break", "rate_id"])
+    banded = rates["kind"].isin(("weight_break", "order_weight_break"))
+    weight_break_ids = set(rates.loc[banded, "rate_id"])
     _check_reference(
         "weight_breaks",
         breaks,
         "rate_id",
         weight_break_ids,
-        "a rate_id of kind weight_break in rates.csv",
+        "a rate_id of kind weight_break or order_weight_break in rates.csv",
         issues,
     )
+    _check_bands(breaks, issues)
     with_breaks = set(breaks["rate_id"])
     for i, row in rates.iterrows():
         line = int(i) + 2
-        if row["kind"] == "weight_break" and row["rate_id"] not in with_breaks:
+        if banded[i] and row["rate_id"] not in with_breaks:
             issues.append(
                 Issue(
                     "rates.csv",
                     line,
                     "rate_id",
                     row["rate_id"],
-                    "at least one row in weight_breaks.csv for this weight_break rate",
+                    f"at least one row in weight_breaks.csv for this {row['kind']} rate",
                 )
             )
         if (
@@ -314,23 +318,114 @@ def _check_rates(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> None:
         )
 
 
-def check_network(instance: Instance, index: Index) -> list[Issue]:
-    """Checks that need the compiled paths: tax rules in use, reachable demand."""
-    issues: list[Issue] = []
-    pairs = index.pairs
-    if pairs.missing_rules is not None:
-        for row in pairs.missing_rules.itertuples(index=False):
+def _check_bands(breaks: pd.DataFrame, issues: list[Issue]) -> None:
+    """Weight bands of one rate neither repeat nor overlap, and each ends above its start.
+
+    Duplicates and overlaps name both rows of weight_breaks.csv.
+    """
+    if breaks.empty:
+        return
+    frame = breaks.assign(_line=breaks.index.to_numpy() + 2).sort_values(
+        ["rate_id", "min_weight_kg", "_line"], kind="stable"
+    )
+    for _, row in frame.iterrows():
+        if row["max_weight_kg"] < row["min_weight_kg"]:
             issues.append(
                 Issue(
-                    "tax_rules.csv",
-                    None,
-                    "channel_id",
-                    f"{row.channel_id} -> {row.destination_country}",
-                    f"a rule for channel {row.channel_id}, destination {row.destination_country}"
-                    f" (origin {row.origin_country} or '*', category {row.category} or '*'):"
-                    " the channel reaches that destination",
+                    "weight_breaks.csv",
+                    int(row["_line"]),
+                    "max_weight_kg",
+                    f"{row['max_weight_kg']:g}",
+                    f"a limit at or above the band's min_weight_kg ({row['min_weight_kg']:g})",
                 )
             )
+    same_rate = frame["rate_id"].to_numpy(object)
+    lo = frame["min_weight_kg"].to_numpy(np.float64)
+    hi = frame["max_weight_kg"].to_numpy(np.float64)
+    line = frame["_line"].to_numpy(np.int64)
+    for a in range(len(frame) - 1):
+        b = a + 1
+        if same_rate[a] != same_rate[b]:
+            continue
+        if lo[a] == lo[b]:
+            issues.append(
+                Issue(
+                    "weight_breaks.csv",
+                    int(line[b]),
+                    "min_weight_kg",
+                    f"{lo[b]:g}",
+                    f"a band that does not repeat row {line[a]} of rate {same_rate[a]} "
+                    f"(both start at {lo[a]:g} kg)",
+                )
+            )
+        elif hi[a] > lo[b]:
+            issues.append(
+                Issue(
+                    "weight_breaks.csv",
+                    int(line[a]),
+                    "max_weight_kg",
+                    f"{hi[a]:g}",
+                    f"a limit at or below {lo[b]:g} kg, where row {line[b]} of rate "
+                    f"{same_rate[a]} starts (the bands overlap)",
+                )
+            )
+
+
+def _check_service_restrictions(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> None:
+    """allowed_channels name channels that exist (a typo would silently drop paths)."""
+    channel_ids = set(tables["channels"]["channel_id"])
+    for name in ("demand", "nodes"):
+        frame = tables[name]
+        for i, cell in frame["allowed_channels"].items():
+            tokens = {t.strip() for t in str(cell).split("|")}
+            if "*" not in tokens and not tokens <= channel_ids:
+                issues.append(
+                    Issue(
+                        TABLES[name].filename,
+                        int(i) + 2,
+                        "allowed_channels",
+                        cell,
+                        "'*' or channel_ids from channels.csv separated by '|'",
+                    )
+                )
+
+
+def _check_limits(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> None:
+    """A service limit per shipment that no band of its own tariff can reach."""
+    rates, breaks = tables["rates"], tables["weight_breaks"]
+    if rates.empty or breaks.empty:
+        return
+    lowest = breaks.groupby("rate_id")["min_weight_kg"].min()
+    for i, row in rates.iterrows():
+        first = lowest.get(row["rate_id"])
+        if (
+            first is not None
+            and row["limit_per"] == "shipment"
+            and row["max_kg"] < first
+            and row["kind"] == "order_weight_break"
+        ):
+            issues.append(
+                Issue(
+                    "rates.csv",
+                    int(i) + 2,
+                    "max_kg",
+                    f"{row['max_kg']:g}",
+                    f"at least {first:g} kg per shipment, where the service's first band starts "
+                    "(below it the service can carry nothing)",
+                )
+            )
+
+
+def check_network(instance: Instance, index: Index) -> list[Issue]:
+    """Checks that need the compiled paths: reachable demand.
+
+    A path with no matching tax rule is dropped, not an error: leaving a
+    channel's rule out for a category or destination is how a channel is closed
+    to it (docs/instance-format.md). Only demand left with no path at all is
+    reported, with the rule (such as ``no_tax_rule``) that removed each channel.
+    """
+    issues: list[Issue] = []
+    pairs = index.pairs
     demand = instance.demand
     why = excluded_options(index, instance, pairs.unserved_rows)
     by_row = {

@@ -16,10 +16,14 @@ import numpy as np
 
 from lean_chain.costs.landed import COMPONENTS
 from lean_chain.costs.model import (
+    CAPACITY_QUANTITIES,
     CostModel,
+    capacity_use,
     fixed_leg_used,
+    leg_quantities,
     load_requirements,
     loads_needed,
+    order_band_costs,
     piecewise_leg_cost,
     quota_limits,
     quota_pairs,
@@ -118,7 +122,8 @@ def cost_breakdown(model: CostModel, decisions: Decisions) -> tuple[dict[str, fl
     )
     values = [
         *(float(v) for v in variable),
-        float(piecewise_leg_cost(model, decisions.share).sum()),
+        float(piecewise_leg_cost(model, decisions.share).sum())
+        + float(order_band_costs(model, decisions.share)[0].sum()),
         float(model.fx_cost @ fixed_leg_used(model, decisions.share)),
         holding,
         float(model.h_fixed_cost @ decisions.node_open),
@@ -210,6 +215,43 @@ def plan_kpis(
     }
 
 
+def _tariff_violations(model: CostModel, share: np.ndarray) -> list[str]:
+    """Lane and service limits exceeded; weights per shipment outside every band."""
+    from lean_chain.costs.rates import serviceable
+
+    problems = []
+    legs = model.index.legs
+    lane_ids = model.instance.lanes["lane_id"].to_numpy(object)
+    used = capacity_use(model, share)
+    for i in np.flatnonzero(used > model.cap_limit * (1 + _TOL) + _TOL):
+        what = (
+            f"lane {lane_ids[model.cap_lane[i]]}"
+            if model.cap_leg[i] < 0
+            else f"service {legs.key[model.cap_leg[i]]}"
+        )
+        unit = CAPACITY_QUANTITIES[model.cap_quantity[i]]
+        problems.append(
+            f"{what}: {model.cap_limit[i]:,.6g} {unit} per horizon, the plan needs {used[i]:,.6g}"
+        )
+    quantity, _ = leg_quantities(model, share)
+    for g in np.flatnonzero(quantity > 0):
+        per_shipment = quantity[g] / model.pw_shipments[g]
+        if not serviceable(per_shipment, model.pw_breaks[g], model.pw_band_hi[g])[0]:
+            problems.append(
+                f"service {legs.key[model.pw_leg[g]]}: {per_shipment:,.6g} per shipment falls "
+                "in no weight band of its tariff (a gap, or above the last band)"
+            )
+    _, band = order_band_costs(model, share)
+    units = model.demand_units[model.ob_pair] * share[model.ob_pair]
+    kg = np.bincount(model.ob_of, weights=model.ob_kg_per_unit * units, minlength=len(band))
+    for g in np.flatnonzero((band < 0) & (kg > _TOL)):
+        problems.append(
+            f"service {legs.key[model.ob_leg[g]]}: {kg[g] / model.ob_shipments[g]:,.6g} kg per "
+            "shipment falls in no weight band of its tariff (a gap, or above the last band)"
+        )
+    return problems
+
+
 def check_feasibility(model: CostModel, decisions: Decisions, on_hand: np.ndarray) -> list[str]:
     """Human-readable list of the constraints ``decisions`` breaks (empty if feasible)."""
     inst, pairs = model.instance, model.index.pairs
@@ -273,12 +315,14 @@ def check_feasibility(model: CostModel, decisions: Decisions, on_hand: np.ndarra
     volume, weight = load_requirements(model, share)
     leg_keys = model.index.legs.key[model.ct_leg]
     for load, size, unit in ((volume, model.ct_size_m3, "m3"), (weight, model.ct_size_kg, "kg")):
-        limit = np.where(np.isnan(size), np.inf, size * decisions.containers)
+        limit = np.where(np.isnan(size), np.inf, size * decisions.containers * model.ct_shipments)
         for i in np.flatnonzero(load > limit * (1 + _TOL) + _TOL):
             problems.append(
                 f"lane {leg_keys[i]} carries {load[i]:.6g} {unit} in "
-                f"{decisions.containers[i]:g} loads of {size[i]:g} {unit}"
+                f"{model.ct_shipments[i]:g} shipments of {decisions.containers[i]:g} loads of "
+                f"{size[i]:g} {unit}"
             )
+    problems += _tariff_violations(model, share)
     orders = np.bincount(
         model.h_of_pair[stocked_pairs],
         weights=(units / inst.demand["units_per_order"].to_numpy(np.float64)[pairs.demand_row])[

@@ -26,7 +26,7 @@ import numpy as np
 
 from lean_chain.costs.landed import COMPONENTS, LandedCost, landed_cost
 from lean_chain.costs.rates import CM3_PER_M3, pair_steps
-from lean_chain.index import LEG_LOADS, LEG_PIECEWISE, Index, build_index
+from lean_chain.index import LEG_LOADS, LEG_ORDER_BAND, LEG_PIECEWISE, Index, build_index
 from lean_chain.model.instance import Instance
 
 
@@ -74,7 +74,8 @@ class CostModel:
     ct_lane: np.ndarray
     ct_size_m3: np.ndarray  # nan = not limited by volume
     ct_size_kg: np.ndarray  # nan = not limited by weight
-    ct_cost: np.ndarray
+    ct_cost: np.ndarray  # cost of one load per shipment over the horizon: cost x shipments
+    ct_shipments: np.ndarray  # shipments per horizon; loads are counted per shipment
     ct_pair: np.ndarray  # incidence: pair ct_pair[i] travels load leg ct_of[i]
     ct_of: np.ndarray
     # piecewise (weight-break, per-m3) legs: cost S f(Q / S) of the leg's quantity Q
@@ -87,6 +88,29 @@ class CostModel:
     pw_rates: tuple  # per leg: rate per unit of quantity from each break
     pw_min_charge: np.ndarray
     pw_shipments: np.ndarray
+    pw_band_hi: tuple  # per leg: each band's upper limit per shipment (nan = blank)
+    pw_band_min: tuple  # per leg: each band's own minimum charge
+    # order bands (order_weight_break): the lane's weight per shipment picks the band,
+    # each order pays max(band minimum, band rate x its chargeable kg)
+    ob_leg: np.ndarray
+    ob_pair: np.ndarray  # incidence, as for loads
+    ob_of: np.ndarray
+    ob_kg_per_unit: np.ndarray  # per incidence: chargeable kg per unit
+    ob_shipments: np.ndarray  # per leg
+    ob_band_leg: np.ndarray  # per band (all legs' bands concatenated): its leg group
+    ob_band_lo: np.ndarray  # per shipment
+    ob_band_hi: np.ndarray  # per shipment (inf = no limit)
+    ob_cell_inc: np.ndarray  # per (incidence, band of its leg): the incidence
+    ob_cell_band: np.ndarray  # ... and the band
+    ob_cell_cost: np.ndarray  # ... cost per unit in that band
+    # lane and service capacity: one limit per (lane or service, quantity)
+    cap_lane: np.ndarray  # lane of each limit
+    cap_leg: np.ndarray  # the service's leg, -1 for the whole lane
+    cap_quantity: np.ndarray  # 0 kg, 1 m3, 2 units
+    cap_limit: np.ndarray  # per horizon
+    cap_pair: np.ndarray  # incidence: pair cap_pair[i] counts toward limit cap_of[i]
+    cap_of: np.ndarray
+    cap_per_unit: np.ndarray  # per incidence: kg, m3 or 1 per unit
     # fixed charge per shipment on legs that carry anything
     fx_leg: np.ndarray
     fx_pair: np.ndarray
@@ -222,21 +246,25 @@ def build_cost_model(instance: Instance) -> CostModel:
         rate_col("cost_per_load", ct_leg),
         lanes["cost_per_container"].to_numpy(np.float64)[ct_lane],
     )
+    ct_shipments = np.where(is_rate, rate_col("shipments_per_horizon", ct_leg), 1.0)
 
     # piecewise: weight-break and per-m3 rates on consolidated lanes
     pw_leg, pw_pair, pw_of = incidence(LEG_PIECEWISE)
     pw_kind = rates["kind"].to_numpy(object)[legs.rate[pw_leg]] if len(pw_leg) else np.zeros(0)
-    pw_breaks, pw_rates = [], []
+    pw_breaks, pw_rates, pw_band_hi, pw_band_min = [], [], [], []
     breaks = instance.weight_breaks
     for g, kind in zip(pw_leg, pw_kind, strict=True):
         if kind == "per_m3":
             pw_breaks.append(np.zeros(1))
             pw_rates.append(np.array([rates["cost_per_m3"].iat[legs.rate[g]]]))
+            pw_band_hi.append(np.full(1, np.nan))
+            pw_band_min.append(np.zeros(1))
         else:
-            rows = breaks[breaks["rate_id"] == rates["rate_id"].iat[legs.rate[g]]]
-            rows = rows.sort_values("min_weight_kg")
+            rows = _bands_of(breaks, rates["rate_id"].iat[legs.rate[g]])
             pw_breaks.append(rows["min_weight_kg"].to_numpy(np.float64))
             pw_rates.append(rows["rate_per_kg"].to_numpy(np.float64))
+            pw_band_hi.append(rows["max_weight_kg"].to_numpy(np.float64))
+            pw_band_min.append(rows["min_charge"].to_numpy(np.float64))
     # quantity per unit of each incidence: chargeable kg (actual and volumetric), or m3
     divisor = rate_col("volumetric_divisor", pw_leg)[pw_of] if len(pw_of) else np.zeros(0)
     k_of = pairs.sku[pw_pair]
@@ -257,6 +285,8 @@ def build_cost_model(instance: Instance) -> CostModel:
         shipments[has_rate] = rates["shipments_per_horizon"].to_numpy(np.float64)[
             legs.rate[has_rate]
         ]
+    ob = _order_bands(instance, index, incidence, rate_col, shipments)
+    cap = _capacities(instance, index, sku_weight, sku_volume, shipments)
     fx_pair, fx_step = pair_steps(index, fixed[paths.leg] > 0)
     fx_leg, fx_of = _group(paths.leg[fx_step]) if len(fx_step) else (np.zeros(0, np.int64),) * 2
 
@@ -295,7 +325,8 @@ def build_cost_model(instance: Instance) -> CostModel:
         ct_lane=ct_lane,
         ct_size_m3=ct_size_m3,
         ct_size_kg=ct_size_kg,
-        ct_cost=ct_cost,
+        ct_cost=ct_cost * ct_shipments,
+        ct_shipments=ct_shipments,
         ct_pair=ct_pair,
         ct_of=ct_of,
         pw_leg=pw_leg,
@@ -307,6 +338,10 @@ def build_cost_model(instance: Instance) -> CostModel:
         pw_rates=tuple(pw_rates),
         pw_min_charge=rate_col("min_charge", pw_leg),
         pw_shipments=shipments[pw_leg],
+        pw_band_hi=tuple(pw_band_hi),
+        pw_band_min=tuple(pw_band_min),
+        **ob,
+        **cap,
         fx_leg=fx_leg,
         fx_pair=fx_pair,
         fx_of=fx_of,
@@ -317,6 +352,178 @@ def build_cost_model(instance: Instance) -> CostModel:
     )
     instance._cache["cost_model"] = model
     return model
+
+
+def _bands_of(breaks, rate_id: str):
+    """The weight_breaks rows of one rate, lowest band first."""
+    return breaks[breaks["rate_id"] == rate_id].sort_values("min_weight_kg")
+
+
+def _order_bands(instance: Instance, index: Index, incidence, rate_col, shipments) -> dict:
+    """Arrays of the order-band (order_weight_break) legs, their bands and cells."""
+    from lean_chain.costs.rates import _bands, chargeable_kg
+
+    legs, pairs = index.legs, index.pairs
+    ob_leg, ob_pair, ob_of = incidence(LEG_ORDER_BAND)
+    skus = instance.skus
+    divisor = rate_col("volumetric_divisor", ob_leg)[ob_of] if len(ob_of) else np.zeros(0)
+    k = pairs.sku[ob_pair]
+    kg = chargeable_kg(
+        skus["weight_kg"].to_numpy(np.float64)[k],
+        skus["volume_m3"].to_numpy(np.float64)[k],
+        divisor,
+    )
+    band_leg, lo, hi, rate, minimum = [], [], [], [], []
+    rate_ids = instance.rates["rate_id"].to_numpy(object)
+    min_charge = rate_col("min_charge", ob_leg)
+    for g, leg in enumerate(ob_leg):
+        rows = _bands_of(instance.weight_breaks, rate_ids[legs.rate[leg]])
+        breaks = rows["min_weight_kg"].to_numpy(np.float64)
+        own_hi = rows["max_weight_kg"].to_numpy(np.float64)
+        # an order band ends where the next begins unless it says otherwise
+        own_hi = np.where(np.isnan(own_hi), np.append(breaks[1:], np.inf), own_hi)
+        band_hi, band_min = _bands(
+            breaks,
+            rows["rate_per_kg"].to_numpy(np.float64),
+            min_charge[g],
+            own_hi,
+            rows["min_charge"].to_numpy(np.float64),
+        )
+        band_leg.append(np.full(len(breaks), g))
+        lo.append(breaks)
+        hi.append(band_hi)
+        rate.append(rows["rate_per_kg"].to_numpy(np.float64))
+        minimum.append(band_min)
+
+    def cat(parts: list, dtype=np.float64) -> np.ndarray:
+        return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
+
+    band_leg_arr = cat(band_leg, np.int64)
+    first = np.searchsorted(band_leg_arr, np.arange(len(ob_leg)))
+    count = np.bincount(band_leg_arr, minlength=len(ob_leg))
+    per_inc = count[ob_of]
+    cell_inc = np.repeat(np.arange(len(ob_of)), per_inc)
+    cell_band = np.repeat(first[ob_of], per_inc) + (
+        np.arange(per_inc.sum()) - np.repeat(np.cumsum(per_inc) - per_inc, per_inc)
+    )
+    units_per_order = instance.demand["units_per_order"].to_numpy(np.float64)[
+        pairs.demand_row[ob_pair]
+    ]
+    band_rate, band_min = cat(rate), cat(minimum)
+    cell_cost = np.maximum(
+        band_min[cell_band] / units_per_order[cell_inc], band_rate[cell_band] * kg[cell_inc]
+    )
+    return dict(
+        ob_leg=ob_leg,
+        ob_pair=ob_pair,
+        ob_of=ob_of,
+        ob_kg_per_unit=kg,
+        ob_shipments=shipments[ob_leg],
+        ob_band_leg=band_leg_arr,
+        ob_band_lo=cat(lo),
+        ob_band_hi=cat(hi),
+        ob_cell_inc=cell_inc,
+        ob_cell_band=cell_band,
+        ob_cell_cost=cell_cost,
+    )
+
+
+#: Quantities a lane or service limit counts, in ``CostModel.cap_quantity`` order.
+CAPACITY_QUANTITIES = ("kg", "m3", "units")
+
+
+def _capacities(
+    instance: Instance, index: Index, sku_weight: np.ndarray, sku_volume: np.ndarray, shipments
+) -> dict:
+    """Lane limits (all services together) and service limits, per horizon."""
+    legs, paths, pairs = index.legs, index.paths, index.pairs
+    horizon = float(instance.params["horizon_days"])
+    parts: dict[str, list] = {k: [] for k in ("lane", "leg", "q", "limit", "pair", "of", "per")}
+    n_rows = 0
+    per_unit = (sku_weight, sku_volume, np.ones(len(sku_weight)))
+    sources = [(instance.lanes, paths.lane, None)]
+    if len(instance.rates):
+        leg_of_rate = np.full(len(instance.rates), -1, dtype=np.int64)
+        leg_of_rate[legs.rate[legs.rate >= 0]] = np.flatnonzero(legs.rate >= 0)
+        sources.append((instance.rates, legs.rate[paths.leg], leg_of_rate))
+    for table, key_of_step, leg_of_row in sources:
+        period = table["limit_per"].astype(str).to_numpy(object)
+        factor = np.where(period == "day", horizon, 1.0)
+        if leg_of_row is not None:
+            factor = np.where(period == "shipment", shipments[leg_of_row], factor)
+        for q, name in enumerate(CAPACITY_QUANTITIES):
+            limit = table[f"max_{name}"].to_numpy(np.float64) * factor
+            limited = np.flatnonzero(~np.isnan(limit))
+            if len(limited) == 0:
+                continue
+            row_of = np.full(len(table), -1, dtype=np.int64)
+            row_of[limited] = n_rows + np.arange(len(limited))
+            mask = np.zeros(len(key_of_step), dtype=bool)
+            valid = key_of_step >= 0
+            mask[valid] = row_of[key_of_step[valid]] >= 0
+            pair, step = pair_steps(index, mask)
+            if leg_of_row is None:
+                parts["lane"].append(limited)
+                parts["leg"].append(np.full(len(limited), -1, dtype=np.int64))
+            else:
+                parts["lane"].append(legs.lane[leg_of_row[limited]])
+                parts["leg"].append(leg_of_row[limited])
+            parts["q"].append(np.full(len(limited), q, dtype=np.int64))
+            parts["limit"].append(limit[limited])
+            parts["pair"].append(pair)
+            parts["of"].append(row_of[key_of_step[step]])
+            parts["per"].append(per_unit[q][pairs.sku[pair]])
+            n_rows += len(limited)
+
+    def cat(key: str, dtype) -> np.ndarray:
+        return np.concatenate(parts[key]).astype(dtype) if parts[key] else np.zeros(0, dtype)
+
+    return dict(
+        cap_lane=cat("lane", np.int64),
+        cap_leg=cat("leg", np.int64),
+        cap_quantity=cat("q", np.int64),
+        cap_limit=cat("limit", np.float64),
+        cap_pair=cat("pair", np.int64),
+        cap_of=cat("of", np.int64),
+        cap_per_unit=cat("per", np.float64),
+    )
+
+
+def capacity_use(model: CostModel, share: np.ndarray) -> np.ndarray:
+    """Per lane or service limit: the kg, m3 or units the plan puts on it per horizon."""
+    units = model.demand_units[model.cap_pair] * share[model.cap_pair]
+    return np.bincount(
+        model.cap_of, weights=model.cap_per_unit * units, minlength=len(model.cap_limit)
+    ).astype(np.float64)
+
+
+def order_band_costs(model: CostModel, share: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per order-band leg: its cost under ``share`` and the band it falls in (-1: none).
+
+    The band is the one whose range holds the lane's chargeable kg per shipment
+    (the cheaper one on a shared boundary); outside every band the cheapest band
+    prices it and the band is -1 (a violation).
+    """
+    n = len(model.ob_leg)
+    units = model.demand_units[model.ob_pair] * share[model.ob_pair]
+    kg = np.bincount(model.ob_of, weights=model.ob_kg_per_unit * units, minlength=n)
+    per_band = np.bincount(
+        model.ob_cell_band,
+        weights=model.ob_cell_cost * units[model.ob_cell_inc],
+        minlength=len(model.ob_band_leg),
+    )
+    per_shipment = (kg / model.ob_shipments)[model.ob_band_leg]
+    slack = 1e-6 * np.maximum(1.0, per_shipment)
+    inside = (per_shipment >= model.ob_band_lo - slack) & (per_shipment <= model.ob_band_hi + slack)
+    cost, band = np.zeros(n), np.full(n, -1, dtype=np.int64)
+    for g in np.flatnonzero(kg > 0):
+        mine = np.flatnonzero(model.ob_band_leg == g)
+        ok = mine[inside[mine]]
+        pick = ok if len(ok) else mine
+        best = pick[np.argmin(per_band[pick])]
+        cost[g] = per_band[best]
+        band[g] = best if len(ok) else -1
+    return cost, band
 
 
 def service_targets(model: CostModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -381,6 +588,8 @@ def piecewise_table(model: CostModel) -> dict[str, np.ndarray]:
             model.pw_rates[g],
             float(model.pw_min_charge[g]),
             most[g] / model.pw_shipments[g] * (1 + 1e-9) + 1e-9,
+            model.pw_band_hi[g],
+            model.pw_band_min[g],
         )
         for key, values in zip(parts, (np.full(len(lo), g), lo, hi, slope, intercept), strict=True):
             parts[key].append(values)
@@ -399,7 +608,12 @@ def piecewise_leg_cost(model: CostModel, share: np.ndarray) -> np.ndarray:
         per_shipment = quantity[g] / model.pw_shipments[g]
         cost[g] = model.pw_shipments[g] * float(
             piecewise_cost(
-                per_shipment, model.pw_breaks[g], model.pw_rates[g], float(model.pw_min_charge[g])
+                per_shipment,
+                model.pw_breaks[g],
+                model.pw_rates[g],
+                float(model.pw_min_charge[g]),
+                model.pw_band_hi[g],
+                model.pw_band_min[g],
             )
         )
     return cost
@@ -426,8 +640,10 @@ def load_requirements(model: CostModel, share: np.ndarray) -> tuple[np.ndarray, 
 
 
 def loads_needed(model: CostModel, share: np.ndarray) -> np.ndarray:
-    """Fewest containers/trucks per load leg that hold what ``share`` puts on it."""
+    """Fewest containers/trucks per shipment on each load leg that hold what ``share``
+    puts on it (each of the leg's shipments carries horizon load / shipments)."""
     volume, weight = load_requirements(model, share)
+    volume, weight = volume / model.ct_shipments, weight / model.ct_shipments
     with np.errstate(invalid="ignore", divide="ignore"):
         by_volume = np.where(np.isnan(model.ct_size_m3), 0.0, volume / model.ct_size_m3)
         by_weight = np.where(np.isnan(model.ct_size_kg), 0.0, weight / model.ct_size_kg)

@@ -38,50 +38,146 @@ CM3_PER_M3 = 1e6
 _STEP_TOLERANCE = 1e-9
 
 
-def piecewise_cost(
-    quantity: float | np.ndarray, breaks: np.ndarray, rates: np.ndarray, min_charge: float
+def _bands(
+    breaks: np.ndarray,
+    rates: np.ndarray,
+    min_charge: float,
+    band_hi: np.ndarray | None,
+    band_min: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per band: the largest quantity it serves and its minimum charge.
+
+    Without any stated upper limit every band serves any quantity (the
+    next-break rule over the whole tariff); once a tariff states one, a blank
+    upper limit means "up to the next band" and the last band's "no limit".
+    """
+    n = len(breaks)
+    hi = np.full(n, np.inf) if band_hi is None else np.asarray(band_hi, dtype=np.float64)
+    if np.any(~np.isnan(hi) & np.isfinite(hi)):
+        following = np.append(breaks[1:], np.inf)
+        hi = np.where(np.isnan(hi), following, hi)
+    else:
+        hi = np.full(n, np.inf)
+    low = np.zeros(n) if band_min is None else np.nan_to_num(np.asarray(band_min, np.float64))
+    return hi, np.maximum(low, float(min_charge))
+
+
+def serviceable(
+    quantity: float | np.ndarray,
+    breaks: np.ndarray,
+    band_hi: np.ndarray | None = None,
+    tolerance: float = 1e-6,
 ) -> np.ndarray:
-    """Cost of one shipment of ``quantity`` (0 when there is no shipment)."""
+    """True where a shipment of ``quantity`` falls in a band (or is 0).
+
+    A weight in a gap between two bands, or above the last band's upper limit,
+    is not serviceable; a weight below the first break is charged at it.
+
+    >>> import numpy as np
+    >>> serviceable(np.array([0.0, 50.0, 150.0, 250.0, 600.0]), np.array([0.0, 200.0]),
+    ...             np.array([100.0, 500.0])).tolist()
+    [True, True, False, True, False]
+    """
+    w = np.atleast_1d(np.asarray(quantity, dtype=np.float64))
+    hi, _ = _bands(breaks, np.zeros(len(breaks)), 0.0, band_hi, None)
+    slack = tolerance * np.maximum(1.0, np.abs(w))
+    inside = (w[:, None] <= hi[None, :] + slack[:, None]) & (
+        (w[:, None] >= breaks[None, :] - slack[:, None]) | (np.arange(len(breaks)) == 0)[None, :]
+    )
+    return (w <= 0) | inside.any(axis=1)
+
+
+def piecewise_cost(
+    quantity: float | np.ndarray,
+    breaks: np.ndarray,
+    rates: np.ndarray,
+    min_charge: float,
+    band_hi: np.ndarray | None = None,
+    band_min: np.ndarray | None = None,
+) -> np.ndarray:
+    """Cost of one shipment of ``quantity`` (0 when there is no shipment).
+
+    f(w) = min over bands b with w <= hi_b of max(m_b, rate_b max(w, break_b)),
+    m_b the larger of ``min_charge`` and the band's own minimum. Above every
+    band's limit (not serviceable) the last band prices it.
+    """
     w = np.asarray(quantity, dtype=np.float64)
     flat = w.reshape(1, -1)
-    best = np.min(rates[:, None] * np.maximum(flat, breaks[:, None]), axis=0)
-    cost = np.where(flat[0] > 0, np.maximum(best, min_charge), 0.0)
+    hi, minimum = _bands(breaks, rates, min_charge, band_hi, band_min)
+    lines = np.maximum(minimum[:, None], rates[:, None] * np.maximum(flat, breaks[:, None]))
+    active = flat <= hi[:, None] * (1 + 1e-12) + 1e-12
+    active[-1] |= ~active.any(axis=0)
+    best = np.min(np.where(active, lines, np.inf), axis=0)
+    cost = np.where(flat[0] > 0, best, 0.0)
     return cost.reshape(w.shape)
 
 
+def piecewise_rate_floor(
+    most: float,
+    breaks: np.ndarray,
+    rates: np.ndarray,
+    min_charge: float,
+    band_hi: np.ndarray | None = None,
+    band_min: np.ndarray | None = None,
+) -> float:
+    """A rate r with f(w) >= r w for every w in (0, ``most``].
+
+    Each band's charge per unit, max(m_b, rate_b max(w, break_b)) / w, never
+    increases with w, so on its range up to ``most`` it is smallest at
+    min(``most``, hi_b); f(w) / w is the smallest over the bands serving w.
+    """
+    if most <= 0:
+        return 0.0
+    hi, minimum = _bands(breaks, rates, min_charge, band_hi, band_min)
+    top = np.minimum(hi, most)
+    top = np.where(top > 0, top, most)
+    per_unit = np.maximum(minimum, rates * np.maximum(top, breaks)) / top
+    return float(per_unit.min())
+
+
 def piecewise_pieces(
-    breaks: np.ndarray, rates: np.ndarray, min_charge: float, upper: float
+    breaks: np.ndarray,
+    rates: np.ndarray,
+    min_charge: float,
+    upper: float,
+    band_hi: np.ndarray | None = None,
+    band_min: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Pieces (lo, hi, slope, intercept) with f(w) = slope w + intercept on [lo, hi].
 
-    They cover [0, ``upper``]; consecutive pieces meet where f is continuous.
-    Every kink of f lies at a break, where one break's line meets another
-    break's flat next-break charge, or where a line meets the minimum charge;
-    between consecutive candidates f is linear, so two evaluations give each
-    piece exactly.
+    They cover the serviceable part of [0, ``upper``]. Every kink or jump of f
+    lies at a break or a band's upper limit, where one band's line meets
+    another band's flat charge (a minimum or a next-break charge); between
+    consecutive candidates f is linear, so two evaluations inside give each
+    piece exactly (f may jump where a band ends; a piece takes its limit).
     """
     upper = max(float(upper), 1e-9)
-    candidates = [0.0, upper, *breaks.tolist()]
+    hi_band, minimum = _bands(breaks, rates, min_charge, band_hi, band_min)
+    candidates = [0.0, upper, *breaks.tolist(), *hi_band[np.isfinite(hi_band)].tolist()]
     positive = rates[rates > 0]
-    candidates += (min_charge / positive).tolist()
-    flat_charge = rates * breaks
+    flat_charge = np.concatenate([rates * breaks, minimum])
     for rate in positive:
         candidates += (flat_charge / rate).tolist()
     points = np.unique(np.clip(np.asarray(candidates, dtype=np.float64), 0.0, upper))
     lo, hi = points[:-1].copy(), points[1:].copy()
 
     def f(w: np.ndarray) -> np.ndarray:
-        lines = rates[:, None] * np.maximum(w[None, :], breaks[:, None])
-        return np.maximum(np.min(lines, axis=0), min_charge)
+        return piecewise_cost(w, breaks, rates, min_charge, band_hi, band_min)
 
-    f_lo, f_hi = f(lo), f(hi)
-    slope = (f_hi - f_lo) / (hi - lo)
-    intercept = f_lo - slope * lo
-    keep = np.ones(len(lo), dtype=bool)
-    last = 0
-    for i in range(1, len(lo)):
-        same_line = np.isclose(slope[i], slope[last], rtol=1e-12, atol=1e-12) and np.isclose(
-            intercept[i], intercept[last], rtol=1e-12, atol=1e-9
+    a, b = lo + (hi - lo) / 3.0, lo + 2.0 * (hi - lo) / 3.0
+    f_a, f_b = f(a), f(b)
+    slope = (f_b - f_a) / (b - a)
+    intercept = f_a - slope * a
+    keep = serviceable((lo + hi) / 2.0, breaks, band_hi, tolerance=0.0)
+    last = -1
+    for i in range(len(lo)):
+        if not keep[i]:
+            continue
+        same_line = (
+            last >= 0
+            and hi[last] == lo[i]
+            and np.isclose(slope[i], slope[last], rtol=1e-12, atol=1e-12)
+            and np.isclose(intercept[i], intercept[last], rtol=1e-12, atol=1e-9)
         )
         if same_line:
             hi[last] = hi[i]

@@ -165,7 +165,7 @@ def _unique_rows(pairs: np.ndarray, kr_of_pair: np.ndarray) -> np.ndarray:
 
 
 #: Families whose rows a repair of another family may overfill (they are repaired next).
-_CAPACITY_FAMILIES = frozenset({"storage", "orders", "throughput"})
+_CAPACITY_FAMILIES = frozenset({"storage", "orders", "throughput", "lane_capacity"})
 
 
 def repair(

@@ -21,19 +21,20 @@ import numpy as np
 import scipy.sparse as sp
 
 from lean_chain.costs.model import CostModel
-from lean_chain.costs.rates import piecewise_cost
+from lean_chain.costs.rates import piecewise_rate_floor
 from lean_chain.formulation.build import (
     ProblemBuilder,
     define_capacity_rows,
     define_decision_columns,
     define_flow_columns,
+    define_lane_capacity_rows,
     define_quota_rows,
     define_service_rows,
     substituted_stock,
 )
 
 #: Row families relaxed by the Lagrangian and repaired by the heuristic.
-COUPLING_FAMILIES = ("storage", "orders", "throughput", "service", "cbec_quota")
+COUPLING_FAMILIES = ("storage", "orders", "throughput", "service", "cbec_quota", "lane_capacity")
 
 
 @dataclass(frozen=True, eq=False)
@@ -163,7 +164,9 @@ def lane_charge_lower_bound(model: CostModel) -> np.ndarray:
         )
         extra += np.bincount(
             model.ct_pair,
-            weights=model.ct_cost[model.ct_of] * per_unit * units[model.ct_pair],
+            weights=(model.ct_cost / model.ct_shipments)[model.ct_of]
+            * per_unit
+            * units[model.ct_pair],
             minlength=model.n_pairs,
         )
     if len(model.pw_leg):
@@ -184,12 +187,18 @@ def lane_charge_lower_bound(model: CostModel) -> np.ndarray:
             minlength=len(model.pw_leg),
         )
         per_shipment = most / model.pw_shipments
-        # f(w) / w never increases, so f(w) >= w f(w_max) / w_max up to the most the leg can carry
+        # each band's charge per unit never increases with w: f(w) >= w x the floor
         rate = np.array(
             [
-                float(piecewise_cost(w, b, r, float(m))) / w if w > 0 else 0.0
-                for w, b, r, m in zip(
-                    per_shipment, model.pw_breaks, model.pw_rates, model.pw_min_charge, strict=True
+                piecewise_rate_floor(w, b, r, float(m), hi, low)
+                for w, b, r, m, hi, low in zip(
+                    per_shipment,
+                    model.pw_breaks,
+                    model.pw_rates,
+                    model.pw_min_charge,
+                    model.pw_band_hi,
+                    model.pw_band_min,
+                    strict=True,
                 )
             ]
         )
@@ -203,6 +212,13 @@ def lane_charge_lower_bound(model: CostModel) -> np.ndarray:
             model.pw_pair,
             weights=rate[model.pw_of] * quantity * units[model.pw_pair],
             minlength=model.n_pairs,
+        )
+    if len(model.ob_leg):
+        # order bands: every unit pays at least its cheapest band's charge
+        cheapest = np.full(len(model.ob_of), np.inf)
+        np.minimum.at(cheapest, model.ob_cell_inc, model.ob_cell_cost)
+        extra += np.bincount(
+            model.ob_pair, weights=cheapest * units[model.ob_pair], minlength=model.n_pairs
         )
     if len(model.fx_leg):
         most = np.bincount(model.fx_of, weights=units[model.fx_pair], minlength=len(model.fx_leg))
@@ -225,6 +241,7 @@ def build_structure(model: CostModel) -> Structure:
         define_capacity_rows,
         define_service_rows,
         define_quota_rows,
+        define_lane_capacity_rows,
     ):
         step(builder, model)
     problem = builder.build()

@@ -172,6 +172,10 @@ def define_decision_columns(b: ProblemBuilder, model: CostModel) -> None:
     shipments = model.pw_shipments[pieces["leg"].astype(np.int64)]
     b.add_columns("u", shipments * pieces["intercept"], 0.0, 1.0, integer=True)
     b.add_columns("q", pieces["slope"], 0.0, np.inf, integer=False)
+    # order bands: the share of each pair on the leg carried in each band, and the band
+    cell_units = model.demand_units[model.ob_pair[model.ob_cell_inc]]
+    b.add_columns("w", cell_units * model.ob_cell_cost, 0.0, 1.0, integer=False)
+    b.add_columns("band", np.zeros(len(model.ob_band_leg)), 0.0, 1.0, integer=True)
 
 
 def define_demand_rows(b: ProblemBuilder, model: CostModel) -> None:
@@ -418,6 +422,7 @@ def define_container_rows(b: ProblemBuilder, model: CostModel) -> None:
     x0, n0 = b.col_blocks["x"].start, b.col_blocks["n"].start
     j = model.ct_pair
     units = model.demand_units[j]
+    # n counts loads per shipment: the horizon's load travels in S shipments
     for name, per_unit, size in (
         ("containers", model.pair_volume_m3[j], model.ct_size_m3),
         ("container_weight", model.pair_weight_kg[j], model.ct_size_kg),
@@ -434,7 +439,9 @@ def define_container_rows(b: ProblemBuilder, model: CostModel) -> None:
             m,
             np.concatenate([row_of[model.ct_of[members]], np.arange(m)]),
             np.concatenate([x0 + j[members], n0 + limited]),
-            np.concatenate([per_unit[members] * units[members], -size[limited]]),
+            np.concatenate(
+                [per_unit[members] * units[members], -size[limited] * model.ct_shipments[limited]]
+            ),
             -np.inf,
             0.0,
             objects=("lane", model.ct_lane[limited]),
@@ -520,6 +527,88 @@ def define_fixed_charge_rows(b: ProblemBuilder, model: CostModel) -> None:
     )
 
 
+def define_order_band_rows(b: ProblemBuilder, model: CostModel) -> None:
+    """Order bands: the lane's chargeable kg per shipment lies in the one chosen band,
+    whose rate and minimum price every order on the lane.
+
+    Per pair j on the leg and band i: w_ji <= band_i, sum_i w_ji = x_j; per band,
+    S lo_i band_i <= sum_j kg_j D_j w_ji <= S hi_i band_i; at most one band per
+    leg. The cost sum_ji D_j c_ji w_ji is exact: all of the leg's flow is in the
+    chosen band.
+    """
+    if len(model.ob_leg) == 0:
+        return
+    x0, w0 = b.col_blocks["x"].start, b.col_blocks["w"].start
+    u0 = b.col_blocks["band"].start
+    cells, n_inc = len(model.ob_cell_inc), len(model.ob_of)
+    n_bands = len(model.ob_band_leg)
+    lane = model.index.legs.lane[model.ob_leg]
+    b.add_rows(
+        "band_split",
+        n_inc,
+        np.concatenate([model.ob_cell_inc, np.arange(n_inc)]),
+        np.concatenate([w0 + np.arange(cells), x0 + model.ob_pair]),
+        np.concatenate([np.ones(cells), -np.ones(n_inc)]),
+        0.0,
+        0.0,
+    )
+    b.add_rows(
+        "band_link",
+        cells,
+        np.repeat(np.arange(cells), 2),
+        np.column_stack([w0 + np.arange(cells), u0 + model.ob_cell_band]).ravel(),
+        np.tile([1.0, -1.0], cells),
+        -np.inf,
+        0.0,
+    )
+    kg = (model.ob_kg_per_unit * model.demand_units[model.ob_pair])[model.ob_cell_inc]
+    shipments = model.ob_shipments[model.ob_band_leg]
+    most = np.bincount(
+        model.ob_of, weights=model.ob_kg_per_unit * model.demand_units[model.ob_pair]
+    )
+    hi = np.minimum(model.ob_band_hi, most[model.ob_band_leg] / shipments * (1 + 1e-9) + 1e-9)
+    for name, bound, lower, upper in (
+        ("band_lower", model.ob_band_lo, 0.0, np.inf),
+        ("band_upper", hi, -np.inf, 0.0),
+    ):
+        b.add_rows(
+            name,
+            n_bands,
+            np.concatenate([model.ob_cell_band, np.arange(n_bands)]),
+            np.concatenate([w0 + np.arange(cells), u0 + np.arange(n_bands)]),
+            np.concatenate([kg, -shipments * bound]),
+            lower,
+            upper,
+            objects=("lane", lane[model.ob_band_leg]),
+        )
+    b.add_rows(
+        "band_choice",
+        len(model.ob_leg),
+        model.ob_band_leg,
+        u0 + np.arange(n_bands),
+        np.ones(n_bands),
+        -np.inf,
+        1.0,
+    )
+
+
+def define_lane_capacity_rows(b: ProblemBuilder, model: CostModel) -> None:
+    """Kg, m3 or units on a lane (all its services) or on one service <= its limit."""
+    if len(model.cap_limit) == 0:
+        return
+    x0 = b.col_blocks["x"].start
+    b.add_rows(
+        "lane_capacity",
+        len(model.cap_limit),
+        model.cap_of,
+        x0 + model.cap_pair,
+        model.cap_per_unit * model.demand_units[model.cap_pair],
+        -np.inf,
+        model.cap_limit,
+        objects=("lane", model.cap_lane),
+    )
+
+
 #: The build pipeline, in order.
 STEPS = (
     define_flow_columns,
@@ -533,6 +622,8 @@ STEPS = (
     define_container_rows,
     define_piecewise_rows,
     define_fixed_charge_rows,
+    define_order_band_rows,
+    define_lane_capacity_rows,
 )
 
 

@@ -160,6 +160,77 @@ _CURRENCY = Column(
     blank_means="the instance currency",
 )
 
+LIMIT_PERIODS = ("horizon", "day", "shipment")
+
+
+def _limit_columns(what: str, periods: tuple[str, ...]) -> tuple[Column, ...]:
+    """Capacity columns of a lane or carrier service: kg, m3 and units per ``limit_per``."""
+    columns = tuple(
+        Column(
+            f"max_{unit}",
+            "float",
+            f"Most {label} {what} may carry per limit_per.",
+            default=None,
+            minimum=0,
+            unit=f"{unit}/period",
+            blank_means="no limit",
+        )
+        for unit, label in (("kg", "actual kg"), ("m3", "m3"), ("units", "units"))
+    )
+    return (
+        *columns,
+        Column(
+            "limit_per",
+            "str",
+            "Period of max_kg / max_m3 / max_units: the horizon, a day (x horizon_days)"
+            + (", or a shipment (x shipments_per_horizon)" if "shipment" in periods else "")
+            + ".",
+            default="horizon",
+            choices=periods,
+        ),
+    )
+
+
+def _restriction_columns(who: str) -> tuple[Column, ...]:
+    """Which channels, carriers and service levels may serve a demand row or node."""
+    return tuple(
+        Column(
+            f"allowed_{what}",
+            "str",
+            f"{who}: {label} that may serve it, separated by '|'; '*' for any. A path is "
+            f"allowed when {rule}.",
+            default="*",
+        )
+        for what, label, rule in (
+            ("channels", "channel_ids", "its channel is listed"),
+            (
+                "carriers",
+                "carriers (lanes.carrier / rates.carrier)",
+                "every lane or service on it that names a carrier names a listed one",
+            ),
+            (
+                "service_levels",
+                "service levels (lanes.service_level / rates.service_level, e.g. "
+                "door_to_door, door_to_port, collect)",
+                "every lane or service on it that names a service level names a listed one",
+            ),
+        )
+    )
+
+
+def _service_columns(blank: str) -> tuple[Column, ...]:
+    return (
+        Column("carrier", "str", "Carrier name (matched by allowed_carriers).", default=blank),
+        Column(
+            "service_level",
+            "str",
+            "Service level, e.g. door_to_door, door_to_port, collect (matched by "
+            "allowed_service_levels).",
+            default=blank,
+        ),
+    )
+
+
 SKUS = Table(
     "skus",
     "Stock-keeping units: what is bought, where from, and how it is taxed.",
@@ -203,10 +274,10 @@ SKUS = Table(
         Column(
             "weight_kg",
             "float",
-            "Gross weight per unit.",
+            "Gross weight per unit; 0 for weightless items (documents, digital inserts) whose "
+            "volume or unit count carries the charge.",
             required=True,
             minimum=0,
-            exclusive_minimum=True,
             unit="kg",
         ),
         Column(
@@ -382,6 +453,7 @@ NODES = Table(
             "by '|'; '*' for any.",
             default="*",
         ),
+        *_restriction_columns("Demand nodes"),
     ),
 )
 
@@ -460,6 +532,8 @@ LANES = Table(
             unit="currency/container",
             money=True,
         ),
+        *_limit_columns("the lane (all its services together)", ("horizon", "day")),
+        *_service_columns(""),
     ),
 )
 
@@ -511,6 +585,7 @@ DEMAND = Table(
             unit="currency/order",
             money=True,
         ),
+        *_restriction_columns("This demand row (on top of its demand node's)"),
     ),
 )
 
@@ -739,7 +814,7 @@ FX = Table(
     ),
 )
 
-RATE_KINDS = ("parcel", "weight_break", "container", "truckload", "per_m3")
+RATE_KINDS = ("parcel", "weight_break", "order_weight_break", "container", "truckload", "per_m3")
 
 RATES = Table(
     "rates",
@@ -755,6 +830,10 @@ RATES = Table(
             "lane_id", "str", "Lane the service runs on.", required=True, references="lanes.lane_id"
         ),
         Column("service", "str", "Carrier / service name.", default=""),
+        *(
+            Column(c.name, c.type, c.description[:-1] + "; blank: the lane's.", default="")
+            for c in _service_columns("")
+        ),
         Column(
             "kind",
             "str",
@@ -831,7 +910,7 @@ RATES = Table(
         Column(
             "min_charge",
             "float",
-            "weight_break, per_m3: minimum charge per shipment.",
+            "weight_break, per_m3: minimum charge per shipment; order_weight_break: per order.",
             default=0.0,
             minimum=0,
             unit="currency/shipment",
@@ -887,14 +966,15 @@ RATES = Table(
         Column(
             "shipments_per_horizon",
             "float",
-            "weight_break, per_m3 and fixed charges: "
-            "shipments per horizon on this consolidated lane (weight per shipment = lane "
-            "weight / shipments).",
+            "weight_break, order_weight_break, per_m3, container, truckload and fixed "
+            "charges: shipments per horizon on this consolidated lane (weight per shipment = "
+            "lane weight / shipments; containers and trucks are counted per shipment).",
             default=1.0,
             minimum=0,
             exclusive_minimum=True,
             unit="shipments/horizon",
         ),
+        *_limit_columns("the service", LIMIT_PERIODS),
     ),
 )
 
@@ -923,6 +1003,26 @@ WEIGHT_BREAKS = Table(
             required=True,
             minimum=0,
             unit="currency/kg",
+            money=True,
+        ),
+        Column(
+            "max_weight_kg",
+            "float",
+            "Largest chargeable weight per shipment of this band; weight between this and the "
+            "next band (a gap), or above the last band, is not serviceable.",
+            default=None,
+            minimum=0,
+            unit="kg",
+            blank_means="up to the next band (the last band: no limit)",
+        ),
+        Column(
+            "min_charge",
+            "float",
+            "Minimum charge of this band: per shipment (weight_break) or per order "
+            "(order_weight_break); the larger of it and the rate's min_charge applies.",
+            default=0.0,
+            minimum=0,
+            unit="currency",
             money=True,
         ),
     ),
