@@ -92,6 +92,8 @@ LANE_COLUMNS = [
     "cost_per_unit",
     "lead_time_days",
     "lead_time_std_days",
+    "max_kg",
+    "limit_per",
 ]
 DEMAND_COLUMNS = [
     "sku_id",
@@ -353,7 +355,8 @@ class NetworkTables:
         self, lane_id, currency, *, days, std, per_m3, min_charge, shipments, fcl
     ) -> None:
         """LCL (per m3, minimum per shipment), and FCL a day faster in the sizes whose
-        price ``fcl`` (20', 40'; None: not offered) gives."""
+        price ``fcl`` (20', 40'; None: not offered) gives; both sail ``shipments`` times a
+        horizon, FCL counted in whole containers per shipment."""
         self._rate(
             lane_id,
             "LCL",
@@ -380,10 +383,14 @@ class NetworkTables:
                     m3=m3,
                     kg=kg,
                     cost=price,
+                    shipments=shipments,
                 )
 
-    def loads(self, lane_id, code, kind, service, currency, *, days, std, m3, kg, cost) -> str:
-        """Whole containers or trucks: ``cost`` per load of ``m3`` / ``kg``."""
+    def loads(
+        self, lane_id, code, kind, service, currency, *, days, std, m3, kg, cost, shipments=None
+    ) -> str:
+        """Whole containers or trucks: ``cost`` per load of ``m3`` / ``kg``, counted per
+        shipment when ``shipments`` a horizon are given (blank: one shipment)."""
         return self._rate(
             lane_id,
             code,
@@ -395,13 +402,30 @@ class NetworkTables:
             capacity_m3=m3,
             capacity_kg=kg,
             cost_per_load=round(cost, 2),
+            shipments_per_horizon=shipments,
         )
 
     # ---- lanes with their rates, shared by the import and the export side
 
-    def air(self, frm, to, channel, *, handling, days, std, per_kg, min_charge, shipments) -> str:
-        """An air lane (USD ``handling`` per kg) priced by weight breaks."""
+    def air(
+        self,
+        frm,
+        to,
+        channel,
+        *,
+        handling,
+        days,
+        std,
+        per_kg,
+        min_charge,
+        shipments,
+        allotment_kg_per_day=None,
+    ) -> str:
+        """An air lane (USD ``handling`` per kg) priced by weight breaks; at most
+        ``allotment_kg_per_day`` (the consolidator's block space for this shipper)."""
         lane_id = self.lane(frm, to, "air", channel, "USD", per_kg=handling, days=days, std=std)
+        if allotment_kg_per_day is not None:
+            self.lanes[-1].update(max_kg=allotment_kg_per_day, limit_per="day")
         self.weight_break(
             lane_id,
             "AIR",
@@ -481,6 +505,7 @@ class NetworkTables:
             per_kg=[r * noise for r in per_kg],
             min_charge=min_charge,
             shipments=shipments,
+            allotment_kg_per_day=CN_AIR_ALLOTMENT_KG_PER_DAY,
         )
 
     def cn_parcels(
@@ -833,6 +858,9 @@ CN_AIR_TARIFF = {
     "oce": ((6.0, 4.6, 3.8, 3.2, 2.95, 2.7), 70, 52),
 }
 CN_AIR_HANDLING_USD_PER_KG = 0.05
+#: Block space a consolidator commits to one shipper on an air lane into China, kg a day
+#: (limit_per day in lanes.csv): the same on every air lane, binding on the busiest ones.
+CN_AIR_ALLOTMENT_KG_PER_DAY = 4.0
 #: 9610 direct mail (rates.csv kind parcel, volumetric divisor 5000), USD per parcel by
 #: supplier group: (code, service, first 0.5 kg, each further 0.5 kg, days to the gateway).
 #: Parcels to provinces far from the Shanghai / Guangzhou gateway pay CN_DOMESTIC_USD_PER_KM

@@ -49,8 +49,13 @@ postal), `supplier>port?>domestic_dc>region` (0110; `?` marks a kind that may be
 lanes tagged `postal` keep those channels apart. Paths that break a hard rule are never
 offered to the solver: SKU not on the positive list of a channel that requires it; promise
 days above the demand node's `max_promise_days`; no tax rule for the channel, destination,
-origin and category; an order value above the tax rule's `order_value_cap` (unless the
-rule has `single_item_exception` and orders are single units).
+origin and category (leaving a channel's rule out for a category or destination is how
+the channel is closed to it: the path is dropped, and `validate` reports only demand left
+with no path at all, naming the rule that removed each channel); an order value above the
+tax rule's `order_value_cap` (unless the rule has `single_item_exception` and orders are
+single units); a channel, carrier or service level that the demand row or its demand node
+does not accept (`allowed_channels`, `allowed_carriers`, `allowed_service_levels`, e.g. a
+customer who collects at the port accepts only `door_to_port` services).
 
 **Promise days** of a path: for a stocked channel, the lanes after the stocking node; for a
 per-order channel, all lanes; plus the channel's `processing_days`. The **inbound lead time**
@@ -82,14 +87,41 @@ and the lane's own cost columns are added to every service.
 | kind | priced | in the model |
 |---|---|---|
 | `parcel` | per order (parcel): chargeable weight = max(actual, cm3 / `volumetric_divisor`) of units per order x the SKU; `first_charge` covers `first_weight_kg`, then `step_charge` per started `step_weight_kg` | per pair, in the landed cost (freight) |
-| `weight_break` | per shipment of w = lane chargeable kg / `shipments_per_horizon`: f(w) = max(`min_charge`, min_b rate_b x max(w, break_b)) with breaks from `weight_breaks.csv`: each weight at its break's rate, or at the next break when cheaper | one binary per linear piece of f (exact) |
+| `weight_break` | per shipment of w = lane chargeable kg / `shipments_per_horizon`: f(w) = min over bands b with w <= hi_b of max(m_b, rate_b x max(w, break_b)), m_b = max(`min_charge`, the band's `min_charge`), with bands from `weight_breaks.csv`: each weight at its band's rate, or at a later break when cheaper. A weight in a gap between bands or above the last band's `max_weight_kg` is not serviceable | one binary per linear piece of f over the serviceable weights (exact) |
+| `order_weight_break` | the band is the one the lane's chargeable kg per shipment falls in; then each order pays max(band minimum, band rate x the order's chargeable kg) | per (pair, band) share and one binary per band (exact) |
 | `per_m3` | LCL: per shipment max(`min_charge`, `cost_per_m3` x m3) | as weight_break, on m3 |
-| `container`, `truckload` | `cost_per_load` per container or truck holding `capacity_m3` and/or `capacity_kg` | integer loads per lane |
+| `container`, `truckload` | `cost_per_load` per container or truck holding `capacity_m3` and/or `capacity_kg`, counted per shipment: `shipments_per_horizon` x loads per shipment | integer loads per shipment |
 | any | `fixed_per_shipment` x `shipments_per_horizon` when the service carries anything | one binary per service |
 
-Consolidated (weight-break, per-m3, container, truckload, fixed) charges are lane costs of
-the plan, reported in the cost breakdown as `consolidated_freight`, `containers` and
-`shipment_fixed`; they are not allocated to units, so they are not in the CIF value.
+Consolidated (weight-break, order-band, per-m3, container, truckload, fixed) charges are
+lane costs of the plan, reported in the cost breakdown as `consolidated_freight`,
+`containers` and `shipment_fixed`; they are not allocated to units, so they are not in the
+CIF value.
+
+**Capacity.** `max_kg` (actual kg), `max_m3` and `max_units` on a lane limit what all its
+services carry together, on a rate what that service carries; `limit_per` says per
+`horizon` (default), `day` (x `horizon_days`) or, for a rate, `shipment` (x its
+`shipments_per_horizon`). The MIP has one row per limit (`lane_capacity`); the evaluation
+reports a plan above a limit as a violation, and an infeasible model names the lane, its
+limit and what the plan needs. Weightless SKUs (`weight_kg` 0) are allowed; their volume or
+unit count carries the charge.
+
+Worked examples (tests/formulation/test_tariffs_mip.py, tests/formulation/test_rates_mip.py):
+
+- `parcel`: first 0.5 kg 20, then 8 per started 0.5 kg; a 1.2 kg order pays 20 + 2 x 8 = 36.
+- `weight_break`: bands N 10/kg, +100 6/kg, 1 shipment: 110 kg pay 6 x 110 = 660; 50 kg pay
+  min(10 x 50, 6 x 100) = 500. With bands 0-40 kg and 120 kg up, 50 kg lies in the gap: the
+  service cannot carry it. A band 0-100 kg with its own minimum 550: 60 kg pay 600, 50 kg
+  550, 110 kg cannot travel.
+- `order_weight_break`: bands 0 kg (10/kg, 20 an order) and 100 kg (6/kg, 8 an order); A's
+  1 kg orders (100 kg) and B's 0.5 kg orders (5 kg) on one lane: 105 kg a shipment is in
+  the 100 kg band, so every order pays 8 (B's minimum binds); in 2 shipments (52.5 kg each)
+  the 0 kg band applies and every order pays 20.
+- `per_m3` and `container`: 1.01 m3 a horizon in 52 shipments: LCL at 100/m3 with a 5
+  minimum costs 52 x 5 = 260; FCL at 100 a container costs 52 x 100 = 5,200; in one
+  shipment FCL (100) beats LCL (101).
+- Capacity: a lane of 0.2 kg a day (73 kg a horizon) that a 100 kg SKU needs: 73 kg go that
+  way and the rest by the next cheapest route.
 
 Stocking nodes may also limit `orders_per_day_capacity` (orders = units / units per order),
 the SKUs they stock (`allowed_categories`: categories or sku_ids) and where they ship
