@@ -419,6 +419,8 @@ def _checked_plan(
         "instance": instance.name,
         # where the report (lean_chain.report) finds the instance again
         "instance_path": str(instance.source.resolve()) if instance.source else None,
+        # the date whose rules priced the plan (lean_chain.model.dates)
+        "as_of": instance.params.get("as_of"),
         "evaluated_objective": evaluation.objective,
         "self_check_relative_difference": difference,
         **info,

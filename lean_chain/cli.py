@@ -160,7 +160,8 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     check_run_target(args.out, force=args.force)
     _check_excel_out(args)
     _progress(args, f"loading {args.instance}")
-    instance = load_instance(args.instance)
+    instance = load_instance(args.instance, as_of=args.as_of)
+    _progress(args, f"rules in force on {instance.params['as_of']}")
     _require_demand(instance)
     _progress(
         args,
@@ -210,8 +211,16 @@ def _cmd_solve(args: argparse.Namespace) -> int:
 
 
 def _write_diagnosis(args: argparse.Namespace, instance, exc: InfeasibleError) -> None:
-    """An infeasible run folder: summary.json (status infeasible) and diagnosis.json."""
-    from lean_chain.io.plan_io import write_run
+    """An infeasible run folder: summary.json (status infeasible) and diagnosis.json.
+
+    A previous run at ``--out`` is kept (even with ``--force``): a plan is worth
+    more than a diagnosis, which is also printed.
+    """
+    from lean_chain.io.plan_io import is_run_folder, write_run
+
+    if is_run_folder(args.out):
+        _progress(args, f"kept the previous run at {args.out}: no new plan to replace it")
+        return
 
     summary = {
         "status": "infeasible",
@@ -322,7 +331,15 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         )
     finally:
         progress.stop()
-    out = write_sweep(sweep, args.out, force=args.force)
+    store = None
+    if not args.no_store:
+        from lean_chain.runstore import RunStore
+
+        store = RunStore(args.run_store)
+    try:
+        out = write_sweep(sweep, args.out, force=args.force, store=store)
+    except OSError as exc:
+        raise OutputPathError(f"cannot write the sweep to {args.out}: {exc}") from exc
     shown = ["scenario", "status", "objective", "objective_change_pct", "skus_changed_channel"]
     table = sweep.table[[c for c in shown if c in sweep.table.columns]]
     if not args.quiet:
@@ -340,7 +357,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from lean_chain.api import evaluate
     from lean_chain.io.instance_io import load_instance
 
-    instance = load_instance(args.instance)
+    instance = load_instance(args.instance, as_of=args.as_of)
     if args.scenarios is not None and args.scenarios < 1:
         print("lean-chain: bad input: --scenarios must be at least 1", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -392,6 +409,60 @@ def _cmd_generate(args: argparse.Namespace) -> int:
         print(f"lean-chain: bad input: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     print(json.dumps({"instance": str(out), "name": params["name"], **summary(tables)}))
+    return EXIT_OK
+
+
+def _date(text: str) -> str:
+    from lean_chain.model.dates import parse_date
+
+    try:
+        return parse_date(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
+
+
+def _add_as_of(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--as-of",
+        dest="as_of",
+        type=_date,
+        default=None,
+        help="plan under the rules in force on this date, YYYY-MM-DD "
+        "(default: the instance's as_of parameter, else today)",
+    )
+
+
+def _cmd_rules(args: argparse.Namespace) -> int:
+    """``rules show``: the library's (or an instance's) tax rules in force, as a table."""
+    import datetime
+
+    import pandas as pd
+
+    from lean_chain.rules import library_rules, split_names
+
+    as_of = args.as_of or datetime.date.today().isoformat()
+    if args.instance is not None:
+        from lean_chain.io.instance_io import load_instance
+
+        rows = load_instance(args.instance, as_of=as_of).tax_rules
+        if args.country:
+            rows = rows[rows["destination_country"] == args.country]
+        origin = f"instance {args.instance} (money in the instance currency)"
+    else:
+        names = split_names(args.library) if args.library else None
+        rows = library_rules(names, as_of=as_of, country=args.country)
+        origin = "bundled library lean_chain/rules/"
+    keys = ["channel_id", "destination_country", "origin_country", "category", "regime"]
+    dates = ["effective_from", "effective_to", "currency"]
+    amounts = [
+        c for c in rows.columns if rows[c].dtype.kind == "f" and rows[c].fillna(0).ne(0).any()
+    ]
+    shown = [*keys, *dates, *amounts, "source"]
+    print(f"# tax rules in force on {as_of}: {origin}; {len(rows)} row(s)")
+    with pd.option_context(
+        "display.max_rows", None, "display.width", 250, "display.max_colwidth", 90
+    ):
+        print(rows[shown].to_string(index=False) if len(rows) else "(none)")
     return EXIT_OK
 
 
@@ -662,6 +733,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="generate share-to-binary link rows on demand (large facility-location models)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress messages")
+    _add_as_of(p)
     p.set_defaults(func=_cmd_solve)
 
     p = sub.add_parser("validate", help="check an instance and report every problem")
@@ -675,7 +747,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--scenarios", type=int, default=None, help="Monte Carlo scenarios (demand, lead times)"
     )
     p.add_argument("--seed", type=_seed, default=0, help="random seed of the scenarios")
+    _add_as_of(p)
     p.set_defaults(func=_cmd_evaluate)
+
+    p = sub.add_parser("rules", help="the tax rules in force on a date (bundled library)")
+    actions = p.add_subparsers(dest="action", required=True)
+    a = actions.add_parser("show", help="print the rules in force for a destination country")
+    a.add_argument("--country", default=None, help="destination country (ISO alpha-2)")
+    a.add_argument("--as-of", dest="as_of", type=_date, default=None, help="YYYY-MM-DD (today)")
+    a.add_argument(
+        "--instance", type=Path, default=None, help="an instance's rules instead of the library"
+    )
+    a.add_argument("--library", default=None, help="rule sets, e.g. 'us|eu' (default: all)")
+    a.set_defaults(func=_cmd_rules)
 
     p = sub.add_parser("solvers", help="list solver backends")
     p.set_defaults(func=_cmd_solvers)
@@ -730,6 +814,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--solver", default=DEFAULT_SOLVER, choices=available_solvers())
     p.add_argument("--time-limit", type=_positive, default=None, help="seconds per scenario")
     p.add_argument("--gap", type=_gap, default=1e-4, help="relative gap (default 1e-4)")
+    p.add_argument(
+        "--run-store", type=Path, default=None, help="run store to record every scenario in"
+    )
+    p.add_argument("--no-store", action="store_true", help="do not record the scenarios")
     p.add_argument("--quiet", action="store_true", help="no progress messages")
     p.set_defaults(func=_cmd_sweep)
 

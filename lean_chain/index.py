@@ -26,6 +26,7 @@ import pandas as pd
 
 from lean_chain.model.instance import Instance
 from lean_chain.model.schema import THRESHOLD_RTOL
+from lean_chain.model.territories import territories
 
 #: Why a candidate (SKU, path) pair was dropped; see :attr:`PairIndex.dropped`.
 DROP_REASONS = (
@@ -34,6 +35,8 @@ DROP_REASONS = (
     "node_not_allowed",
     "no_tax_rule",
     "order_value_cap",
+    "annual_limit",
+    "no_general_trade_rule",
     "service_not_allowed",
 )
 
@@ -207,6 +210,9 @@ class PairIndex:
     stock_node: np.ndarray
     rule: np.ndarray
     single_item_over_cap: np.ndarray  # bool: taxed under the single-item rule
+    #: duty rate of a single item above the cap (NaN for other pairs): the rule's
+    #: over_cap_duty_rate, else the general-trade rule's duty for the same key
+    over_cap_duty_rate: np.ndarray = field(default_factory=lambda: np.zeros(0))
     dropped: dict[str, int] = field(default_factory=dict)
     unserved_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     missing_rules: pd.DataFrame | None = None
@@ -328,9 +334,10 @@ def build_paths(
     per_unit = lanes["cost_per_unit"].to_numpy(np.float64)[lane]
     # lane s of a path arrives at node s+1: it is inbound when s+1 <= stock_step
     inbound = (stock_step[path_of_lane] >= 0) & (step_in_path + 1 <= stock_step[path_of_lane])
-    dest_country = node_country[destination]
-    entered = node_country[lane_to[lane]] == dest_country[path_of_lane]
-    # a lane is before (or at) the border if no earlier lane entered the destination country
+    # the border is that of the destination's customs territory (the EU-27 is one)
+    node_territory = territories(node_country)
+    entered = node_territory[lane_to[lane]] == node_territory[destination][path_of_lane]
+    # a lane is before (or at) the border if no earlier lane entered the destination territory
     entered_before = np.zeros(len(lane), dtype=bool)
     if len(lane):
         cum = np.cumsum(entered)
@@ -563,6 +570,30 @@ def build_pairs(
     single = units_per_order <= 1.0
     allowed_single = over & single & exception
     drop("order_value_cap", over & ~allowed_single)
+    # CBEC retail: an order worth more than a person's annual limit can never use it
+    regime = np.full(len(rule), "", dtype=object)
+    if len(rules):
+        regime[has_rule] = rules["regime"].to_numpy(object)[safe_rule[has_rule]]
+    cbec = regime == "cbec_retail"
+    limit = np.full(len(rule), float(instance.params.get("cbec_annual_limit_per_person", np.inf)))
+    if len(rules):
+        own_limit = rules["annual_limit_per_person"].to_numpy(np.float64)[safe_rule]
+        limit = np.where(has_rule & ~np.isnan(own_limit), own_limit, limit)
+    drop("annual_limit", cbec & (order_value > limit + THRESHOLD_RTOL * np.maximum(limit, 1.0)))
+    # a single CBEC item above the cap pays general-trade duty: the rule's own rate,
+    # else the general-trade rule of the same destination, origin and category
+    over_cap_duty = np.full(len(rule), np.nan)
+    single_cbec = allowed_single & cbec & keep
+    if single_cbec.any():
+        own = rules["over_cap_duty_rate"].to_numpy(np.float64)[safe_rule[single_cbec]]
+        general = _general_trade_duty(
+            rules,
+            countries[node_country[region[single_cbec]]].astype(object),
+            countries[node_country[supplier[sku[single_cbec]]]].astype(object),
+            skus["category"].to_numpy(object)[sku[single_cbec]],
+        )
+        over_cap_duty[single_cbec] = np.where(np.isnan(own), general, own)
+    drop("no_general_trade_rule", single_cbec & np.isnan(over_cap_duty))
 
     served = np.zeros(len(demand), dtype=bool)
     served[demand_row[keep]] = True
@@ -576,6 +607,7 @@ def build_pairs(
         stock_node=paths.stock_node[path[keep]],
         rule=rule[keep],
         single_item_over_cap=allowed_single[keep],
+        over_cap_duty_rate=over_cap_duty[keep],
         dropped=dropped,
         unserved_rows=unserved,
         missing_rules=missing_rules,
@@ -583,6 +615,23 @@ def build_pairs(
         excluded_path=path[~keep],
         excluded_reason=reason[~keep],
     )
+
+
+def _general_trade_duty(
+    rules: pd.DataFrame, destination: np.ndarray, origin: np.ndarray, category: np.ndarray
+) -> np.ndarray:
+    """Duty rate of the general-trade rule (any channel) for each (destination, origin,
+    category), NaN where none applies; the first such row in table order wins a tie."""
+    general = rules[rules["regime"] == "general_trade"]
+    general = general.assign(channel_id="*").drop_duplicates(subset=list(_RULE_KEY))
+    row = resolve_tax_rules(
+        general, np.full(len(destination), "*", dtype=object), destination, origin, category
+    )
+    duty = general["duty_rate"].to_numpy(np.float64)
+    return np.where(row >= 0, duty[np.maximum(row, 0)] if len(duty) else np.nan, np.nan)
+
+
+_RULE_KEY = ("channel_id", "destination_country", "origin_country", "category")
 
 
 def leg_service_attribute(instance: Instance, legs: Legs, column: str) -> np.ndarray:
@@ -690,6 +739,9 @@ DROP_REASON_TEXT = {
     "node_not_allowed": "the stocking node may not hold this SKU or serve this region",
     "no_tax_rule": "no tax rule covers the channel into this destination",
     "order_value_cap": "an order is worth more than the channel's per-order value cap",
+    "annual_limit": "an order is worth more than a person may buy through CBEC retail in a year",
+    "no_general_trade_rule": "a single item above the CBEC cap is taxed as general trade, "
+    "and no general-trade rule (or over_cap_duty_rate) gives its duty",
     "service_not_allowed": "the customer does not accept this channel, carrier or service level",
 }
 

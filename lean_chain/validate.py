@@ -17,8 +17,9 @@ import pandas as pd
 
 from lean_chain.errors import Issue
 from lean_chain.index import Index, excluded_options, parse_shape
+from lean_chain.model.dates import overlaps, parse_date
 from lean_chain.model.instance import Instance
-from lean_chain.model.schema import DEMAND_KINDS, NODE_KINDS, STOCKING_KINDS, TABLES
+from lean_chain.model.schema import DATED_TABLES, DEMAND_KINDS, NODE_KINDS, STOCKING_KINDS, TABLES
 
 
 def _rows(mask: np.ndarray | pd.Series, frame: pd.DataFrame) -> list[int]:
@@ -30,6 +31,9 @@ def _check_keys(name: str, frame: pd.DataFrame, issues: list[Issue]) -> None:
     if not table.key:
         return
     key = list(table.key)
+    if name in DATED_TABLES and "effective_from" in frame.columns:
+        _check_dates(name, frame, key, issues)
+        return
     duplicated = frame.duplicated(subset=key, keep="first")
     for row in _rows(duplicated, frame):
         value = " / ".join(str(frame.loc[row - 2, k]) for k in key)
@@ -40,6 +44,53 @@ def _check_keys(name: str, frame: pd.DataFrame, issues: list[Issue]) -> None:
                 key[0],
                 value,
                 f"a unique {' + '.join(key)} (this one is repeated)",
+            )
+        )
+
+
+def _check_dates(name: str, frame: pd.DataFrame, key: list[str], issues: list[Issue]) -> None:
+    """Dates are YYYY-MM-DD, a period does not end before it starts, and no two rows of
+    the same key are in force on the same day."""
+    table = TABLES[name]
+    bad_rows = set()
+    for column in ("effective_from", "effective_to"):
+        for i, cell in frame[column].fillna("").astype(str).items():
+            text = cell.strip()
+            if text == "":
+                continue
+            try:
+                parse_date(text)
+                ok = len(text) == 10
+            except ValueError:
+                ok = False
+            if not ok:
+                bad_rows.add(i)
+                issues.append(Issue(table.filename, int(i) + 2, column, text, "a date YYYY-MM-DD"))
+    start = frame["effective_from"].fillna("").astype(str).str.strip()
+    end = frame["effective_to"].fillna("").astype(str).str.strip()
+    for i in frame.index[(start != "") & (end != "") & (end < start)]:
+        if i not in bad_rows:
+            issues.append(
+                Issue(
+                    table.filename,
+                    int(i) + 2,
+                    "effective_to",
+                    end[i],
+                    f"a date on or after effective_from ({start[i]})",
+                )
+            )
+    clean = frame.drop(index=list(bad_rows))
+    for a, b in overlaps(clean, key):
+        row_a, row_b = clean.index[a], clean.index[b]
+        value = " / ".join(str(clean.loc[row_b, k]) for k in key)
+        issues.append(
+            Issue(
+                table.filename,
+                int(row_b) + 2,
+                "effective_from",
+                value,
+                f"a period that does not overlap row {int(row_a) + 2} of the same "
+                f"{' + '.join(key)} ({start[row_a] or 'always'} to {end[row_a] or 'open'})",
             )
         )
 

@@ -18,6 +18,7 @@ import numpy as np
 from numba import njit, prange
 
 from lean_chain.costs.landed import (
+    BASIS_CODES,
     COMPONENTS,
     REGIME_CODES,
     LandedCost,
@@ -29,6 +30,8 @@ _GENERAL = REGIME_CODES["general_trade"]
 _CBEC = REGIME_CODES["cbec_retail"]
 _POSTAL = REGIME_CODES["postal"]
 _LOW_VALUE = REGIME_CODES["low_value_parcel"]
+_BASIS_FOB = BASIS_CODES["fob"]
+_BASIS_TRANSACTION = BASIS_CODES["transaction"]
 _N_COMPONENTS = len(COMPONENTS)
 
 
@@ -55,12 +58,13 @@ def _landed_kernel(
     path_freight,
     path_border_freight,
     path_inbound_freight,
+    path_fob_freight,
     path_handling,
     rule_regime,
     rule_duty,
     rule_vat,
     rule_apply_ct,
-    rule_cv_transaction,
+    rule_cv_basis,
     rule_vat_credited,
     rule_cbec_factor,
     rule_parcel_rate,
@@ -76,6 +80,7 @@ def _landed_kernel(
     pair_rule,
     pair_rebate,
     pair_single_item,
+    pair_over_cap_duty,
     pair_duty_paid_stock,
     pair_parcel_freight,
     pair_parcel_border,
@@ -120,8 +125,18 @@ def _landed_kernel(
         cbec = regime == _CBEC
         full = regime == _GENERAL or (cbec and pair_single_item[j])
         if full:
-            cv = w if (rule_cv_transaction[u] or cbec) else cif
-            duty = cv * duty_rate
+            basis = rule_cv_basis[u]
+            if basis == _BASIS_TRANSACTION or cbec:
+                cv = w
+            elif basis == _BASIS_FOB:
+                cv = procurement + (
+                    weight * path_fob_freight[0, p]
+                    + volume * path_fob_freight[1, p]
+                    + path_fob_freight[2, p]
+                )
+            else:
+                cv = cif
+            duty = cv * (pair_over_cap_duty[j] if cbec else duty_rate)
             ct = (cv + duty) * c / (1.0 - c)
             if rule_vat_credited[u] and not cbec:
                 vat = vat_rate * w
@@ -203,12 +218,13 @@ def landed_cost_fused(inp: LandedInputs, out: LandedCost | None = None) -> Lande
         np.ascontiguousarray(inp.path_freight),
         np.ascontiguousarray(inp.path_border_freight),
         np.ascontiguousarray(inp.path_inbound_freight),
+        np.ascontiguousarray(inp.path_fob_freight),
         inp.path_handling,
         inp.rule_regime,
         inp.rule_duty,
         inp.rule_vat,
         inp.rule_apply_ct,
-        inp.rule_cv_transaction,
+        inp.rule_cv_basis,
         inp.rule_vat_credited,
         inp.rule_cbec_factor,
         inp.rule_parcel_rate,
@@ -224,6 +240,7 @@ def landed_cost_fused(inp: LandedInputs, out: LandedCost | None = None) -> Lande
         inp.pair_rule,
         inp.pair_rebate,
         inp.pair_single_item,
+        inp.pair_over_cap_duty,
         inp.pair_duty_paid_stock,
         inp.pair_parcel_freight,
         inp.pair_parcel_border,

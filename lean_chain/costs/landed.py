@@ -47,11 +47,13 @@ import os
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from lean_chain.costs.rates import parcel_freight
-from lean_chain.index import Index
+from lean_chain.index import LEG_LOADS, Index
 from lean_chain.model.instance import Instance
 from lean_chain.model.schema import THRESHOLD_RTOL
+from lean_chain.model.territories import default_valuation_basis, territories
 
 #: Per-unit landed-cost components, in the order of :attr:`LandedCost.components`.
 COMPONENTS = (
@@ -77,6 +79,8 @@ def below(value: np.ndarray, limit: np.ndarray) -> np.ndarray:
 
 
 REGIME_CODES = {"general_trade": 0, "cbec_retail": 1, "postal": 2, "low_value_parcel": 3, "none": 4}
+#: Customs valuation bases (``tax_rules.customs_value_basis``; blank = the destination's).
+BASIS_CODES = {"cif": 0, "fob": 1, "transaction": 2}
 
 
 @dataclass(frozen=True, eq=False)
@@ -150,13 +154,14 @@ class LandedInputs:
     path_freight: np.ndarray  # shape (3, n_paths): per kg, per m3, per unit
     path_border_freight: np.ndarray
     path_inbound_freight: np.ndarray
+    path_fob_freight: np.ndarray  # freight until the goods leave the origin territory
     path_handling: np.ndarray
     rule_regime: np.ndarray  # int64, REGIME_CODES
     # pair indices are int32: 4 bytes less to read per index and pair
     rule_duty: np.ndarray
     rule_vat: np.ndarray
     rule_apply_ct: np.ndarray  # bool
-    rule_cv_transaction: np.ndarray  # bool: customs value = transaction value
+    rule_cv_basis: np.ndarray  # int64, BASIS_CODES: customs value of general trade
     rule_vat_credited: np.ndarray  # bool: vat_basis retail_sale
     rule_cbec_factor: np.ndarray
     rule_parcel_rate: np.ndarray
@@ -172,6 +177,7 @@ class LandedInputs:
     pair_rule: np.ndarray
     pair_rebate: np.ndarray  # bool: the channel earns the export rebate
     pair_single_item: np.ndarray  # bool: single item above the cap
+    pair_over_cap_duty: np.ndarray  # duty rate of a single item above the cap (else 0)
     pair_duty_paid_stock: np.ndarray  # bool: stock node holds duty-paid goods
     pair_parcel_freight: np.ndarray  # parcel-rate freight per unit (lean_chain.costs.rates)
     pair_parcel_border: np.ndarray  # ... of which up to the border
@@ -196,11 +202,21 @@ def landed_inputs(instance: Instance, index: Index) -> LandedInputs:
     node_kind = nodes["kind"].to_numpy(object)
     node_country = nodes["country"].to_numpy(object)
     parcel, parcel_border, parcel_inbound = parcel_freight(instance, index)
+    node_territory = territories(node_country)
     duty_paid_stock = (
         (stock >= 0)
         & (node_kind[safe_stock] != "bonded_zone")
-        & (node_country[safe_stock] == node_country[pairs.region])
+        & (node_territory[safe_stock] == node_territory[pairs.region])
     )
+    step_tables = _step_freight_tables(instance, index)
+    basis = rules["customs_value_basis"].to_numpy(object).copy()
+    blank = basis == ""
+    basis[blank] = [
+        default_valuation_basis(c) for c in rules["destination_country"].to_numpy(object)[blank]
+    ]
+    over_cap_duty = np.asarray(pairs.over_cap_duty_rate, dtype=np.float64).reshape(-1)
+    if len(over_cap_duty) != len(pairs):  # a PairIndex built without the field
+        over_cap_duty = np.zeros(len(pairs))
     return LandedInputs(
         sku_procurement=col(skus, "procurement_cost"),
         sku_retail=col(skus, "retail_price"),
@@ -213,26 +229,15 @@ def landed_inputs(instance: Instance, index: Index) -> LandedInputs:
         path_freight=np.vstack(
             [paths.freight_per_kg, paths.freight_per_m3, paths.freight_per_unit]
         ),
-        path_border_freight=np.vstack(
-            [
-                paths.border_freight_per_kg,
-                paths.border_freight_per_m3,
-                paths.border_freight_per_unit,
-            ]
-        ),
-        path_inbound_freight=np.vstack(
-            [
-                paths.inbound_freight_per_kg,
-                paths.inbound_freight_per_m3,
-                paths.inbound_freight_per_unit,
-            ]
-        ),
+        path_border_freight=step_tables["border"],
+        path_inbound_freight=step_tables["inbound"],
+        path_fob_freight=step_tables["fob"],
         path_handling=np.ascontiguousarray(paths.handling_per_unit, dtype=np.float64),
         rule_regime=rules["regime"].map(REGIME_CODES).to_numpy(np.int64),
         rule_duty=col(rules, "duty_rate"),
         rule_vat=col(rules, "vat_rate"),
         rule_apply_ct=col(rules, "apply_consumption_tax", bool),
-        rule_cv_transaction=(rules["customs_value_basis"] == "transaction").to_numpy(bool),
+        rule_cv_basis=np.array([BASIS_CODES[b] for b in basis], dtype=np.int64),
         rule_vat_credited=(rules["vat_basis"] == "retail_sale").to_numpy(bool),
         rule_cbec_factor=col(rules, "cbec_tax_factor"),
         rule_parcel_rate=col(rules, "parcel_tax_rate"),
@@ -248,11 +253,90 @@ def landed_inputs(instance: Instance, index: Index) -> LandedInputs:
         pair_rule=np.ascontiguousarray(pairs.rule, dtype=np.int32),
         pair_rebate=instance.channels["earns_export_rebate"].to_numpy(bool)[pairs.channel],
         pair_single_item=np.ascontiguousarray(pairs.single_item_over_cap, dtype=bool),
+        pair_over_cap_duty=np.nan_to_num(over_cap_duty, nan=0.0),
         pair_duty_paid_stock=duty_paid_stock,
         pair_parcel_freight=parcel,
         pair_parcel_border=parcel_border,
         pair_parcel_inbound=parcel_inbound,
     )
+
+
+def _step_freight_tables(instance: Instance, index: Index) -> dict[str, np.ndarray]:
+    """Per path, per kg / m3 / unit of the SKU: the freight in the customs value
+    (``border``: up to the first entry into the destination's customs territory;
+    ``fob``: until the goods leave the origin's territory) and in the held value
+    (``inbound``: up to the stocking node). Shape (3, n_paths) each.
+
+    Besides the lanes' linear cost columns, consolidated charges are allocated to
+    units for valuation at their full-load rate: containers and trucks by volume
+    (cost per load / capacity_m3; by weight when only capacity_kg is given), weight
+    breaks by actual weight at the lowest (largest-break) rate per kg, per-m3 (LCL)
+    services at cost_per_m3. Fixed charges per shipment are not allocated, nor
+    parcel-rate freight to the FOB value (a parcel service leaves the origin).
+    """
+    paths, legs, lanes = index.paths, index.legs, instance.lanes
+    n_paths = len(paths)
+    path_of_step = np.repeat(np.arange(n_paths), np.diff(paths.lane_ptr))
+    lane = paths.lane
+    per_kg = lanes["cost_per_kg"].to_numpy(np.float64)[lane]
+    per_m3 = lanes["cost_per_m3"].to_numpy(np.float64)[lane]
+    per_unit = lanes["cost_per_unit"].to_numpy(np.float64)[lane]
+
+    # consolidated charges per kg and per m3, per leg, at the full-load rate
+    alloc_kg, alloc_m3 = np.zeros(len(legs)), np.zeros(len(legs))
+    loads = legs.kind == LEG_LOADS
+    plain = loads & (legs.rate < 0)
+    container_m3 = lanes["container_m3"].to_numpy(np.float64)[legs.lane]
+    per_container = lanes["cost_per_container"].to_numpy(np.float64)[legs.lane]
+    alloc_m3[plain] = per_container[plain] / container_m3[plain]
+    rates = instance.rates
+    if len(rates):
+        r = np.maximum(legs.rate, 0)
+        rated = legs.rate >= 0
+
+        def col(name: str) -> np.ndarray:
+            return rates[name].to_numpy(np.float64)[r]
+
+        cap_m3, cap_kg, per_load = col("capacity_m3"), col("capacity_kg"), col("cost_per_load")
+        by_m3 = rated & loads & ~np.isnan(cap_m3)
+        by_kg = rated & loads & np.isnan(cap_m3) & ~np.isnan(cap_kg)
+        alloc_m3[by_m3] = per_load[by_m3] / cap_m3[by_m3]
+        alloc_kg[by_kg] = per_load[by_kg] / cap_kg[by_kg]
+        kind = rates["kind"].to_numpy(object)[r]
+        lcl = rated & (kind == "per_m3")
+        alloc_m3[lcl] = col("cost_per_m3")[lcl]
+        breaks = instance.weight_breaks
+        wb = rated & (kind == "weight_break")
+        if wb.any() and len(breaks):
+            lowest = breaks.groupby("rate_id")["rate_per_kg"].min()
+            rate_ids = rates["rate_id"].to_numpy(object)[r[wb]]
+            alloc_kg[wb] = pd.Series(rate_ids).map(lowest).fillna(0.0).to_numpy(np.float64)
+    step_kg = per_kg + alloc_kg[paths.leg]
+    step_m3 = per_m3 + alloc_m3[paths.leg]
+
+    territory = territories(instance.nodes["country"].to_numpy(object))
+    lane_to = lanes["to_node"].map(index.node_pos).to_numpy(np.int64)[lane]
+    left = territory[lane_to] != territory[paths.origin[path_of_step]]
+    before_export = np.zeros(len(lane), dtype=bool)
+    if len(lane):
+        cum = np.cumsum(left)
+        ptr = paths.lane_ptr[:-1]
+        start = np.where(ptr > 0, cum[np.maximum(ptr - 1, 0)], 0)
+        before_export = (cum - start[path_of_step]) == 0
+
+    def table(mask: np.ndarray) -> np.ndarray:
+        return np.vstack(
+            [
+                np.bincount(path_of_step, weights=values * mask, minlength=n_paths)
+                for values in (step_kg, step_m3, per_unit)
+            ]
+        )
+
+    return {
+        "border": table(paths.step_to_border),
+        "inbound": table(paths.step_inbound),
+        "fob": table(before_export),
+    }
 
 
 def landed_cost_numpy(inp: LandedInputs) -> LandedCost:
@@ -271,6 +355,7 @@ def landed_cost_numpy(inp: LandedInputs) -> LandedCost:
 
     freight = lane_cost(inp.path_freight) + inp.pair_parcel_freight
     cif = procurement + lane_cost(inp.path_border_freight) + inp.pair_parcel_border
+    fob = procurement + lane_cost(inp.path_fob_freight)
     handling = inp.path_handling[p]
 
     regime = inp.rule_regime[rule]
@@ -284,8 +369,14 @@ def landed_cost_numpy(inp: LandedInputs) -> LandedCost:
     # general trade, and CBEC single items above the cap (full taxes on CV = w)
     cbec = regime == REGIME_CODES["cbec_retail"]
     full = (regime == REGIME_CODES["general_trade"]) | (cbec & inp.pair_single_item)
-    cv = np.where(inp.rule_cv_transaction[rule] | cbec, w, cif)
-    g_duty, g_ct, g_vat = general_trade_taxes(cv, duty_rate, ct_rate, vat_rate)
+    basis = inp.rule_cv_basis[rule]
+    cv = np.where(
+        (basis == BASIS_CODES["transaction"]) | cbec,
+        w,
+        np.where(basis == BASIS_CODES["fob"], fob, cif),
+    )
+    full_duty_rate = np.where(cbec, inp.pair_over_cap_duty, duty_rate)
+    g_duty, g_ct, g_vat = general_trade_taxes(cv, full_duty_rate, ct_rate, vat_rate)
     g_vat = np.where(inp.rule_vat_credited[rule] & ~cbec, vat_rate * w, g_vat)
     duty = np.where(full, g_duty, duty)
     ct = np.where(full, g_ct, ct)

@@ -9,11 +9,13 @@ from lean_chain.errors import InstanceError, Issue
 from lean_chain.index import build_index
 from lean_chain.io.excel import is_workbook_path
 from lean_chain.io.tables import read_folder
+from lean_chain.model.dates import as_of_date, select_in_force
 from lean_chain.model.instance import Instance, convert_money
+from lean_chain.rules import merge_library, read_library, split_names
 from lean_chain.validate import check_network, check_tables
 
 
-def load_instance(path: str | Path) -> Instance:
+def load_instance(path: str | Path, *, as_of: str | None = None) -> Instance:
     """Read, type, validate and compile the instance folder or ``.xlsx`` workbook ``path``.
 
     Every problem found is reported at once in an :class:`InstanceError`
@@ -27,6 +29,10 @@ def load_instance(path: str | Path) -> Instance:
     >>> inst = load_instance("instances/cn_import")  # doctest: +SKIP
     >>> len(inst.skus) >= 200  # doctest: +SKIP
     True
+
+    ``as_of`` (``YYYY-MM-DD``) keeps the dated rows (tax rules, channels) in force
+    on that day; default: the ``as_of`` parameter, else today. The date used is
+    ``instance.params['as_of']``.
     """
     source = Path(path)
     locate: Callable[[Issue], Issue] = _same
@@ -49,6 +55,13 @@ def load_instance(path: str | Path) -> Instance:
         tables, params = read_folder(source, issues)
     if any(frame is None for frame in tables.values()):
         raise InstanceError(issues)
+    library = split_names(params.get("rule_library", ""))
+    if library:
+        tables["tax_rules"] = merge_library(
+            tables["tax_rules"],
+            read_library(library, issues),
+            set(tables["channels"]["channel_id"]),
+        )
     # cross-table checks run even when some cells were bad, so that one run reports
     # everything; a cell already reported is not reported again
     reported = {(i.file, i.row, i.column) for i in issues}
@@ -56,7 +69,13 @@ def load_instance(path: str | Path) -> Instance:
     issues += [i for i in found if (i.file, i.row, i.column) not in reported]
     if issues:
         raise InstanceError(issues)
-    converted = convert_money(tables, params)
+    try:
+        params = {**params, "as_of": as_of_date(params, as_of)}
+    except ValueError:
+        raise InstanceError(
+            [Issue("--as-of", None, None, str(as_of), "a date YYYY-MM-DD")]
+        ) from None
+    converted = convert_money(select_in_force(tables, params["as_of"]), params)
     instance = Instance(params=params, source=source, **converted)
     index = build_index(instance)
     issues = [locate(i) for i in check_network(instance, index)]

@@ -53,7 +53,11 @@ origin and category (leaving a channel's rule out for a category or destination 
 the channel is closed to it: the path is dropped, and `validate` reports only demand left
 with no path at all, naming the rule that removed each channel); an order value above the
 tax rule's `order_value_cap` (unless the rule has `single_item_exception` and orders are
-single units); a channel, carrier or service level that the demand row or its demand node
+single units); a CBEC retail order worth more than a person's annual limit
+(`annual_limit_per_person`, else the parameter `cbec_annual_limit_per_person`: a
+29,999.99 RMB bag can never go through 1210 / 9610); a CBEC single item above the cap with
+no general-trade duty for it (`over_cap_duty_rate` blank and no `general_trade` rule for
+its destination, origin and category); a channel, carrier or service level that the demand row or its demand node
 does not accept (`allowed_channels`, `allowed_carriers`, `allowed_service_levels`, e.g. a
 customer who collects at the port accepts only `door_to_port` services).
 
@@ -66,13 +70,31 @@ add along a path.
 
 w = transaction value per unit = retail price + shipping per order / units per order;
 order value = w × units per order; c = the SKU's consumption-tax rate when
-`apply_consumption_tax`; CIF = procurement + freight up to and including the lane that
-enters the destination country.
+`apply_consumption_tax`. The customs value CV of `general_trade` follows
+`customs_value_basis` (blank = the destination's basis: `fob` for the US, Canada and
+Australia, `cif` everywhere else, e.g. the EU, China, the UK and Japan):
+
+- `cif` = procurement + freight up to and including the lane that first enters the
+  destination's **customs territory**. The EU-27 is one territory: goods cleared in
+  Duisburg and trucked to France are valued at the German border, without the intra-EU
+  leg; every other country is its own territory.
+- `fob` = procurement + freight of the lanes travelled before the goods first leave the
+  origin's territory (international freight and insurance excluded).
+- `transaction` = w.
+
+Freight in the value includes the consolidated charges of the lanes it covers, allocated
+to units at their full-load rate: containers and trucks by volume (`cost_per_load` /
+`capacity_m3`; by weight when only `capacity_kg` is given; `cost_per_container` /
+`container_m3` on a containerised lane), weight breaks by actual weight at the lowest
+(largest-break) rate per kg, LCL at `cost_per_m3`. This is the exact allocation when loads
+are full and never more than it; fixed charges per shipment, order-band charges and parcel
+freight in the FOB value are not allocated. The same freight (up to the stocking node)
+enters the held value of stock.
 
 | regime | duty | consumption tax | VAT / other |
 |---|---|---|---|
 | `general_trade` | d × CV, CV = CIF (or w with `customs_value_basis: transaction`) | (CV + duty) c / (1 − c) | `vat_basis: retail_sale`: v × w (import VAT is credited; the cost is the VAT on the retail sale); `import`: v (CV + duty + CT) |
-| `cbec_retail` | 0 | k × w c / (1 − c) | k (w + w c/(1 − c)) v, k = `cbec_tax_factor` (0.7). A single-unit order above `order_value_cap` (when `single_item_exception`) pays general-trade duty, CT and VAT in full on CV = w |
+| `cbec_retail` | 0 | k × w c / (1 − c) | k (w + w c/(1 − c)) v, k = `cbec_tax_factor` (0.7). A single-unit order above `order_value_cap` (when `single_item_exception`) pays general-trade duty, CT and VAT in full on CV = w, at the duty rate `over_cap_duty_rate`, else that of the `general_trade` rule (any channel) for the same destination, origin and category, never a blank rate: without either the path is dropped. An order above `annual_limit_per_person` never uses the channel |
 | `postal` | — | — | parcel tax = `parcel_tax_rate` × retail price × units per order, waived when ≤ `parcel_tax_exemption` |
 | `low_value_parcel` | TV = `taxable_value_share` × order value: flat `flat_duty_per_order` per parcel if TV < `flat_duty_below`; else d × share × w if TV > `duty_free_threshold`; else 0 | — | v (share × w + duty per unit) if TV > `vat_free_threshold` |
 | `none` | — | — | — (e.g. 9710 when the business buyer imports) |
@@ -95,8 +117,8 @@ and the lane's own cost columns are added to every service.
 
 Consolidated (weight-break, order-band, per-m3, container, truckload, fixed) charges are
 lane costs of the plan, reported in the cost breakdown as `consolidated_freight`,
-`containers` and `shipment_fixed`; they are not allocated to units, so they are not in the
-CIF value.
+`containers` and `shipment_fixed`. For customs valuation (CIF, FOB) and the held value of
+stock they are allocated to units at their full-load rate (see "Tax regimes").
 
 **Capacity.** `max_kg` (actual kg), `max_m3` and `max_units` on a lane limit what all its
 services carry together, on a rate what that service carries; `limit_per` says per
@@ -127,6 +149,28 @@ Stocking nodes may also limit `orders_per_day_capacity` (orders = units / units 
 the SKUs they stock (`allowed_categories`: categories or sku_ids) and where they ship
 (`serves`: demand node ids or countries); paths that break these are never offered. Which
 nodes connect to which ports is what `lanes.csv` lists.
+
+## Effective dates and the rule library
+
+Rows of `tax_rules.csv` and `channels.csv` carry `effective_from` / `effective_to`
+(YYYY-MM-DD, both inclusive; blank = open). An instance is planned under the rows in force
+on its **as-of date**: `lean-chain solve --as-of DATE` (also `evaluate`), else the `as_of`
+parameter, else today; `summary.json` records it as `as_of`. So de minimis thresholds,
+postal bands, CBEC caps and annual limits (all tax-rule columns) and channel availability
+change with the date. A channel not in force takes its tax rules with it. `validate`
+rejects dates that are not YYYY-MM-DD, a period that ends before it starts, and two rows of
+the same key (tax rules: channel, destination, origin, category; channels: channel_id) in
+force on the same day, naming both rows.
+
+The bundled rule library `lean_chain/rules/*.csv` (`cn_import`, `us`, `eu`, `gb`, `jp`,
+`au`, `ca`) holds dated, sourced rows for China CBEC retail import and postal articles,
+US de minimis, the EU VAT package and EUR 3 flat duty, the UK, Japan, Australia and Canada;
+each row names its legal source and says where a figure is uncertain. The parameter
+`rule_library: 'cn_import|us'` adds those rows to `tax_rules.csv`; the instance's own rows
+replace every library row of the same key, and rows for channels the instance does not list
+are left out. Library duty rates are blank where they depend on the product (HS code): put
+those in the instance. `lean-chain rules show --country US --as-of 2026-01-01` prints the
+library rows in force (`--instance DIR` an instance's).
 
 Export rebate (channels with `earns_export_rebate`): the SKU's `export_rebate_rate` ×
 procurement cost, subtracted. Handling: every node on the path charges its

@@ -160,6 +160,27 @@ _CURRENCY = Column(
     blank_means="the instance currency",
 )
 
+#: ISO dates (YYYY-MM-DD) bounding when a row is in force; both ends inclusive.
+DATE_PATTERN = r"\d{4}-\d{2}-\d{2}"
+_EFFECTIVE_FROM = Column(
+    "effective_from",
+    "str",
+    "First day (YYYY-MM-DD) on which this row is in force.",
+    default="",
+    blank_means="in force since always",
+)
+_EFFECTIVE_TO = Column(
+    "effective_to",
+    "str",
+    "Last day (YYYY-MM-DD, inclusive) on which this row is in force.",
+    default="",
+    blank_means="in force until further notice",
+)
+#: Tables whose rows carry effective dates (``lean-chain solve --as-of`` selects the rows).
+DATED_TABLES = ("channels", "tax_rules")
+#: Customs valuation bases of ``tax_rules.customs_value_basis``.
+VALUATION_BASES = ("cif", "fob", "transaction")
+
 LIMIT_PERIODS = ("horizon", "day", "shipment")
 
 
@@ -650,6 +671,8 @@ CHANNELS = Table(
             minimum=0,
             unit="days",
         ),
+        _EFFECTIVE_FROM,
+        _EFFECTIVE_TO,
     ),
 )
 
@@ -687,10 +710,13 @@ TAX_RULES = Table(
         Column(
             "customs_value_basis",
             "str",
-            "general_trade: duty on the CIF value (goods + "
-            "freight to the border) or on the consumer's transaction value.",
-            default="cif",
-            choices=("cif", "transaction"),
+            "general_trade: duty on the CIF value (goods + freight and consolidated charges up "
+            "to the first entry into the destination's customs territory), the FOB value "
+            "(goods + freight until the goods leave the origin country) or the consumer's "
+            "transaction value.",
+            default="",
+            choices=("", *VALUATION_BASES),
+            blank_means="the destination's basis: fob for US, CA, AU; cif elsewhere",
         ),
         Column(
             "vat_basis",
@@ -726,6 +752,27 @@ TAX_RULES = Table(
             "Single-unit orders above the cap are still "
             "allowed (cbec_retail: then taxed as general trade on the transaction value).",
             default=False,
+        ),
+        Column(
+            "over_cap_duty_rate",
+            "float",
+            "cbec_retail: duty rate of a single item above the cap (taxed as general trade).",
+            default=None,
+            minimum=0,
+            unit="fraction",
+            blank_means="the duty rate of the general_trade rule for the same destination, "
+            "origin and category (the pair is dropped when there is none)",
+        ),
+        Column(
+            "annual_limit_per_person",
+            "float",
+            "cbec_retail: most a person may buy per year; an order worth more can never use "
+            "the channel (hard rule).",
+            default=None,
+            minimum=0,
+            unit="currency/person/year",
+            money=True,
+            blank_means="parameters.cbec_annual_limit_per_person",
         ),
         Column(
             "parcel_tax_rate",
@@ -793,6 +840,8 @@ TAX_RULES = Table(
             money=True,
         ),
         Column("source", "str", "Where the rule comes from (regulation, date).", default=""),
+        _EFFECTIVE_FROM,
+        _EFFECTIVE_TO,
     ),
 )
 
@@ -1096,6 +1145,22 @@ PARAMETERS: dict[str, Parameter] = {
             default=26000.0,
             minimum=0,
             unit="currency/person/year",
+        ),
+        Parameter(
+            "as_of",
+            "str",
+            "Plan under the rules in force on this date (YYYY-MM-DD); "
+            "lean-chain solve --as-of overrides it. Blank: today.",
+            default="",
+            pattern=f"({DATE_PATTERN})?",
+            pattern_help="a date YYYY-MM-DD",
+        ),
+        Parameter(
+            "rule_library",
+            "str",
+            "Bundled rule sets (lean_chain/rules/*.csv) added to tax_rules, separated by '|', "
+            "e.g. 'cn_import|us'; the instance's own rows replace library rows of the same key.",
+            default="",
         ),
     )
 }

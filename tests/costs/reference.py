@@ -48,7 +48,9 @@ RULE_DEFAULTS = {
     "duty_rate": 0.0,
     "vat_rate": 0.0,
     "apply_consumption_tax": False,
-    "customs_value_basis": "cif",
+    "customs_value_basis": None,  # blank = the destination's basis (valuation_basis)
+    "over_cap_duty_rate": None,  # blank = the general-trade rule of the category
+    "annual_limit_per_person": None,  # blank = the parameter
     "vat_basis": "retail_sale",
     "cbec_tax_factor": 0.7,
     "order_value_cap": None,  # blank = no cap
@@ -214,25 +216,111 @@ def freight(lanes: list[dict], sku: dict) -> float:
     return sum(lane_freight(lane, sku) for lane in lanes)
 
 
-def freight_to_border(lanes: list[dict], sku: dict) -> float:
-    """Freight up to and including the lane that enters the destination country.
+#: The EU-27 customs union (Greece as GR); every other country is its own territory.
+EU_27 = {
+    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "IE", "IT",
+    "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "HU",
+}  # fmt: skip
 
-    The destination country is the country the last lane arrives in. The lane
-    that enters it is the first lane arriving there; later lanes (inland, in
-    the destination country) are not part of the CIF value.
+
+def territory(country: str) -> str:
+    """The customs territory of a country: 'EU' for a member state, else the country."""
+    return "EU" if country in EU_27 else country
+
+
+def valuation_basis(rule: dict) -> str:
+    """The rule's customs_value_basis; blank: FOB into the US, Canada and Australia, CIF
+    elsewhere (DOMAIN.md, "Customs valuation basis by destination")."""
+    basis = with_defaults(rule)["customs_value_basis"]
+    if basis:
+        return basis
+    return "fob" if rule["destination_country"] in ("US", "CA", "AU") else "cif"
+
+
+def lane_valuation_freight(lane: dict, sku: dict) -> float:
+    """Freight of one unit on one lane for valuation: the lane's linear costs plus any
+    consolidated charge allocated to the unit (``alloc_per_kg`` / ``alloc_per_m3``)."""
+    return (
+        lane_freight(lane, sku)
+        + sku["weight_kg"] * lane.get("alloc_per_kg", 0.0)
+        + sku["volume_m3"] * lane.get("alloc_per_m3", 0.0)
+    )
+
+
+def freight_to_border(lanes: list[dict], sku: dict) -> float:
+    """Freight up to and including the lane that enters the destination's customs territory.
+
+    The destination is where the last lane arrives. The lane that enters its
+    territory is the first lane arriving in any country of that territory (for
+    the EU, any member state); later lanes (inland, or between member states)
+    are not part of the CIF value.
     """
-    destination = lanes[-1]["to_country"]
+    destination = territory(lanes[-1]["to_country"])
     total = 0.0
     for lane in lanes:
-        total += lane_freight(lane, sku)
-        if lane["to_country"] == destination:
+        total += lane_valuation_freight(lane, sku)
+        if territory(lane["to_country"]) == destination:
             break
+    return total
+
+
+def freight_before_export(lanes: list[dict], sku: dict) -> float:
+    """Freight of the lanes travelled before the goods first leave the origin's territory
+    (the origin is where the first lane starts): the part of freight in the FOB value."""
+    origin = territory(lanes[0]["from_country"])
+    total = 0.0
+    for lane in lanes:
+        if territory(lane["to_country"]) != origin:
+            break
+        total += lane_valuation_freight(lane, sku)
     return total
 
 
 def cif_value(sku: dict, lanes: list[dict]) -> float:
     """CIF = procurement + freight up to and including the border lane."""
     return sku["procurement_cost"] + freight_to_border(lanes, sku)
+
+
+def fob_value(sku: dict, lanes: list[dict]) -> float:
+    """FOB = procurement + freight until the goods leave the origin."""
+    return sku["procurement_cost"] + freight_before_export(lanes, sku)
+
+
+def annual_limit_allows(sku: dict, demand: dict, rule: dict, parameter_limit: float) -> bool:
+    """CBEC retail: an order worth more than a person's annual limit (the rule's, else the
+    parameter) can never use the channel."""
+    rule = with_defaults(rule)
+    if rule["regime"] != "cbec_retail":
+        return True
+    limit = rule["annual_limit_per_person"]
+    limit = parameter_limit if limit is None else limit
+    return not above(order_value(sku, demand), limit)
+
+
+def over_cap_duty_rate(
+    rule: dict, rules: list[dict], destination: str, origin: str, category: str
+) -> float | None:
+    """Duty rate of a single CBEC item above the cap: the rule's over_cap_duty_rate, else
+    the duty of the general-trade rule (any channel) for the destination, origin and
+    category, most specific first; None when neither exists (the pair is not offered)."""
+    own = with_defaults(rule)["over_cap_duty_rate"]
+    if own is not None:
+        return own
+    general = [r for r in rules if r["regime"] == "general_trade"]
+    for want_category, want_origin in (
+        (category, origin),
+        (category, "*"),
+        ("*", origin),
+        ("*", "*"),
+    ):
+        for row in general:
+            if (
+                row["destination_country"] == destination
+                and (row.get("origin_country") or "*") == want_origin
+                and (row.get("category") or "*") == want_category
+            ):
+                return with_defaults(row)["duty_rate"]
+    return None
 
 
 # ---------------------------------------------------------------------------
@@ -255,10 +343,13 @@ def unit_costs(
     channel: dict,
     rule: dict,
     trace: set[str] | None = None,
+    over_cap_duty: float | None = None,
 ) -> dict[str, float]:
     """Per-unit landed-cost components of one (SKU, path) pair serving one demand row.
 
     ``trace``, if given, collects the names of the rule branches taken.
+    ``over_cap_duty`` is the duty rate of a CBEC single item above the cap
+    (:func:`over_cap_duty_rate`); such a pair is not offered without one.
     Raises ValueError for a pair the order-value cap does not allow.
     """
     rule = with_defaults(rule)
@@ -278,9 +369,13 @@ def unit_costs(
     duty = vat = consumption_tax = parcel_tax = 0.0
 
     if regime == "general_trade":
-        if rule["customs_value_basis"] == "transaction":
+        basis = valuation_basis(rule)
+        if basis == "transaction":
             customs_value = w
             note("general_trade/cv_transaction")
+        elif basis == "fob":
+            customs_value = fob_value(sku, lanes)
+            note("general_trade/cv_fob")
         else:
             customs_value = cif_value(sku, lanes)
             note("general_trade/cv_cif")
@@ -298,8 +393,11 @@ def unit_costs(
 
     elif regime == "cbec_retail":
         if outcome == SINGLE_ITEM_OVER_CAP:
-            # a single item above the cap pays general-trade duty, CT and VAT in full on w
-            duty, consumption_tax, vat = general_trade_taxes(w, d, c, v)
+            # a single item above the cap pays general-trade duty, CT and VAT in full on w;
+            # the duty rate is not the CBEC rule's (CBEC duty is 0) but general trade's
+            if over_cap_duty is None:
+                raise ValueError("no general-trade duty for a single item above the cap")
+            duty, consumption_tax, vat = general_trade_taxes(w, over_cap_duty, c, v)
             note("cbec_retail/single_item_over_cap")
         else:
             k = rule["cbec_tax_factor"]

@@ -133,7 +133,15 @@ def price(
     reference = None
     if ref.cap_allows(sku_ref, demand_ref, rule_ref):
         lanes = [{"from_country": origin, "to_country": destination}]
-        reference = ref.unit_costs(sku_ref, demand_ref, lanes, [0.0, 0.0], {}, rule_ref)
+        reference = ref.unit_costs(
+            sku_ref,
+            demand_ref,
+            lanes,
+            [0.0, 0.0],
+            {},
+            rule_ref,
+            over_cap_duty=ref.over_cap_duty_rate(rule_ref, [rule_ref], destination, origin, ""),
+        )
     return core, reference
 
 
@@ -178,7 +186,7 @@ def test_reference_cbec_check_values(c, share):
 
 CBEC = {
     "regime": "cbec_retail",
-    "duty_rate": 0.10,
+    "over_cap_duty_rate": 0.10,  # single items above the cap (issue 11, defect 1)
     "vat_rate": 0.13,
     "apply_consumption_tax": True,
     "cbec_tax_factor": 0.7,

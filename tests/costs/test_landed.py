@@ -131,7 +131,7 @@ def test_cbec_single_item_above_cap_pays_general_trade_on_transaction_value(tmp_
     d = 10 %, c = 20 %, v = 13 %: duty = 600; CT = (6000 + 600) x 0.2/0.8 = 1650;
     VAT = (6000 + 600 + 1650) x 0.13 = 1072.5.
     """
-    rule = {**CBEC, "duty_rate": 0.10}
+    rule = {**CBEC, "over_cap_duty_rate": 0.10}
     inst = one_path_instance(
         tmp_path, rule=rule, sku={"retail_price": 6000, "consumption_tax_rate": 0.2}
     )

@@ -44,9 +44,11 @@ assert tuple(ref.COMPONENTS) == tuple(COMPONENTS)
 
 REGIMES = ("general_trade", "cbec_retail", "postal", "low_value_parcel", "none")
 CURRENCIES = ("CNY", "USD", "EUR", "JPY", "GBP")
-DEST_COUNTRIES = ("CN", "US", "DE", "JP", "GB")
+#: parameters.cbec_annual_limit_per_person (the instances leave it at its default).
+ANNUAL_LIMIT = 26000.0
+DEST_COUNTRIES = ("CN", "US", "DE", "FR", "JP", "GB", "AU")
 SUPPLIER_COUNTRIES = ("CN", "JP", "KR", "US", "DE")
-TRANSIT_COUNTRIES = ("HK", "SG")
+TRANSIT_COUNTRIES = ("HK", "SG", "NL")
 CATEGORIES = ("cosmetics", "electronics", "apparel")
 
 #: Channel templates: (direction, path_shape, stock kind, earns rebate, usual regime).
@@ -82,6 +84,7 @@ MONEY = {
         "vat_free_threshold",
         "flat_duty_per_order",
         "flat_duty_below",
+        "annual_limit_per_person",
     ),
 }
 
@@ -180,13 +183,16 @@ def rule_parameters(draw, regime: str) -> dict:
         p["duty_rate"] = draw(pick([0.0, 0.05, 0.1, 0.25]))
         p["vat_rate"] = draw(pick([0.0, 0.13, 0.2]))
         p["apply_consumption_tax"] = draw(st.booleans())
-        p["customs_value_basis"] = draw(pick(["cif", "transaction", None]))
+        p["customs_value_basis"] = draw(pick(["cif", "fob", "transaction", None]))
         p["vat_basis"] = draw(pick(["retail_sale", "import", None]))
         if draw(st.booleans()):
             p["order_value_cap"] = draw(amount)
             p["single_item_exception"] = draw(st.booleans())
     elif regime == "cbec_retail":
-        p["duty_rate"] = draw(pick([0.0, 0.1, 0.2]))
+        p["duty_rate"] = draw(pick([0.0, 0.1, 0.2]))  # never used: CBEC duty is 0
+        p["over_cap_duty_rate"] = draw(pick([None, None, 0.0, 0.08]))
+        if draw(st.booleans()):
+            p["annual_limit_per_person"] = draw(CBEC_CAP)
         p["vat_rate"] = draw(pick([0.13, 0.09, 0.0]))
         p["apply_consumption_tax"] = draw(st.booleans())
         p["cbec_tax_factor"] = draw(pick([None, 0.7, 0.5, 1.0]))
@@ -591,6 +597,21 @@ def expected(spec: Spec) -> Expected:
                 out.hits.add(f"cap/{outcome}")
                 if not ref.cap_allows(sku, demand, rule):
                     continue
+                if not ref.annual_limit_allows(sku, demand, rule, ANNUAL_LIMIT):
+                    out.hits.add("drop/annual_limit")
+                    continue
+                over_cap_duty = None
+                if rule["regime"] == "cbec_retail" and outcome == ref.SINGLE_ITEM_OVER_CAP:
+                    over_cap_duty = ref.over_cap_duty_rate(
+                        rule,
+                        rules,
+                        region["country"],
+                        nodes[sku["supplier_id"]]["country"],
+                        sku["category"],
+                    )
+                    if over_cap_duty is None:
+                        out.hits.add("drop/no_general_trade_rule")
+                        continue
                 trace: set[str] = set()
                 out.allowed[key] = ref.unit_costs(
                     sku,
@@ -600,6 +621,7 @@ def expected(spec: Spec) -> Expected:
                     channel,
                     rule,
                     trace,
+                    over_cap_duty=over_cap_duty,
                 )
                 out.hits |= trace
                 out.cap[key] = outcome
