@@ -80,6 +80,8 @@ class ScenarioResult:
     sku_channel: dict[str, str] = field(default_factory=dict)
     summary: dict = field(default_factory=dict)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    #: What the run store keeps of this solve (:func:`lean_chain.runstore.run_record`).
+    record: dict | None = None
 
 
 @dataclass
@@ -128,6 +130,7 @@ def solve_scenario(raw: _Raw, scenario: Scenario, options: SweepOptions) -> Scen
     """Apply ``scenario`` to ``raw``, validate, solve; a user error becomes a failed result."""
     from lean_chain.api import solve
     from lean_chain.load import instance_from_tables
+    from lean_chain.runstore import run_record
 
     started = time.perf_counter()
     if scenario.error:
@@ -176,6 +179,18 @@ def solve_scenario(raw: _Raw, scenario: Scenario, options: SweepOptions) -> Scen
         sku_channel=dict(zip(main["sku_id"], main["channel_id"], strict=True)),
         summary=plan.summary(),
         tables=plan.tables,
+        record=run_record(
+            plan,
+            instance,
+            instance_path=raw.source,
+            options={
+                "scenario": scenario.name,
+                "method": options.method,
+                "solver": options.solver,
+                "gap": options.gap,
+                "time_limit": options.time_limit,
+            },
+        ),
     )
 
 
@@ -453,12 +468,14 @@ def _slug(name: str, taken: set[str]) -> str:
     return slug
 
 
-def write_sweep(sweep: Sweep, out: str | Path, *, force: bool = False) -> Path:
+def write_sweep(sweep: Sweep, out: str | Path, *, force: bool = False, store: Any = None) -> Path:
     """Write each solved scenario as a run folder, plus ``sweep.csv`` and ``sweep.xlsx``.
 
     ``out/SCENARIO/`` is a regular run folder (``summary.json``, ``plan/``);
     ``out/sweep.csv`` is :attr:`Sweep.table`; the workbook has the same
-    table (written only where openpyxl is installed).
+    table (written only where openpyxl is installed). With ``store`` (a
+    :class:`lean_chain.runstore.RunStore`), every solved scenario is recorded
+    there too, its options naming the scenario.
     """
     from lean_chain.io.plan_io import write_run
 
@@ -473,6 +490,8 @@ def write_sweep(sweep: Sweep, out: str | Path, *, force: bool = False) -> Path:
             sweep.written[result.name] = write_run(
                 out / slug, {"scenario": result.name, **result.summary}, result.tables, force=True
             )
+            if store is not None and result.record is not None:
+                store.add({**result.record, "run_dir": str(sweep.written[result.name].absolute())})
         folders.append(slug if result.error is None else "")
     table = sweep.table.assign(run_folder=folders)
     tmp = out / ".sweep.csv.tmp"

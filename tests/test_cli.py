@@ -146,10 +146,15 @@ def test_solve_bad_input_leaves_an_existing_run_untouched(make_variant, tiny_dir
     assert sorted(p.name for p in tmp_path.iterdir()) == ["RUN", "variant1"]
 
 
-def test_infeasible_returns_3_and_writes_nothing(make_variant, tmp_path, capsys):
+def test_infeasible_returns_3_and_writes_only_the_diagnosis(make_variant, tmp_path, capsys):
     run = tmp_path / "RUN"
     assert solve(infeasible_variant(make_variant), run) == 3
-    assert not run.exists()
+    assert sorted(p.name for p in run.iterdir()) == [
+        ".lean_chain_run",
+        "diagnosis.json",
+        "summary.json",
+    ]
+    assert json.loads((run / "summary.json").read_text())["status"] == "infeasible"
     assert "infeasible" in capsys.readouterr().err
 
 

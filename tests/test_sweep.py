@@ -11,6 +11,7 @@ import pytest
 import lean_chain
 from lean_chain.cli import EXIT_BAD_INPUT, EXIT_OK, main
 from lean_chain.io.tables import read_folder
+from lean_chain.runstore import RunStore
 from lean_chain.scenarios import (
     NotApplicable,
     Scenario,
@@ -166,8 +167,11 @@ def test_cli_sweep_writes_runs_and_table_and_never_a_foreign_folder(tmp_path, ca
     scenarios = tmp_path / "s.yaml"
     scenarios.write_text(json.dumps({"scenarios": SCENARIOS[:2]}))
     out = tmp_path / "sweep"
-    code = main(["sweep", str(TINY), "--scenarios", str(scenarios), "--out", str(out)])
+    store = RunStore(tmp_path / "runs.sqlite")
+    command = ["sweep", str(TINY), "--scenarios", str(scenarios), "--out", str(out)]
+    code = main([*command, "--run-store", str(store.path)])
     assert code == EXIT_OK
+    assert len(store.list()) == 3  # the base and both scenarios are recorded
     table = pd.read_csv(out / "sweep.csv")
     assert list(table["scenario"]) == ["base", "demand +20%", "no bonded zone"]
     for folder in table["run_folder"]:
