@@ -318,7 +318,12 @@ def _with_sensitivity(
         enabled = problem.n_cols <= DEFAULT_MAX_COLUMNS and plan.status != "interrupted"
     if not enabled:
         return plan
-    report = shadow_prices(model, plan.decisions)
+    try:
+        report = shadow_prices(model, plan.decisions)
+    except KeyboardInterrupt:  # the plan is complete: keep it, without its sensitivity
+        report = {"available": False, "reason": "interrupted while it was computed"}
+    except Exception as exc:  # an extra must never cost the plan
+        report = {"available": False, "reason": f"it could not be computed: {exc!r}"}
     return dataclasses.replace(plan, info={**plan.info, "sensitivity": report})
 
 
