@@ -318,7 +318,8 @@ def build_cn_import(rng: np.random.Generator) -> tuple[dict[str, pd.DataFrame], 
                     consumption_tax_rate=ct,
                     positive_list=str(positive).lower(),
                     min_stock_units=spec["min_stock"],
-                    slotting_cost=catalog.CN_SLOTTING_CNY,
+                    # the row's money is in its own currency (issue 11, defect 6)
+                    slotting_cost=round(catalog.CN_SLOTTING_CNY / catalog.FX_TO_CNY[currency], 2),
                     x_product=f"{sup[supplier][2]} {spec['name']}",
                 )
             )

@@ -140,6 +140,8 @@ TAX_RULE_COLUMNS = [
     "flat_duty_per_order",
     "flat_duty_below",
     "source",
+    "effective_from",
+    "effective_to",
 ]
 RATE_COLUMNS = [
     "rate_id",
@@ -1008,6 +1010,28 @@ EX_LOW_VALUE = {
     "CA": dict(currency="CAD", duty_free_threshold=20, vat_free_threshold=20,
                source="Canada: duty and tax free <= CAD 20 (non-CUSMA origin)"),
 }
+#: Dated versions of the low-value rules (issue 11; lean_chain/rules/ has the sources): each
+#: entry overrides EX_LOW_VALUE[market] for its period. US: the USD 800 de minimis ended for
+#: goods of China from 2025-05-02 (the bundled factories are Chinese); EU: EUR 3 flat duty
+#: per parcel below EUR 150 only from 2026-07-01.
+EX_LOW_VALUE_PERIODS = {
+    "US": [
+        dict(duty_free_threshold=800, effective_from="2016-03-10", effective_to="2025-05-01",
+             source="US de minimis USD 800 (19 U.S.C. 1321), until 2025-05-01 for goods of China"),
+        dict(effective_from="2025-05-02",
+             source="US de minimis suspended for China / HK from 2025-05-02 (EO 14256), all "
+                    "origins from 2025-08-29 (EO 14324)"),
+    ],
+    "EU": [
+        dict(flat_duty_per_order=0, flat_duty_below=0, effective_from="2021-07-01",
+             effective_to="2026-06-30",
+             source="EU VAT e-commerce package 2021-07-01 (IOSS <= EUR 150), duty relief <= "
+                    "EUR 150"),
+        dict(effective_from="2026-07-01",
+             source="EU: EUR 3 flat duty per parcel < EUR 150 from 2026-07-01 (Council "
+                    "agreement 2025-12-12; per tariff sub-heading, one per parcel here)"),
+    ],
+}  # fmt: skip
 #: Export categories (Chinese factory goods). price: USD retail median / log-sd / clip;
 #: proc: ex-works share of retail; units: median yearly consumer units.
 EX_CATEGORIES = {
@@ -1153,13 +1177,14 @@ def export_tax_rules(
         for cat in ["*", *sorted(c for c in duties if duties[c] != default_duty)]:
             duty = default_duty if cat == "*" else duties[cat]
             for ch in (ids["9610"], ids["1210"]):
-                rules.append(dict(channel_id=ch, destination_country=country, origin_country="*", category=cat, regime="low_value_parcel", duty_rate=duty, vat_rate=EX_VAT[country], **low))  # fmt: skip
+                base = dict(channel_id=ch, destination_country=country, origin_country="*", category=cat, regime="low_value_parcel", duty_rate=duty, vat_rate=EX_VAT[country], **low)  # fmt: skip
+                rules.extend(base | period for period in EX_LOW_VALUE_PERIODS.get(market, [{}]))
             if warehouse_markets is None or market in warehouse_markets:
-                rules.append(dict(channel_id=ids["9810"], destination_country=country, origin_country="*", category=cat, regime="general_trade", currency="CNY", duty_rate=duty, vat_rate=EX_VAT[country], customs_value_basis="cif", vat_basis="retail_sale", source="B2B entry into the overseas warehouse: duty on CIF, VAT credited against VAT on the retail sale"))  # fmt: skip
+                rules.append(dict(channel_id=ids["9810"], destination_country=country, origin_country="*", category=cat, regime="general_trade", currency="CNY", duty_rate=duty, vat_rate=EX_VAT[country], customs_value_basis="", vat_basis="retail_sale", source="B2B entry into the overseas warehouse: duty on the destination's customs value (FOB into US/CA/AU, else CIF), VAT credited against VAT on the retail sale"))  # fmt: skip
     for country in buyer_countries:
         if country == "US":
             for cat in ["*", *sorted(EX_DUTY["US"])]:
-                rules.append(dict(channel_id=ids["9710"], destination_country="US", origin_country="*", category=cat, regime="general_trade", currency="CNY", duty_rate=EX_DUTY["US"].get(cat, 0.30), vat_rate=0.0, customs_value_basis="cif", vat_basis="import", source="US distributor buys delivered duty paid (DDP)"))  # fmt: skip
+                rules.append(dict(channel_id=ids["9710"], destination_country="US", origin_country="*", category=cat, regime="general_trade", currency="CNY", duty_rate=EX_DUTY["US"].get(cat, 0.30), vat_rate=0.0, customs_value_basis="", vat_basis="import", source="US distributor buys delivered duty paid (DDP); US customs value is FOB (19 U.S.C. 1401a)"))  # fmt: skip
         else:
             rules.append(dict(channel_id=ids["9710"], destination_country=country, origin_country="*", category="*", regime="none", currency="CNY", source=buyer_source))  # fmt: skip
     return rules

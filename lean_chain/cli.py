@@ -357,7 +357,12 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from lean_chain.api import evaluate
     from lean_chain.io.instance_io import load_instance
 
-    instance = load_instance(args.instance, as_of=args.as_of)
+    as_of = args.as_of
+    if as_of is None:  # price the plan under the rules it was solved with
+        summary_file = Path(args.run) / "summary.json"
+        if summary_file.is_file():
+            as_of = json.loads(summary_file.read_text()).get("as_of")
+    instance = load_instance(args.instance, as_of=as_of)
     if args.scenarios is not None and args.scenarios < 1:
         print("lean-chain: bad input: --scenarios must be at least 1", file=sys.stderr)
         return EXIT_BAD_INPUT
