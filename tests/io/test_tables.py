@@ -47,15 +47,16 @@ def test_negative_demand_names_file_row_column_value(make_variant, data_row, lin
 def test_non_numeric_weight(make_variant):
     folder = make_variant(tables={"skus": set_cell(1, "weight_kg", "heavy")})
     issues, message = load_issues(folder)
-    assert issues == [Issue("skus.csv", 3, "weight_kg", "heavy", "a number > 0")]
+    assert issues == [Issue("skus.csv", 3, "weight_kg", "heavy", "a number >= 0")]
     assert "skus.csv, row 3" in message
     assert "'heavy'" in message
 
 
-def test_zero_weight_breaks_the_exclusive_minimum(make_variant):
-    folder = make_variant(tables={"skus": set_cell(0, "weight_kg", "0")})
+def test_zero_volume_breaks_the_exclusive_minimum(make_variant):
+    """Weight 0 is allowed (weightless items, issue 12); volume 0 is not."""
+    folder = make_variant(tables={"skus": set_cell(0, "volume_m3", "0")})
     issues, _ = load_issues(folder)
-    assert issues == [Issue("skus.csv", 2, "weight_kg", "0", "a number > 0")]
+    assert issues == [Issue("skus.csv", 2, "volume_m3", "0", "a number > 0")]
 
 
 def test_bad_choice_and_bad_boolean(make_variant):
@@ -267,7 +268,7 @@ def test_errors_in_several_files_are_reported_at_once(make_variant):
     )
     issues, message = load_issues(folder)
     assert Issue("demand.csv", 3, "units", "-1", "a number >= 0") in issues
-    assert Issue("skus.csv", 2, "weight_kg", "x", "a number > 0") in issues
+    assert Issue("skus.csv", 2, "weight_kg", "x", "a number >= 0") in issues
     assert Issue("parameters.yaml", None, "service_level", "1.5", "a number >= 0.5 and < 1") in (
         issues
     )
