@@ -420,7 +420,9 @@ def test_single_item_over_cap_pays_general_trade_taxes(make_variant):
 
     def rules(cap: str) -> Callable[[pd.DataFrame], pd.DataFrame]:
         def edit(frame: pd.DataFrame) -> pd.DataFrame:
-            return frame.assign(duty_rate="0.1", order_value_cap=cap)
+            # the over-cap single item's duty rate is stated explicitly (issue 11: never
+            # silently a blank); CBEC within the limits charges no duty whatever it says
+            return frame.assign(over_cap_duty_rate="0.1", order_value_cap=cap)
 
         return edit
 

@@ -141,7 +141,11 @@ def test_missing_parameters_file(make_variant):
 
 def test_not_a_folder(tmp_path):
     issues, _ = load_issues(tmp_path / "nowhere")
-    assert issues == [Issue(str(tmp_path / "nowhere"), None, None, None, "an instance folder")]
+    assert issues == [
+        Issue(
+            str(tmp_path / "nowhere"), None, None, None, "an instance folder or an .xlsx workbook"
+        )
+    ]
 
 
 def test_empty_csv_file(make_variant):
