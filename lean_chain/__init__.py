@@ -12,7 +12,7 @@ from lean_chain.errors import (
     SolverNotAvailableError,
 )
 from lean_chain.generate import generate
-from lean_chain.io.instance_io import load_instance
+from lean_chain.load import load_instance
 from lean_chain.model.instance import Instance
 
 __version__ = "0.1.0"

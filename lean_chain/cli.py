@@ -130,7 +130,7 @@ def _require_demand(instance) -> None:
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     from lean_chain.costs.model import build_cost_model
-    from lean_chain.io.instance_io import load_instance
+    from lean_chain.load import load_instance
 
     instance = load_instance(args.instance)
     _require_demand(instance)
@@ -153,8 +153,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 def _cmd_solve(args: argparse.Namespace) -> int:
     from lean_chain.api import solve, write_plan
-    from lean_chain.io.instance_io import load_instance
     from lean_chain.io.plan_io import check_run_target
+    from lean_chain.load import load_instance
 
     # refuse a bad --out before any work: it is checked again when writing
     check_run_target(args.out, force=args.force)
@@ -355,7 +355,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from lean_chain.api import evaluate
-    from lean_chain.io.instance_io import load_instance
+    from lean_chain.load import load_instance
 
     as_of = args.as_of
     if as_of is None:  # price the plan under the rules it was solved with
@@ -447,7 +447,7 @@ def _cmd_rules(args: argparse.Namespace) -> int:
 
     as_of = args.as_of or datetime.date.today().isoformat()
     if args.instance is not None:
-        from lean_chain.io.instance_io import load_instance
+        from lean_chain.load import load_instance
 
         rows = load_instance(args.instance, as_of=as_of).tax_rules
         if args.country:
@@ -542,9 +542,9 @@ def _cmd_template(args: argparse.Namespace) -> int:
 
 
 def _cmd_convert_excel(args: argparse.Namespace) -> int:
-    from lean_chain.io.excel import workbook_to_folder
+    from lean_chain.load import convert_workbook
 
-    out = workbook_to_folder(args.file, args.out)
+    out = convert_workbook(args.file, args.out)
     print(json.dumps({"instance": str(out), "workbook": str(args.file)}))
     return EXIT_OK
 

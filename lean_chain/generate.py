@@ -88,7 +88,7 @@ from lean_chain._catalog import (
     port_row,
     short_name,
 )
-from lean_chain.io.instance_io import load_instance
+from lean_chain.load import load_instance
 from lean_chain.model.instance import Instance
 
 Kind = Literal["import", "export", "mixed"]

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from lean_chain.errors import Issue, PlanError
-from lean_chain.io.instance_io import load_instance
+from lean_chain.load import load_instance
 from lean_chain.model.instance import Instance
 
 #: Channel colours, stable across charts and runs (plotly's qualitative palette).

@@ -106,24 +106,12 @@ class _Raw:
 
 def read_raw(path: str | Path) -> _Raw:
     """Read an instance folder or workbook without validating it (scenarios change it first)."""
-    from lean_chain.io.tables import read_folder
+    from lean_chain.io.instance_io import read_instance_tables
 
-    source = Path(path)
-    issues: list = []
-    if source.is_dir():
-        tables, params = read_folder(source, issues)
-    elif source.suffix.lower() in (".xlsx", ".xlsm"):
-        from lean_chain.io.excel import read_workbook
-
-        contents = read_workbook(source)
-        tables, params, issues = contents.tables, contents.params, list(contents.issues)
-    else:
-        from lean_chain.errors import Issue
-
-        raise InstanceError([Issue(str(source), None, None, None, "an instance folder")])
-    if issues or any(frame is None for frame in tables.values()):
-        raise InstanceError(issues)
-    return _Raw(tables, params, source)
+    read = read_instance_tables(path)
+    if read.issues or any(frame is None for frame in read.tables.values()):
+        raise InstanceError([read.locate(i) for i in read.issues])
+    return _Raw(read.tables, read.params, read.source)
 
 
 def solve_scenario(raw: _Raw, scenario: Scenario, options: SweepOptions) -> ScenarioResult:

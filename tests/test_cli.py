@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 import lean_chain.api
-import lean_chain.io.instance_io
+import lean_chain.load
 from lean_chain.cli import main
 from lean_chain.solvers import DEFAULT_SOLVER
 
@@ -280,7 +280,7 @@ def no_loading(monkeypatch):
     def fail(path):
         raise AssertionError("the instance was loaded before the output path was checked")
 
-    monkeypatch.setattr(lean_chain.io.instance_io, "load_instance", fail)
+    monkeypatch.setattr(lean_chain.load, "load_instance", fail)
 
 
 def test_solve_into_its_own_instance_folder_refuses_and_deletes_nothing(

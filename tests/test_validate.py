@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 from lean_chain.errors import InstanceError, Issue
-from lean_chain.io.instance_io import load_instance
 from lean_chain.io.tables import read_folder
+from lean_chain.load import load_instance
 from lean_chain.validate import check_plannable, check_tables
 
 

@@ -54,7 +54,7 @@ import re
 import tempfile
 import warnings
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -490,7 +490,7 @@ def read_workbook(path: str | Path) -> WorkbookContents:
         ``tables``/``params`` as :func:`lean_chain.io.tables.read_folder`
         gives them for a folder, and ``issues`` naming sheet, Excel row and
         column. Nothing is raised for bad content, so that callers can report
-        everything at once (:func:`lean_chain.io.instance_io.load_instance`
+        everything at once (:func:`lean_chain.load.load_instance`
         raises :class:`~lean_chain.errors.InstanceError`).
 
     Examples
@@ -1111,11 +1111,17 @@ def write_plan_workbook(
 # ----------------------------------------------------------------------------- conversion
 
 
-def workbook_to_folder(path: str | Path, out_dir: str | Path) -> Path:
+def workbook_to_folder(
+    path: str | Path, out_dir: str | Path, *, check: Callable[[Path], object] | None = None
+) -> Path:
     """Write a validated instance workbook as a standard instance folder (CSV + parameters.yaml).
 
     The CSV cells are the workbook's cells as text (notes columns kept);
     ``parameters.yaml`` holds the keys the ``parameters`` sheet gives.
+    ``check`` validates the whole instance first (``lean_chain.load_instance``,
+    which lives above :mod:`lean_chain.io` and is passed in by the caller:
+    :func:`lean_chain.load.convert_workbook`); without it, only the reading
+    problems (sheets, cells) stop the conversion.
 
     Raises
     ------
@@ -1136,15 +1142,16 @@ def workbook_to_folder(path: str | Path, out_dir: str | Path) -> Path:
     """
     import yaml
 
-    from lean_chain.io.instance_io import load_instance
-
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise OutputPathError(f"{out} is a file, not a folder; it is left untouched")
     if out.is_dir() and any(out.iterdir()):
         raise OutputPathError(f"{out} is a folder that is not empty; choose a new or empty folder")
-    load_instance(path)  # every problem, located in the workbook, before anything is written
+    if check is not None:
+        check(Path(path))  # every problem, located in the workbook, before anything is written
     contents = read_workbook(path)
+    if contents.issues:
+        raise InstanceError(list(contents.issues))
     out.mkdir(parents=True, exist_ok=True)
     for name, frame in contents.raw.items():
         if name not in contents.sheet_names and len(frame) == 0:

@@ -125,7 +125,7 @@ def test_workbook_to_folder_refuses_a_non_empty_folder_and_bad_workbooks(tiny_bo
     assert [p.name for p in taken.iterdir()] == ["mine.txt"]
     edit(tiny_book, set_cell("skus", 2, "weight_kg", "heavy"))
     with pytest.raises(InstanceError):
-        workbook_to_folder(tiny_book, tmp_path / "new")
+        workbook_to_folder(tiny_book, tmp_path / "new", check=lean_chain.load_instance)
     assert not (tmp_path / "new").exists()
 
 

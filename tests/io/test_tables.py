@@ -14,8 +14,8 @@ import pytest
 import yaml
 
 from lean_chain.errors import InstanceError, Issue
-from lean_chain.io.instance_io import load_instance
 from lean_chain.io.tables import read_parameters, read_table
+from lean_chain.load import load_instance
 from lean_chain.model.schema import PARAMETERS, TABLES
 
 
