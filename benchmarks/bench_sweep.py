@@ -130,8 +130,14 @@ def main() -> int:
                     "scenario_wall_s": row["wall_s"],
                     "sweep_wall_s": round(wall, 2),
                     "ratio_to_processes_1": round(wall / base_wall, 3),
+                    "error": row["error"],
                 }
             )
+    failed = base.loc[base["error"].astype(str) != "", ["scenario", "error"]]
+    if len(failed):
+        mismatches += 1
+        print(f"FAILED scenarios ({len(failed)}): a sweep of failures measures nothing")
+        print(failed.to_string(index=False))
     if not mismatches:
         print("every engine matches processes-1 scenario by scenario (status, objective to 1e-9)")
     args.out.parent.mkdir(parents=True, exist_ok=True)
