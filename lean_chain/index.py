@@ -553,7 +553,7 @@ def build_pairs(
     # order value cap (the transaction value of a typical order)
     units_per_order = demand["units_per_order"].to_numpy(np.float64)[demand_row]
     order_value = (
-        units_per_order * skus["retail_price"].to_numpy(np.float64)[sku]
+        units_per_order * instance.row_prices()[demand_row]
         + demand["shipping_per_order"].to_numpy(np.float64)[demand_row]
     )
     has_rule = rule >= 0

@@ -271,6 +271,7 @@ def check_tables(tables: dict[str, pd.DataFrame], params: dict[str, Any]) -> lis
     _check_rates(tables, issues)
     _check_service_restrictions(tables, issues)
     _check_limits(tables, issues)
+    _check_platforms(tables, issues)
 
     fx_rates = dict(zip(fx["currency"], fx["rate_to_instance"], strict=True))
     base = params["currency"]
@@ -465,6 +466,81 @@ def _check_limits(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> None:
                     "(below it the service can carry nothing)",
                 )
             )
+
+
+def _check_platforms(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> None:
+    """Platforms named by demand rows and fee tiers exist; their nodes and channels exist;
+    the commission tiers of one platform and category do not overlap and share one mode."""
+    platforms = tables.get("platforms")
+    fees = tables.get("platform_fees")
+    if platforms is None or fees is None:
+        return
+    known = set(platforms["platform_id"])
+    _check_reference(
+        "demand",
+        tables["demand"],
+        "platform_id",
+        known,
+        "a platform_id listed in platforms.csv (or blank: sold directly)",
+        issues,
+        allow_blank=True,
+    )
+    _check_reference(
+        "platform_fees", fees, "platform_id", known, "a platform_id listed in platforms.csv", issues
+    )
+    nodes = tables["nodes"]
+    stocking = set(nodes.loc[nodes["kind"].isin(STOCKING_KINDS), "node_id"])
+    channel_ids = set(tables["channels"]["channel_id"])
+    for column, allowed, expected in (
+        ("stock_nodes", stocking, "'*' or stocking node_ids from nodes.csv separated by '|'"),
+        ("allowed_channels", channel_ids, "'*' or channel_ids from channels.csv separated by '|'"),
+    ):
+        for i, cell in platforms[column].items():
+            tokens = {t.strip() for t in str(cell).split("|")}
+            if "*" not in tokens and not tokens <= allowed:
+                issues.append(Issue("platforms.csv", int(i) + 2, column, cell, expected))
+    if fees.empty:
+        return
+    low = fees["min_price"].to_numpy(np.float64)
+    high = np.nan_to_num(fees["max_price"].to_numpy(np.float64), nan=np.inf)
+    for row in _rows(high <= low, fees):
+        issues.append(
+            Issue(
+                "platform_fees.csv",
+                row,
+                "max_price",
+                f"{high[row - 2]:g}",
+                f"a price above min_price ({low[row - 2]:g})",
+            )
+        )
+    order = fees.assign(_high=high).sort_values(["platform_id", "category", "min_price"])
+    same = (order["platform_id"] == order["platform_id"].shift()) & (
+        order["category"] == order["category"].shift()
+    )
+    overlap = same & (order["min_price"] < order["_high"].shift())
+    for i in order.index[overlap.to_numpy()]:
+        issues.append(
+            Issue(
+                "platform_fees.csv",
+                int(i) + 2,
+                "min_price",
+                f"{fees.loc[i, 'min_price']:g}",
+                "a tier that starts at or above the end (max_price) of the previous tier of the "
+                f"same platform and category ({fees.loc[i, 'platform_id']} / "
+                f"{fees.loc[i, 'category']}): tiers must not overlap",
+            )
+        )
+    mixed = same & (order["tier_mode"] != order["tier_mode"].shift())
+    for i in order.index[mixed.to_numpy()]:
+        issues.append(
+            Issue(
+                "platform_fees.csv",
+                int(i) + 2,
+                "tier_mode",
+                fees.loc[i, "tier_mode"],
+                "the same tier_mode as the other tiers of this platform and category",
+            )
+        )
 
 
 def check_network(instance: Instance, index: Index) -> list[Issue]:

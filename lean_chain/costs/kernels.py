@@ -85,6 +85,7 @@ def _landed_kernel(
     pair_parcel_freight,
     pair_parcel_border,
     pair_parcel_inbound,
+    row_price,
     components,
     held_value,
     transaction_value,
@@ -97,7 +98,8 @@ def _landed_kernel(
         d = pair_row[j]
         u = pair_rule[j]
         procurement = sku_procurement[k]
-        retail = sku_retail[k]
+        # the demand row's price on its platform (empty: the SKU's retail price)
+        retail = row_price[d] if row_price.shape[0] > 0 else sku_retail[k]
         weight = sku_weight[k]
         volume = sku_volume[k]
         upo = row_units_per_order[d]
@@ -245,6 +247,7 @@ def landed_cost_fused(inp: LandedInputs, out: LandedCost | None = None) -> Lande
         inp.pair_parcel_freight,
         inp.pair_parcel_border,
         inp.pair_parcel_inbound,
+        np.ascontiguousarray(inp.row_price, dtype=np.float64),
         components,
         held_value,
         transaction_value,

@@ -13,7 +13,8 @@ compiled one (numba) that writes each output once. Both give identical
 results; ``LEAN_CHAIN_KERNEL=numpy`` forces the numpy kernel.
 
 Tax formulas per ``tax_rules.regime`` (w = transaction value per unit =
-retail price + shipping per order / units per order; order value = w x units
+price + shipping per order / units per order, the price being the demand row's
+``price`` on its platform, else the SKU's retail price; order value = w x units
 per order; c = consumption-tax rate; CIF = procurement + freight up to the
 border):
 
@@ -44,7 +45,7 @@ CBEC retail tax at v = 13 %, c = 15 % is 23.06 % of the transaction value:
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -182,6 +183,8 @@ class LandedInputs:
     pair_parcel_freight: np.ndarray  # parcel-rate freight per unit (lean_chain.costs.rates)
     pair_parcel_border: np.ndarray  # ... of which up to the border
     pair_parcel_inbound: np.ndarray  # ... of which inbound to the stock node
+    #: price per unit of each demand row (``Instance.row_prices``); empty: the SKU's retail
+    row_price: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def n_pairs(self) -> int:
@@ -258,6 +261,7 @@ def landed_inputs(instance: Instance, index: Index) -> LandedInputs:
         pair_parcel_freight=parcel,
         pair_parcel_border=parcel_border,
         pair_parcel_inbound=parcel_inbound,
+        row_price=np.ascontiguousarray(instance.row_prices(), dtype=np.float64),
     )
 
 
@@ -343,7 +347,8 @@ def landed_cost_numpy(inp: LandedInputs) -> LandedCost:
     """The numpy kernel: one array operation per formula step."""
     k, p, r_row, rule = inp.pair_sku, inp.pair_path, inp.pair_row, inp.pair_rule
     procurement = inp.sku_procurement[k]
-    retail = inp.sku_retail[k]
+    # the price on the row's platform, where the tax engine once used the SKU's retail price
+    retail = inp.row_price[r_row] if len(inp.row_price) else inp.sku_retail[k]
     weight = inp.sku_weight[k]
     volume = inp.sku_volume[k]
     units_per_order = inp.row_units_per_order[r_row]

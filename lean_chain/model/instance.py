@@ -41,6 +41,9 @@ class Instance:
     weight_breaks: pd.DataFrame
     source: Path | None = None
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
+    #: optional sales platforms and their commission tiers (None or empty: none)
+    platforms: pd.DataFrame | None = None
+    platform_fees: pd.DataFrame | None = None
 
     @property
     def name(self) -> str:
@@ -52,7 +55,34 @@ class Instance:
         return NormalDist().inv_cdf(self.params["service_level"])
 
     def table(self, name: str) -> pd.DataFrame:
-        return getattr(self, name)
+        frame = getattr(self, name)
+        if frame is None:  # an optional table the caller did not give
+            table = TABLES[name]
+            frame = pd.DataFrame({c: pd.Series(dtype=object) for c in table.column_names})
+        return frame
+
+    def row_prices(self) -> np.ndarray:
+        """Price per unit of every demand row: ``demand.price``, else the SKU's retail price.
+
+        The price consumers pay on the row's platform; the tax engine uses it wherever
+        it would use the retail price (tax base, order-value caps, de minimis tests).
+        """
+        cached = self._cache.get("row_prices")
+        if cached is not None:
+            return cached
+        retail = self.skus["retail_price"].to_numpy(np.float64)
+        sku = pd.Index(self.skus["sku_id"]).get_indexer(self.demand["sku_id"])
+        price = retail[sku]
+        if "price" in self.demand.columns:
+            own = self.demand["price"].to_numpy(np.float64)
+            price = np.where(np.isnan(own), price, own)
+        self._cache["row_prices"] = price
+        return price
+
+    @property
+    def has_platforms(self) -> bool:
+        """True when the instance lists sales platforms (``platforms.csv``)."""
+        return self.platforms is not None and len(self.platforms) > 0
 
 
 def convert_money(

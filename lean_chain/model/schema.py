@@ -560,8 +560,8 @@ LANES = Table(
 
 DEMAND = Table(
     "demand",
-    "Demand per SKU and demand node over the planning horizon.",
-    key=("sku_id", "region_id"),
+    "Demand per SKU, demand node and sales platform over the planning horizon.",
+    key=("sku_id", "region_id", "platform_id"),
     currency_column="currency",
     columns=(
         Column("sku_id", "str", "SKU.", required=True, references="skus.sku_id"),
@@ -607,6 +607,26 @@ DEMAND = Table(
             money=True,
         ),
         *_restriction_columns("This demand row (on top of its demand node's)"),
+        Column(
+            "platform_id",
+            "str",
+            "Sales platform the demand is on (platforms.csv).",
+            default="",
+            references="platforms.platform_id",
+            blank_means="sold directly: no platform fees or rules",
+        ),
+        Column(
+            "price",
+            "float",
+            "Price per unit consumers pay on this platform, excluding the destination's "
+            "sales taxes; the tax engine uses it wherever it uses the retail price.",
+            default=None,
+            minimum=0,
+            exclusive_minimum=True,
+            unit="currency/unit",
+            money=True,
+            blank_means="skus.retail_price",
+        ),
     ),
 )
 
@@ -1077,8 +1097,190 @@ WEIGHT_BREAKS = Table(
     ),
 )
 
+#: Kinds of sales platform (``platforms.kind``).
+PLATFORM_KINDS = ("own_store", "marketplace", "live_commerce", "physical_store", "b2b")
+#: How a commission tier applies (``platform_fees.tier_mode``): the tier's rate on the whole
+#: price (the tier the price falls in), or on the portion of the price inside the tier.
+TIER_MODES = ("whole", "portion")
+
+PLATFORMS = Table(
+    "platforms",
+    "Optional. Sales platforms (own store, marketplaces, live commerce, physical stores, B2B "
+    "buyers) that demand rows sell through, with their fees and rules. Without this table "
+    "every demand row is sold directly (no fees, no platform rules).",
+    key=("platform_id",),
+    required=False,
+    currency_column="currency",
+    columns=(
+        Column("platform_id", "str", "Unique platform identifier.", required=True),
+        Column("name", "str", "Human-readable name.", default=""),
+        Column("kind", "str", "What the platform is.", required=True, choices=PLATFORM_KINDS),
+        Column(
+            "market",
+            "str",
+            "ISO 3166 alpha-2 country (or market name) the store sells in (informative).",
+            default="",
+        ),
+        _CURRENCY,
+        Column(
+            "annual_fee",
+            "float",
+            "Fee per year to keep a store open on the platform in its market; a plan pays "
+            "horizon_days/365 of it when it sells anything there (profit mode: an open-platform "
+            "decision).",
+            default=0.0,
+            minimum=0,
+            unit="currency/year",
+            money=True,
+        ),
+        Column(
+            "listing_fee",
+            "float",
+            "Fee per SKU listed on the platform, per horizon (profit mode: a listing decision).",
+            default=0.0,
+            minimum=0,
+            unit="currency/SKU",
+            money=True,
+        ),
+        Column(
+            "payment_fee_rate",
+            "float",
+            "Payment (processing) fee as a share of the price.",
+            default=0.0,
+            minimum=0,
+            maximum=1,
+            exclusive_maximum=True,
+            unit="fraction",
+        ),
+        Column(
+            "fee_per_order",
+            "float",
+            "Fixed fee per order (fulfilment or transaction fee).",
+            default=0.0,
+            minimum=0,
+            unit="currency/order",
+            money=True,
+        ),
+        Column(
+            "min_commission_per_unit",
+            "float",
+            "Smallest commission per unit sold (the larger of it and the tiered commission "
+            "applies).",
+            default=0.0,
+            minimum=0,
+            unit="currency/unit",
+            money=True,
+        ),
+        Column(
+            "min_fill_rate",
+            "float",
+            "Profit mode: smallest share of the platform's demand to serve when the platform "
+            "is open (marketplaces delist sellers who cancel).",
+            default=0.0,
+            minimum=0,
+            maximum=1,
+            unit="fraction",
+        ),
+        Column(
+            "stock_nodes",
+            "str",
+            "Stocking nodes the platform runs (its own fulfilment warehouses), separated by "
+            "'|'; '*' for any. A path serving the platform must be stocked at one of them.",
+            default="*",
+        ),
+        Column(
+            "max_promise_days",
+            "float",
+            "Paths promising more days than this may not serve the platform.",
+            default=None,
+            minimum=0,
+            unit="days",
+            blank_means="no limit",
+        ),
+        Column(
+            "allowed_channels",
+            "str",
+            "Channels that may serve the platform, separated by '|'; '*' for any.",
+            default="*",
+        ),
+    ),
+)
+
+PLATFORM_FEES = Table(
+    "platform_fees",
+    "Optional. Commission tiers per platform and SKU category, as marketplaces publish them: "
+    "tier_mode 'whole' charges the rate of the tier the price falls in on the whole price; "
+    "'portion' charges each tier's rate on the part of the price inside the tier. The most "
+    "specific category wins (an exact category before '*'); a platform and category without "
+    "rows pays no commission.",
+    key=("platform_id", "category", "min_price"),
+    required=False,
+    currency_column="currency",
+    columns=(
+        Column(
+            "platform_id",
+            "str",
+            "Platform.",
+            required=True,
+            references="platforms.platform_id",
+        ),
+        Column("category", "str", "SKU category (skus.category), or '*'.", default="*"),
+        _CURRENCY,
+        Column(
+            "min_price",
+            "float",
+            "Lowest price per unit of the tier (inclusive).",
+            default=0.0,
+            minimum=0,
+            unit="currency/unit",
+            money=True,
+        ),
+        Column(
+            "max_price",
+            "float",
+            "Highest price per unit of the tier (exclusive).",
+            default=None,
+            minimum=0,
+            unit="currency/unit",
+            money=True,
+            blank_means="no upper limit",
+        ),
+        Column(
+            "commission_rate",
+            "float",
+            "Commission as a share of the price (whole) or of the portion in the tier.",
+            required=True,
+            minimum=0,
+            maximum=1,
+            exclusive_maximum=True,
+            unit="fraction",
+        ),
+        Column(
+            "tier_mode",
+            "str",
+            "'whole': the rate applies to the whole price; 'portion': to the part of the "
+            "price within [min_price, max_price). One mode per platform and category.",
+            default="whole",
+            choices=TIER_MODES,
+        ),
+    ),
+)
+
 TABLES: dict[str, Table] = {
-    t.name: t for t in (SKUS, NODES, LANES, DEMAND, CHANNELS, TAX_RULES, FX, RATES, WEIGHT_BREAKS)
+    t.name: t
+    for t in (
+        SKUS,
+        NODES,
+        LANES,
+        DEMAND,
+        CHANNELS,
+        TAX_RULES,
+        FX,
+        RATES,
+        WEIGHT_BREAKS,
+        PLATFORMS,
+        PLATFORM_FEES,
+    )
 }
 
 PARAMETERS: dict[str, Parameter] = {

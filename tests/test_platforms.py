@@ -1,0 +1,143 @@
+"""Sales platforms as data (issue 18): platforms.csv, platform_fees.csv, demand per platform.
+
+Hand-worked cases on variants of tests/data/tiny (A: electronics, retail 200, 1 kg;
+B: cosmetics, retail 100, CT 15 %; region R1 in CN; channels 1210 bonded, 9610 direct).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import lean_chain
+from lean_chain.costs.landed import landed_cost_numpy, landed_inputs
+from lean_chain.costs.platforms import sales_terms
+from lean_chain.errors import InstanceError
+from lean_chain.index import build_index
+
+TINY = Path(__file__).parent / "data" / "tiny"
+
+PLATFORMS = """platform_id,name,kind,market,annual_fee,listing_fee,payment_fee_rate,fee_per_order,min_commission_per_unit
+OWN,own mini-program,own_store,CN,0,0,0.01,0,0
+MKT,import marketplace,marketplace,CN,36500,0,0.0,2,3
+"""
+FEES = """platform_id,category,min_price,max_price,commission_rate,tier_mode
+MKT,*,0,150,0.10,whole
+MKT,*,150,,0.05,whole
+MKT,cosmetics,0,50,0.20,portion
+MKT,cosmetics,50,,0.10,portion
+"""
+
+
+def make(tmp_path: Path, demand: str, platforms: str = PLATFORMS, fees: str = FEES) -> Path:
+    folder = tmp_path / "inst"
+    shutil.copytree(TINY, folder)
+    (folder / "demand.csv").write_text(demand)
+    if platforms:
+        (folder / "platforms.csv").write_text(platforms)
+    if fees:
+        (folder / "platform_fees.csv").write_text(fees)
+    return folder
+
+
+DEMAND = """sku_id,region_id,units,platform_id,price
+A,R1,100,OWN,
+A,R1,50,MKT,140
+B,R1,10,MKT,120
+"""
+
+
+def test_without_platforms_nothing_changes():
+    inst = lean_chain.load_instance(TINY)
+    assert not inst.has_platforms
+    terms = sales_terms(inst)
+    np.testing.assert_allclose(terms.price, [200.0, 100.0])
+    np.testing.assert_allclose(terms.commission, 0.0)
+    np.testing.assert_allclose(terms.net_price, terms.price)
+
+
+def test_fees_per_row_by_hand(tmp_path):
+    inst = lean_chain.load_instance(make(tmp_path, DEMAND))
+    terms = sales_terms(inst)
+    # OWN: retail 200, no commission, 1 % payment fee
+    # MKT at 140: below the 150 threshold, 10 % of the whole price = 14; order fee 2
+    # B (cosmetics) at 120: 20 % of 50 + 10 % of 70 = 17 (portions)
+    np.testing.assert_allclose(terms.price, [200.0, 140.0, 120.0])
+    np.testing.assert_allclose(terms.commission, [0.0, 14.0, 17.0])
+    np.testing.assert_allclose(terms.payment_fee, [2.0, 0.0, 0.0])
+    np.testing.assert_allclose(terms.order_fee, [0.0, 2.0, 2.0])
+    np.testing.assert_allclose(terms.net_price, [198.0, 124.0, 101.0])
+    # annual fee over a 365-day horizon
+    np.testing.assert_allclose(terms.platform_fee, [0.0, 36500.0])
+
+
+@pytest.mark.parametrize(("price", "commission"), [(149.99, 14.999), (150.0, 7.5), (160.0, 8.0)])
+def test_tiered_commission_crossing_its_threshold(tmp_path, price, commission):
+    """Whole-price tiers: 10 % below 150, 5 % from 150 up (the tier starts inclusive)."""
+    demand = f"sku_id,region_id,units,platform_id,price\nA,R1,10,MKT,{price}\n"
+    terms = sales_terms(lean_chain.load_instance(make(tmp_path, demand)))
+    np.testing.assert_allclose(terms.commission, [commission])
+
+
+def test_minimum_commission_per_unit(tmp_path):
+    demand = "sku_id,region_id,units,platform_id,price\nA,R1,10,MKT,20\n"
+    terms = sales_terms(lean_chain.load_instance(make(tmp_path, demand)))
+    # 10 % of 20 = 2 < the 3 minimum
+    np.testing.assert_allclose(terms.commission, [3.0])
+
+
+def test_platform_price_is_the_tax_base(tmp_path):
+    """1210 CBEC tax on electronics (c = 0) is 0.7 x 13 % = 9.1 % of the platform price."""
+    inst = lean_chain.load_instance(make(tmp_path, DEMAND))
+    index = build_index(inst)
+    inputs = landed_inputs(inst, index)
+    plain = landed_cost_numpy(inputs)
+    from lean_chain.costs.kernels import landed_cost_fused
+
+    fused = landed_cost_fused(inputs)
+    np.testing.assert_allclose(fused.components, plain.components, rtol=1e-12)
+    pairs = index.pairs
+    vat = plain.component("vat")
+    for row, price in ((0, 200.0), (1, 140.0)):
+        on_row = pairs.demand_row == row
+        assert on_row.any()
+        np.testing.assert_allclose(vat[on_row], 0.091 * price)
+        np.testing.assert_allclose(plain.transaction_value[on_row], price)
+
+
+@pytest.mark.parametrize(
+    ("file", "text", "column", "row"),
+    [
+        ("demand.csv", "sku_id,region_id,units,platform_id\nA,R1,1,NOPE\n", "platform_id", 2),
+        (
+            "platform_fees.csv",
+            "platform_id,category,min_price,commission_rate\nMKT,*,0,1.0\n",
+            "commission_rate",
+            2,
+        ),
+        (
+            "platform_fees.csv",
+            "platform_id,category,min_price,max_price,commission_rate\n"
+            "MKT,*,0,150,0.1\nMKT,*,100,,0.05\n",
+            "min_price",
+            3,
+        ),
+        (
+            "platforms.csv",
+            "platform_id,kind,stock_nodes\nOWN,own_store,*\nMKT,marketplace,WH_NOWHERE\n",
+            "stock_nodes",
+            3,
+        ),
+        ("demand.csv", "sku_id,region_id,units,platform_id,price\nA,R1,1,OWN,0\n", "price", 2),
+    ],
+)
+def test_bad_platform_input_names_file_row_column(tmp_path, file, text, column, row):
+    folder = make(tmp_path, "sku_id,region_id,units,platform_id\nA,R1,1,OWN\n")
+    (folder / file).write_text(text)
+    with pytest.raises(InstanceError) as caught:
+        lean_chain.load_instance(folder)
+    found = [(i.file, i.row, i.column) for i in caught.value.issues]
+    assert (file, row, column) in found, found
