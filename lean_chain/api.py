@@ -23,13 +23,14 @@ import numpy as np
 
 from lean_chain.costs.evaluate import Decisions, Evaluation, evaluate_decisions
 from lean_chain.costs.model import CostModel, build_cost_model
+from lean_chain.costs.read_plan import read_decisions
 from lean_chain.decomposition.facility import apply_node_fixing, node_fixing, why_not_applicable
 from lean_chain.diagnosis import diagnose
 from lean_chain.errors import InfeasibleError, InstanceError, SelfCheckError
 from lean_chain.formulation.build import build_objective, build_problem
 from lean_chain.formulation.problem import MipProblem
 from lean_chain.formulation.solution import decode, encode, mip_objective
-from lean_chain.io.plan_io import read_decisions, write_run
+from lean_chain.io.plan_io import write_run
 from lean_chain.model.instance import Instance
 from lean_chain.results import Plan, plan_tables
 from lean_chain.solvers import DEFAULT_SOLVER, SolveOptions, Status, get_backend

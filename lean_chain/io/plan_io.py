@@ -20,9 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lean_chain.costs.evaluate import Decisions
-from lean_chain.costs.model import CostModel
-from lean_chain.errors import Issue, OutputPathError, PlanError
+from lean_chain.errors import Issue, OutputPathError
 from lean_chain.io.tables import read_csv_text
 
 try:
@@ -284,7 +282,7 @@ def _write_locked(
     return run_dir
 
 
-def _read(
+def read_plan_csv(
     plan_dir: Path, name: str, columns: tuple[str, ...], issues: list[Issue]
 ) -> pd.DataFrame | None:
     path = plan_dir / f"{name}.csv"
@@ -301,7 +299,7 @@ def _read(
     return None if missing else frame
 
 
-def _numbers(
+def plan_numbers(
     frame: pd.DataFrame, name: str, column: str, issues: list[Issue], integer: bool = False
 ) -> np.ndarray:
     values = pd.to_numeric(frame[column].str.strip(), errors="coerce").to_numpy(np.float64)
@@ -321,7 +319,7 @@ def _numbers(
     return np.where(bad, 0.0, values)
 
 
-def _flags(frame: pd.DataFrame, name: str, column: str, issues: list[Issue]) -> np.ndarray:
+def plan_flags(frame: pd.DataFrame, name: str, column: str, issues: list[Issue]) -> np.ndarray:
     if column not in frame.columns:
         return np.ones(len(frame), dtype=bool)
     lowered = frame[column].str.strip().str.lower()
@@ -338,7 +336,7 @@ def _flags(frame: pd.DataFrame, name: str, column: str, issues: list[Issue]) -> 
 _ID_COLUMNS = frozenset({"sku_id", "region_id", "node_id", "channel_id", "lane_id", "rate_id"})
 
 
-def _lookup(
+def lookup_keys(
     frame: pd.DataFrame,
     name: str,
     columns: list[str],
@@ -395,107 +393,3 @@ def _lookup(
                 )
             )
     return found
-
-
-def read_decisions(model: CostModel, run_dir: str | Path) -> Decisions:
-    """Read ``RUN/plan/*.csv`` as decisions over ``model``.
-
-    Only the plan's quantities are read (flow units, channel use, stocked
-    flags, open nodes, containers); every cost is recomputed from the
-    instance. Raises :class:`PlanError` naming file, row and column for rows
-    that do not match the instance.
-    """
-    plan_dir = Path(run_dir) / "plan"
-    if not plan_dir.is_dir():
-        raise PlanError([Issue(str(plan_dir), None, None, None, "a plan folder")])
-    inst, pairs, paths = model.instance, model.index.pairs, model.index.paths
-    node_ids = inst.nodes["node_id"].to_numpy(object)
-    sku_ids = inst.skus["sku_id"].to_numpy(object)
-    channel_ids = inst.channels["channel_id"].to_numpy(object)
-    issues: list[Issue] = []
-
-    share = np.zeros(model.n_pairs)
-    flows = _read(plan_dir, "flows", ("sku_id", "region_id", "path_key", "units"), issues)
-    if flows is not None:
-        pair = _lookup(
-            flows,
-            "flows",
-            ["sku_id", "region_id", "path_key"],
-            [sku_ids, node_ids, paths.key],
-            [pairs.sku, pairs.region, pairs.path],
-            issues,
-            "a path of the instance that may serve this SKU and region",
-        )
-        units = _numbers(flows, "flows", "units", issues)
-        ok = pair >= 0
-        np.add.at(share, pair[ok], units[ok] / model.demand_units[pair[ok]])
-
-    channel_used = np.zeros(len(model.kc_sku), dtype=bool)
-    frame = _read(plan_dir, "sku_channels", ("sku_id", "channel_id"), issues)
-    if frame is not None:
-        group = _lookup(
-            frame,
-            "sku_channels",
-            ["sku_id", "channel_id"],
-            [sku_ids, channel_ids],
-            [model.kc_sku, model.kc_channel],
-            issues,
-            "a channel this SKU can use in the instance",
-        )
-        flag = _flags(frame, "sku_channels", "used", issues)
-        channel_used[group[(group >= 0) & flag]] = True
-
-    stocked = np.zeros(len(model.kh_sku), dtype=bool)
-    frame = _read(plan_dir, "stock", ("sku_id", "node_id", "stocked"), issues)
-    if frame is not None:
-        group = _lookup(
-            frame,
-            "stock",
-            ["sku_id", "node_id"],
-            [sku_ids, node_ids],
-            [model.kh_sku, model.kh_node],
-            issues,
-            "a stocking node that can hold this SKU in the instance",
-        )
-        flag = _flags(frame, "stock", "stocked", issues)
-        stocked[group[(group >= 0) & flag]] = True
-
-    node_open = np.zeros(len(model.h_node), dtype=bool)
-    frame = _read(plan_dir, "nodes", ("node_id", "open"), issues)
-    if frame is not None:
-        group = _lookup(
-            frame,
-            "nodes",
-            ["node_id"],
-            [node_ids],
-            [model.h_node],
-            issues,
-            "a stocking node used by some path of the instance",
-        )
-        flag = _flags(frame, "nodes", "open", issues)
-        node_open[group[(group >= 0) & flag]] = True
-
-    containers = np.zeros(len(model.ct_leg))
-    frame = _read(plan_dir, "containers", ("lane_id", "containers"), issues)
-    if frame is not None:
-        legs = model.index.legs
-        lane_ids = inst.lanes["lane_id"].to_numpy(object)
-        rate_ids = inst.rates["rate_id"].to_numpy(object)
-        if "rate_id" not in frame.columns:
-            frame = frame.assign(rate_id="")
-        rate_vocabulary = np.append(rate_ids, "")  # "" = the lane's own containers
-        leg_rate = legs.rate[model.ct_leg]
-        group = _lookup(
-            frame,
-            "containers",
-            ["lane_id", "rate_id"],
-            [lane_ids, rate_vocabulary],
-            [legs.lane[model.ct_leg], np.where(leg_rate >= 0, leg_rate, len(rate_ids))],
-            issues,
-            "a container or truck lane (and rate) used by some path of the instance",
-        )
-        count = _numbers(frame, "containers", "containers", issues, integer=True)
-        containers[group[group >= 0]] = count[group >= 0]
-    if issues:
-        raise PlanError(issues)
-    return Decisions(share, channel_used, stocked, node_open, containers)

@@ -20,9 +20,10 @@ import pytest
 import lean_chain
 from lean_chain.api import write_plan
 from lean_chain.costs.model import build_cost_model
+from lean_chain.costs.read_plan import read_decisions
 from lean_chain.errors import Issue, OutputPathError, PlanError
 from lean_chain.io import plan_io
-from lean_chain.io.plan_io import RUN_MARKER, is_run_folder, read_decisions, write_run
+from lean_chain.io.plan_io import RUN_MARKER, is_run_folder, write_run
 
 TINY = Path(__file__).resolve().parent.parent / "data" / "tiny"
 TINY_OPTIMUM = 14420.588235294117

@@ -1,0 +1,121 @@
+"""Read a run folder's plan as decisions over a cost model (the evaluation core's input).
+
+:mod:`lean_chain.io.plan_io` reads and checks the CSV files; this module maps
+their rows onto the model's pairs and groups, so that only the plan's
+quantities are read and every cost is recomputed from the instance.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from lean_chain.costs.evaluate import Decisions
+from lean_chain.costs.model import CostModel
+from lean_chain.errors import Issue, PlanError
+from lean_chain.io.plan_io import lookup_keys, plan_flags, plan_numbers, read_plan_csv
+
+
+def read_decisions(model: CostModel, run_dir: str | Path) -> Decisions:
+    """Read ``RUN/plan/*.csv`` as decisions over ``model``.
+
+    Only the plan's quantities are read (flow units, channel use, stocked
+    flags, open nodes, containers); every cost is recomputed from the
+    instance. Raises :class:`PlanError` naming file, row and column for rows
+    that do not match the instance.
+    """
+    plan_dir = Path(run_dir) / "plan"
+    if not plan_dir.is_dir():
+        raise PlanError([Issue(str(plan_dir), None, None, None, "a plan folder")])
+    inst, pairs, paths = model.instance, model.index.pairs, model.index.paths
+    node_ids = inst.nodes["node_id"].to_numpy(object)
+    sku_ids = inst.skus["sku_id"].to_numpy(object)
+    channel_ids = inst.channels["channel_id"].to_numpy(object)
+    issues: list[Issue] = []
+
+    share = np.zeros(model.n_pairs)
+    flows = read_plan_csv(plan_dir, "flows", ("sku_id", "region_id", "path_key", "units"), issues)
+    if flows is not None:
+        pair = lookup_keys(
+            flows,
+            "flows",
+            ["sku_id", "region_id", "path_key"],
+            [sku_ids, node_ids, paths.key],
+            [pairs.sku, pairs.region, pairs.path],
+            issues,
+            "a path of the instance that may serve this SKU and region",
+        )
+        units = plan_numbers(flows, "flows", "units", issues)
+        ok = pair >= 0
+        np.add.at(share, pair[ok], units[ok] / model.demand_units[pair[ok]])
+
+    channel_used = np.zeros(len(model.kc_sku), dtype=bool)
+    frame = read_plan_csv(plan_dir, "sku_channels", ("sku_id", "channel_id"), issues)
+    if frame is not None:
+        group = lookup_keys(
+            frame,
+            "sku_channels",
+            ["sku_id", "channel_id"],
+            [sku_ids, channel_ids],
+            [model.kc_sku, model.kc_channel],
+            issues,
+            "a channel this SKU can use in the instance",
+        )
+        flag = plan_flags(frame, "sku_channels", "used", issues)
+        channel_used[group[(group >= 0) & flag]] = True
+
+    stocked = np.zeros(len(model.kh_sku), dtype=bool)
+    frame = read_plan_csv(plan_dir, "stock", ("sku_id", "node_id", "stocked"), issues)
+    if frame is not None:
+        group = lookup_keys(
+            frame,
+            "stock",
+            ["sku_id", "node_id"],
+            [sku_ids, node_ids],
+            [model.kh_sku, model.kh_node],
+            issues,
+            "a stocking node that can hold this SKU in the instance",
+        )
+        flag = plan_flags(frame, "stock", "stocked", issues)
+        stocked[group[(group >= 0) & flag]] = True
+
+    node_open = np.zeros(len(model.h_node), dtype=bool)
+    frame = read_plan_csv(plan_dir, "nodes", ("node_id", "open"), issues)
+    if frame is not None:
+        group = lookup_keys(
+            frame,
+            "nodes",
+            ["node_id"],
+            [node_ids],
+            [model.h_node],
+            issues,
+            "a stocking node used by some path of the instance",
+        )
+        flag = plan_flags(frame, "nodes", "open", issues)
+        node_open[group[(group >= 0) & flag]] = True
+
+    containers = np.zeros(len(model.ct_leg))
+    frame = read_plan_csv(plan_dir, "containers", ("lane_id", "containers"), issues)
+    if frame is not None:
+        legs = model.index.legs
+        lane_ids = inst.lanes["lane_id"].to_numpy(object)
+        rate_ids = inst.rates["rate_id"].to_numpy(object)
+        if "rate_id" not in frame.columns:
+            frame = frame.assign(rate_id="")
+        rate_vocabulary = np.append(rate_ids, "")  # "" = the lane's own containers
+        leg_rate = legs.rate[model.ct_leg]
+        group = lookup_keys(
+            frame,
+            "containers",
+            ["lane_id", "rate_id"],
+            [lane_ids, rate_vocabulary],
+            [legs.lane[model.ct_leg], np.where(leg_rate >= 0, leg_rate, len(rate_ids))],
+            issues,
+            "a container or truck lane (and rate) used by some path of the instance",
+        )
+        count = plan_numbers(frame, "containers", "containers", issues, integer=True)
+        containers[group[group >= 0]] = count[group >= 0]
+    if issues:
+        raise PlanError(issues)
+    return Decisions(share, channel_used, stocked, node_open, containers)
