@@ -441,9 +441,27 @@ def _checked_plan(
         wall_s=time.perf_counter() - started,
         decisions=decisions,
         evaluation=evaluation,
-        tables=plan_tables(model, decisions, evaluation),
+        tables=_with_alternatives(
+            plan_tables(model, decisions, evaluation), model, decisions, status, plan_gap, info
+        ),
         info=info,
     )
+
+
+def _with_alternatives(
+    tables: dict, model: CostModel, decisions: Decisions, status: str, gap, info: dict
+) -> dict:
+    """``tables`` plus ``alternatives`` (:mod:`lean_chain.explain`); an extra that fails
+    never costs the plan: the reason goes to ``info["alternatives"]`` instead."""
+    from lean_chain.explain import alternatives
+
+    try:
+        return {**tables, "alternatives": alternatives(model, decisions, status=status, gap=gap)}
+    except KeyboardInterrupt:
+        info["alternatives"] = "not computed: interrupted"
+    except Exception as exc:  # an extra must never cost the plan
+        info["alternatives"] = f"not computed: {exc!r}"
+    return tables
 
 
 #: Largest model (columns) that an infeasible solve is diagnosed on (an elastic LP).

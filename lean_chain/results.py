@@ -14,7 +14,9 @@ Tables (one CSV each under ``RUN/plan/``):
   utilization, cost;
 - ``lane_costs``: weight-break / per-m3 legs (chargeable quantity, shipments,
   cost), order-band legs (the band the lane's weight per shipment falls in) and
-  fixed charges per shipment (informative; recomputed by evaluate).
+  fixed charges per shipment (informative; recomputed by evaluate);
+- ``alternatives``: every candidate path of every demand row with its unit cost,
+  status, reason and break-even (:mod:`lean_chain.explain`; informative).
 
 ``path_key`` (``channel|lane>lane>...``) identifies a path; ``lean-chain
 evaluate`` reads the plan back by (sku_id, region_id, path_key) and takes
@@ -74,6 +76,26 @@ class Plan:
         if name in tables:
             return tables[name]
         raise AttributeError(name)
+
+    def explain(self, sku: str | None = None, region: str | None = None) -> pd.DataFrame:
+        """Every candidate path of the plan's demand rows (of one SKU and/or region) with
+        its unit cost, status, reason and break-even (:mod:`lean_chain.explain`).
+
+        Examples
+        --------
+        >>> import lean_chain
+        >>> plan = lean_chain.solve(lean_chain.load_instance("tests/data/tiny"))
+        >>> plan.explain(sku="B")["status"].tolist()
+        ['chosen', 'dearer']
+        """
+        from lean_chain.explain import select
+
+        if "alternatives" not in self.tables:
+            raise ValueError(
+                "this plan has no alternatives table: "
+                + str(self.info.get("alternatives", "it was not computed"))
+            )
+        return select(self.tables["alternatives"], sku=sku, region=region)
 
     def summary(self) -> dict:
         """The content of ``summary.json``."""

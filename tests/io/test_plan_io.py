@@ -213,6 +213,7 @@ def test_write_run_leaves_no_temporary_folder(plan, tmp_path):
     assert out == tmp_path / "RUN"
     assert [p.name for p in tmp_path.iterdir()] == ["RUN"]
     assert sorted(p.name for p in (out / "plan").iterdir()) == [
+        "alternatives.csv",
         "containers.csv",
         "flows.csv",
         "lane_costs.csv",

@@ -1,0 +1,776 @@
+"""Why this channel: every candidate path of every demand row, priced and explained.
+
+For each demand row (SKU, region) :func:`alternatives` lists every candidate path —
+the (SKU, path) pairs the model may use and the paths a hard rule excludes — with
+its unit landed cost by component, the share the plan gives it, a ``status`` and a
+``reason`` in a planner's words, found from the plan itself:
+
+- ``chosen``: the plan serves (part of) the row through it;
+- ``dearer``: dearer per unit than every chosen path of the row, by how much per
+  unit and per year;
+- ``tie``: as cheap per unit as the dearest chosen path;
+- ``cheaper``: cheaper per unit, and lost for the first of these reasons that holds:
+  a limit row it belongs to has zero slack in the plan (a node's storage, orders or
+  throughput, a region's CBEC quota, a lane's capacity: ``reason_kind`` is the row
+  family and ``binding`` names the node or lane); its region's service target binds
+  and the path is too slow to count; serving the row through it needs more room than
+  is left (``room``, single sourcing); the fixed costs it would add (the channel's
+  per-SKU fixed cost, slotting at its node, opening the node) exceed what it could save
+  on all the SKU's rows (``fixed_cost``); the SKU already uses its most channels and
+  swapping one would cost its other rows more (``max_channels``); lane charges at this volume (minimum charges, container fill,
+  weight breaks: ``lane_charges``); else ``gap`` (not proven optimal) or ``other``;
+- ``excluded``: a hard rule removes it (``reason_kind`` is the rule of
+  :data:`lean_chain.index.DROP_REASONS`); it has no price.
+
+The unit cost is the landed cost (:mod:`lean_chain.costs.landed`) plus holding per
+unit (pipeline and on-hand stock at the group's held value) plus lane charges at their
+full-load rate (the decomposition's linear lower bound), so candidates are compared
+on one footing. For the best rejected candidate of each row (``best_rejected``) a
+break-even says what would switch the decision: the fall in its unit cost, the
+annual volume at which its fixed cost is covered, the capacity, quota or promise
+days it would need. Break-evens are local (``breakeven_local``): valid while the rest
+of the plan stays as it is. Reasons that depend on optimality say so when the plan is
+not proven optimal ("within the plan's gap of X %").
+
+Everything is computed with integer-coded arrays over pairs and rows; no Python loop
+over SKUs or pairs.
+
+Examples
+--------
+>>> import lean_chain
+>>> inst = lean_chain.load_instance("tests/data/tiny")
+>>> plan = lean_chain.solve(inst, sensitivity=False)
+>>> table = plan.explain(sku="A")
+>>> table[["channel_id", "status", "unit_cost"]].round(2).to_dict("list")
+{'channel_id': ['1210', '9610'], 'status': ['chosen', 'dearer'], 'unit_cost': [126.2, 148.2]}
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from lean_chain.costs.evaluate import Decisions
+from lean_chain.costs.model import CostModel
+from lean_chain.decomposition.structure import lane_charge_lower_bound
+from lean_chain.formulation.build import (
+    ProblemBuilder,
+    define_capacity_rows,
+    define_decision_columns,
+    define_flow_columns,
+    define_lane_capacity_rows,
+    define_quota_rows,
+    define_service_rows,
+)
+from lean_chain.formulation.solution import encode
+from lean_chain.index import DROP_REASON_TEXT, DROP_REASONS
+
+#: Status of a candidate, in the table's sort order.
+STATUSES = ("chosen", "cheaper", "tie", "dearer", "excluded")
+#: Shares at or below this are not chosen.
+SHARE_TOL = 1e-9
+#: Relative tolerance for "as cheap as" and for "zero slack".
+COST_RTOL = 1e-6
+SLACK_RTOL = 1e-6
+#: Limit rows (<=) a cheaper candidate may be blocked by, with their unit and wording.
+LIMIT_FAMILIES = {
+    "storage": ("m³", "storage is full"),
+    "orders": ("orders", "order-handling capacity is used up"),
+    "throughput": ("units", "throughput capacity is used up"),
+    "cbec_quota": ("{currency}", "CBEC quota is exhausted"),
+    "lane_capacity": ("kg, m³ or units", "capacity is used up"),
+}
+#: A limit family in words.
+FAMILY_LABELS = {
+    "storage": "storage",
+    "orders": "order capacity",
+    "throughput": "throughput",
+    "cbec_quota": "CBEC quota",
+    "lane_capacity": "capacity",
+}
+#: Columns of the alternatives table, in order.
+COLUMNS = (
+    "sku_id",
+    "region_id",
+    "channel_id",
+    "path_key",
+    "route",
+    "stock_node",
+    "promise_days",
+    "units",
+    "share",
+    "status",
+    "reason_kind",
+    "reason",
+    "binding",
+    "binding_slack",
+    "unit_cost",
+    "procurement",
+    "freight",
+    "handling",
+    "duty",
+    "vat",
+    "consumption_tax",
+    "cbec_tax",
+    "parcel_tax",
+    "export_rebate",
+    "holding",
+    "lane_charges",
+    "delta_per_unit",
+    "delta_per_year",
+    "added_fixed_cost",
+    "best_rejected",
+    "breakeven_kind",
+    "breakeven_value",
+    "breakeven",
+    "breakeven_local",
+)
+
+
+def _text(values: np.ndarray, decimals: int = 2) -> np.ndarray:
+    """Numbers as text, element-wise (no thousands separators)."""
+    values = np.asarray(values, dtype=np.float64)
+    return np.char.mod(f"%.{decimals}f", values).astype(object)
+
+
+def _first_per_group(group: np.ndarray, *keys: np.ndarray) -> np.ndarray:
+    """Per element of ``group``'s range: the element with the smallest ``keys``
+    (lexicographic, last key first as in :func:`numpy.lexsort`), -1 for empty groups."""
+    n_groups = int(group.max()) + 1 if len(group) else 0
+    order = np.lexsort((*keys, group))
+    first = np.full(n_groups, -1, dtype=np.int64)
+    is_first = np.ones(len(order), dtype=bool)
+    is_first[1:] = group[order][1:] != group[order][:-1]
+    first[group[order[is_first]]] = order[is_first]
+    return first
+
+
+def _route_of_paths(model: CostModel, path: np.ndarray) -> np.ndarray:
+    """``node>node>...`` per element of ``path`` (one string per distinct path)."""
+    paths = model.index.paths
+    node_ids = model.instance.nodes["node_id"].to_numpy(object)
+    unique, inverse = np.unique(path, return_inverse=True)
+    text = np.array(
+        [">".join(node_ids[paths.node[paths.node_ptr[p] : paths.node_ptr[p + 1]]]) for p in unique],
+        dtype=object,
+    )
+    return text[inverse.reshape(-1)] if len(unique) else np.zeros(0, dtype=object)
+
+
+def unit_costs(model: CostModel) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Per pair, the unit cost by component and its total (see the module docstring).
+
+    CBEC retail tax (the VAT and consumption tax of a ``cbec_retail`` rule within the
+    cap) is its own ``cbec_tax`` column; the components still sum to the total.
+    """
+    from lean_chain.costs.landed import COMPONENTS
+
+    landed = model.landed
+    # + 0.0 turns the stored -0.0 of a zero rebate into 0.0
+    parts = {name: landed.components[i] + 0.0 for i, name in enumerate(COMPONENTS)}
+    pairs = model.index.pairs
+    rules = model.instance.tax_rules
+    regime = (
+        rules["regime"].to_numpy(object)[np.maximum(pairs.rule, 0)]
+        if len(rules)
+        else np.full(len(pairs), "", dtype=object)
+    )
+    cbec = (regime == "cbec_retail") & ~pairs.single_item_over_cap
+    parts["cbec_tax"] = np.where(cbec, parts["vat"] + parts["consumption_tax"], 0.0)
+    parts["vat"] = np.where(cbec, 0.0, parts["vat"])
+    parts["consumption_tax"] = np.where(cbec, 0.0, parts["consumption_tax"])
+    units = np.where(model.demand_units > 0, model.demand_units, 1.0)
+    stocked = model.kh_of_pair >= 0
+    held = np.zeros(model.n_pairs)
+    held[stocked] = model.kh_held_value[model.kh_of_pair[stocked]]
+    parts["holding"] = (
+        model.pipeline_holding_per_share + model.holding_factor * held * model.on_hand_per_share
+    ) / units
+    parts["lane_charges"] = lane_charge_lower_bound(model) / units
+    total = landed.total + parts["holding"] + parts["lane_charges"]
+    return parts, total
+
+
+def _limit_rows(model: CostModel, decisions: Decisions):
+    """The plan's limit rows: the problem with them, activity, slack, binding, capacity."""
+    builder = ProblemBuilder()
+    for step in (
+        define_flow_columns,
+        define_decision_columns,
+        define_capacity_rows,
+        define_service_rows,
+        define_quota_rows,
+        define_lane_capacity_rows,
+    ):
+        step(builder, model)
+    problem = builder.build()
+    vector = encode(problem, model, decisions)
+    activity = problem.matrix @ vector
+    z = problem.col_blocks["z"]
+    # the capacity a row offers in this plan: its bound less the open-node column
+    offered = problem.row_upper - problem.matrix[:, z] @ vector[z]
+    upper_slack = problem.row_upper - activity
+    lower_slack = activity - problem.row_lower
+    return problem, activity, offered, upper_slack, lower_slack
+
+
+def alternatives(
+    model: CostModel,
+    decisions: Decisions,
+    *,
+    status: str = "optimal",
+    gap: float | None = 0.0,
+) -> pd.DataFrame:
+    """Every candidate of every demand row with its price, status, reason and break-even.
+
+    Parameters
+    ----------
+    model : CostModel
+        The plan's cost model.
+    decisions : Decisions
+        The plan.
+    status : str
+        The plan's status; reasons that depend on optimality say "within the plan's
+        gap" unless it is ``'optimal'`` with a gap of at most 1e-6.
+    gap : float, optional
+        The plan's relative gap (None: unknown).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (SKU, region, candidate path), columns :data:`COLUMNS`; money in the
+        instance currency, ``delta_per_year`` and volume break-evens per 365 days.
+
+    Examples
+    --------
+    >>> import lean_chain
+    >>> from lean_chain.costs.model import build_cost_model
+    >>> inst = lean_chain.load_instance("tests/data/tiny")
+    >>> plan = lean_chain.solve(inst, sensitivity=False)
+    >>> table = alternatives(build_cost_model(inst), plan.decisions)
+    >>> table.groupby("status").size().to_dict()
+    {'chosen': 2, 'dearer': 2}
+    """
+    inst = model.instance
+    pairs, paths = model.index.pairs, model.index.paths
+    currency = str(inst.params.get("currency", ""))
+    horizon = float(inst.params["horizon_days"])
+    per_year = 365.0 / horizon
+    proven = status == "optimal" and gap is not None and gap <= 1e-6
+    gap_note = (
+        ""
+        if proven
+        else " (within the plan's gap of "
+        + (f"{100 * gap:.2f} %" if gap is not None else "unknown size")
+        + ")"
+    )
+    n = model.n_pairs
+    demand_units = model.demand_units
+    share = np.asarray(decisions.share, dtype=np.float64)
+    parts, unit = unit_costs(model)
+    kr = model.kr_of_pair
+    n_kr = len(model.kr_demand_row)
+    chosen = share > SHARE_TOL
+
+    # the row's chosen paths: the one with the largest share (main), the dearest
+    main = _first_per_group(kr, unit, -share)
+    ref_max = np.full(n_kr, -np.inf)
+    np.maximum.at(ref_max, kr[chosen], unit[chosen])
+    served = np.isfinite(ref_max)
+    main_cost = np.where(main >= 0, unit[np.maximum(main, 0)], np.nan)
+    main_cost = np.where(served, main_cost, np.nan)
+    main_pair = np.where(served, main, -1)
+    row_max = ref_max[kr]
+    tol = COST_RTOL * np.maximum(1.0, np.abs(np.where(np.isfinite(row_max), row_max, 0.0)))
+    code = np.full(n, 1, dtype=np.int8)  # cheaper
+    code[chosen] = 0
+    code[~chosen & (np.abs(unit - row_max) <= tol)] = 2
+    code[~chosen & (unit > row_max + tol)] = 3
+    code[~chosen & ~served[kr]] = 3  # a row without plan: nothing to compare with
+    delta = unit - main_cost[kr]
+    delta_year = delta * demand_units * per_year
+
+    reason_kind = np.full(n, "", dtype=object)
+    reason = np.full(n, "", dtype=object)
+    binding = np.full(n, "", dtype=object)
+    binding_slack = np.full(n, np.nan)
+    be_kind = np.full(n, "", dtype=object)
+    be_value = np.full(n, np.nan)
+    be_text = np.full(n, "", dtype=object)
+
+    is_chosen = code == 0
+    reason_kind[is_chosen] = "chosen"
+    reason[is_chosen] = (
+        "chosen for " + _text(100 * share[is_chosen], 1) + " % of this demand"
+    ).astype(object)
+    is_tie = code == 2
+    reason_kind[is_tie] = "tie"
+    reason[is_tie] = "as cheap per unit as the chosen path: either gives the same cost"
+    unserved = ~chosen & ~served[kr]
+    reason_kind[unserved] = "unserved"
+    reason[unserved] = "the plan does not serve this demand (profit mode: it does not pay)"
+    is_dearer = (code == 3) & ~unserved
+    reason_kind[is_dearer] = "dearer"
+    reason[is_dearer] = (
+        "dearer by "
+        + _text(delta[is_dearer])
+        + f" {currency} per unit than the chosen path ("
+        + _text(delta_year[is_dearer], 0)
+        + f" {currency} a year at this volume)"
+    ).astype(object)
+
+    # fixed costs the candidate would add, and those its row alone pays for the main path
+    kc, kh, h = model.kc_of_pair, model.kh_of_pair, model.h_of_pair
+    stocked = kh >= 0
+    new_channel = ~decisions.channel_used[kc]
+    kh_safe, h_safe = np.maximum(kh, 0), np.maximum(h, 0)
+    # padded with one entry so that unstocked pairs (-1 -> 0) index safely
+    stocked_kh = np.append(decisions.stocked, True)
+    open_h = np.append(decisions.node_open, True)
+    slotting = np.append(model.kh_slotting_cost, 0.0)
+    node_fixed = np.append(model.h_fixed_cost, 0.0)
+    new_slot = stocked & ~stocked_kh[kh_safe]
+    new_node = stocked & ~open_h[h_safe]
+    slot_cost = np.where(stocked, slotting[kh_safe], 0.0)
+    node_cost = np.where(stocked, node_fixed[h_safe], 0.0)
+    added = (
+        np.where(new_channel, model.kc_fixed_cost[kc], 0.0)
+        + np.where(new_slot, slot_cost, 0.0)
+        + np.where(new_node, node_cost, 0.0)
+    )
+    # rows per used (SKU, channel) and (SKU, node), SKUs per open node: what one row frees
+    kr_kc = np.unique(kr[chosen].astype(np.int64) * len(model.kc_sku) + kc[chosen])
+    rows_per_kc = np.bincount(kr_kc % len(model.kc_sku), minlength=len(model.kc_sku))
+    ch_st = chosen & stocked
+    n_kh = max(len(model.kh_sku), 1)
+    kr_kh = np.unique(kr[ch_st].astype(np.int64) * n_kh + kh[ch_st])
+    rows_per_kh = np.bincount(kr_kh % n_kh, minlength=n_kh)
+    kh_per_h = np.bincount(model.kh_h[decisions.stocked], minlength=max(len(model.h_node), 1))
+    m = np.maximum(main_pair[kr], 0)
+    has_main = main_pair[kr] >= 0
+    freed = np.where(
+        has_main & (kc[m] != kc) & (rows_per_kc[kc[m]] == 1), model.kc_fixed_cost[kc[m]], 0.0
+    )
+    m_stocked = has_main & stocked[m]
+    freed += np.where(m_stocked & (kh[m] != kh) & (rows_per_kh[kh_safe[m]] == 1), slot_cost[m], 0.0)
+    freed += np.where(
+        m_stocked & (h[m] != h) & (kh_per_h[h_safe[m]] == 1) & (rows_per_kh[kh_safe[m]] == 1),
+        node_cost[m],
+        0.0,
+    )
+    net_fixed = added - freed
+
+    # the most the SKU could save through the candidate's (channel, node) on all its rows
+    option = kc.astype(np.int64) * (n_kh + 1) + (kh + 1)
+    n_option = int(option.max()) + 1 if n else 1
+    saving = np.maximum(main_cost[kr] - unit, 0.0) * demand_units
+    saving = np.where(np.isfinite(saving), saving, 0.0)
+    cell, cell_of = np.unique(kr.astype(np.int64) * n_option + option, return_inverse=True)
+    cell_of = cell_of.reshape(-1)
+    best_cell = np.zeros(len(cell))
+    np.maximum.at(best_cell, cell_of, saving)
+    option_of_cell = np.unique(cell % n_option, return_inverse=True)[1].reshape(-1)
+    sku_saving = np.bincount(option_of_cell, weights=best_cell)[option_of_cell][cell_of]
+
+    # limit rows of the plan, and the first binding (or too full) one of each pair
+    problem, _activity, offered, upper_slack, lower_slack = _limit_rows(model, decisions)
+    node_ids = inst.nodes["node_id"].to_numpy(object)
+    lane_ids = inst.lanes["lane_id"].to_numpy(object)
+    n_rows = problem.n_rows
+    row_family = np.full(n_rows, "", dtype=object)
+    row_object = np.full(n_rows, "", dtype=object)
+    row_words = np.full(n_rows, "", dtype=object)  # "node BZ's storage is full"
+    row_unit = np.full(n_rows, "", dtype=object)
+    row_label = np.full(n_rows, "", dtype=object)  # "storage", "CBEC quota"
+    for family, rows in problem.row_blocks.items():  # a handful of families
+        row_family[rows] = family
+        kind, ids = problem.row_objects.get(family, ("", np.zeros(0, dtype=np.int64)))
+        if kind == "node":
+            row_object[rows] = node_ids[ids]
+        elif kind == "lane":
+            row_object[rows] = lane_ids[ids]
+        if family in LIMIT_FAMILIES:
+            unit_name, words = LIMIT_FAMILIES[family]
+            noun = "lane " if kind == "lane" else "region " if family == "cbec_quota" else "node "
+            row_words[rows] = noun + row_object[rows] + "'s " + words
+            row_unit[rows] = unit_name.format(currency=currency)
+            row_label[rows] = FAMILY_LABELS.get(family, family)
+    limit = np.isin(row_family, list(LIMIT_FAMILIES))
+    scale = np.maximum(1.0, np.abs(np.where(np.isfinite(offered), offered, 0.0)))
+    full = limit & (offered > 0) & (upper_slack <= SLACK_RTOL * scale)
+    x = problem.col_blocks["x"]
+    coo = problem.matrix[:, x].tocoo()
+    entry_row, entry_pair, entry_val = coo.row, coo.col, coo.data
+    cheaper = code == 1
+    blocked = cheaper[entry_pair] & full[entry_row] & (entry_val > 0)
+    first_full = _first_entry(entry_pair[blocked], entry_row[blocked], entry_val[blocked], n)
+    need = entry_val * (1.0 - share[entry_pair])
+    short = (
+        cheaper[entry_pair]
+        & limit[entry_row]
+        & (offered[entry_row] > 0)
+        & ~full[entry_row]
+        & (need > upper_slack[entry_row] + SLACK_RTOL * scale[entry_row])
+    )
+    first_short = _first_entry(entry_pair[short], entry_row[short], entry_val[short], n)
+
+    # service: a binding target in the pair's region that the pair is too slow to count for
+    service_binding = np.zeros(n, dtype=bool)
+    service_row = np.full(n, -1, dtype=np.int64)
+    if "service" in problem.row_blocks:
+        rows = problem.row_blocks["service"]
+        row_of_region = np.full(len(node_ids), -1, dtype=np.int64)
+        row_of_region[problem.row_objects["service"][1]] = np.arange(rows.start, rows.stop)
+        service_row = row_of_region[pairs.region]
+        member = np.zeros(n, dtype=bool)
+        in_service = (entry_row >= rows.start) & (entry_row < rows.stop)
+        member[entry_pair[in_service]] = True
+        lower = problem.row_lower
+        sr = np.maximum(service_row, 0)
+        tight = lower_slack[sr] <= SLACK_RTOL * np.maximum(1.0, np.abs(lower[sr]))
+        service_binding = (service_row >= 0) & tight & ~member
+
+    # channels per SKU at their limit
+    used_per_sku = np.bincount(
+        model.kc_sku, weights=decisions.channel_used, minlength=len(model.sku_max_channels)
+    )
+    usable_per_sku = np.bincount(model.kc_sku, minlength=len(model.sku_max_channels))
+    sku_of_pair = pairs.sku
+    at_max = (usable_per_sku > model.sku_max_channels) & (
+        used_per_sku >= model.sku_max_channels - 1e-9
+    )
+    channel_capped = new_channel & at_max[sku_of_pair]
+
+    # pairs on a leg with charges beyond the linear rates
+    nonlinear = np.zeros(n, dtype=bool)
+    for incidence in (model.ct_pair, model.pw_pair, model.ob_pair, model.fx_pair):
+        nonlinear[incidence] = True
+
+    # the best rejected candidate of each row: the one whose break-even is given
+    rejected = (code >= 1) & (code <= 3)
+    best = _first_per_group(np.where(rejected, kr, n_kr), unit)[:n_kr]
+    best_rejected = np.zeros(n, dtype=bool)
+    best_rejected[best[best >= 0]] = True
+
+    open_ = cheaper.copy()
+    single = bool(inst.params.get("single_sourcing", False))
+
+    def take(mask: np.ndarray) -> np.ndarray:
+        """The still-open pairs of ``mask``; they get their reason now."""
+        idx = np.flatnonzero(open_ & mask)
+        open_[idx] = False
+        return idx
+
+    def lead(idx: np.ndarray) -> np.ndarray:
+        return "cheaper by " + _text(-delta[idx]) + f" {currency} per unit"
+
+    def breakeven(idx: np.ndarray, kind: str, value: np.ndarray, words) -> None:
+        """Break-even of the best rejected pairs among ``idx``; ``words(sub, value)``."""
+        keep = best_rejected[idx] & (be_kind[idx] == "")
+        sub = idx[keep]
+        if len(sub) == 0:
+            return
+        be_kind[sub] = kind
+        be_value[sub] = np.asarray(value, dtype=np.float64)[keep]
+        be_text[sub] = words(sub, be_value[sub])
+
+    # 1. a limit row at zero slack
+    idx = take(first_full[0] >= 0)
+    if len(idx):
+        row = first_full[0][idx]
+        reason_kind[idx] = row_family[row]
+        reason[idx] = lead(idx) + ", but " + row_words[row] + " in this plan"
+        binding[idx] = row_object[row]
+        binding_slack[idx] = upper_slack[row]
+        breakeven(
+            idx,
+            "capacity",
+            first_full[1][idx] * (1.0 - share[idx]),
+            lambda sub, v: (
+                "switches when "
+                + row_object[first_full[0][sub]]
+                + "'s "
+                + row_label[first_full[0][sub]]
+                + " grows by "
+                + _text(v)
+                + " "
+                + row_unit[first_full[0][sub]]
+                + " (what this demand needs there)"
+            ),
+        )
+    # 2. a binding service target the path is too slow for
+    idx = take(service_binding)
+    if len(idx):
+        sr = service_row[idx]
+        days = paths.promise_days[pairs.path[idx]]
+        target = _service_days(model)[pairs.region[idx]]
+        reason_kind[idx] = "service"
+        reason[idx] = (
+            lead(idx)
+            + ", but it takes "
+            + _text(days, 1)
+            + " days and "
+            + row_object[sr]
+            + "'s service target (within "
+            + _text(target, 1)
+            + " days) binds"
+        )
+        binding[idx] = row_object[sr]
+        binding_slack[idx] = lower_slack[sr]
+        breakeven(
+            idx,
+            "promise_days",
+            days - target,
+            lambda sub, v: (
+                "switches if the path were "
+                + _text(v, 1)
+                + " days faster, or the region's service target lower"
+            ),
+        )
+    # 3. not enough room left for the whole row
+    idx = take(first_short[0] >= 0)
+    if len(idx):
+        row = first_short[0][idx]
+        needed = first_short[1][idx] * (1.0 - share[idx])
+        reason_kind[idx] = "room"
+        reason[idx] = (
+            lead(idx)
+            + ", but serving this demand through it needs "
+            + _text(needed)
+            + " "
+            + row_unit[row]
+            + " of "
+            + row_object[row]
+            + "'s "
+            + row_label[row]
+            + " and only "
+            + _text(upper_slack[row])
+            + " is left"
+            + (" (single sourcing: the demand moves whole)" if single else "")
+        )
+        binding[idx] = row_object[row]
+        binding_slack[idx] = upper_slack[row]
+        breakeven(
+            idx,
+            "capacity",
+            needed - upper_slack[row],
+            lambda sub, v: (
+                "switches when "
+                + row_object[first_short[0][sub]]
+                + "'s "
+                + row_label[first_short[0][sub]]
+                + " grows by "
+                + _text(v)
+                + " "
+                + row_unit[first_short[0][sub]]
+            ),
+        )
+    # 4. fixed costs that the SKU's volume through it does not cover
+    idx = take((added > 0) & (sku_saving <= added * (1 + COST_RTOL)))
+    if len(idx):
+        reason_kind[idx] = "fixed_cost"
+        reason[idx] = (
+            lead(idx) + " (" + _text(saving[idx], 0) + f" {currency} on this demand), but it "
+            "would add "
+            + _text(added[idx])
+            + f" {currency} of fixed costs ("
+            + _fixed_words(new_channel[idx], new_slot[idx], new_node[idx])
+            + ") that its volume does not cover"
+            + gap_note
+        )
+        with np.errstate(divide="ignore", invalid="ignore"):
+            volume_year = np.where(-delta[idx] > 0, net_fixed[idx] / -delta[idx], np.nan)
+        breakeven(
+            idx,
+            "volume",
+            volume_year * per_year,
+            lambda sub, v: (
+                "switches at about " + _text(v, 0) + " units a year of this demand "
+                "(now "
+                + _text(demand_units[sub] * per_year, 0)
+                + "): there its saving covers "
+                + _text(net_fixed[sub])
+                + f" {currency} of net fixed cost"
+            ),
+        )
+    # 5. the SKU already uses its most channels (and a swap would cost its other rows)
+    idx = take(channel_capped)
+    if len(idx):
+        most = model.sku_max_channels[pairs.sku[idx]]
+        reason_kind[idx] = "max_channels"
+        reason[idx] = (
+            lead(idx)
+            + ", but the SKU may use at most "
+            + _text(most, 0)
+            + " channel(s) and already uses them"
+            + gap_note
+        )
+        breakeven(
+            idx,
+            "max_channels",
+            most + 1,
+            lambda sub, v: "switches if the SKU may use " + _text(v, 0) + " channels",
+        )
+    # 6. lane charges at this volume
+    idx = take(nonlinear)
+    if len(idx):
+        reason_kind[idx] = "lane_charges"
+        reason[idx] = (
+            lead(idx) + " at full-load lane rates, but its lane charges at this volume "
+            "(minimum charges, container fill, weight breaks) cost more" + gap_note
+        )
+    # 7. the rest
+    idx = take(np.ones(n, dtype=bool))
+    if len(idx):
+        reason_kind[idx] = "other" if proven else "gap"
+        reason[idx] = lead(idx) + (
+            ": not used, because costs it shares with other rows (stock minimums, holding "
+            "of pooled stock) outweigh the saving"
+            if proven
+            else ": not used" + gap_note
+        )
+
+    # break-even of dearer (or tied) candidates: the fall in unit cost that switches them
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fall = delta + net_fixed / np.where(demand_units > 0, demand_units, np.inf)
+    idx = np.flatnonzero((code >= 2) & (code <= 3) & served[kr])
+    breakeven(
+        idx,
+        "unit_cost",
+        -fall[idx],
+        lambda sub, v: (
+            "switches if its unit cost falls by more than "
+            + _text(-v)
+            + f" {currency} (to "
+            + _text(unit[sub] + v)
+            + f" {currency})"
+            + np.where(
+                net_fixed[sub] > 0,
+                ": "
+                + _text(delta[sub])
+                + " per unit dearer, plus "
+                + _text(net_fixed[sub])
+                + f" {currency} of fixed costs over "
+                + _text(demand_units[sub], 0)
+                + " units",
+                "",
+            ).astype(object)
+        ),
+    )
+
+    sku_ids = inst.skus["sku_id"].to_numpy(object)
+    channel_ids = inst.channels["channel_id"].to_numpy(object)
+    row_units = inst.demand["units"].to_numpy(np.float64)
+    usable = {
+        "sku_id": sku_ids[pairs.sku],
+        "region_id": node_ids[pairs.region],
+        "channel_id": channel_ids[pairs.channel],
+        "path_key": paths.key[pairs.path],
+        "route": _route_of_paths(model, pairs.path),
+        "stock_node": np.where(
+            pairs.stock_node >= 0, node_ids[np.maximum(pairs.stock_node, 0)], ""
+        ),
+        "promise_days": paths.promise_days[pairs.path],
+        "units": demand_units,
+        "share": share,
+        "status": np.array(STATUSES, dtype=object)[code],
+        "reason_kind": reason_kind,
+        "reason": reason,
+        "binding": binding,
+        "binding_slack": binding_slack,
+        "unit_cost": unit,
+        **{name: parts[name] for name in COLUMNS[15:26] if name in parts},
+        "delta_per_unit": np.where(is_chosen, 0.0, delta),
+        "delta_per_year": np.where(is_chosen, 0.0, delta_year),
+        "added_fixed_cost": np.where(is_chosen, 0.0, added),
+        "best_rejected": best_rejected,
+        "breakeven_kind": be_kind,
+        "breakeven_value": be_value,
+        "breakeven": be_text,
+        "breakeven_local": be_kind != "",
+        "_row": pairs.demand_row,
+        "_order": code.astype(np.int64),
+    }
+    ex_row, ex_path = pairs.excluded_demand_row, pairs.excluded_path
+    d_sku = inst.demand["sku_id"].to_numpy(object)
+    d_region = inst.demand["region_id"].to_numpy(object)
+    rule = np.array(DROP_REASONS, dtype=object)[pairs.excluded_reason]
+    words = np.array([DROP_REASON_TEXT.get(r, r) for r in DROP_REASONS], dtype=object)
+    excluded = {
+        "sku_id": d_sku[ex_row],
+        "region_id": d_region[ex_row],
+        "channel_id": channel_ids[paths.channel[ex_path]],
+        "path_key": paths.key[ex_path],
+        "route": _route_of_paths(model, ex_path),
+        "stock_node": np.where(
+            paths.stock_node[ex_path] >= 0, node_ids[np.maximum(paths.stock_node[ex_path], 0)], ""
+        ),
+        "promise_days": paths.promise_days[ex_path],
+        "units": row_units[ex_row],
+        "share": np.zeros(len(ex_row)),
+        "status": np.full(len(ex_row), "excluded", dtype=object),
+        "reason_kind": rule,
+        "reason": ("excluded: " + words[pairs.excluded_reason]).astype(object),
+        "_row": ex_row,
+        "_order": np.full(len(ex_row), 4, dtype=np.int64),
+    }
+    table = pd.concat([pd.DataFrame(usable), pd.DataFrame(excluded)], ignore_index=True)
+    table["best_rejected"] = table["best_rejected"].fillna(False).astype(bool)
+    table["breakeven_local"] = table["breakeven_local"].fillna(False).astype(bool)
+    for column in ("binding", "breakeven_kind", "breakeven"):
+        table[column] = table[column].fillna("")
+    table = table.sort_values(["_row", "_order", "unit_cost"], kind="stable", na_position="last")
+    return table[list(COLUMNS)].reset_index(drop=True)
+
+
+def _first_entry(pair: np.ndarray, row: np.ndarray, val: np.ndarray, n: int):
+    """Per pair: its first row among the entries given (lowest row index) and the value."""
+    first_row = np.full(n, -1, dtype=np.int64)
+    first_val = np.full(n, np.nan)
+    if len(pair):
+        order = np.lexsort((row, pair))
+        keep = np.ones(len(order), dtype=bool)
+        keep[1:] = pair[order][1:] != pair[order][:-1]
+        chosen = order[keep]
+        first_row[pair[chosen]] = row[chosen]
+        first_val[pair[chosen]] = val[chosen]
+    return first_row, first_val
+
+
+def _fixed_words(new_channel, new_slot, new_node) -> np.ndarray:
+    """Which fixed costs each candidate adds, in words."""
+    words = np.array(
+        [
+            "",
+            "the channel's per-SKU fixed cost",
+            "slotting at its node",
+            "the channel's per-SKU fixed cost, slotting at its node",
+            "opening its node",
+            "the channel's per-SKU fixed cost, opening its node",
+            "slotting at its node, opening its node",
+            "the channel's per-SKU fixed cost, slotting at its node, opening its node",
+        ],
+        dtype=object,
+    )
+    return words[new_channel * 1 + new_slot * 2 + new_node * 4]
+
+
+def _service_days(model: CostModel) -> np.ndarray:
+    return model.instance.nodes["service_days"].to_numpy(np.float64)
+
+
+def select(table: pd.DataFrame, sku: str | None = None, region: str | None = None):
+    """The rows of an alternatives table for one SKU and/or region.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"sku_id": ["A", "B"], "region_id": ["R1", "R1"]})
+    >>> len(select(frame, sku="A"))
+    1
+    """
+    keep = np.ones(len(table), dtype=bool)
+    if sku is not None:
+        keep &= table["sku_id"].astype(str).to_numpy() == str(sku)
+    if region is not None:
+        keep &= table["region_id"].astype(str).to_numpy() == str(region)
+    return table[keep].reset_index(drop=True)
