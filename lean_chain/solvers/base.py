@@ -22,37 +22,46 @@ from lean_chain.formulation.problem import MipProblem
 __all__ = [
     "CAPABILITIES",
     "Backend",
+    "Capability",
     "MipProblem",
+    "Outcome",
     "SolveOptions",
     "SolveResult",
     "Status",
     "load_first",
+    "normalise",
     "stdout_to",
 ]
 
-#: Everything a backend may declare in :attr:`Backend.capabilities`:
-#:
-#: - ``integer``: integer columns are honoured (a MIP, not only its LP relaxation);
-#: - ``time_limit``: :attr:`SolveOptions.time_limit_s` stops the run;
-#: - ``relative_gap``: :attr:`SolveOptions.relative_gap` is the stopping gap;
-#: - ``threads``: :attr:`SolveOptions.threads` is passed to the solver;
-#: - ``warm_start``: :attr:`SolveOptions.warm_start` is given as a MIP start;
-#: - ``log_file``: the solver's log is written to :attr:`SolveOptions.log_file`;
-#: - ``bound``: :attr:`SolveResult.bound` is the solver's proven bound (so
-#:   :attr:`SolveResult.gap` is meaningful on runs stopped by a limit);
-#: - ``progress``: :attr:`SolveOptions.progress` receives the incumbent and bound.
-CAPABILITIES = frozenset(
-    {
-        "integer",
-        "time_limit",
-        "relative_gap",
-        "threads",
-        "warm_start",
-        "log_file",
-        "bound",
-        "progress",
-    }
-)
+
+class Capability(enum.StrEnum):
+    """Everything a backend may declare in :attr:`Backend.capabilities` (one place).
+
+    >>> Capability.WARM_START == "warm_start"
+    True
+    """
+
+    #: integer columns are honoured (a MIP, not only its LP relaxation)
+    INTEGER = "integer"
+    #: :attr:`SolveOptions.time_limit_s` stops the run
+    TIME_LIMIT = "time_limit"
+    #: :attr:`SolveOptions.relative_gap` is the stopping gap
+    RELATIVE_GAP = "relative_gap"
+    #: :attr:`SolveOptions.threads` is passed to the solver
+    THREADS = "threads"
+    #: :attr:`SolveOptions.warm_start` is given as a MIP start
+    WARM_START = "warm_start"
+    #: the solver's log is written to :attr:`SolveOptions.log_file`
+    LOG_FILE = "log_file"
+    #: :attr:`SolveResult.bound` is the solver's proven bound (so :attr:`SolveResult.gap`
+    #: is meaningful on runs stopped by a limit)
+    BOUND = "bound"
+    #: :attr:`SolveOptions.progress` receives the incumbent and bound
+    PROGRESS = "progress"
+
+
+#: Every capability, as the strings backends declare.
+CAPABILITIES = frozenset(c.value for c in Capability)
 
 
 class Status(enum.Enum):
@@ -68,6 +77,61 @@ class Status(enum.Enum):
     @property
     def has_solution(self) -> bool:
         return self in (Status.OPTIMAL, Status.FEASIBLE)
+
+
+class Outcome(enum.Enum):
+    """What a backend's own status code says, before its solution is looked at.
+
+    Each backend has one table from its codes to these (``STATUS_TABLE``);
+    :func:`normalise` turns an outcome and the presence of a plan into a
+    :class:`Status`, the same way for every backend.
+    """
+
+    OPTIMAL = "optimal"
+    INFEASIBLE = "infeasible"
+    UNBOUNDED = "unbounded"
+    #: stopped by a limit or an interrupt: FEASIBLE with a plan, NO_SOLUTION without
+    LIMIT = "limit"
+    #: the solver could not tell the two apart: decided by a feasibility solve
+    INFEASIBLE_OR_UNBOUNDED = "infeasible_or_unbounded"
+    #: an undocumented or unknown code: FEASIBLE with a plan, ERROR without
+    UNKNOWN = "unknown"
+    ERROR = "error"
+
+
+def normalise(
+    outcome: Outcome,
+    has_solution: bool,
+    has_feasible_point: Callable[[], bool | None] | None = None,
+) -> tuple[Status, str]:
+    """The :class:`Status` of a run, and a note for its message ("" if none).
+
+    ``has_feasible_point`` decides :attr:`Outcome.INFEASIBLE_OR_UNBOUNDED`:
+    it solves the problem with a zero objective and returns True (a point
+    exists: unbounded), False (none: infeasible) or None (undecided).
+
+    >>> normalise(Outcome.LIMIT, has_solution=True)
+    (<Status.FEASIBLE: 'feasible'>, '')
+    >>> normalise(Outcome.INFEASIBLE_OR_UNBOUNDED, False, lambda: False)
+    (<Status.INFEASIBLE: 'infeasible'>, 'no feasible point exists')
+    """
+    if outcome is Outcome.INFEASIBLE_OR_UNBOUNDED:
+        feasible = has_feasible_point() if has_feasible_point is not None else None
+        if feasible is True:
+            return Status.UNBOUNDED, "a feasible point exists, so the model is unbounded"
+        if feasible is False:
+            return Status.INFEASIBLE, "no feasible point exists"
+        return Status.ERROR, "infeasible or unbounded, undecided"
+    if outcome is Outcome.LIMIT:
+        return (Status.FEASIBLE if has_solution else Status.NO_SOLUTION), ""
+    if outcome is Outcome.UNKNOWN:
+        return (Status.FEASIBLE if has_solution else Status.ERROR), ""
+    return {
+        Outcome.OPTIMAL: Status.OPTIMAL,
+        Outcome.INFEASIBLE: Status.INFEASIBLE,
+        Outcome.UNBOUNDED: Status.UNBOUNDED,
+        Outcome.ERROR: Status.ERROR,
+    }[outcome], ""
 
 
 @dataclass(frozen=True)

@@ -19,26 +19,32 @@ from lean_chain.solvers.base import (
     CAPABILITIES,
     Backend,
     MipProblem,
+    Outcome,
     SolveOptions,
     SolveResult,
     Status,
     load_first,
+    normalise,
     stdout_to,
 )
 
-#: HiGHS model statuses that mean "stopped by a limit or an interrupt".
-_LIMITS = frozenset(
-    {
-        "kTimeLimit",
-        "kIterationLimit",
-        "kSolutionLimit",
-        "kObjectiveBound",
-        "kObjectiveTarget",
-        "kInterrupt",
-        "kHighsInterrupt",
-        "kMemoryLimit",
-    }
-)
+#: HiGHS model status name -> outcome (any other name: an error).
+STATUS_TABLE = {
+    "kOptimal": Outcome.OPTIMAL,
+    "kModelEmpty": Outcome.OPTIMAL,
+    "kInfeasible": Outcome.INFEASIBLE,
+    "kUnbounded": Outcome.UNBOUNDED,
+    "kUnboundedOrInfeasible": Outcome.INFEASIBLE_OR_UNBOUNDED,
+    "kTimeLimit": Outcome.LIMIT,
+    "kIterationLimit": Outcome.LIMIT,
+    "kSolutionLimit": Outcome.LIMIT,
+    "kObjectiveBound": Outcome.LIMIT,
+    "kObjectiveTarget": Outcome.LIMIT,
+    "kInterrupt": Outcome.LIMIT,
+    "kHighsInterrupt": Outcome.LIMIT,
+    "kMemoryLimit": Outcome.LIMIT,
+    "kUnknown": Outcome.UNKNOWN,
+}
 #: HiGHS's ``SolutionStatus.kSolutionStatusFeasible``.
 _FEASIBLE_SOLUTION = 2
 
@@ -202,23 +208,13 @@ class HighsBackend(Backend):
         has_solution = int(info.primal_solution_status) == _FEASIBLE_SOLUTION
         is_mip = bool(np.any(problem.integrality))
 
-        if name == "kUnboundedOrInfeasible":
-            status, note = self._decide_unbounded_or_infeasible(highs, problem)
+        status, note = normalise(
+            STATUS_TABLE.get(name, Outcome.ERROR),
+            has_solution,
+            lambda: self._has_feasible_point(highs, problem),
+        )
+        if note:
             notes.append(note)
-            has_solution = False
-        elif name in ("kOptimal", "kModelEmpty"):
-            status = Status.OPTIMAL
-        elif name == "kInfeasible":
-            status = Status.INFEASIBLE
-        elif name == "kUnbounded":
-            status = Status.UNBOUNDED
-            has_solution = False
-        elif name in _LIMITS:
-            status = Status.FEASIBLE if has_solution else Status.NO_SOLUTION
-        elif name == "kUnknown" and has_solution:
-            status = Status.FEASIBLE
-        else:
-            status = Status.ERROR
         if not status.has_solution:
             has_solution = False
         wall = time.perf_counter() - start
@@ -271,19 +267,14 @@ class HighsBackend(Backend):
         return f"MIP start given ({problem.n_cols} values, {verdict})"
 
     @staticmethod
-    def _decide_unbounded_or_infeasible(highs, problem: MipProblem) -> tuple[Status, str]:
+    def _has_feasible_point(highs, problem: MipProblem) -> bool | None:
         """HiGHS could not tell (typically presolve on a MIP): solve for any feasible point."""
         n = problem.n_cols
         highs.clearSolver()
         if n:
             highs.changeColsCost(n, np.arange(n, dtype=np.int32), np.zeros(n, dtype=np.float64))
         highs.run()
-        second = highs.getModelStatus().name
-        if second == "kOptimal":
-            return Status.UNBOUNDED, "a feasible point exists, so the model is unbounded"
-        if second == "kInfeasible":
-            return Status.INFEASIBLE, "no feasible point exists"
-        return Status.ERROR, f"infeasible or unbounded, undecided ({second})"
+        return {"kOptimal": True, "kInfeasible": False}.get(highs.getModelStatus().name)
 
     def _error(self, start: float, message: str) -> SolveResult:
         return SolveResult(

@@ -16,13 +16,29 @@ import time
 import numpy as np
 
 from lean_chain.solvers.base import (
+    CAPABILITIES,
     Backend,
+    Capability,
     MipProblem,
+    Outcome,
     SolveOptions,
     SolveResult,
     Status,
+    normalise,
     stdout_to,
 )
+
+#: model_builder status name -> outcome; any other name: UNKNOWN (a plan, if there is one).
+#: "INFEASIBLE" whose status string says "unbounded" is INFEASIBLE_OR_UNBOUNDED (see solve).
+STATUS_TABLE = {
+    "OPTIMAL": Outcome.OPTIMAL,
+    "INFEASIBLE": Outcome.INFEASIBLE,
+    "INFEASIBLE_OR_UNBOUNDED": Outcome.INFEASIBLE_OR_UNBOUNDED,
+    "UNBOUNDED": Outcome.UNBOUNDED,
+    "FEASIBLE": Outcome.LIMIT,
+    "NOT_SOLVED": Outcome.LIMIT,
+    "ABNORMAL": Outcome.LIMIT,
+}
 
 _UNSET = object()
 #: Thread count of the first ortools-highs solve in this process (None: HiGHS's default).
@@ -52,16 +68,18 @@ class OrtoolsBackend(Backend):
     backend then solves for any feasible point to tell the two apart.
     """
 
-    _ALL = frozenset(
-        {"integer", "time_limit", "relative_gap", "threads", "warm_start", "log_file", "bound"}
-    )
+    _ALL = CAPABILITIES - {Capability.PROGRESS}
     capabilities = _ALL
 
     def __init__(self, engine: str):
         self.engine = engine
         self.name = f"ortools-{engine}"
         if engine == "highs":
-            self.capabilities = self._ALL - {"warm_start", "bound", "threads"}
+            self.capabilities = self._ALL - {
+                Capability.WARM_START,
+                Capability.BOUND,
+                Capability.THREADS,
+            }
 
     def _highs_threads(self, options: SolveOptions) -> tuple[int | None, str]:
         """The thread count to give OR-Tools' HiGHS, and a note when one is dropped."""
@@ -160,31 +178,18 @@ class OrtoolsBackend(Backend):
         name = getattr(raw, "name", str(raw))
         status_string = solver.status_string()
         has_solution = solver.has_solution()
-        if name == "OPTIMAL":
-            status = Status.OPTIMAL
-        elif name == "INFEASIBLE" and "unbounded" in status_string.lower():
-            feasible = self._has_feasible_point(mbh, problem, options)
-            status = {True: Status.UNBOUNDED, False: Status.INFEASIBLE}.get(feasible, Status.ERROR)
-            notes.append(
-                {
-                    True: "a feasible point exists, so the model is unbounded",
-                    False: "no feasible point exists",
-                }.get(feasible, "infeasible or unbounded, undecided")
-            )
-        elif name == "INFEASIBLE":
-            status = Status.INFEASIBLE
-        elif name == "UNBOUNDED":
-            status = Status.UNBOUNDED
-        elif has_solution:
-            status = Status.FEASIBLE
-        elif name in ("NOT_SOLVED", "FEASIBLE", "ABNORMAL"):
-            status = Status.NO_SOLUTION
-        elif name == "UNKNOWN_STATUS" and self.engine == "highs":
+        if name == "INFEASIBLE" and "unbounded" in status_string.lower():
+            name = "INFEASIBLE_OR_UNBOUNDED"
+        outcome = STATUS_TABLE.get(name, Outcome.UNKNOWN)
+        if name == "UNKNOWN_STATUS" and self.engine == "highs" and not has_solution:
             # HiGHS stopped on a limit; OR-Tools' wrapper drops any plan found
-            status = Status.NO_SOLUTION
+            outcome = Outcome.LIMIT
             notes.append("stopped by a limit; OR-Tools' HiGHS wrapper returns no plan then")
-        else:
-            status = Status.ERROR
+        status, note = normalise(
+            outcome, has_solution, lambda: self._has_feasible_point(mbh, problem, options)
+        )
+        if note:
+            notes.append(note)
         wall = time.perf_counter() - start
         has_solution = has_solution and status.has_solution
         solution = solver.variable_values() if has_solution else None

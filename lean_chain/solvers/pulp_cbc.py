@@ -37,13 +37,26 @@ from pathlib import Path
 import numpy as np
 
 from lean_chain.solvers.base import (
+    CAPABILITIES,
     Backend,
+    Capability,
     MipProblem,
+    Outcome,
     SolveOptions,
     SolveResult,
     Status,
     load_first,
+    normalise,
 )
+
+#: PuLP's solution status (when it reports a plan) or run status -> outcome.
+STATUS_TABLE = {
+    "Optimal Solution Found": Outcome.OPTIMAL,
+    "Solution Found": Outcome.LIMIT,  # stopped by a limit with a plan
+    "Infeasible": Outcome.INFEASIBLE,
+    "Unbounded": Outcome.UNBOUNDED,
+    "Not Solved": Outcome.LIMIT,  # stopped by a limit before any plan
+}
 
 _LOWER_BOUND = re.compile(r"^Lower bound:\s+(\S+)", re.MULTILINE)
 _RESULT = re.compile(r"^Result - (.+)$", re.MULTILINE)
@@ -148,9 +161,7 @@ class CbcBackend(Backend):
     """CBC through PuLP (``pulp.PULP_CBC_CMD``)."""
 
     name = "cbc"
-    capabilities = frozenset(
-        {"integer", "time_limit", "relative_gap", "threads", "warm_start", "log_file", "bound"}
-    )
+    capabilities = CAPABILITIES - {Capability.PROGRESS}
 
     def solve(self, problem: MipProblem, options: SolveOptions) -> SolveResult:
         pulp = _import_pulp()
@@ -196,18 +207,16 @@ class CbcBackend(Backend):
 
         status_name = pulp.LpStatus.get(prob.status, str(prob.status))
         solution_status = prob.sol_status
-        if solution_status == pulp.LpSolutionOptimal:
-            status = Status.OPTIMAL
-        elif solution_status == pulp.LpSolutionIntegerFeasible:
-            status = Status.FEASIBLE  # stopped by a limit with a plan
-        elif prob.status == pulp.LpStatusInfeasible:
-            status = Status.INFEASIBLE
-        elif prob.status == pulp.LpStatusUnbounded:
-            status = Status.UNBOUNDED
-        elif prob.status == pulp.LpStatusNotSolved:
-            status = Status.NO_SOLUTION  # stopped by a limit before any plan
-        else:
-            status = Status.ERROR
+        # the solution status says whether there is a plan; the run status why it stopped
+        key = (
+            pulp.LpSolution[solution_status]
+            if solution_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible)
+            else status_name
+        )
+        status, _ = normalise(
+            STATUS_TABLE.get(key, Outcome.ERROR),
+            solution_status == pulp.LpSolutionIntegerFeasible,
+        )
         limit = options.time_limit_s
         if status is Status.INFEASIBLE and limit is not None and solve_s >= limit:
             # CBC cut short in pre-processing says "infeasible or unbounded" (even with a
