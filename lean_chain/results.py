@@ -127,7 +127,15 @@ def plan_tables(
 
     used = np.flatnonzero(share > 0)
     p = pairs.path[used]
-    route = [">".join(node_ids[paths.node[paths.node_ptr[q] : paths.node_ptr[q + 1]]]) for q in p]
+    # one string per distinct path (a network's few thousand), never one per flow
+    distinct, which = np.unique(p, return_inverse=True)
+    route = np.array(
+        [
+            ">".join(node_ids[paths.node[paths.node_ptr[q] : paths.node_ptr[q + 1]]])
+            for q in distinct
+        ],
+        dtype=object,
+    )[which.reshape(-1)]
     flows = pd.DataFrame(
         {
             "sku_id": sku_ids[pairs.sku[used]],
