@@ -68,9 +68,20 @@ ProgressCallback = Callable[[str, float, float, float], None]
 
 
 def choose_method(method: str, model: CostModel) -> tuple[str, str]:
-    """The method to run and why (``auto`` decides by the numbers of pairs and SKUs)."""
+    """The method to run and why (``auto`` decides by the numbers of pairs and SKUs).
+
+    Profit mode is solved by the exact method only: ``auto`` chooses it, and
+    ``decompose`` is refused (its bound and repair assume every demand row is served).
+    """
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
+    if model.profit_mode:
+        if method == "decompose":
+            raise ValueError(
+                "method 'decompose' does not support objective 'profit' (its Lagrangian "
+                "bound and repair assume all demand is served); use method 'exact' or 'auto'"
+            )
+        return "exact", "objective profit: the exact MIP (the decomposition is cost-mode only)"
     if method != "auto":
         return method, "asked for"
     if model.n_pairs <= AUTO_EXACT_MAX_PAIRS:
@@ -104,6 +115,7 @@ def solve(
     lazy_links: bool = False,
     progress: ProgressCallback | None = None,
     sensitivity: bool | None = None,
+    objective: str = "cost",
 ) -> Plan:
     """Plan ``instance`` and return the plan, checked by the evaluation core.
 
@@ -143,7 +155,15 @@ def solve(
         Add shadow prices of capacities, service targets and quotas and the value of one
         more promise day per region (:mod:`lean_chain.sensitivity`) to ``plan.info``
         (``summary.json``'s ``"sensitivity"``). Default: on for the exact method up to
-        200,000 columns, never for ``decompose``.
+        200,000 columns, never for ``decompose`` or profit mode.
+    objective : {"cost", "profit"}
+        ``cost`` (default) serves all demand at least cost. ``profit`` maximises
+        contribution = revenue - commissions and platform fees - landed cost - fixed
+        costs: serving a demand row is a choice, and listing a SKU on a platform and
+        opening a platform are decisions with their fees. The MIP minimises
+        -contribution, so ``plan.objective`` is -profit (``plan.kpis["profit"]`` the
+        profit) and ``bound`` a lower bound of -profit (an upper bound on profit).
+        Exact method only (``auto`` picks it; ``decompose`` is refused).
 
     Returns
     -------
@@ -166,7 +186,13 @@ def solve(
     nothing_to_plan = check_plannable(instance)
     if nothing_to_plan:
         raise InstanceError(nothing_to_plan)
-    model = build_cost_model(instance)
+    model = build_cost_model(instance, objective)
+    if model.profit_mode:
+        bad_prices = _non_positive_prices(instance)
+        if bad_prices:
+            raise InstanceError(bad_prices)
+        if sensitivity is None:
+            sensitivity = False
     chosen, reason = choose_method(method, model)
 
     def report(phase: str, objective: float = np.inf, bound: float = -np.inf) -> None:
@@ -222,6 +248,8 @@ def solve(
     build_s = time.perf_counter() - started
     if warm_start is not None:
         start = _MipStart(problem, encode(problem, model, warm_start.decisions), "given plan")
+    elif model.profit_mode:
+        start = _profit_start(model, problem, time_limit, report)
     else:
         start = _mip_start(model, problem, time_limit, gap, report)
     problem = start.problem
@@ -397,6 +425,54 @@ def _mip_start(
     return _MipStart(problem, vector, note, warm.bound, certified)
 
 
+def _non_positive_prices(instance: Instance) -> list:
+    """Profit mode: every demand row with units needs a positive price (file, row, column)."""
+    from lean_chain.errors import Issue
+
+    price = instance.row_prices()
+    bad = np.flatnonzero((instance.demand["units"].to_numpy(np.float64) > 0) & ~(price > 0))
+    own = instance.demand["price"].to_numpy(np.float64) if "price" in instance.demand else None
+    sku_rows = dict(zip(instance.skus["sku_id"], range(len(instance.skus)), strict=True))
+    issues = []
+    for row in bad[:50]:
+        if own is not None and not np.isnan(own[row]):
+            issues.append(Issue("demand.csv", int(row) + 2, "price", f"{price[row]:g}", "> 0"))
+        else:
+            sku = instance.demand["sku_id"].iloc[row]
+            issues.append(
+                Issue(
+                    "skus.csv",
+                    sku_rows[sku] + 2,
+                    "retail_price",
+                    f"{price[row]:g}",
+                    "> 0 in profit mode (or a price in demand.csv)",
+                )
+            )
+    return issues
+
+
+def _profit_start(
+    model: CostModel, problem: MipProblem, time_limit: float | None, report: Callable[..., None]
+) -> _MipStart:
+    """Profit mode's MIP start: the better of selling nothing (always feasible, profit 0)
+    and the construction heuristic's serve-everything plan (feasible in profit mode too)."""
+    from lean_chain.decomposition import heuristic_plan
+
+    empty = np.zeros(problem.n_cols)
+    if model.n_pairs >= WARM_UP_MIN_PAIRS:
+        return _MipStart(problem, empty, "selling nothing (profit 0)")
+    cost_model = build_cost_model(model.instance)
+    plan = heuristic_plan(cost_model, time_limit=None if time_limit is None else time_limit / 4)
+    if not plan.feasible:
+        return _MipStart(problem, empty, "selling nothing (profit 0)")
+    vector = encode(problem, model, plan.decisions)
+    value = float(problem.objective @ vector)
+    if value >= 0:
+        return _MipStart(problem, empty, "selling nothing (profit 0)")
+    report("heuristic plan", value)
+    return _MipStart(problem, vector, f"construction heuristic (profit {-value:,.2f})")
+
+
 def _checked_plan(
     instance: Instance,
     model: CostModel,
@@ -427,6 +503,8 @@ def _checked_plan(
         "instance_path": str(instance.source.resolve()) if instance.source else None,
         # the date whose rules priced the plan (lean_chain.model.dates)
         "as_of": instance.params.get("as_of"),
+        # what the objective is: "cost", or "profit" (objective = -contribution)
+        "objective_mode": model.objective,
         "evaluated_objective": evaluation.objective,
         "self_check_relative_difference": difference,
         **info,
@@ -488,6 +566,7 @@ def evaluate(
     scenarios: int | None = None,
     seed: int = 0,
     memory_budget_mb: float = 512.0,
+    objective: str | None = None,
 ) -> Evaluation:
     """Price ``plan`` (a :class:`Plan` or a run folder) with the evaluation core.
 
@@ -505,7 +584,9 @@ def evaluate(
     >>> sorted(result.monte_carlo)[:3]
     ['cost_p5', 'cost_p50', 'cost_p95']
     """
-    model = build_cost_model(instance)
+    if objective is None:
+        objective = _plan_objective(plan)
+    model = build_cost_model(instance, objective)
     if isinstance(plan, Plan):
         decisions: Decisions = plan.decisions
     else:
@@ -519,6 +600,19 @@ def evaluate(
         )
         evaluation = dataclasses.replace(evaluation, monte_carlo=result.to_dict())
     return evaluation
+
+
+def _plan_objective(plan: Plan | str | Path) -> str:
+    """The objective a plan was solved for (``summary.json`` ``objective`` key), else cost."""
+    if isinstance(plan, Plan):
+        return "profit" if plan.info.get("objective_mode") == "profit" else "cost"
+    import json
+
+    try:
+        summary = json.loads((Path(plan) / "summary.json").read_text())
+    except (OSError, ValueError):
+        return "cost"
+    return "profit" if summary.get("objective_mode") == "profit" else "cost"
 
 
 def write_plan(plan: Plan, run_dir: str | Path, *, force: bool = False) -> Path:

@@ -41,6 +41,9 @@ BREAKDOWN_KEYS = (
     "slotting",
     "containers",
 )
+#: Profit mode only: what sales earn and cost, added to the breakdown (revenue as a
+#: negative amount) so that the components still sum to the objective, -contribution.
+PROFIT_KEYS = ("revenue", "commission", "platform_fees", "listing_fees", "platform_annual_fees")
 _TOL = 1e-6
 
 
@@ -96,6 +99,29 @@ def decisions_from_shares(model: CostModel, share: np.ndarray) -> Decisions:
     return Decisions(share, channel_used, stocked, node_open, loads_needed(model, share))
 
 
+def listings_used(model: CostModel, share: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(SKU, platform) listings and platforms that sell anything under ``share``."""
+    sales = model.sales
+    sold = np.bincount(model.pair_kq, weights=share, minlength=len(sales.kq_sku)) > 0
+    platform_open = np.zeros(len(sales.platform_fee), dtype=bool)
+    platform_open[sales.kq_platform[sold & (sales.kq_platform >= 0)]] = True
+    return sold, platform_open
+
+
+def sales_amounts(model: CostModel, share: np.ndarray) -> dict[str, float]:
+    """Revenue, commission, payment and order fees, listing and annual platform fees."""
+    sales, rows = model.sales, model.index.pairs.demand_row
+    units = model.demand_units * share
+    listed, platform_open = listings_used(model, share)
+    return {
+        "revenue": float(sales.price[rows] @ units),
+        "commission": float(sales.commission[rows] @ units),
+        "platform_fees": float(sales.fees[rows] @ units),
+        "listing_fees": float(sales.kq_listing_fee @ listed),
+        "platform_annual_fees": float(sales.platform_fee @ platform_open),
+    }
+
+
 def on_hand_stock(model: CostModel, decisions: Decisions) -> np.ndarray:
     """On-hand stock per (SKU, node): max(stock the flows need, minimum stock if stocked)."""
     stocked_pairs = model.kh_of_pair >= 0
@@ -131,7 +157,12 @@ def cost_breakdown(model: CostModel, decisions: Decisions) -> tuple[dict[str, fl
         float(model.kh_slotting_cost @ decisions.stocked),
         float(model.ct_cost @ decisions.containers),
     ]
-    return dict(zip(BREAKDOWN_KEYS, values, strict=True)), on_hand
+    breakdown = dict(zip(BREAKDOWN_KEYS, values, strict=True))
+    if model.profit_mode:
+        amounts = sales_amounts(model, decisions.share)
+        breakdown.update({key: amounts[key] for key in PROFIT_KEYS})
+        breakdown["revenue"] = -amounts["revenue"]
+    return breakdown, on_hand
 
 
 def pooled_safety_stock(model: CostModel, share: np.ndarray) -> np.ndarray:
@@ -159,6 +190,8 @@ def evaluate_decisions(model: CostModel, decisions: Decisions) -> Evaluation:
     objective = float(sum(breakdown.values()))
     pooled = pooled_safety_stock(model, decisions.share)
     kpis = plan_kpis(model, decisions, on_hand, pooled)
+    cost = sum(v for k, v in breakdown.items() if k not in PROFIT_KEYS)
+    kpis.update(sales_kpis(model, decisions.share, cost))
     violations = check_feasibility(model, decisions, on_hand)
     return Evaluation(objective, breakdown, kpis, violations, on_hand, pooled)
 
@@ -215,6 +248,34 @@ def plan_kpis(
     }
 
 
+def sales_kpis(model: CostModel, share: np.ndarray, cost: float) -> dict:
+    """What the plan earns, in both modes: revenue, commission, fees, profit (revenue -
+    commission and fees - cost), units lost and the fill rate per platform."""
+    inst, sales = model.instance, model.sales
+    amounts = sales_amounts(model, share)
+    fees = amounts["platform_fees"] + amounts["listing_fees"] + amounts["platform_annual_fees"]
+    units = model.demand_units * share
+    demand = inst.demand["units"].to_numpy(np.float64)
+    active = demand > 0
+    served = np.bincount(model.index.pairs.demand_row, weights=units, minlength=len(demand))
+    platform_ids = np.append(inst.table("platforms")["platform_id"].astype(str).to_numpy(), "")
+    platform = np.where(sales.platform >= 0, sales.platform, len(platform_ids) - 1)
+    wanted = np.bincount(platform[active], weights=demand[active], minlength=len(platform_ids))
+    sold = np.bincount(platform, weights=served, minlength=len(platform_ids))
+    return {
+        "revenue": amounts["revenue"],
+        "commission": amounts["commission"],
+        "platform_fees": fees,
+        "profit": amounts["revenue"] - amounts["commission"] - fees - cost,
+        "lost_units": float(demand[active].sum() - served[active].sum()),
+        "fill_rate_per_platform": {
+            (str(p) or "direct"): float(sold[i] / wanted[i])
+            for i, p in enumerate(platform_ids)
+            if wanted[i] > 0
+        },
+    }
+
+
 def _tariff_violations(model: CostModel, share: np.ndarray) -> list[str]:
     """Lane and service limits exceeded; weights per shipment outside every band."""
     from lean_chain.costs.rates import serviceable
@@ -261,7 +322,11 @@ def check_feasibility(model: CostModel, decisions: Decisions, on_hand: np.ndarra
     sku_ids = inst.skus["sku_id"].to_numpy(object)
 
     served = np.bincount(model.kr_of_pair, weights=share, minlength=len(model.kr_demand_row))
-    for i in np.flatnonzero(np.abs(served - 1.0) > _TOL)[:20]:
+    off = np.abs(served - 1.0) > _TOL
+    if model.profit_mode:  # lost sales allowed; an open platform keeps its minimum fill
+        off = served > 1.0 + _TOL
+        problems += _fill_violations(model, share)
+    for i in np.flatnonzero(off)[:20]:
         row = model.kr_demand_row[i]
         problems.append(
             f"demand of {inst.demand['sku_id'].iloc[row]} in {inst.demand['region_id'].iloc[row]}"
@@ -357,3 +422,29 @@ def check_feasibility(model: CostModel, decisions: Decisions, on_hand: np.ndarra
         if used > q * (1 + _TOL) + _TOL:
             problems.append(f"CBEC quota in {node_ids[r]}: {used:.2f} > {q:.2f}")
     return problems
+
+
+def _fill_violations(model: CostModel, share: np.ndarray) -> list[str]:
+    """Profit mode: open platforms below their minimum fill rate."""
+    sales, inst = model.sales, model.instance
+    fill = sales.platform_min_fill
+    if not np.any(fill > 0):
+        return []
+    rows = model.kr_demand_row
+    on = sales.platform[rows] >= 0
+    demand = inst.demand["units"].to_numpy(np.float64)[rows]
+    wanted = np.bincount(sales.platform[rows][on], weights=demand[on], minlength=len(fill))
+    pair_platform = sales.platform[model.index.pairs.demand_row]
+    sold_on = pair_platform >= 0
+    sold = np.bincount(
+        pair_platform[sold_on],
+        weights=(model.demand_units * share)[sold_on],
+        minlength=len(fill),
+    )
+    _, platform_open = listings_used(model, share)
+    ids = inst.table("platforms")["platform_id"].to_numpy(object)
+    bad = platform_open & (sold < fill * wanted * (1 - _TOL) - _TOL)
+    return [
+        f"platform {ids[q]}: fill rate {sold[q] / wanted[q]:.4f} < its minimum {fill[q]:g}"
+        for q in np.flatnonzero(bad)
+    ]

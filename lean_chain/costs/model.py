@@ -20,11 +20,13 @@ and fixed charges per shipment (``fx``).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 
 from lean_chain.costs.landed import COMPONENTS, LandedCost, landed_cost
+from lean_chain.costs.platforms import SalesTerms, sales_terms
 from lean_chain.costs.rates import CM3_PER_M3, pair_steps
 from lean_chain.index import LEG_LOADS, LEG_ORDER_BAND, LEG_PIECEWISE, Index, build_index
 from lean_chain.model.instance import Instance
@@ -119,10 +121,31 @@ class CostModel:
     pair_volume_m3: np.ndarray  # volume per unit of the pair's SKU
     pair_weight_kg: np.ndarray
     sku_volume_m3: np.ndarray
+    #: "cost" (minimise cost, serve all demand) or "profit" (minimise -contribution;
+    #: serving demand is a choice); see :func:`build_cost_model`
+    objective: str = "cost"
+    #: price and fees per demand row (lean_chain.costs.platforms); None: not computed
+    sales: SalesTerms | None = None
 
     @property
     def n_pairs(self) -> int:
         return len(self.demand_units)
+
+    @property
+    def profit_mode(self) -> bool:
+        return self.objective == "profit"
+
+    @property
+    def pair_net_price(self) -> np.ndarray:
+        """Price less commission and platform fees per unit, per pair (0 without sales)."""
+        if self.sales is None:
+            return np.zeros(self.n_pairs)
+        return self.sales.net_price[self.index.pairs.demand_row]
+
+    @property
+    def pair_kq(self) -> np.ndarray:
+        """Listing group (SKU, platform) of each pair."""
+        return self.sales.row_kq[self.index.pairs.demand_row]
 
     @property
     def variable_components(self) -> tuple[str, ...]:
@@ -152,14 +175,30 @@ def _group(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return unique, inverse.astype(np.int64)
 
 
-def build_cost_model(instance: Instance) -> CostModel:
+#: Objectives of :func:`build_cost_model` (``lean-chain solve --objective``).
+OBJECTIVES = ("cost", "profit")
+
+
+def build_cost_model(instance: Instance, objective: str = "cost") -> CostModel:
     """Build (and cache on the instance) the arrays shared by the MIP and the evaluation.
+
+    ``objective="profit"`` gives the same arrays for profit mode: the MIP and the
+    evaluation then minimise cost + commissions and fees + listing and platform fees
+    - revenue (= -contribution), and serving a demand row is a choice.
 
     Examples
     --------
     >>> import lean_chain  # doctest: +SKIP
     >>> model = build_cost_model(lean_chain.load_instance("instances/cn_import"))  # doctest: +SKIP
     """
+    if objective not in OBJECTIVES:
+        raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)}; got {objective!r}")
+    if objective != "cost":
+        key = f"cost_model_{objective}"
+        if key not in instance._cache:
+            base = build_cost_model(instance)
+            instance._cache[key] = dataclasses.replace(base, objective=objective)
+        return instance._cache[key]
     cached = instance._cache.get("cost_model")
     if cached is not None:
         return cached
@@ -349,6 +388,7 @@ def build_cost_model(instance: Instance) -> CostModel:
         pair_volume_m3=sku_volume[pairs.sku],
         pair_weight_kg=sku_weight[pairs.sku],
         sku_volume_m3=sku_volume,
+        sales=sales_terms(instance),
     )
     instance._cache["cost_model"] = model
     return model

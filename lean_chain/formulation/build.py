@@ -153,6 +153,8 @@ def define_flow_columns(b: ProblemBuilder, model: CostModel) -> None:
         + model.pipeline_holding_per_share
         + np.where(sub, model.holding_factor * held * model.on_hand_per_share, 0.0)
     )
+    if model.profit_mode:  # minimise -contribution: each unit sold earns its net price
+        objective = objective - model.demand_units * model.pair_net_price
     single = bool(model.instance.params["single_sourcing"])
     b.add_columns("x", objective, 0.0, 1.0, integer=single)
 
@@ -176,10 +178,14 @@ def define_decision_columns(b: ProblemBuilder, model: CostModel) -> None:
     cell_units = model.demand_units[model.ob_pair[model.ob_cell_inc]]
     b.add_columns("w", cell_units * model.ob_cell_cost, 0.0, 1.0, integer=False)
     b.add_columns("band", np.zeros(len(model.ob_band_leg)), 0.0, 1.0, integer=True)
+    if model.profit_mode:
+        # L: SKU listed on a platform (listing fee); O: platform open (its annual fee)
+        b.add_columns("L", model.sales.kq_listing_fee, 0.0, 1.0, integer=True)
+        b.add_columns("O", model.sales.platform_fee, 0.0, 1.0, integer=True)
 
 
 def define_demand_rows(b: ProblemBuilder, model: CostModel) -> None:
-    """Sum of shares of each demand row = 1."""
+    """Sum of shares of each demand row = 1 (profit mode: <= 1, lost sales allowed)."""
     x0 = b.col_blocks["x"].start
     n = model.n_pairs
     b.add_rows(
@@ -188,10 +194,66 @@ def define_demand_rows(b: ProblemBuilder, model: CostModel) -> None:
         model.kr_of_pair,
         x0 + np.arange(n),
         np.ones(n),
-        1.0,
+        -np.inf if model.profit_mode else 1.0,
         1.0,
         objects=("demand_row", model.kr_demand_row),
     )
+
+
+def define_listing_rows(b: ProblemBuilder, model: CostModel) -> None:
+    """Profit mode: a demand row sells only when its SKU is listed on its platform
+    (sum of shares <= L_kq), a listing needs its platform open (L_kq <= O_q), and an open
+    platform serves at least its minimum fill rate of its demand."""
+    if not model.profit_mode:
+        return
+    x0, l0, o0 = b.col_blocks["x"].start, b.col_blocks["L"].start, b.col_blocks["O"].start
+    n, n_kr = model.n_pairs, len(model.kr_demand_row)
+    sales = model.sales
+    kq_of_kr = sales.row_kq[model.kr_demand_row]
+    b.add_rows(
+        "listing_link",
+        n_kr,
+        np.concatenate([model.kr_of_pair, np.arange(n_kr)]),
+        np.concatenate([x0 + np.arange(n), l0 + kq_of_kr]),
+        np.concatenate([np.ones(n), -np.ones(n_kr)]),
+        -np.inf,
+        0.0,
+        objects=("demand_row", model.kr_demand_row),
+    )
+    on = np.flatnonzero(sales.kq_platform >= 0)
+    b.add_rows(
+        "platform_link",
+        len(on),
+        np.repeat(np.arange(len(on)), 2),
+        np.column_stack([l0 + on, o0 + sales.kq_platform[on]]).ravel(),
+        np.tile([1.0, -1.0], len(on)),
+        -np.inf,
+        0.0,
+    )
+    platform = sales.platform[model.index.pairs.demand_row]
+    fill = sales.platform_min_fill
+    demanded = np.bincount(
+        sales.platform[model.kr_demand_row][sales.platform[model.kr_demand_row] >= 0],
+        weights=model.instance.demand["units"].to_numpy(np.float64)[model.kr_demand_row][
+            sales.platform[model.kr_demand_row] >= 0
+        ],
+        minlength=len(fill),
+    )
+    rows = np.flatnonzero((fill > 0) & (demanded > 0))
+    if len(rows):
+        row_of = np.full(len(fill), -1, dtype=np.int64)
+        row_of[rows] = np.arange(len(rows))
+        members = np.flatnonzero((platform >= 0) & (row_of[np.maximum(platform, 0)] >= 0))
+        m = len(rows)
+        b.add_rows(
+            "platform_fill",
+            m,
+            np.concatenate([row_of[platform[members]], np.arange(m)]),
+            np.concatenate([x0 + members, o0 + rows]),
+            np.concatenate([model.demand_units[members], -fill[rows] * demanded[rows]]),
+            0.0,
+            np.inf,
+        )
 
 
 def define_channel_rows(b: ProblemBuilder, model: CostModel) -> None:
@@ -379,6 +441,20 @@ def define_service_rows(b: ProblemBuilder, model: CostModel) -> None:
     kr_region[model.kr_of_pair] = pairs.region
     in_target = row_of_region[kr_region] >= 0
     np.add.at(total, row_of_region[kr_region[in_target]], demand[model.kr_demand_row[in_target]])
+    if model.profit_mode:  # the share of the units sold: fast - alpha x sold >= 0
+        in_region = np.flatnonzero(row >= 0)
+        alpha = share[row[in_region]]
+        b.add_rows(
+            "service",
+            len(regions),
+            row[in_region],
+            x0 + in_region,
+            model.demand_units[in_region] * (fast[in_region] - alpha),
+            0.0,
+            np.inf,
+            objects=("node", regions),
+        )
+        return
     b.add_rows(
         "service",
         len(regions),
@@ -614,6 +690,7 @@ STEPS = (
     define_flow_columns,
     define_decision_columns,
     define_demand_rows,
+    define_listing_rows,
     define_channel_rows,
     define_stocking_rows,
     define_capacity_rows,

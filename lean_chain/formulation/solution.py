@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lean_chain.costs.evaluate import Decisions, on_hand_stock
+from lean_chain.costs.evaluate import Decisions, listings_used, on_hand_stock
 from lean_chain.costs.model import (
     CostModel,
     fixed_leg_used,
@@ -110,6 +110,10 @@ def encode(problem: MipProblem, model: CostModel, decisions: Decisions) -> np.nd
     in_band = band[model.ob_band_leg[model.ob_cell_band]] == model.ob_cell_band
     vector[blocks["w"]] = np.where(in_band, decisions.share[model.ob_pair[model.ob_cell_inc]], 0.0)
     vector[blocks["band"]] = band[model.ob_band_leg] == np.arange(len(model.ob_band_leg))
+    if "L" in blocks:  # profit mode: listings and open platforms are those that sell
+        listed, platform_open = listings_used(model, decisions.share)
+        vector[blocks["L"]] = listed
+        vector[blocks["O"]] = platform_open
     return vector
 
 

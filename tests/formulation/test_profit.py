@@ -1,0 +1,165 @@
+"""Profit mode (issue 18 item 5): hand-worked cases on variants of tests/data/tiny.
+
+tiny: A (electronics, procurement 100, retail 200, 1 kg) and B (cosmetics, procurement
+50, retail 100, 0.5 kg, CT 15 %) from S1 (JP) to region R1 (CN) through 1210 (bonded
+zone BZ: fixed 1,000, handling 1; sea 2/kg, truck 5/unit) or 9610 (express 30/kg).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import lean_chain
+from lean_chain.costs.model import build_cost_model
+
+TINY = Path(__file__).parents[1] / "data" / "tiny"
+
+PLATFORMS = """platform_id,kind,annual_fee,listing_fee,payment_fee_rate,fee_per_order,min_fill_rate
+OWN,own_store,0,0,0.01,0,0
+MKT,marketplace,0,0,0,2,0
+"""
+FEES = """platform_id,category,min_price,commission_rate
+MKT,*,0,0.30
+"""
+
+
+def make(tmp_path: Path, demand: str, platforms: str = PLATFORMS, fees: str = FEES) -> Path:
+    folder = tmp_path / "inst"
+    shutil.copytree(TINY, folder)
+    (folder / "demand.csv").write_text(demand)
+    (folder / "platforms.csv").write_text(platforms)
+    if fees:
+        (folder / "platform_fees.csv").write_text(fees)
+    return folder
+
+
+def sold_per_row(instance, plan) -> np.ndarray:
+    model = build_cost_model(instance)
+    units = model.demand_units * plan.decisions.share
+    return np.bincount(model.index.pairs.demand_row, weights=units, minlength=len(instance.demand))
+
+
+def unit_cost(instance, row: int) -> float:
+    """Cheapest landed cost per unit of demand row ``row`` (variable part)."""
+    model = build_cost_model(instance)
+    on_row = model.index.pairs.demand_row == row
+    return float(model.unit_cost[on_row].min())
+
+
+def test_cost_mode_is_the_default_and_serves_everything(tmp_path):
+    demand = "sku_id,region_id,units,platform_id\nA,R1,100,OWN\nB,R1,10,MKT\n"
+    inst = lean_chain.load_instance(make(tmp_path, demand))
+    plan = lean_chain.solve(inst)
+    assert plan.info["objective_mode"] == "cost"
+    np.testing.assert_allclose(sold_per_row(inst, plan), [100.0, 10.0])
+    assert plan.kpis["lost_units"] == pytest.approx(0.0)
+    assert "revenue" not in plan.cost_breakdown
+
+
+def test_commission_makes_the_marketplace_unprofitable_but_the_own_store_sells(tmp_path):
+    """B costs about 80 a unit landed. On the own store it nets 100 - 1 % = 99; on the
+    marketplace 100 - 30 % - 2 per order = 68 < 80: profit mode drops B there only."""
+    demand = "sku_id,region_id,units,platform_id\nA,R1,100,OWN\nB,R1,50,OWN\nB,R1,200,MKT\n"
+    inst = lean_chain.load_instance(make(tmp_path, demand))
+    cost_b = unit_cost(inst, 1)
+    assert 68.0 < cost_b < 99.0
+    plan = lean_chain.solve(inst, objective="profit")
+    assert plan.info["objective_mode"] == "profit"
+    np.testing.assert_allclose(sold_per_row(inst, plan), [100.0, 50.0, 0.0], atol=1e-6)
+    assert plan.kpis["lost_units"] == pytest.approx(200.0)
+    assert plan.kpis["fill_rate_per_platform"] == pytest.approx({"OWN": 1.0, "MKT": 0.0})
+    # the objective is -profit, and the evaluation core agrees with the MIP
+    assert plan.objective == pytest.approx(-plan.kpis["profit"], rel=1e-9)
+    evaluated = lean_chain.evaluate(inst, plan)
+    assert evaluated.objective == pytest.approx(plan.objective, rel=1e-6)
+    # the cost-optimal plan sells B on the marketplace at a loss of about 12 a unit
+    cost_plan = lean_chain.solve(inst)
+    assert cost_plan.kpis["profit"] < plan.kpis["profit"] - 200 * (cost_b - 68.0) * 0.99
+
+
+def test_listing_fee_decides_the_listing(tmp_path):
+    """A on the marketplace nets 200 - 60 - 2 = 138 against a landed cost of about 124
+    (about 14 a unit): 10 units earn about 140, less than a 500 listing fee; 100 units
+    earn about 1,400, more."""
+    platforms = PLATFORMS.replace("MKT,marketplace,0,0,", "MKT,marketplace,0,500,")
+    for units, listed in ((10, False), (100, True)):
+        demand = f"sku_id,region_id,units,platform_id\nA,R1,100,OWN\nA,R1,{units},MKT\n"
+        folder = make(tmp_path / str(units), demand, platforms=platforms)
+        inst = lean_chain.load_instance(folder)
+        plan = lean_chain.solve(inst, objective="profit")
+        sold = sold_per_row(inst, plan)
+        margin = 138.0 - unit_cost(inst, 1)
+        assert 5.0 < margin < 50.0
+        assert (units * margin > 500.0) == listed
+        assert bool(sold[1] > 0) == listed, sold
+        assert plan.cost_breakdown["listing_fees"] == pytest.approx(500.0 if listed else 0.0)
+
+
+def test_minimum_fill_rate_forces_the_loss_making_row_while_the_platform_is_open(tmp_path):
+    """MKT demands 100 % fill: selling A there (profitable) means selling B there too."""
+    platforms = PLATFORMS.replace("MKT,marketplace,0,0,0,2,0", "MKT,marketplace,0,0,0,2,1")
+    demand = "sku_id,region_id,units,platform_id\nA,R1,100,MKT\nB,R1,10,MKT\n"
+    inst = lean_chain.load_instance(make(tmp_path, demand, platforms=platforms))
+    plan = lean_chain.solve(inst, objective="profit")
+    np.testing.assert_allclose(sold_per_row(inst, plan), [100.0, 10.0], atol=1e-6)
+
+
+def test_annual_fee_above_the_margin_closes_the_platform(tmp_path):
+    platforms = "platform_id,kind,annual_fee\nOWN,own_store,100000000\n"
+    demand = "sku_id,region_id,units,platform_id\nA,R1,100,OWN\nB,R1,10,OWN\n"
+    inst = lean_chain.load_instance(make(tmp_path, demand, platforms=platforms, fees=""))
+    plan = lean_chain.solve(inst, objective="profit")
+    np.testing.assert_allclose(sold_per_row(inst, plan), [0.0, 0.0], atol=1e-9)
+    assert plan.objective == pytest.approx(0.0, abs=1e-6)
+    assert plan.kpis["profit"] == pytest.approx(0.0, abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    "demand",
+    [
+        "sku_id,region_id,units,platform_id\nA,R1,100,OWN\nB,R1,10,MKT\n",
+        "sku_id,region_id,units,platform_id,price\nA,R1,100,OWN,150\nB,R1,400,MKT,95\n",
+        "sku_id,region_id,units,platform_id,price\nA,R1,5,MKT,130\nB,R1,30,OWN,85\n",
+        "sku_id,region_id,units\nA,R1,100\nB,R1,10\n",
+    ],
+)
+def test_profit_mode_never_earns_less_than_the_cost_optimal_plan(tmp_path, demand):
+    """The cost-mode plan is feasible in profit mode, so the profit-optimal plan earns at
+    least its profit, up to the reported gap."""
+    inst = lean_chain.load_instance(make(tmp_path, demand))
+    cost_plan = lean_chain.solve(inst)
+    profit_plan = lean_chain.solve(inst, objective="profit")
+    slack = (profit_plan.gap or 0.0) * abs(profit_plan.objective) + 1e-6
+    assert profit_plan.kpis["profit"] >= cost_plan.kpis["profit"] - slack
+    # the cost-mode plan priced in profit mode: its objective is minus its profit
+    priced = lean_chain.evaluate(inst, cost_plan, objective="profit")
+    assert priced.objective == pytest.approx(-cost_plan.kpis["profit"], rel=1e-9)
+    assert not priced.violations
+
+
+def test_decompose_refuses_profit_mode_and_auto_chooses_exact(tmp_path):
+    inst = lean_chain.load_instance(TINY)
+    with pytest.raises(ValueError, match=r"decompose.*profit"):
+        lean_chain.solve(inst, method="decompose", objective="profit")
+    plan = lean_chain.solve(inst, method="auto", objective="profit")
+    assert plan.info["method"] == "exact"
+
+
+def test_non_positive_price_in_profit_mode_is_bad_input(tmp_path):
+    folder = make(tmp_path, "sku_id,region_id,units,platform_id\nA,R1,100,OWN\n")
+    skus = (
+        (folder / "skus.csv")
+        .read_text()
+        .replace("A,electronics,S1,100,200", "A,electronics,S1,100,0")
+    )
+    (folder / "skus.csv").write_text(skus)
+    inst = lean_chain.load_instance(folder)
+    with pytest.raises(lean_chain.InstanceError) as caught:
+        lean_chain.solve(inst, objective="profit")
+    assert [(i.file, i.row, i.column) for i in caught.value.issues] == [
+        ("skus.csv", 2, "retail_price")
+    ]
