@@ -379,6 +379,20 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_explain(args: argparse.Namespace) -> int:
+    from lean_chain.explain import print_table, run_alternatives, select
+
+    table = run_alternatives(args.run, instance_dir=args.instance, recompute=args.recompute)
+    table = select(table, sku=args.sku, region=args.region)
+    if args.format == "csv":
+        table.to_csv(sys.stdout, index=False)
+    elif args.format == "json":
+        print(table.to_json(orient="records", indent=2))
+    else:
+        print_table(table)
+    return EXIT_OK
+
+
 def _cmd_solvers(args: argparse.Namespace) -> int:
     print("\n".join(available_solvers()))
     return EXIT_OK
@@ -769,6 +783,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=_seed, default=0, help="random seed of the scenarios")
     _add_as_of(p)
     p.set_defaults(func=_cmd_evaluate)
+
+    p = sub.add_parser(
+        "explain", help="why each SKU ships as it does: every candidate path, its reason"
+    )
+    p.add_argument("run", type=Path, help="run folder written by solve")
+    p.add_argument("--sku", default=None, help="only this SKU")
+    p.add_argument("--region", default=None, help="only this region")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.add_argument(
+        "--instance", type=Path, default=None, help="instance (default: the run's instance_path)"
+    )
+    p.add_argument(
+        "--recompute",
+        action="store_true",
+        help="derive the alternatives from the plan CSVs (an edited plan, an older run)",
+    )
+    p.set_defaults(func=_cmd_explain)
 
     p = sub.add_parser("rules", help="the tax rules in force on a date (bundled library)")
     actions = p.add_subparsers(dest="action", required=True)

@@ -47,6 +47,8 @@ Examples
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -774,3 +776,162 @@ def select(table: pd.DataFrame, sku: str | None = None, region: str | None = Non
     if region is not None:
         keep &= table["region_id"].astype(str).to_numpy() == str(region)
     return table[keep].reset_index(drop=True)
+
+
+#: Columns read back as text from ``alternatives.csv`` (ids such as channel 0110 keep
+#: their leading zeros).
+_TEXT_COLUMNS = (
+    "sku_id",
+    "region_id",
+    "channel_id",
+    "path_key",
+    "route",
+    "stock_node",
+    "status",
+    "reason_kind",
+    "reason",
+    "binding",
+    "breakeven_kind",
+    "breakeven",
+)
+
+
+def run_alternatives(
+    run_dir: str | Path,
+    *,
+    instance_dir: str | Path | None = None,
+    recompute: bool = False,
+) -> pd.DataFrame:
+    """The alternatives of a run folder: ``RUN/plan/alternatives.csv``, or re-derived
+    from the instance and the plan CSVs (``recompute``, an edited plan, an older run).
+
+    Parameters
+    ----------
+    run_dir : path
+        A run folder written by ``lean-chain solve``.
+    instance_dir : path, optional
+        The instance; by default the ``instance_path`` in ``summary.json``.
+    recompute : bool
+        Derive the table from the plan CSVs even when ``alternatives.csv`` exists.
+
+    Raises
+    ------
+    PlanError
+        No run folder, or a plan that does not fit the instance.
+
+    Examples
+    --------
+    >>> import lean_chain, tempfile
+    >>> run = tempfile.mkdtemp() + "/run"
+    >>> _ = lean_chain.write_plan(lean_chain.solve(lean_chain.load_instance("tests/data/tiny")), run)
+    >>> run_alternatives(run)["status"].tolist()
+    ['chosen', 'dearer', 'chosen', 'dearer']
+    >>> run_alternatives(run, recompute=True)["status"].tolist()
+    ['chosen', 'dearer', 'chosen', 'dearer']
+    """
+    import json
+
+    from lean_chain.errors import Issue, PlanError
+
+    run_dir = Path(run_dir)
+    summary_file = run_dir / "summary.json"
+    if not summary_file.is_file():
+        raise PlanError([Issue(str(run_dir), None, None, None, "a run folder with summary.json")])
+    saved = run_dir / "plan" / "alternatives.csv"
+    if saved.is_file() and not recompute:
+        numbers = [c for c in COLUMNS if c not in _TEXT_COLUMNS]
+        # blanks are missing numbers (excluded paths have no price); ids stay text ("NA")
+        table = pd.read_csv(
+            saved,
+            dtype={c: str for c in _TEXT_COLUMNS},
+            keep_default_na=False,
+            na_values={c: [""] for c in numbers},
+        )
+        return table
+    from lean_chain.costs.model import build_cost_model
+    from lean_chain.costs.read_plan import read_decisions
+    from lean_chain.load import load_instance
+
+    summary = json.loads(summary_file.read_text())
+    source = instance_dir if instance_dir is not None else summary.get("instance_path")
+    if source is None:
+        raise PlanError(
+            [Issue(str(summary_file), None, "instance_path", None, "the instance (or --instance)")]
+        )
+    instance = load_instance(source, as_of=summary.get("as_of"))
+    model = build_cost_model(instance)
+    decisions = read_decisions(model, run_dir)
+    return alternatives(
+        model, decisions, status=str(summary.get("status", "feasible")), gap=summary.get("gap")
+    )
+
+
+def print_table(table: pd.DataFrame, *, limit: int = 200, file=None) -> None:
+    """Print alternatives as a readable table (rich), one block per demand row.
+
+    Examples
+    --------
+    >>> import io
+    >>> frame = pd.DataFrame(
+    ...     {c: [""] for c in COLUMNS} | {"unit_cost": [1.0], "delta_per_unit": [0.0],
+    ...      "share": [1.0], "promise_days": [2.0], "units": [10.0]}
+    ... )
+    >>> out = io.StringIO()
+    >>> print_table(frame, file=out)
+    >>> "unit cost" in out.getvalue()
+    True
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(file=file)
+    if not console.is_terminal:  # a pipe or a file: long lines rather than a narrow grid
+        console = Console(file=file, width=220)
+    shown = table.head(limit)
+    one_row = shown[["sku_id", "region_id"]].drop_duplicates().shape[0] == 1
+    title = (
+        f"{shown['sku_id'].iat[0]} in {shown['region_id'].iat[0]}: "
+        f"{shown['units'].iat[0]:,.0f} units over the horizon"
+        if one_row
+        else None
+    )
+    grid = Table(show_lines=False, header_style="bold", title=title)
+    headers = (() if one_row else (("SKU", "left"), ("region", "left"))) + (
+        ("channel", "left"),
+        ("route", "left"),
+        ("days", "right"),
+        ("unit cost", "right"),
+        ("vs chosen", "right"),
+        ("share", "right"),
+        ("status", "left"),
+        ("why", "left"),
+        ("what would switch it", "left"),
+    )
+    for name, justify in headers:
+        grid.add_column(name, justify=justify, overflow="fold")
+    style = {"chosen": "bold green", "cheaper": "yellow", "excluded": "dim"}
+    previous = None
+    for row in shown.itertuples(index=False):  # the rows printed: at most ``limit``
+        key = (row.sku_id, row.region_id)
+        if previous is not None and key != previous:
+            grid.add_section()
+        previous = key
+        cells = () if one_row else (str(row.sku_id), str(row.region_id))
+        grid.add_row(
+            *cells,
+            str(row.channel_id),
+            str(row.route),
+            "" if pd.isna(row.promise_days) else f"{row.promise_days:g}",
+            "" if pd.isna(row.unit_cost) else f"{row.unit_cost:,.2f}",
+            "" if row.status in ("chosen", "excluded") else f"{row.delta_per_unit:+,.2f}",
+            f"{100 * row.share:.0f} %" if row.share > 0 else "",
+            str(row.status),
+            str(row.reason),
+            str(row.breakeven),
+            style=style.get(str(row.status)),
+        )
+    console.print(grid)
+    if len(table) > limit:
+        console.print(
+            f"{len(table) - limit:,} more rows: narrow with --sku / --region, or --format csv"
+        )

@@ -4,6 +4,8 @@ break-even confirmed by re-solving on both sides, and honesty checks of every re
 from __future__ import annotations
 
 import dataclasses
+import io
+import json
 import shutil
 from pathlib import Path
 
@@ -336,3 +338,34 @@ def test_cn_import_reasons_are_honest(tmp_path):
     table = plan.tables["alternatives"]
     assert {"chosen", "dearer", "cheaper", "excluded"} <= set(table["status"])
     assert "within the plan's gap" in " ".join(table.loc[table["status"] == "cheaper", "reason"])
+
+
+def test_cli_explain_formats_and_an_edited_plan(tmp_path, capsys):
+    from lean_chain.cli import main
+
+    run = tmp_path / "run"
+    assert main(["solve", str(TINY), "--out", str(run), "--quiet", "--no-store"]) == 0
+    capsys.readouterr()
+    assert main(["explain", str(run), "--sku", "A", "--format", "csv"]) == 0
+    frame = pd.read_csv(io.StringIO(capsys.readouterr().out), dtype={"channel_id": str})
+    assert frame["status"].tolist() == ["chosen", "dearer"]
+    assert main(["explain", str(run), "--region", "R1", "--format", "json"]) == 0
+    records = json.loads(capsys.readouterr().out)
+    assert [r["sku_id"] for r in records] == ["A", "A", "B", "B"]
+    assert main(["explain", str(run), "--sku", "A"]) == 0
+    out = capsys.readouterr().out
+    assert "A in R1" in out and "dearer by 22.00 CNY per unit" in out
+    # an edited plan: A moved to direct mail; --recompute re-derives the reasons
+    flows = (run / "plan" / "flows.csv").read_text()
+    (run / "plan" / "flows.csv").write_text(
+        flows.replace("A,R1,1210,1210|L1>L2", "A,R1,9610,9610|L3")
+    )
+    channels = run / "plan" / "sku_channels.csv"
+    channels.write_text(channels.read_text().replace("A,1210", "A,9610"))
+    assert main(["explain", str(run), "--sku", "A", "--format", "csv", "--recompute"]) == 0
+    frame = pd.read_csv(io.StringIO(capsys.readouterr().out), dtype={"channel_id": str})
+    assert frame.set_index("channel_id")["status"].to_dict() == {
+        "9610": "chosen",
+        "1210": "cheaper",
+    }
+    assert main(["explain", str(tmp_path / "nothing")]) == 2
