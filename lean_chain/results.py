@@ -15,11 +15,17 @@ Tables (one CSV each under ``RUN/plan/``):
 - ``lane_costs``: weight-break / per-m3 legs (chargeable quantity, shipments,
   cost), order-band legs (the band the lane's weight per shipment falls in) and
   fixed charges per shipment (informative; recomputed by evaluate);
+- ``sales``: one row per (sku_id, region_id, platform_id, channel_id) sold, and one
+  with a blank channel_id for units not sold: units demanded and served, price, revenue,
+  commission, fees, returns_cost, landed_cost, contribution (both objective modes);
+- ``listings``: sku_id, platform_id, listed, units demanded and served, listing fee,
+  and why a SKU is not listed;
 - ``alternatives``: every candidate path of every demand row with its unit cost,
   status, reason and break-even (:mod:`lean_chain.explain`; informative).
 
 ``path_key`` (``channel|lane>lane>...``) identifies a path; ``lean-chain
-evaluate`` reads the plan back by (sku_id, region_id, path_key) and takes
+evaluate`` reads the plan back by (sku_id, region_id, path_key), with platform_id
+when the instance has sales platforms (flows then name it), and takes
 ``units`` as the quantity shipped.
 """
 
@@ -40,7 +46,16 @@ from lean_chain.costs.model import (
     piecewise_leg_cost,
 )
 
-PLAN_TABLES = ("flows", "sku_channels", "stock", "nodes", "containers", "lane_costs")
+PLAN_TABLES = (
+    "flows",
+    "sku_channels",
+    "stock",
+    "nodes",
+    "containers",
+    "lane_costs",
+    "sales",
+    "listings",
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -152,6 +167,10 @@ def plan_tables(
             "promise_days": paths.promise_days[p],
         }
     )
+    if inst.has_platforms:  # demand rows are per platform: name it (read back by evaluate)
+        platform = model.sales.platform[pairs.demand_row[used]]
+        platform_ids = np.append(inst.platforms["platform_id"].astype(str).to_numpy(), "")
+        flows.insert(2, "platform_id", platform_ids[platform])
 
     kc_units = np.bincount(model.kc_of_pair, weights=units, minlength=len(model.kc_sku))
     kc = np.flatnonzero(decisions.channel_used)
@@ -301,4 +320,100 @@ def plan_tables(
         "nodes": nodes,
         "containers": containers,
         "lane_costs": lane_costs,
+        **sales_tables(model, share),
     }
+
+
+def sales_tables(model: CostModel, share: np.ndarray) -> dict[str, pd.DataFrame]:
+    """``sales``: one row per (sku_id, region_id, platform_id, channel_id) sold, and one
+    with a blank channel_id for the units not sold, with price, revenue, commission,
+    fees, returns_cost (0: returns are not modelled yet), landed_cost and contribution
+    (revenue - commission - fees - returns_cost - landed_cost; holding, consolidated
+    freight and fixed costs are not allocated); ``listings``: one row per (sku_id,
+    platform_id) with demand, listed or not and why.
+
+    In cost mode every unit is sold, so the same figures say what the cost-optimal
+    plan earns.
+    """
+    inst, pairs, sales = model.instance, model.index.pairs, model.sales
+    sku_ids = inst.skus["sku_id"].to_numpy(object)
+    node_ids = inst.nodes["node_id"].to_numpy(object)
+    channel_ids = np.append(inst.channels["channel_id"].astype(str).to_numpy(object), "")
+    platform_ids = np.append(inst.table("platforms")["platform_id"].astype(str).to_numpy(), "")
+    demand = inst.demand
+    n_rows = len(demand)
+    units = model.demand_units * share
+    row_sku = pd.Index(inst.skus["sku_id"]).get_indexer(demand["sku_id"])
+    row_region = pd.Index(inst.nodes["node_id"]).get_indexer(demand["region_id"])
+    row_platform = np.where(sales.platform >= 0, sales.platform, len(platform_ids) - 1)
+
+    # sold: per (demand row, channel) of the pairs with flow
+    n_channels = len(channel_ids)
+    key = pairs.demand_row.astype(np.int64) * n_channels + pairs.channel
+    used = units > 0
+    keys, inverse = np.unique(key[used], return_inverse=True)
+    inverse = inverse.reshape(-1)
+    sold_units = np.bincount(inverse, weights=units[used], minlength=len(keys))
+    landed = np.bincount(inverse, weights=(model.unit_cost * units)[used], minlength=len(keys))
+    line_row, line_channel = np.divmod(keys, n_channels)
+    # not sold: the rest of every demand row with units
+    wanted = demand["units"].to_numpy(np.float64)
+    served = np.bincount(pairs.demand_row, weights=units, minlength=n_rows)
+    lost = np.flatnonzero((wanted > 0) & (wanted - served > 1e-9 * np.maximum(wanted, 1.0)))
+    row = np.concatenate([line_row, lost])
+    channel = np.concatenate([line_channel, np.full(len(lost), n_channels - 1)])
+    units_demanded = np.concatenate([sold_units, wanted[lost] - served[lost]])
+    units_served = np.concatenate([sold_units, np.zeros(len(lost))])
+    landed_cost = np.concatenate([landed, np.zeros(len(lost))])
+    revenue = sales.price[row] * units_served
+    commission = sales.commission[row] * units_served
+    fees = sales.fees[row] * units_served
+    returns_cost = np.zeros(len(row))
+    table = pd.DataFrame(
+        {
+            "sku_id": sku_ids[row_sku[row]],
+            "region_id": node_ids[row_region[row]],
+            "platform_id": platform_ids[row_platform[row]],
+            "channel_id": channel_ids[channel],
+            "units_demanded": units_demanded,
+            "units_served": units_served,
+            "price": sales.price[row],
+            "revenue": revenue,
+            "commission": commission,
+            "fees": fees,
+            "returns_cost": returns_cost,
+            "landed_cost": landed_cost,
+            "contribution": revenue - commission - fees - returns_cost - landed_cost,
+        }
+    ).sort_values(["sku_id", "region_id", "platform_id", "channel_id"], kind="stable")
+
+    # listings: per (SKU, platform) with demand
+    kq_wanted = np.bincount(sales.row_kq, weights=wanted, minlength=len(sales.kq_sku))
+    kq_served = np.bincount(sales.row_kq, weights=served, minlength=len(sales.kq_sku))
+    has_path = np.zeros(n_rows, dtype=bool)
+    has_path[pairs.demand_row] = True
+    kq_reachable = np.bincount(sales.row_kq, weights=has_path, minlength=len(sales.kq_sku)) > 0
+    listed = kq_served > 0
+    reason = np.where(
+        listed,
+        "sold",
+        np.where(
+            ~kq_reachable,
+            "no legal flow can serve it (see the hard rules)",
+            "not profitable: price less commission and fees does not cover landed cost and fees",
+        ),
+    )
+    reason = np.where(kq_wanted > 0, reason, "no demand")
+    kq_platform = np.where(sales.kq_platform >= 0, sales.kq_platform, len(platform_ids) - 1)
+    listings = pd.DataFrame(
+        {
+            "sku_id": sku_ids[sales.kq_sku],
+            "platform_id": platform_ids[kq_platform],
+            "listed": listed,
+            "units_demanded": kq_wanted,
+            "units_served": kq_served,
+            "listing_fee": np.where(listed, sales.kq_listing_fee, 0.0),
+            "reason": reason,
+        }
+    )
+    return {"sales": table.reset_index(drop=True), "listings": listings}

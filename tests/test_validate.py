@@ -133,8 +133,8 @@ def test_duplicate_demand_key(make_variant):
             "demand.csv",
             4,
             "sku_id",
-            "B / R1",
-            "a unique sku_id + region_id (this one is repeated)",
+            "B / R1 / ",
+            "a unique sku_id + region_id + platform_id (this one is repeated)",
         )
     ]
 

@@ -37,14 +37,26 @@ def read_decisions(model: CostModel, run_dir: str | Path) -> Decisions:
     share = np.zeros(model.n_pairs)
     flows = read_plan_csv(plan_dir, "flows", ("sku_id", "region_id", "path_key", "units"), issues)
     if flows is not None:
+        columns = ["sku_id", "region_id", "path_key"]
+        vocabularies = [sku_ids, node_ids, paths.key]
+        codes = [pairs.sku, pairs.region, pairs.path]
+        if inst.has_platforms:  # demand rows are per platform (blank: sold directly)
+            platform_ids = np.append(inst.platforms["platform_id"].astype(str).to_numpy(), "")
+            platform = model.sales.platform[pairs.demand_row]
+            if "platform_id" not in flows.columns:
+                flows = flows.assign(platform_id="")
+            columns.insert(2, "platform_id")
+            vocabularies.insert(2, platform_ids)
+            codes.insert(2, np.where(platform >= 0, platform, len(platform_ids) - 1))
         pair = lookup_keys(
             flows,
             "flows",
-            ["sku_id", "region_id", "path_key"],
-            [sku_ids, node_ids, paths.key],
-            [pairs.sku, pairs.region, pairs.path],
+            columns,
+            vocabularies,
+            codes,
             issues,
-            "a path of the instance that may serve this SKU and region",
+            "a path of the instance that may serve this SKU and region"
+            + (" on this platform" if inst.has_platforms else ""),
         )
         units = plan_numbers(flows, "flows", "units", issues)
         ok = pair >= 0

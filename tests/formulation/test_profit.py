@@ -163,3 +163,69 @@ def test_non_positive_price_in_profit_mode_is_bad_input(tmp_path):
     assert [(i.file, i.row, i.column) for i in caught.value.issues] == [
         ("skus.csv", 2, "retail_price")
     ]
+
+
+def test_sales_and_listings_tables_and_evaluate_from_the_run_folder(tmp_path):
+    """The commission case: plan/sales.csv has B on MKT unsold (a blank channel) and
+    listings.csv says why; evaluate re-prices the written run in profit mode."""
+    demand = (
+        "sku_id,region_id,units,platform_id\nA,R1,100,OWN\nB,R1,50,OWN\nB,R1,200,MKT\nA,R1,5,\n"
+    )
+    inst = lean_chain.load_instance(make(tmp_path, demand))
+    plan = lean_chain.solve(inst, objective="profit")
+    sales = plan.tables["sales"]
+    assert list(sales.columns) == [
+        "sku_id",
+        "region_id",
+        "platform_id",
+        "channel_id",
+        "units_demanded",
+        "units_served",
+        "price",
+        "revenue",
+        "commission",
+        "fees",
+        "returns_cost",
+        "landed_cost",
+        "contribution",
+    ]
+    lost = sales[sales["channel_id"] == ""]
+    assert lost[["sku_id", "platform_id"]].values.tolist() == [["B", "MKT"]]
+    assert lost["units_demanded"].sum() == pytest.approx(200.0)
+    assert sales["units_demanded"].sum() == pytest.approx(355.0)
+    assert sales["units_served"].sum() == pytest.approx(155.0)
+    own_b = sales[(sales["sku_id"] == "B") & (sales["platform_id"] == "OWN")]
+    assert own_b["revenue"].sum() == pytest.approx(50 * 100.0)
+    assert own_b["fees"].sum() == pytest.approx(50 * 1.0)  # 1 % payment fee
+    # contributions add up to the profit before holding, consolidated and fixed costs
+    fixed = sum(
+        plan.cost_breakdown[k]
+        for k in ("holding", "node_fixed", "channel_fixed", "slotting", "containers")
+    )
+    fixed += plan.cost_breakdown["consolidated_freight"] + plan.cost_breakdown["shipment_fixed"]
+    fixed += plan.cost_breakdown["listing_fees"] + plan.cost_breakdown["platform_annual_fees"]
+    assert sales["contribution"].sum() - fixed == pytest.approx(plan.kpis["profit"], rel=1e-9)
+    listings = plan.tables["listings"].set_index(["sku_id", "platform_id"])
+    assert not listings.loc[("B", "MKT"), "listed"]
+    assert listings.loc[("B", "MKT"), "reason"].startswith("not profitable")
+    assert listings.loc[("B", "OWN"), "listed"] and listings.loc[("A", ""), "listed"]
+    assert "platform_id" in plan.tables["flows"].columns
+
+    run = lean_chain.write_plan(plan, tmp_path / "run")
+    assert (run / "plan" / "sales.csv").exists() and (run / "plan" / "listings.csv").exists()
+    again = lean_chain.evaluate(inst, run)
+    assert again.objective == pytest.approx(plan.objective, rel=1e-9)
+    assert again.kpis["profit"] == pytest.approx(plan.kpis["profit"], rel=1e-9)
+
+
+def test_cost_mode_tables_without_platforms(tmp_path):
+    inst = lean_chain.load_instance(TINY)
+    plan = lean_chain.solve(inst)
+    assert "platform_id" not in plan.tables["flows"].columns
+    sales = plan.tables["sales"]
+    assert sales["units_served"].sum() == pytest.approx(110.0)
+    assert (sales["platform_id"] == "").all()
+    assert plan.tables["listings"]["listed"].all()
+    assert plan.kpis["fill_rate_per_platform"] == {"direct": 1.0}
+    assert plan.kpis["revenue"] == pytest.approx(100 * 200.0 + 10 * 100.0)
+    assert plan.kpis["profit"] == pytest.approx(plan.kpis["revenue"] - plan.objective)

@@ -217,7 +217,9 @@ def test_write_run_leaves_no_temporary_folder(plan, tmp_path):
         "containers.csv",
         "flows.csv",
         "lane_costs.csv",
+        "listings.csv",
         "nodes.csv",
+        "sales.csv",
         "sku_channels.csv",
         "stock.csv",
     ]
