@@ -526,6 +526,11 @@ def _checked_plan(
     )
 
 
+#: Plans of the exact method with at most this many pairs get LP break-evens in their
+#: alternatives (:func:`lean_chain.explain.lp_unit_falls`: one more LP solve).
+ALTERNATIVES_LP_MAX_PAIRS = 50_000
+
+
 def _with_alternatives(
     tables: dict, model: CostModel, decisions: Decisions, status: str, gap, info: dict
 ) -> dict:
@@ -534,7 +539,10 @@ def _with_alternatives(
     from lean_chain.explain import alternatives
 
     try:
-        return {**tables, "alternatives": alternatives(model, decisions, status=status, gap=gap)}
+        # LP break-evens where the fixed-integer LP is cheap: exact method, modest size
+        lp = info.get("method") == "exact" and model.n_pairs <= ALTERNATIVES_LP_MAX_PAIRS
+        table = alternatives(model, decisions, status=status, gap=gap, lp=lp)
+        return {**tables, "alternatives": table}
     except KeyboardInterrupt:
         info["alternatives"] = "not computed: interrupted"
     except Exception as exc:  # an extra must never cost the plan

@@ -126,6 +126,7 @@ COLUMNS = (
     "breakeven_value",
     "breakeven",
     "breakeven_local",
+    "lp_unit_fall",
 )
 
 
@@ -222,6 +223,7 @@ def alternatives(
     *,
     status: str = "optimal",
     gap: float | None = 0.0,
+    lp: bool = False,
 ) -> pd.DataFrame:
     """Every candidate of every demand row with its price, status, reason and break-even.
 
@@ -236,6 +238,11 @@ def alternatives(
         gap" unless it is ``'optimal'`` with a gap of at most 1e-6.
     gap : float, optional
         The plan's relative gap (None: unknown).
+    lp : bool
+        Also solve the LP with the plan's integer decisions fixed and give, per pair
+        whose channel, stocking and node are in the plan, the fall in unit cost at which
+        that LP starts to use it (``lp_unit_fall``: reduced cost / units; see
+        :func:`lp_unit_falls`).
 
     Returns
     -------
@@ -660,6 +667,27 @@ def alternatives(
         ),
     )
 
+    lp_fall = np.full(n, np.nan)
+    if lp:
+        falls = lp_unit_falls(model, decisions)
+        if falls is not None:
+            lp_fall = np.where(chosen, np.nan, falls)
+            lp_known = best_rejected & np.isfinite(lp_fall)
+            idx = np.flatnonzero(lp_known & (be_kind != ""))
+            be_text[idx] = (
+                be_text[idx]
+                + "; the LP with the plan's network fixed starts to use it once its unit cost "
+                "falls by " + _text(lp_fall[idx]) + f" {currency}"
+            )
+            # where no exact ratio says what would switch it, the LP does
+            idx = np.flatnonzero(lp_known & (be_kind == ""))
+            be_kind[idx] = "unit_cost_lp"
+            be_value[idx] = -lp_fall[idx]
+            be_text[idx] = (
+                "switches (in the LP with the plan's network fixed) once its unit cost falls "
+                "by more than " + _text(lp_fall[idx]) + f" {currency}"
+            )
+
     sku_ids = inst.skus["sku_id"].to_numpy(object)
     channel_ids = inst.channels["channel_id"].to_numpy(object)
     row_units = inst.demand["units"].to_numpy(np.float64)
@@ -690,6 +718,7 @@ def alternatives(
         "breakeven_value": be_value,
         "breakeven": be_text,
         "breakeven_local": be_kind != "",
+        "lp_unit_fall": lp_fall,
         "_row": pairs.demand_row,
         "_order": code.astype(np.int64),
     }
@@ -723,6 +752,48 @@ def alternatives(
         table[column] = table[column].fillna("")
     table = table.sort_values(["_row", "_order", "unit_cost"], kind="stable", na_position="last")
     return table[list(COLUMNS)].reset_index(drop=True)
+
+
+def lp_unit_falls(
+    model: CostModel, decisions: Decisions, *, solver: str = "highs", time_limit: float = 60.0
+) -> np.ndarray | None:
+    """Per pair, the fall in unit cost at which the LP with the plan's integer decisions
+    fixed (:func:`lean_chain.sensitivity.fix_integers`) would start to use it: its
+    reduced cost c_j - a_jᵀπ over its demand units, from the LP's row duals π. 0 for
+    pairs the LP uses; NaN where the pair's channel, stocking or node is not in the plan
+    (the LP cannot use it whatever its cost) and with single sourcing (shares are fixed
+    too). None when the LP gives no duals. Local: valid while the plan's network stays.
+
+    Examples
+    --------
+    >>> import lean_chain
+    >>> from lean_chain.costs.model import build_cost_model
+    >>> inst = lean_chain.load_instance("tests/data/tiny")
+    >>> plan = lean_chain.solve(inst, sensitivity=False)
+    >>> lp_unit_falls(build_cost_model(inst), plan.decisions).round(2).tolist()  # 9610 unused
+    [0.0, nan, 0.0, nan]
+    """
+    from lean_chain.formulation.build import build_problem
+    from lean_chain.sensitivity import fix_integers
+    from lean_chain.solvers import SolveOptions, get_backend
+
+    if bool(model.instance.params.get("single_sourcing", False)):
+        return None
+    problem = build_problem(model)
+    lp = fix_integers(problem, encode(problem, model, decisions))
+    result = get_backend(solver).solve(lp, SolveOptions(time_limit_s=time_limit))
+    if result.duals is None:
+        return None
+    x = problem.col_blocks["x"]
+    reduced = lp.objective[x] - lp.matrix[:, x].T @ result.duals
+    units = np.where(model.demand_units > 0, model.demand_units, np.inf)
+    stocked = model.kh_of_pair >= 0
+    kh, h = np.maximum(model.kh_of_pair, 0), np.maximum(model.h_of_pair, 0)
+    in_plan = decisions.channel_used[model.kc_of_pair] & (
+        ~stocked
+        | (np.append(decisions.stocked, False)[kh] & np.append(decisions.node_open, False)[h])
+    )
+    return np.where(in_plan, np.maximum(reduced, 0.0) / units, np.nan)
 
 
 def _first_entry(pair: np.ndarray, row: np.ndarray, val: np.ndarray, n: int):

@@ -147,7 +147,65 @@ def test_cheaper_channel_excluded_by_a_full_bonded_zone(tmp_path):
     assert bonded["breakeven_kind"] == "capacity"
     assert bonded["breakeven_value"] == pytest.approx(1.5)
     assert _row(table, "A", "9610")["status"] == "chosen"
+    # A does not use 1210 at all: the LP with the plan's network fixed cannot use it
+    assert np.isnan(bonded["lp_unit_fall"])
     check_honest(instance, plan)
+
+
+def test_lp_break_even_of_a_storage_bound_row(tmp_path):
+    """A sells in R1 and R2 (R2's bonded leg 5 CNY a unit dearer); the bonded zone's
+    0.9 m³ go to B (0.15 m³), then half of A in R1 (0.75 of 1.5 m³): A in R2 stays on
+    direct mail although bonded is cheaper there. With the network fixed, the LP moves it
+    once it saves as much per m³ as A in R1 does: 5 CNY a unit more."""
+    lanes = (TINY / "lanes.csv").read_text().rstrip("\n") + (
+        "\nL2b,BZ,R2,truck,1210,0,10,2\nL3b,S1,R2,express,9610,30,0,8\n"
+    )
+    folder = _tiny(
+        tmp_path / "lp",
+        demand="sku_id,region_id,units\nA,R1,3650\nA,R2,3650\nB,R1,3650\n",
+        params={"review_period_days": 30, "max_channels_per_sku": 2},
+        lanes=lanes,
+        nodes=f"{NODES_HEADER},storage_capacity_m3\n"
+        "S1,supplier,Tokyo supplier,JP,35.68,139.69,,,\n"
+        "BZ,bonded_zone,Shanghai bonded zone,CN,31.35,121.6,1000,1,0.9\n"
+        "R1,region,Shanghai,CN,31.23,121.47,,,\n"
+        "R2,region,Suzhou,CN,31.3,120.6,,,\n",
+    )
+    instance, plan = _solve(folder)
+    table = plan.explain(sku="A", region="R2")
+    bonded = _row(table, "A", "1210")
+    assert bonded["status"] == "cheaper" and bonded["reason_kind"] == "storage"
+    assert bonded["delta_per_unit"] == pytest.approx(-17.0)
+    assert bonded["lp_unit_fall"] == pytest.approx(5.0)
+    assert "the LP with the plan's network fixed starts to use it" in bonded["breakeven"]
+    check_honest(instance, plan)
+    _confirm_lp_fall(instance, plan, "A", "R2", "1210", 5.0)
+
+
+def _confirm_lp_fall(instance, plan, sku: str, region: str, channel: str, fall: float) -> None:
+    """Re-solve the fixed-integer LP with the pair's cost lowered by ``fall`` -+ 1 CNY
+    a unit: it stays out just below, and enters just above."""
+    from lean_chain.formulation.solution import encode
+    from lean_chain.sensitivity import fix_integers
+
+    model = build_cost_model(instance)
+    pairs = model.index.pairs
+    sku_pos = instance.skus["sku_id"].tolist().index(sku)
+    channel_pos = instance.channels["channel_id"].astype(str).tolist().index(channel)
+    region_pos = instance.nodes["node_id"].tolist().index(region)
+    [j] = np.flatnonzero(
+        (pairs.sku == sku_pos) & (pairs.channel == channel_pos) & (pairs.region == region_pos)
+    )
+    problem = build_problem(model)
+    lp = fix_integers(problem, encode(problem, model, plan.decisions))
+    x = problem.col_blocks["x"].start + j
+    for change, enters in ((fall - 1.0, False), (fall + 1.0, True)):
+        objective = lp.objective.copy()
+        objective[x] -= change * model.demand_units[j]
+        result = get_backend("highs").solve(
+            dataclasses.replace(lp, objective=objective), SolveOptions()
+        )
+        assert (result.solution[x] > 1e-6) == enters, change
 
 
 def _fixed_cost_instance(folder: Path, units: float, freight_9610: float = 30.0) -> Path:
