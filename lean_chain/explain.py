@@ -247,8 +247,9 @@ def alternatives(
     Returns
     -------
     pandas.DataFrame
-        One row per (SKU, region, candidate path), columns :data:`COLUMNS`; money in the
-        instance currency, ``delta_per_year`` and volume break-evens per 365 days.
+        One row per (SKU, region, candidate path), columns :data:`COLUMNS` (and
+        ``platform_id`` after ``region_id`` when the instance has sales platforms); money
+        in the instance currency, ``delta_per_year`` and volume break-evens per 365 days.
 
     Examples
     --------
@@ -751,7 +752,12 @@ def alternatives(
     for column in ("binding", "breakeven_kind", "breakeven"):
         table[column] = table[column].fillna("")
     table = table.sort_values(["_row", "_order", "unit_cost"], kind="stable", na_position="last")
-    return table[list(COLUMNS)].reset_index(drop=True)
+    columns = list(COLUMNS)
+    if getattr(inst, "has_platforms", False):  # demand rows are per sales platform
+        platform = inst.demand["platform_id"].astype(str).to_numpy(object)
+        table["platform_id"] = platform[table["_row"].to_numpy(np.int64)]
+        columns.insert(2, "platform_id")
+    return table[columns].reset_index(drop=True)
 
 
 def lp_unit_falls(
@@ -854,6 +860,7 @@ def select(table: pd.DataFrame, sku: str | None = None, region: str | None = Non
 _TEXT_COLUMNS = (
     "sku_id",
     "region_id",
+    "platform_id",
     "channel_id",
     "path_key",
     "route",

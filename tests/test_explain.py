@@ -61,8 +61,10 @@ def _row(table: pd.DataFrame, sku: str, channel: str) -> pd.Series:
 def check_honest(instance, plan) -> None:
     """Every reason is checkable against the plan (issue 19, 'Honest')."""
     table = plan.tables["alternatives"]
-    assert list(table.columns) == list(COLUMNS)
     key = ["sku_id", "region_id"]
+    if instance.has_platforms:
+        key.append("platform_id")
+    assert sorted(table.columns) == sorted([*COLUMNS, *key[2:]])
     chosen = table[table["status"] == "chosen"]
     assert np.allclose(chosen.groupby(key)["share"].sum(), 1.0)
     dearest = chosen.groupby(key)["unit_cost"].max().rename("dearest_chosen")
@@ -427,3 +429,15 @@ def test_cli_explain_formats_and_an_edited_plan(tmp_path, capsys):
         "1210": "cheaper",
     }
     assert main(["explain", str(tmp_path / "nothing")]) == 2
+
+
+def test_rows_per_sales_platform_are_named(tmp_path):
+    folder = _tiny(
+        tmp_path / "platforms",
+        demand="sku_id,region_id,units,platform_id,price\nA,R1,100,OWN,\nA,R1,50,MKT,140\n",
+    )
+    (folder / "platforms.csv").write_text("platform_id,kind\nOWN,own_store\nMKT,marketplace\n")
+    instance, plan = _solve(folder)
+    table = plan.explain(sku="A")
+    assert table["platform_id"].tolist() == ["OWN", "OWN", "MKT", "MKT"]
+    check_honest(instance, plan)
