@@ -38,7 +38,12 @@ DROP_REASONS = (
     "annual_limit",
     "no_general_trade_rule",
     "service_not_allowed",
+    "platform_rule",
+    "offline_store_cbec",
 )
+#: Channels of China's CBEC retail import (goods for the buyer's own use, never for resale
+#: or offline sale): a mainland physical store may not be supplied through them.
+CBEC_RETAIL_IMPORT_CHANNELS = ("1210", "1239", "9610")
 
 
 def parse_shape(shape: str) -> list[tuple[str, bool]]:
@@ -509,6 +514,44 @@ def build_pairs(
     drop("node_not_allowed", bad)
     # the customer's services: the channels, carriers and service levels it accepts
     drop("service_not_allowed", ~_services_allowed(instance, paths, demand_row, region, path))
+    # the platform's own rules: stock at a node it runs, its promise, its channels
+    platforms = instance.table("platforms")
+    platform = (
+        pd.Index(platforms["platform_id"].astype(str))
+        .get_indexer(demand["platform_id"].astype(str))
+        .astype(np.int64)[demand_row]
+        if "platform_id" in demand.columns and len(platforms)
+        else np.full(len(path), -1, dtype=np.int64)
+    )
+    if len(platforms):
+        node_names = np.append(nodes["node_id"].to_numpy(object), "")
+        platform_max_days = np.append(platforms["max_promise_days"].to_numpy(np.float64), np.nan)
+        too_slow = (
+            paths.promise_days[path] > np.nan_to_num(platform_max_days[platform], nan=np.inf) + 1e-9
+        )
+        bad = (
+            ~_allowed(platforms["stock_nodes"].to_numpy(object), platform, [node_names[stock]])
+            | too_slow
+            | ~_allowed(
+                platforms["allowed_channels"].to_numpy(object),
+                platform,
+                [channels["channel_id"].astype(str).to_numpy(object)[channel]],
+            )
+        )
+        drop("platform_rule", bad)
+        # CBEC retail imports are for consumers' own use: no mainland physical store may
+        # sell them (Shang Cai Fa [2021] No. 39); such a store sells general-trade stock
+        kind = np.append(platforms["kind"].to_numpy(object), "")
+        offline = (kind[platform] == "physical_store") & (
+            nodes["country"].to_numpy(object)[region] == "CN"
+        )
+        cbec_channel = np.isin(
+            channels["channel_id"].astype(str).to_numpy(object), CBEC_RETAIL_IMPORT_CHANNELS
+        ) | (
+            (channels["direction"] == "import").to_numpy(bool)
+            & channels["counts_toward_cbec_quota"].to_numpy(bool)
+        )
+        drop("offline_store_cbec", offline & cbec_channel[channel])
     # tax rule
     # resolve once per distinct (channel, destination, origin, category), by integer codes:
     # a few hundred combinations, never a string per pair
@@ -743,6 +786,10 @@ DROP_REASON_TEXT = {
     "no_general_trade_rule": "a single item above the CBEC cap is taxed as general trade, "
     "and no general-trade rule (or over_cap_duty_rate) gives its duty",
     "service_not_allowed": "the customer does not accept this channel, carrier or service level",
+    "platform_rule": "the sales platform requires stock at a node it runs, a shorter promise "
+    "or another channel",
+    "offline_store_cbec": "CBEC retail imports (1210/1239/9610) may not be sold in a mainland "
+    "physical store; it needs general-trade stock",
 }
 
 

@@ -577,17 +577,23 @@ def check_network(instance: Instance, index: Index) -> list[Issue]:
                 "region_id",
                 str(demand["region_id"].iloc[row]),
                 f"a demand node that some channel can reach for SKU "
-                f"{demand['sku_id'].iloc[row]} ({detail})",
+                f"{demand['sku_id'].iloc[row]}{_on_platform(demand, row)} ({detail})",
             )
         )
     return issues
+
+
+def _on_platform(demand: pd.DataFrame, row: int) -> str:
+    """' on platform X' for a demand row sold through a platform, else ''."""
+    platform = str(demand["platform_id"].iloc[row]) if "platform_id" in demand.columns else ""
+    return f" on platform {platform}" if platform else ""
 
 
 def check_plannable(instance: Instance) -> list[Issue]:
     """Checks before a solve: an instance whose demand is all 0 has nothing to plan.
 
     Such an instance is valid data (a plan can be evaluated against it), so
-    :func:`~lean_chain.io.instance_io.load_instance` accepts it; ``validate``
+    :func:`~lean_chain.load.load_instance` accepts it; ``validate``
     and ``solve`` report it instead of building an empty model.
     """
     units = instance.demand["units"]

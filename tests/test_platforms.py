@@ -141,3 +141,98 @@ def test_bad_platform_input_names_file_row_column(tmp_path, file, text, column, 
         lean_chain.load_instance(folder)
     found = [(i.file, i.row, i.column) for i in caught.value.issues]
     assert (file, row, column) in found, found
+
+
+# --- platform rules and the offline-store rule (issue 18 item 3) -------------------------
+
+GENERAL_TRADE = {
+    "channels.csv": "0110,general trade,import,supplier>domestic_dc>region,domestic_dc,false,false\n",
+    "nodes.csv": "DC,domestic_dc,Shanghai DC,CN,31.2,121.4,500,1\n",
+    "lanes.csv": "L4,S1,DC,sea,0110,2,0,12\nL5,DC,R1,truck,0110,0,5,1\n",
+    "tax_rules.csv": "0110,CN,general_trade,0.13,true,0.7,,false\n",
+}
+
+
+def with_general_trade(folder: Path) -> Path:
+    """tiny plus 0110 general trade through a domestic DC, two channels per SKU."""
+    for name, rows in GENERAL_TRADE.items():
+        path = folder / name
+        path.write_text(path.read_text() + rows)
+    params = folder / "parameters.yaml"
+    params.write_text(
+        params.read_text().replace("max_channels_per_sku: 1", "max_channels_per_sku: 2")
+    )
+    return folder
+
+
+def channels_per_row(instance) -> dict[int, set[str]]:
+    pairs = build_index(instance).pairs
+    ids = instance.channels["channel_id"].to_numpy(object)
+    return {
+        int(r): set(ids[pairs.channel[pairs.demand_row == r]].tolist())
+        for r in np.unique(pairs.demand_row)
+    }
+
+
+def test_physical_store_forces_general_trade_while_online_stays_bonded(tmp_path):
+    """General trade pays 13 % VAT on the 200 sale (26 a unit), 1210 CBEC tax 9.1 % (18.20):
+    online sales of 10,000 units stay bonded (saving 78,000 > BZ's fixed 1,000); the store's
+    20 units may only come from general-trade stock at DC."""
+    platforms = "platform_id,kind\nOWN,own_store\nSTORE,physical_store\n"
+    demand = "sku_id,region_id,units,platform_id\nA,R1,10000,OWN\nA,R1,20,STORE\n"
+    folder = with_general_trade(make(tmp_path, demand, platforms=platforms, fees=""))
+    inst = lean_chain.load_instance(folder)
+    assert channels_per_row(inst) == {0: {"1210", "9610", "0110"}, 1: {"0110"}}
+    assert build_index(inst).pairs.dropped["offline_store_cbec"] == 2
+    plan = lean_chain.solve(inst)
+    flows = plan.tables["flows"]
+    assert set(flows.loc[flows["platform_id"] == "STORE", "channel_id"]) == {"0110"}
+    assert set(flows.loc[flows["platform_id"] == "OWN", "channel_id"]) == {"1210"}
+
+
+def test_a_platform_no_legal_flow_can_serve_is_reported_by_name(tmp_path):
+    platforms = "platform_id,kind\nOWN,own_store\nSTORE,physical_store\n"
+    demand = "sku_id,region_id,units,platform_id\nA,R1,100,OWN\nA,R1,20,STORE\n"
+    folder = make(tmp_path, demand, platforms=platforms, fees="")
+    with pytest.raises(InstanceError) as caught:
+        lean_chain.load_instance(folder)
+    (issue,) = caught.value.issues
+    assert (issue.file, issue.row, issue.column) == ("demand.csv", 3, "region_id")
+    assert "on platform STORE" in issue.expected
+    assert "mainland physical store" in issue.expected
+
+
+@pytest.mark.parametrize(
+    ("rule", "channels"),
+    [
+        ("stock_nodes=BZ", {"1210"}),
+        ("max_promise_days=5", {"1210"}),
+        ("allowed_channels=9610", {"9610"}),
+        ("stock_nodes=*", {"1210", "9610"}),
+    ],
+)
+def test_platform_requirements_are_hard_rules(tmp_path, rule, channels):
+    """1210 is stocked at BZ and promises 2 days; 9610 ships per order in 8 days."""
+    column, value = rule.split("=")
+    platforms = f"platform_id,kind,{column}\nMKT,marketplace,{value}\n"
+    demand = "sku_id,region_id,units,platform_id\nA,R1,100,MKT\n"
+    inst = lean_chain.load_instance(make(tmp_path, demand, platforms=platforms, fees=""))
+    assert channels_per_row(inst) == {0: channels}
+
+
+def test_safety_stock_pools_across_platforms_sharing_one_node(tmp_path):
+    """A sold on two platforms from BZ (inbound lead time L = 10 days, no lead-time
+    variability), daily std 3 and 4: pooled safety z sqrt(L (3^2 + 4^2)) = 5 z sqrt(10),
+    against the MIP's linear (unpooled) bound z sqrt(L) (3 + 4) = 7 z sqrt(10)."""
+    platforms = "platform_id,kind,stock_nodes\nOWN,own_store,BZ\nMKT,marketplace,BZ\n"
+    demand = (
+        "sku_id,region_id,units,platform_id,demand_std_daily\n"
+        "A,R1,100,OWN,3\nA,R1,200,MKT,4\nB,R1,10,OWN,0\n"
+    )
+    inst = lean_chain.load_instance(make(tmp_path, demand, platforms=platforms, fees=""))
+    plan = lean_chain.solve(inst)
+    z = inst.safety_factor
+    assert plan.kpis["pooled_safety_stock_units"]["BZ"] == pytest.approx(5 * z * np.sqrt(10))
+    assert plan.kpis["linear_safety_stock_units"]["BZ"] == pytest.approx(7 * z * np.sqrt(10))
+    stock = plan.tables["stock"].set_index("sku_id")
+    assert stock.loc["A", "pooled_safety_units"] == pytest.approx(5 * z * np.sqrt(10))
