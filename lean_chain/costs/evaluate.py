@@ -404,23 +404,29 @@ def check_feasibility(model: CostModel, decisions: Decisions, on_hand: np.ndarra
             f"orders at {node_ids[model.h_node[h]]}: {orders[h] / horizon:.6g} a day > "
             f"{cap[h] / horizon:.6g}"
         )
+    # grouped reductions over the regions with a target (one pass over the pairs)
+    n_nodes = len(node_ids)
     regions, days, alpha = service_targets(model)
+    target_days = np.full(n_nodes, np.nan)
+    target_days[regions] = days
     promise = model.index.paths.promise_days[pairs.path]
+    total = np.bincount(pairs.region, weights=units, minlength=n_nodes)
+    fast = np.bincount(
+        pairs.region,
+        weights=np.where(promise <= target_days[pairs.region] + 1e-9, units, 0.0),
+        minlength=n_nodes,
+    )
     for r, t, a in zip(regions, days, alpha, strict=True):
-        in_region = pairs.region == r
-        total = float(units[in_region].sum())
-        fast = float(units[in_region & (promise <= t + 1e-9)].sum())
-        if total > 0 and fast < a * total * (1 - _TOL) - _TOL:
+        if total[r] > 0 and fast[r] < a * total[r] * (1 - _TOL) - _TOL:
             problems.append(
-                f"service in {node_ids[r]}: {fast / total:.4f} within {t:g} days < {a:g}"
+                f"service in {node_ids[r]}: {fast[r] / total[r]:.4f} within {t:g} days < {a:g}"
             )
     regions, quota = quota_limits(model)
-    counted = quota_pairs(model)
-    value = model.landed.transaction_value * units
+    value = np.where(quota_pairs(model), model.landed.transaction_value * units, 0.0)
+    used = np.bincount(pairs.region, weights=value, minlength=n_nodes)
     for r, q in zip(regions, quota, strict=True):
-        used = float(value[counted & (pairs.region == r)].sum())
-        if used > q * (1 + _TOL) + _TOL:
-            problems.append(f"CBEC quota in {node_ids[r]}: {used:.2f} > {q:.2f}")
+        if used[r] > q * (1 + _TOL) + _TOL:
+            problems.append(f"CBEC quota in {node_ids[r]}: {used[r]:.2f} > {q:.2f}")
     return problems
 
 
