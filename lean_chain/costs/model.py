@@ -188,8 +188,10 @@ def build_cost_model(instance: Instance, objective: str = "cost") -> CostModel:
 
     Examples
     --------
-    >>> import lean_chain  # doctest: +SKIP
-    >>> model = build_cost_model(lean_chain.load_instance("instances/cn_import"))  # doctest: +SKIP
+    >>> import lean_chain
+    >>> model = build_cost_model(lean_chain.load_instance("tests/data/tiny"))
+    >>> model.n_pairs  # 2 SKUs x (bonded zone, direct mail)
+    4
     """
     if objective not in OBJECTIVES:
         raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)}; got {objective!r}")

@@ -583,10 +583,12 @@ def node_fixing(
 
     Examples
     --------
-    >>> import lean_chain  # doctest: +SKIP
-    >>> from lean_chain.costs.model import build_cost_model  # doctest: +SKIP
-    >>> fixing = node_fixing(build_cost_model(instance), plan.objective)  # doctest: +SKIP
-    >>> problem = apply_node_fixing(build_problem(model), fixing)  # doctest: +SKIP
+    >>> import lean_chain
+    >>> from lean_chain.costs.model import build_cost_model
+    >>> model = build_cost_model(lean_chain.load_instance("tests/data/tiny"))
+    >>> fixing = node_fixing(model, 1e9)
+    >>> fixing.applicable, fixing.reason  # fixing needs throughput-only coupling
+    (False, 'no node has a throughput capacity')
     """
     started = time.perf_counter()
     reason = why_not_applicable(model)

@@ -709,8 +709,11 @@ def build_problem(model: CostModel) -> MipProblem:
 
     Examples
     --------
-    >>> from lean_chain.costs.model import build_cost_model  # doctest: +SKIP
-    >>> problem = build_problem(build_cost_model(instance))  # doctest: +SKIP
+    >>> import lean_chain
+    >>> from lean_chain.costs.model import build_cost_model
+    >>> problem = build_problem(build_cost_model(lean_chain.load_instance("tests/data/tiny")))
+    >>> problem.n_cols, list(problem.row_blocks)[:2]
+    (11, ['demand', 'channel_link'])
     """
     builder = ProblemBuilder()
     for step in STEPS:

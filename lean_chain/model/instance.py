@@ -24,8 +24,8 @@ class Instance:
     Examples
     --------
     >>> import lean_chain
-    >>> inst = lean_chain.load_instance("instances/cn_import")  # doctest: +SKIP
-    >>> inst.params["currency"]  # doctest: +SKIP
+    >>> inst = lean_chain.load_instance("tests/data/tiny")
+    >>> inst.params["currency"]
     'CNY'
     """
 
