@@ -64,12 +64,11 @@ import pandas as pd
 
 from lean_chain.errors import InstanceError, Issue, OutputPathError
 from lean_chain.io.tables import (
-    _FREE_COLUMN_PREFIXES,
     PARAMETERS_FILE,
-    _parse_column,
     _parse_parameter,
     read_csv_text,
     read_parameters,
+    type_table,
 )
 from lean_chain.model.schema import (
     NODE_KINDS,
@@ -290,38 +289,6 @@ def _read_table_sheet(ws: Any, table: Table, label: str, issues: list[Issue]) ->
     return _RawSheet(frame, excel_rows)
 
 
-def _type_table(raw: pd.DataFrame, table: Table, issues: list[Issue]) -> pd.DataFrame:
-    """Type the text cells of one table like :func:`lean_chain.io.tables.read_table` does.
-
-    Issues come out in CSV terms (file ``skus.csv``, row = data row + 2); the
-    caller locates them in the workbook.
-    """
-    known = set(table.column_names)
-    for name in raw.columns:
-        if name and name not in known and not name.lower().startswith(_FREE_COLUMN_PREFIXES):
-            issues.append(
-                Issue(
-                    table.filename,
-                    1,
-                    name,
-                    name,
-                    "a known column: "
-                    + ", ".join(table.column_names)
-                    + " (or a notes column starting with x_)",
-                )
-            )
-    typed: dict[str, Any] = {}
-    for col in table.columns:
-        if col.name in raw.columns:
-            cells = raw[col.name].astype(str).str.strip()
-        else:
-            if col.required:
-                issues.append(Issue(table.filename, 1, col.name, None, "this required column"))
-            cells = pd.Series([""] * len(raw), index=raw.index, dtype=object)
-        typed[col.name] = _parse_column(cells, col, table, issues)
-    return pd.DataFrame(typed, index=raw.index)
-
-
 @dataclass
 class WorkbookContents:
     """What :func:`read_workbook` found in a workbook.
@@ -537,7 +504,7 @@ def read_workbook(path: str | Path) -> WorkbookContents:
                 continue
         contents.raw[name] = raw.frame
         contents.excel_rows[name] = raw.excel_rows
-        contents.tables[name] = _type_table(raw.frame, table, csv_issues)
+        contents.tables[name] = type_table(raw.frame, table, csv_issues)
     sheet = sheets.get(PARAMETERS_SHEET)
     if sheet is None:
         issues.append(

@@ -163,6 +163,17 @@ def read_table(folder: Path, table: Table, issues: list[Issue]) -> pd.DataFrame 
         raw = read_csv_text(path, table.filename, issues)
         if raw is None:
             return None
+    return type_table(raw, table, issues)
+
+
+def type_table(raw: pd.DataFrame, table: Table, issues: list[Issue]) -> pd.DataFrame:
+    """Type the text cells ``raw`` of one table against its schema.
+
+    Unknown columns (other than notes columns ``x_...``), missing required
+    columns and bad cells are recorded in ``issues`` in CSV terms (file
+    ``table.filename``, row = data row + 2); a bad cell takes its default.
+    Shared by every source of tables (CSV folders, workbooks).
+    """
     known = set(table.column_names)
     for name in raw.columns:
         if name and name not in known and not name.lower().startswith(_FREE_COLUMN_PREFIXES):
