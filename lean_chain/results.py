@@ -327,7 +327,7 @@ def plan_tables(
 def sales_tables(model: CostModel, share: np.ndarray) -> dict[str, pd.DataFrame]:
     """``sales``: one row per (sku_id, region_id, platform_id, channel_id) sold, and one
     with a blank channel_id for the units not sold, with price, revenue, commission,
-    fees, returns_cost (0: returns are not modelled yet), landed_cost and contribution
+    fees, returns_cost (platform_returns.csv), landed_cost and contribution
     (revenue - commission - fees - returns_cost - landed_cost; holding, consolidated
     freight and fixed costs are not allocated); ``listings``: one row per (sku_id,
     platform_id) with demand, listed or not and why.
@@ -355,6 +355,12 @@ def sales_tables(model: CostModel, share: np.ndarray) -> dict[str, pd.DataFrame]
     inverse = inverse.reshape(-1)
     sold_units = np.bincount(inverse, weights=units[used], minlength=len(keys))
     landed = np.bincount(inverse, weights=(model.unit_cost * units)[used], minlength=len(keys))
+    returns_per_unit = (
+        model.pair_returns_per_unit
+        if model.pair_returns_per_unit is not None
+        else np.zeros(model.n_pairs)
+    )
+    returned = np.bincount(inverse, weights=(returns_per_unit * units)[used], minlength=len(keys))
     line_row, line_channel = np.divmod(keys, n_channels)
     # not sold: the rest of every demand row with units
     wanted = demand["units"].to_numpy(np.float64)
@@ -368,7 +374,7 @@ def sales_tables(model: CostModel, share: np.ndarray) -> dict[str, pd.DataFrame]
     revenue = sales.price[row] * units_served
     commission = sales.commission[row] * units_served
     fees = sales.fees[row] * units_served
-    returns_cost = np.zeros(len(row))
+    returns_cost = np.concatenate([returned, np.zeros(len(lost))])
     table = pd.DataFrame(
         {
             "sku_id": sku_ids[row_sku[row]],

@@ -488,6 +488,16 @@ def _check_platforms(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> No
     _check_reference(
         "platform_fees", fees, "platform_id", known, "a platform_id listed in platforms.csv", issues
     )
+    returns = tables.get("platform_returns")
+    if returns is not None:
+        _check_reference(
+            "platform_returns",
+            returns,
+            "platform_id",
+            known,
+            "a platform_id listed in platforms.csv",
+            issues,
+        )
     nodes = tables["nodes"]
     stocking = set(nodes.loc[nodes["kind"].isin(STOCKING_KINDS), "node_id"])
     channel_ids = set(tables["channels"]["channel_id"])

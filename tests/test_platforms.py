@@ -236,3 +236,58 @@ def test_safety_stock_pools_across_platforms_sharing_one_node(tmp_path):
     assert plan.kpis["linear_safety_stock_units"]["BZ"] == pytest.approx(7 * z * np.sqrt(10))
     stock = plan.tables["stock"].set_index("sku_id")
     assert stock.loc["A", "pooled_safety_units"] == pytest.approx(5 * z * np.sqrt(10))
+
+
+# --- returns (issue 18 item 4) -------------------------------------------------------------
+
+
+def export_instance(tmp_path: Path, as_of: str, category: str = "apparel") -> Path:
+    """One Chinese supplier selling into a US region by 9610 direct mail (export)."""
+    folder = tmp_path / f"export_{as_of}_{category}"
+    folder.mkdir(parents=True)
+    files = {
+        "parameters.yaml": f"name: export\ncurrency: CNY\nas_of: '{as_of}'\n"
+        "holding_rate_per_year: 0.0\nreview_period_days: 0\n",
+        "fx.csv": "currency,rate_to_instance\nCNY,1\n",
+        "nodes.csv": "node_id,kind,country,lat,lon\nS1,supplier,CN,22.5,114.1\n"
+        "US1,region,US,34.0,-118.2\n",
+        "lanes.csv": "lane_id,from_node,to_node,mode,channels,cost_per_unit,lead_time_days\n"
+        "L1,S1,US1,express,9610,30,6\n",
+        "channels.csv": "channel_id,direction,path_shape\n9610,export,supplier>region\n",
+        "tax_rules.csv": "channel_id,destination_country,regime\n9610,US,none\n",
+        "skus.csv": "sku_id,category,supplier_id,procurement_cost,retail_price,weight_kg,"
+        f"volume_m3\nA,{category},S1,100,200,1,0.01\n",
+        "demand.csv": "sku_id,region_id,units,platform_id\nA,US1,100,SITE\n",
+        "platforms.csv": "platform_id,kind\nSITE,own_store\n",
+        "platform_returns.csv": "platform_id,category,return_rate,cost_per_return,"
+        "resaleable_share,reimport_tax_rate\nSITE,*,0.1,10,0.5,0.13\n",
+    }
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("as_of", "category", "per_unit"),
+    [
+        # inside No. 16 of 2026: 0.1 x (refund 200 + 10 + half of 100 written off) = 26
+        ("2026-06-01", "apparel", 26.0),
+        # after it ends: + 13 % re-import taxes on the procurement value 100 -> 27.30
+        ("2028-06-01", "apparel", 27.3),
+        # inside No. 4 of 2023
+        ("2024-06-01", "apparel", 26.0),
+        # food is excluded from the exemption
+        ("2026-06-01", "food", 27.3),
+    ],
+)
+def test_returns_reimported_tax_free_inside_the_dated_window(tmp_path, as_of, category, per_unit):
+    from lean_chain.costs.model import build_cost_model
+
+    inst = lean_chain.load_instance(export_instance(tmp_path, as_of, category))
+    model = build_cost_model(inst)
+    np.testing.assert_allclose(model.pair_returns_per_unit, [per_unit])
+    plan = lean_chain.solve(inst)
+    assert plan.kpis["returns_cost"] == pytest.approx(100 * per_unit)
+    assert plan.tables["sales"]["returns_cost"].sum() == pytest.approx(100 * per_unit)
+    # returns do not change what cost mode minimises, only what the plan earns
+    assert "returns" not in plan.cost_breakdown

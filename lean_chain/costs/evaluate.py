@@ -43,7 +43,14 @@ BREAKDOWN_KEYS = (
 )
 #: Profit mode only: what sales earn and cost, added to the breakdown (revenue as a
 #: negative amount) so that the components still sum to the objective, -contribution.
-PROFIT_KEYS = ("revenue", "commission", "platform_fees", "listing_fees", "platform_annual_fees")
+PROFIT_KEYS = (
+    "revenue",
+    "commission",
+    "platform_fees",
+    "returns",
+    "listing_fees",
+    "platform_annual_fees",
+)
 _TOL = 1e-6
 
 
@@ -109,7 +116,7 @@ def listings_used(model: CostModel, share: np.ndarray) -> tuple[np.ndarray, np.n
 
 
 def sales_amounts(model: CostModel, share: np.ndarray) -> dict[str, float]:
-    """Revenue, commission, payment and order fees, listing and annual platform fees."""
+    """Revenue, commission, payment and order fees, returns, listing and platform fees."""
     sales, rows = model.sales, model.index.pairs.demand_row
     units = model.demand_units * share
     listed, platform_open = listings_used(model, share)
@@ -117,6 +124,9 @@ def sales_amounts(model: CostModel, share: np.ndarray) -> dict[str, float]:
         "revenue": float(sales.price[rows] @ units),
         "commission": float(sales.commission[rows] @ units),
         "platform_fees": float(sales.fees[rows] @ units),
+        "returns": float(model.pair_returns_per_unit @ units)
+        if model.pair_returns_per_unit is not None
+        else 0.0,
         "listing_fees": float(sales.kq_listing_fee @ listed),
         "platform_annual_fees": float(sales.platform_fee @ platform_open),
     }
@@ -249,8 +259,9 @@ def plan_kpis(
 
 
 def sales_kpis(model: CostModel, share: np.ndarray, cost: float) -> dict:
-    """What the plan earns, in both modes: revenue, commission, fees, profit (revenue -
-    commission and fees - cost), units lost and the fill rate per platform."""
+    """What the plan earns, in both modes: revenue, commission, fees, returns cost, profit
+    (revenue - commission, fees and returns - cost), units lost and the fill rate per
+    platform."""
     inst, sales = model.instance, model.sales
     amounts = sales_amounts(model, share)
     fees = amounts["platform_fees"] + amounts["listing_fees"] + amounts["platform_annual_fees"]
@@ -266,7 +277,8 @@ def sales_kpis(model: CostModel, share: np.ndarray, cost: float) -> dict:
         "revenue": amounts["revenue"],
         "commission": amounts["commission"],
         "platform_fees": fees,
-        "profit": amounts["revenue"] - amounts["commission"] - fees - cost,
+        "returns_cost": amounts["returns"],
+        "profit": amounts["revenue"] - amounts["commission"] - fees - amounts["returns"] - cost,
         "lost_units": float(demand[active].sum() - served[active].sum()),
         "fill_rate_per_platform": {
             (str(p) or "direct"): float(sold[i] / wanted[i])

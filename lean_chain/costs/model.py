@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lean_chain.costs.landed import COMPONENTS, LandedCost, landed_cost
-from lean_chain.costs.platforms import SalesTerms, sales_terms
+from lean_chain.costs.platforms import SalesTerms, pair_returns_cost, sales_terms
 from lean_chain.costs.rates import CM3_PER_M3, pair_steps
 from lean_chain.index import LEG_LOADS, LEG_ORDER_BAND, LEG_PIECEWISE, Index, build_index
 from lean_chain.model.instance import Instance
@@ -126,6 +126,8 @@ class CostModel:
     objective: str = "cost"
     #: price and fees per demand row (lean_chain.costs.platforms); None: not computed
     sales: SalesTerms | None = None
+    #: returns cost per unit sold, per pair (lean_chain.costs.platforms.pair_returns_cost)
+    pair_returns_per_unit: np.ndarray | None = None
 
     @property
     def n_pairs(self) -> int:
@@ -137,10 +139,14 @@ class CostModel:
 
     @property
     def pair_net_price(self) -> np.ndarray:
-        """Price less commission and platform fees per unit, per pair (0 without sales)."""
+        """Price less commission, platform fees and returns cost per unit sold, per pair
+        (0 without sales)."""
         if self.sales is None:
             return np.zeros(self.n_pairs)
-        return self.sales.net_price[self.index.pairs.demand_row]
+        net = self.sales.net_price[self.index.pairs.demand_row]
+        if self.pair_returns_per_unit is not None:
+            net = net - self.pair_returns_per_unit
+        return net
 
     @property
     def pair_kq(self) -> np.ndarray:
@@ -391,6 +397,9 @@ def build_cost_model(instance: Instance, objective: str = "cost") -> CostModel:
         pair_weight_kg=sku_weight[pairs.sku],
         sku_volume_m3=sku_volume,
         sales=sales_terms(instance),
+        pair_returns_per_unit=pair_returns_cost(
+            instance, sales_terms(instance), pairs, landed.component("procurement")
+        ),
     )
     instance._cache["cost_model"] = model
     return model

@@ -61,6 +61,11 @@ class SalesTerms:
     kq_listing_fee: np.ndarray
     platform_fee: np.ndarray  # annual fee x horizon / 365, per platform
     platform_min_fill: np.ndarray
+    # returns per demand row (platform_returns.csv; 0 without)
+    return_rate: np.ndarray | None = None
+    cost_per_return: np.ndarray | None = None
+    resaleable_share: np.ndarray | None = None
+    reimport_tax_rate: np.ndarray | None = None
 
     @property
     def net_price(self) -> np.ndarray:
@@ -173,6 +178,7 @@ def sales_terms(instance: Instance) -> SalesTerms:
     if len(platforms):
         listing = platforms["listing_fee"].to_numpy(np.float64)
         kq_listing_fee = np.where(kq_platform >= 0, listing[np.maximum(kq_platform, 0)], 0.0)
+    returns = _row_returns(instance, row_platform_id.to_numpy(object), category, on)
     horizon = float(instance.params["horizon_days"])
     annual = platforms["annual_fee"].to_numpy(np.float64) if len(platforms) else np.zeros(0)
     terms = SalesTerms(
@@ -189,6 +195,58 @@ def sales_terms(instance: Instance) -> SalesTerms:
         platform_min_fill=(
             platforms["min_fill_rate"].to_numpy(np.float64) if len(platforms) else np.zeros(0)
         ),
+        **returns,
     )
     instance._cache["sales_terms"] = terms
     return terms
+
+
+def _row_returns(
+    instance: Instance, platform_id: np.ndarray, category: np.ndarray, on: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Return rate, cost per return, resaleable share and re-import tax rate per demand
+    row: the platform's row for the SKU's category, else its '*' row, else none."""
+    table = instance.table("platform_returns")
+    n = len(platform_id)
+    out = {
+        name: np.zeros(n)
+        for name in ("return_rate", "cost_per_return", "resaleable_share", "reimport_tax_rate")
+    }
+    if len(table) == 0 or not on.any():
+        return out
+    keys = pd.Index(table["platform_id"].astype(str) + "\x1f" + table["category"].astype(str))
+    exact = keys.get_indexer(platform_id + "\x1f" + category)
+    star = keys.get_indexer(platform_id + "\x1f*")
+    found = np.where(on, np.where(exact >= 0, exact, star), -1)
+    has = found >= 0
+    for name in out:
+        values = table[name].to_numpy(np.float64)
+        out[name] = np.where(has, values[np.maximum(found, 0)], 0.0)
+    return out
+
+
+def pair_returns_cost(
+    instance: Instance, terms: SalesTerms, pairs, procurement: np.ndarray
+) -> np.ndarray:
+    """Returns cost per unit sold of every pair: rate x (refund of the price less the
+    commission refunded + cost per return + the written-off share of the procurement cost
+    + re-import taxes on exports outside the CBEC export return exemption)."""
+    if terms.return_rate is None or not np.any(terms.return_rate > 0):
+        return np.zeros(len(pairs.demand_row))
+    from lean_chain.rules.returns import reimport_exempt
+
+    row = pairs.demand_row
+    channels = instance.channels
+    export = (channels["direction"] == "export").to_numpy(bool)[pairs.channel]
+    category = instance.skus["category"].astype(str).to_numpy(object)[pairs.sku]
+    channel_id = channels["channel_id"].astype(str).to_numpy(object)[pairs.channel]
+    exempt = reimport_exempt(str(instance.params.get("as_of", "")), channel_id, category)
+    taxed = export & ~exempt
+    per_return = (
+        terms.price[row]
+        - terms.commission[row]
+        + terms.cost_per_return[row]
+        + (1.0 - terms.resaleable_share[row]) * procurement
+        + np.where(taxed, terms.reimport_tax_rate[row] * procurement, 0.0)
+    )
+    return terms.return_rate[row] * per_return

@@ -44,6 +44,7 @@ class Instance:
     #: optional sales platforms and their commission tiers (None or empty: none)
     platforms: pd.DataFrame | None = None
     platform_fees: pd.DataFrame | None = None
+    platform_returns: pd.DataFrame | None = None
 
     @property
     def name(self) -> str:

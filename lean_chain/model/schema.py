@@ -1266,6 +1266,63 @@ PLATFORM_FEES = Table(
     ),
 )
 
+PLATFORM_RETURNS = Table(
+    "platform_returns",
+    "Optional. Returns per platform and SKU category (the most specific category wins: an "
+    "exact category before '*'). A returned unit is refunded its price (the platform refunds "
+    "its commission), costs cost_per_return, and the share not resaleable is written off at "
+    "its procurement cost. Goods exported (export channels) and returned to the origin pay "
+    "reimport_tax_rate on their procurement value, unless China's CBEC export return "
+    "exemption is in force for the channel and category (lean_chain/rules/returns.py).",
+    key=("platform_id", "category"),
+    required=False,
+    currency_column="currency",
+    columns=(
+        Column(
+            "platform_id", "str", "Platform.", required=True, references="platforms.platform_id"
+        ),
+        Column("category", "str", "SKU category (skus.category), or '*'.", default="*"),
+        _CURRENCY,
+        Column(
+            "return_rate",
+            "float",
+            "Share of the units sold that come back.",
+            required=True,
+            minimum=0,
+            maximum=1,
+            exclusive_maximum=True,
+            unit="fraction",
+        ),
+        Column(
+            "cost_per_return",
+            "float",
+            "Reverse freight, inspection and restocking per returned unit.",
+            default=0.0,
+            minimum=0,
+            unit="currency/unit",
+            money=True,
+        ),
+        Column(
+            "resaleable_share",
+            "float",
+            "Share of returned units sold again (the rest is written off).",
+            default=0.0,
+            minimum=0,
+            maximum=1,
+            unit="fraction",
+        ),
+        Column(
+            "reimport_tax_rate",
+            "float",
+            "Export channels: duty + VAT + consumption tax on re-importing a returned unit into "
+            "the origin, as a share of its procurement value (0 when the exemption applies).",
+            default=0.0,
+            minimum=0,
+            unit="fraction",
+        ),
+    ),
+)
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
@@ -1280,6 +1337,7 @@ TABLES: dict[str, Table] = {
         WEIGHT_BREAKS,
         PLATFORMS,
         PLATFORM_FEES,
+        PLATFORM_RETURNS,
     )
 }
 

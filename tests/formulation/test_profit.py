@@ -229,3 +229,29 @@ def test_cost_mode_tables_without_platforms(tmp_path):
     assert plan.kpis["fill_rate_per_platform"] == {"direct": 1.0}
     assert plan.kpis["revenue"] == pytest.approx(100 * 200.0 + 10 * 100.0)
     assert plan.kpis["profit"] == pytest.approx(plan.kpis["revenue"] - plan.objective)
+
+
+def test_returns_make_the_marketplace_unprofitable_but_the_own_store_sells(tmp_path):
+    """B lands at about 80. On MKT at 10 % commission it nets 100 - 10 - 2 = 88 and sells;
+    with 30 % returns costing 20 each and not resaleable it nets 88 - 0.3 x (100 - 10 + 20 +
+    50) = 40 and profit mode stops selling it there (the own store, without returns, keeps
+    selling)."""
+    fees = "platform_id,category,min_price,commission_rate\nMKT,*,0,0.10\n"
+    demand = "sku_id,region_id,units,platform_id\nA,R1,100,OWN\nB,R1,50,OWN\nB,R1,200,MKT\n"
+    returns = "platform_id,category,return_rate,cost_per_return\nMKT,*,0.3,20\n"
+    sold = {}
+    for with_returns in (False, True):
+        folder = make(tmp_path / str(with_returns), demand, fees=fees)
+        if with_returns:
+            (folder / "platform_returns.csv").write_text(returns)
+        inst = lean_chain.load_instance(folder)
+        assert 40.0 < unit_cost(inst, 2) < 88.0
+        plan = lean_chain.solve(inst, objective="profit")
+        sold[with_returns] = sold_per_row(inst, plan)
+        if with_returns:
+            model = build_cost_model(inst)
+            on_mkt = model.index.pairs.demand_row == 2
+            np.testing.assert_allclose(model.pair_returns_per_unit[on_mkt], 48.0)
+            np.testing.assert_allclose(model.pair_net_price[on_mkt], 40.0)
+    np.testing.assert_allclose(sold[False], [100.0, 50.0, 200.0], atol=1e-6)
+    np.testing.assert_allclose(sold[True], [100.0, 50.0, 0.0], atol=1e-6)
