@@ -454,23 +454,44 @@ def _non_positive_prices(instance: Instance) -> list:
 def _profit_start(
     model: CostModel, problem: MipProblem, time_limit: float | None, report: Callable[..., None]
 ) -> _MipStart:
-    """Profit mode's MIP start: the better of selling nothing (always feasible, profit 0)
-    and the construction heuristic's serve-everything plan (feasible in profit mode too)."""
-    from lean_chain.decomposition import heuristic_plan
+    """Profit mode's MIP start: the best of selling nothing (always feasible, profit 0), a
+    cost-mode plan (the construction heuristic's, or a short decomposition run's on larger
+    models; every cost-mode plan is feasible in profit mode) and that plan without the
+    demand rows that lose money at the margin (kept only when still feasible)."""
+    from lean_chain.costs.evaluate import decisions_from_shares
+    from lean_chain.decomposition import heuristic_plan, solve_decomposed
 
-    empty = np.zeros(problem.n_cols)
-    if model.n_pairs >= WARM_UP_MIN_PAIRS:
-        return _MipStart(problem, empty, "selling nothing (profit 0)")
     cost_model = build_cost_model(model.instance)
-    plan = heuristic_plan(cost_model, time_limit=None if time_limit is None else time_limit / 4)
-    if not plan.feasible:
-        return _MipStart(problem, empty, "selling nothing (profit 0)")
-    vector = encode(problem, model, plan.decisions)
-    value = float(problem.objective @ vector)
-    if value >= 0:
-        return _MipStart(problem, empty, "selling nothing (profit 0)")
-    report("heuristic plan", value)
-    return _MipStart(problem, vector, f"construction heuristic (profit {-value:,.2f})")
+    served: Decisions | None = None
+    if model.n_pairs < WARM_UP_MIN_PAIRS:
+        plan = heuristic_plan(cost_model, time_limit=None if time_limit is None else time_limit / 4)
+        served, source = (plan.decisions if plan.feasible else None), "construction heuristic"
+    else:
+        warm_up_s = float(np.clip(2.5 * model.n_pairs / 10_000, 2.0, 30.0))
+        if time_limit is not None:
+            warm_up_s = min(warm_up_s, 0.25 * time_limit)
+        warm = solve_decomposed(cost_model, time_limit=warm_up_s, gap=0.0, reoptimize_share=0.7)
+        served, source = warm.decisions, "cost-mode decomposition plan"
+    best = _MipStart(problem, np.zeros(problem.n_cols), "selling nothing (profit 0)")
+    best_value = 0.0
+    if served is None:
+        return best
+    x = problem.col_blocks["x"]
+    loss = np.bincount(
+        model.kr_of_pair,
+        weights=problem.objective[x] * served.share,
+        minlength=len(model.kr_demand_row),
+    )
+    pruned = decisions_from_shares(model, np.where(loss[model.kr_of_pair] > 0, 0.0, served.share))
+    for decisions, note in ((served, source), (pruned, f"{source}, losing rows dropped")):
+        evaluation = evaluate_decisions(model, decisions)
+        if not evaluation.violations and evaluation.objective < best_value:
+            best_value = evaluation.objective
+            best = _MipStart(
+                problem, encode(problem, model, decisions), f"{note} (profit {-best_value:,.2f})"
+            )
+    report("profit start", best_value)
+    return best
 
 
 def _checked_plan(
