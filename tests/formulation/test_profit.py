@@ -7,10 +7,12 @@ zone BZ: fixed 1,000, handling 1; sea 2/kg, truck 5/unit) or 9610 (express 30/kg
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import lean_chain
@@ -255,3 +257,40 @@ def test_returns_make_the_marketplace_unprofitable_but_the_own_store_sells(tmp_p
             np.testing.assert_allclose(model.pair_net_price[on_mkt], 40.0)
     np.testing.assert_allclose(sold[False], [100.0, 50.0, 200.0], atol=1e-6)
     np.testing.assert_allclose(sold[True], [100.0, 50.0, 0.0], atol=1e-6)
+
+
+def test_cli_solve_objective_profit_writes_sales_and_listings(tmp_path, capsys):
+    from lean_chain.cli import main
+
+    demand = "sku_id,region_id,units,platform_id\nA,R1,100,OWN\nB,R1,50,OWN\nB,R1,200,MKT\n"
+    folder = make(tmp_path, demand)
+    run = tmp_path / "run"
+    code = main(["solve", str(folder), "--out", str(run), "--objective", "profit", "--no-store"])
+    assert code == 0
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["objective_mode"] == "profit"
+    assert summary["objective"] == pytest.approx(-summary["kpis"]["profit"], rel=1e-9)
+    sales = pd.read_csv(run / "plan" / "sales.csv", keep_default_na=False)
+    assert sales["units_demanded"].sum() == pytest.approx(350.0)
+    listings = pd.read_csv(run / "plan" / "listings.csv", keep_default_na=False)
+    assert listings.loc[listings["platform_id"] == "MKT", "listed"].tolist() == [False]
+    # evaluate re-prices the run in the mode it was solved
+    capsys.readouterr()
+    assert main(["evaluate", str(folder), str(run)]) == 0
+    evaluated = json.loads(capsys.readouterr().out)
+    assert evaluated["objective"] == pytest.approx(summary["objective"], rel=1e-9)
+    code = main(
+        [
+            "solve",
+            str(folder),
+            "--out",
+            str(tmp_path / "run2"),
+            "--objective",
+            "profit",
+            "--method",
+            "decompose",
+            "--no-store",
+        ]
+    )
+    assert code == 2
+    assert not (tmp_path / "run2").exists()
