@@ -33,7 +33,7 @@ import scipy.sparse as sp
 from lean_chain.costs.model import CostModel, service_targets
 from lean_chain.formulation.problem import MipProblem
 from lean_chain.index import excluded_options
-from lean_chain.solvers import SolveOptions, get_backend
+from lean_chain.solvers import SolveOptions, Status, get_backend
 
 #: Row families that may give in the elastic re-solve, with the unit of their slack.
 LIMIT_FAMILIES = {
@@ -126,16 +126,25 @@ def _elastic(problem: MipProblem, soft: np.ndarray, integer: bool) -> tuple[MipP
     return elastic, relaxed
 
 
+class _Undecided(Exception):
+    """The elastic re-solve stopped without an answer (a time limit)."""
+
+
 def _violations(
     problem: MipProblem, soft: np.ndarray, integer: bool, solver: str, time_limit: float
 ) -> dict[int, float] | None:
-    """Row -> slack needed, from the elastic re-solve; None if even that has no solution."""
+    """Row -> slack needed, from the elastic re-solve; None if even that is infeasible.
+
+    Raises :class:`_Undecided` when the re-solve stops (time limit) without an answer.
+    """
     elastic, relaxed = _elastic(problem, soft, integer)
     result = get_backend(solver).solve(
         elastic, SolveOptions(time_limit_s=time_limit, relative_gap=1e-4)
     )
-    if not result.status.has_solution:
+    if result.status is Status.INFEASIBLE:
         return None
+    if not result.status.has_solution:
+        raise _Undecided(f"{result.status.value} after {result.wall_s:.0f} s ({result.message})")
     slack = result.solution[problem.n_cols :]
     weight = elastic.objective[problem.n_cols :]
     needed = {}
@@ -357,10 +366,13 @@ def diagnose(
     """
     limits = problem.family_mask(tuple(LIMIT_FAMILIES))
     method = "elastic LP relaxation (a slack per limit row, minimal total relative slack)"
-    needed = _violations(problem, limits, False, solver, time_limit)
-    if needed == {}:
-        method = "elastic MIP (integrality kept: whole nodes, channels, single sourcing)"
-        needed = _violations(problem, limits, True, solver, time_limit)
+    try:
+        needed = _violations(problem, limits, False, solver, time_limit)
+        if needed == {}:
+            method = "elastic MIP (integrality kept: whole nodes, channels, single sourcing)"
+            needed = _violations(problem, limits, True, solver, time_limit)
+    except _Undecided as exc:
+        return Diagnosis(f"the diagnosis did not finish: the {method} stopped, {exc}", method, [])
     if needed is None:
         return Diagnosis(
             "no plan: the elastic re-solve found no plan either, so the conflict is among "
@@ -374,7 +386,10 @@ def diagnose(
         return Diagnosis("every rule can hold: no conflict found", method, [])
     pinned = limits.copy()
     pinned[list(needed)] = False
-    instead = _violations(problem, pinned, method.startswith("elastic MIP"), solver, time_limit)
+    try:
+        instead = _violations(problem, pinned, method.startswith("elastic MIP"), solver, time_limit)
+    except _Undecided:
+        instead = {}  # what could give instead is unknown: only the rules that must give
     if instead:
         findings += [
             _finding(namer, problem, row, slack, "or instead") for row, slack in instead.items()
