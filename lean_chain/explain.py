@@ -74,13 +74,15 @@ SHARE_TOL = 1e-9
 #: Relative tolerance for "as cheap as" and for "zero slack".
 COST_RTOL = 1e-6
 SLACK_RTOL = 1e-6
+#: Decimals kept in the table's numbers (shares keep all of theirs).
+MONEY_DECIMALS = 6
 #: Limit rows (<=) a cheaper candidate may be blocked by, with their unit and wording.
 LIMIT_FAMILIES = {
     "storage": ("m³", "storage is full"),
-    "orders": ("orders", "order-handling capacity is used up"),
-    "throughput": ("units", "throughput capacity is used up"),
+    "orders": ("orders over the horizon", "order-handling capacity is used up"),
+    "throughput": ("units over the horizon", "throughput capacity is used up"),
     "cbec_quota": ("{currency}", "CBEC quota is exhausted"),
-    "lane_capacity": ("kg, m³ or units", "capacity is used up"),
+    "lane_capacity": ("kg, m³ or units over the horizon", "capacity is used up"),
 }
 #: A limit family in words.
 FAMILY_LABELS = {
@@ -136,12 +138,37 @@ def _text(values: np.ndarray, decimals: int = 2) -> np.ndarray:
     return np.char.mod(f"%.{decimals}f", values).astype(object)
 
 
-def _first_per_group(group: np.ndarray, *keys: np.ndarray) -> np.ndarray:
-    """Per element of ``group``'s range: the element with the smallest ``keys``
-    (lexicographic, last key first as in :func:`numpy.lexsort`), -1 for empty groups."""
-    n_groups = int(group.max()) + 1 if len(group) else 0
-    order = np.lexsort((*keys, group))
+def _first_per_group(
+    group: np.ndarray, *keys: np.ndarray, valid: np.ndarray | None = None
+) -> np.ndarray:
+    """Per group id in ``0..group.max()``: the valid element with the smallest ``keys``
+    (lexicographic, the last key first as in :func:`numpy.lexsort`), -1 if none.
+
+    Linear (segment reductions) when ``group`` is sorted, as pairs are by demand row.
+
+    >>> _first_per_group(np.array([0, 0, 1, 1]), np.array([3.0, 1.0, 2.0, 5.0])).tolist()
+    [1, 2]
+    """
+    n = len(group)
+    n_groups = int(group.max()) + 1 if n else 0
+    valid = np.ones(n, dtype=bool) if valid is None else valid
     first = np.full(n_groups, -1, dtype=np.int64)
+    if n == 0:
+        return first
+    if np.all(group[1:] >= group[:-1]):
+        starts = np.flatnonzero(np.append(True, group[1:] != group[:-1]))
+        of = np.cumsum(np.append(True, group[1:] != group[:-1])) - 1
+        mask = valid.copy()
+        for key in reversed(keys):
+            key = np.asarray(key, dtype=np.float64)
+            low = np.minimum.reduceat(np.where(mask, key, np.inf), starts)
+            mask &= key <= low[of]
+        pick = np.minimum.reduceat(np.where(mask, np.arange(n), n), starts)
+        found = pick < n
+        first[group[starts[found]]] = pick[found]
+        return first
+    member = np.flatnonzero(valid)
+    order = member[np.lexsort((*(np.asarray(k)[member] for k in keys), group[member]))]
     is_first = np.ones(len(order), dtype=bool)
     is_first[1:] = group[order][1:] != group[order][:-1]
     first[group[order[is_first]]] = order[is_first]
@@ -458,7 +485,7 @@ def alternatives(
 
     # the best rejected candidate of each row: the one whose break-even is given
     rejected = (code >= 1) & (code <= 3)
-    best = _first_per_group(np.where(rejected, kr, n_kr), unit)[:n_kr]
+    best = _first_per_group(kr, unit, valid=rejected)
     best_rejected = np.zeros(n, dtype=bool)
     best_rejected[best[best >= 0]] = True
 
@@ -746,18 +773,37 @@ def alternatives(
         "_row": ex_row,
         "_order": np.full(len(ex_row), 4, dtype=np.int64),
     }
-    table = pd.concat([pd.DataFrame(usable), pd.DataFrame(excluded)], ignore_index=True)
-    table["best_rejected"] = table["best_rejected"].fillna(False).astype(bool)
-    table["breakeven_local"] = table["breakeven_local"].fillna(False).astype(bool)
-    for column in ("binding", "breakeven_kind", "breakeven"):
-        table[column] = table[column].fillna("")
-    table = table.sort_values(["_row", "_order", "unit_cost"], kind="stable", na_position="last")
+    # one numpy array per column (excluded paths: no price, no break-even), sorted by
+    # demand row, status and unit cost with numpy before pandas sees them
+    n_ex = len(ex_row)
+    blank = {"binding": "", "breakeven_kind": "", "breakeven": ""}
+    columns_data = {}
+    for name, values in usable.items():
+        if name in excluded:
+            columns_data[name] = np.concatenate([values, excluded[name]])
+        elif name in blank:
+            columns_data[name] = np.concatenate([values, np.full(n_ex, "", dtype=object)])
+        elif values.dtype == bool:
+            columns_data[name] = np.concatenate([values, np.zeros(n_ex, dtype=bool)])
+        else:
+            columns_data[name] = np.concatenate([values, np.full(n_ex, np.nan)])
+    order = np.lexsort(
+        (
+            np.nan_to_num(columns_data["unit_cost"], nan=np.inf),
+            columns_data["_order"],
+            columns_data["_row"],
+        )
+    )
     columns = list(COLUMNS)
     if getattr(inst, "has_platforms", False):  # demand rows are per sales platform
         platform = inst.demand["platform_id"].astype(str).to_numpy(object)
-        table["platform_id"] = platform[table["_row"].to_numpy(np.int64)]
+        columns_data["platform_id"] = platform[columns_data["_row"]]
         columns.insert(2, "platform_id")
-    return table[columns].reset_index(drop=True)
+    table = {name: columns_data[name][order] for name in columns}
+    for name in columns:  # money to 1e-6: shorter numbers, a CSV a third faster to write
+        if name != "share" and table[name].dtype == np.float64:
+            table[name] = np.round(table[name], MONEY_DECIMALS)
+    return pd.DataFrame(table)
 
 
 def lp_unit_falls(

@@ -595,6 +595,48 @@ def _sensitivity_html(summary: dict) -> str:
     return "\n".join(parts)
 
 
+#: SKUs with a drill-down in the report.
+_DRILLDOWN_SKUS = 40
+
+
+def _drilldown_html(run: Run, top: int = 40) -> str:
+    """Per SKU (the ``top`` with the most units), why each of its demand rows ships as it
+    does: the chosen paths, the cheaper ones it lost and why, the best rejected one with
+    what would switch it (``plan/alternatives.csv``; ``lean-chain explain`` has them all)."""
+    from lean_chain.explain import STATUSES, run_alternatives
+
+    if "alternatives" not in run.tables:
+        return "<p>This run has no plan/alternatives.csv (made before explanations existed).</p>"
+    table = run_alternatives(run.path)
+    units = table[table["status"] == "chosen"].groupby("sku_id")["units"].sum()
+    skus = units.sort_values(ascending=False).index[:top]
+    shown = table[
+        table["sku_id"].isin(skus)
+        & (table["status"].isin(["chosen", "cheaper", "tie"]) | table["best_rejected"])
+    ]
+    others = table[table["sku_id"].isin(skus)].groupby("sku_id")["status"].value_counts()
+    esc = html_lib.escape
+    parts = []
+    for sku in skus:  # one <details> per SKU shown (at most ``top``)
+        rows = shown[shown["sku_id"] == sku]
+        counts = others.get(sku, pd.Series(dtype=int))
+        summary = ", ".join(f"{counts[st]} {st}" for st in STATUSES if st in counts.index)
+        body = "".join(
+            f"<tr><td>{esc(str(r.region_id))}</td><td>{esc(str(r.channel_id))}</td>"
+            f"<td>{esc(str(r.route))}</td><td class='num'>{r.unit_cost:,.2f}</td>"
+            f"<td>{esc(str(r.status))}</td><td>{esc(str(r.reason))}</td>"
+            f"<td>{esc(str(r.breakeven))}</td></tr>"
+            for r in rows.itertuples(index=False)
+        )
+        parts.append(
+            f"<details><summary>{esc(str(sku))}: {esc(summary)}</summary><table>"
+            "<tr><th>region</th><th>channel</th><th>route</th><th>unit cost</th>"
+            f"<th>status</th><th>why</th><th>what would switch it</th></tr>{body}</table>"
+            "</details>"
+        )
+    return "\n".join(parts)
+
+
 def _headline(run: Run, other: Run | None) -> str:
     def row(r: Run) -> str:
         s = r.summary
@@ -706,6 +748,11 @@ def build_report(
 <p class='caption'>What one more unit of each limit would be worth, with the plan's network
 kept as it is (LP with the integer decisions fixed); 0 means not binding.</p>
 {sensitivity}
+<h2>Why this channel</h2>
+<p class='caption'>Per SKU (the {_DRILLDOWN_SKUS} with the most units): the chosen paths, the
+cheaper ones the plan did not use and why, and the best rejected one with what would switch
+it (local). Every candidate: <code>lean-chain explain RUN --sku SKU</code>.</p>
+{_drilldown_html(this, _DRILLDOWN_SKUS)}
 {"<h1>Differences</h1>" + compare_html if other else ""}
 </body></html>
 """

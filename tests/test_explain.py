@@ -441,3 +441,14 @@ def test_rows_per_sales_platform_are_named(tmp_path):
     table = plan.explain(sku="A")
     assert table["platform_id"].tolist() == ["OWN", "OWN", "MKT", "MKT"]
     check_honest(instance, plan)
+
+
+def test_report_has_a_per_sku_drill_down(tmp_path):
+    from lean_chain.report import build_report
+
+    run = tmp_path / "run"
+    lean_chain.write_plan(lean_chain.solve(lean_chain.load_instance(TINY)), run)
+    html = build_report(run)
+    assert "Why this channel" in html
+    assert "<details><summary>A: 1 chosen, 1 dearer</summary>" in html
+    assert "dearer by 22.00 CNY per unit" in html
