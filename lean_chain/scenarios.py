@@ -15,7 +15,8 @@ A scenario file (YAML) lists scenarios; each has a ``name`` and any of:
   hold). Values are numbers (``inf`` too), ``true``/``false``, or text (quoted
   or bare). Values are in the table's own units and currency, as in its CSV.
   A node with an infinite ``fixed_cost`` is *closed*: every lane into or out
-  of it is dropped (the schema keeps fixed costs finite).
+  of it is dropped, with the carrier services (rates) on those lanes and their
+  weight bands (the schema keeps fixed costs finite).
 - ``parameters``: keys of ``parameters.yaml`` to replace;
 - ``as_of``: the date whose rules apply (stored as the ``as_of`` parameter).
 
@@ -328,8 +329,15 @@ def _close_nodes(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
         return tables
     ids = set(nodes.loc[closed, "node_id"])
     lanes = tables["lanes"]
-    tables["lanes"] = lanes.loc[
-        ~(lanes["from_node"].isin(ids) | lanes["to_node"].isin(ids))
+    gone = lanes["from_node"].isin(ids) | lanes["to_node"].isin(ids)
+    tables["lanes"] = lanes.loc[~gone].reset_index(drop=True)
+    # and what hangs on those lanes: their carrier services and those services' weight bands
+    rates = tables["rates"]
+    dropped_rates = rates["lane_id"].isin(set(lanes.loc[gone, "lane_id"]))
+    tables["rates"] = rates.loc[~dropped_rates].reset_index(drop=True)
+    breaks = tables["weight_breaks"]
+    tables["weight_breaks"] = breaks.loc[
+        ~breaks["rate_id"].isin(set(rates.loc[dropped_rates, "rate_id"]))
     ].reset_index(drop=True)
     nodes = nodes.copy()
     nodes.loc[closed, "fixed_cost"] = np.nan

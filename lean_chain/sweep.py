@@ -187,9 +187,17 @@ def solve_scenario(raw: _Raw, scenario: Scenario, options: SweepOptions) -> Scen
 _WORKER_RAW: _Raw | None = None
 
 
+def _single_threaded() -> None:
+    """Workers run side by side: each solve on one thread (numba kernels and HiGHS)."""
+    import numba
+
+    numba.set_num_threads(1)
+
+
 def _init_worker(raw: _Raw) -> None:
     global _WORKER_RAW
     _WORKER_RAW = raw
+    _single_threaded()
 
 
 def _solve_in_worker(scenario: Scenario, options: SweepOptions) -> ScenarioResult:
@@ -197,8 +205,12 @@ def _solve_in_worker(scenario: Scenario, options: SweepOptions) -> ScenarioResul
     return _guarded(_WORKER_RAW, scenario, options)
 
 
-def _guarded(raw: _Raw, scenario: Scenario, options: SweepOptions) -> ScenarioResult:
+def _guarded(
+    raw: _Raw, scenario: Scenario, options: SweepOptions, single_threaded: bool = False
+) -> ScenarioResult:
     """:func:`solve_scenario`, with an unexpected error recorded instead of raised."""
+    if single_threaded:
+        _single_threaded()  # numba's thread count is per thread: set it in the task
     try:
         return solve_scenario(raw, scenario, options)
     except Exception as exc:  # a bug, not a user error: keep it, and the other scenarios
@@ -275,7 +287,7 @@ def _run_dask(raw, scenarios, options, workers, scheduler, report) -> list[Scena
                 processes=True,
                 dashboard_address=None,
                 host="127.0.0.1",
-                silence_logs=logging.ERROR,
+                silence_logs=logging.CRITICAL,  # shutdown chatter of the local cluster
             )
             client = Client(cluster)
         else:
@@ -285,7 +297,7 @@ def _run_dask(raw, scenarios, options, workers, scheduler, report) -> list[Scena
             futures = {}
             for scenario in scenarios:
                 future = client.submit(
-                    _guarded, shared, scenario, options, retries=1, pure=False, key=None
+                    _guarded, shared, scenario, options, True, retries=1, pure=False, key=None
                 )
                 futures[future] = scenario.name
                 report("start", None)

@@ -201,3 +201,24 @@ def test_builtin_tariff_shocks_apply_where_the_instance_has_the_rules():
     table = run_sweep(TINY, scenarios, engine="serial").table.set_index("scenario")
     assert table.loc["cn-cbec-2016-limits", "status"] == "optimal"
     assert table.loc["us-de-minimis-800", "status"] == "not applicable"
+
+
+def test_closing_a_node_also_drops_the_carrier_services_on_its_lanes(tmp_path):
+    """Regression (bench_sweep): closing a bonded zone left rates on its dropped lanes,
+    which then failed validation as dangling references."""
+    from lean_chain.generate import generate_tables, write_tables
+
+    tables, params = generate_tables(60, 5, 6, 1, kind="mixed")
+    folder = write_tables(tmp_path / "g", tables, params)
+    raw = read_raw(folder)
+    zone = raw.tables["nodes"].loc[raw.tables["nodes"]["kind"] == "bonded_zone", "node_id"].iloc[0]
+    on_zone = raw.tables["lanes"]["from_node"].eq(zone) | raw.tables["lanes"]["to_node"].eq(zone)
+    lanes_of_zone = set(raw.tables["lanes"].loc[on_zone, "lane_id"])
+    assert raw.tables["rates"]["lane_id"].isin(lanes_of_zone).any()  # the case at hand
+    scenario = parse_scenarios(
+        [{"name": "close", "overrides": [f"nodes[node_id={zone}].fixed_cost = inf"]}]
+    )[0]
+    new, _ = apply_scenario(raw.tables, raw.params, scenario)
+    assert not new["lanes"]["lane_id"].isin(lanes_of_zone).any()
+    assert set(new["rates"]["lane_id"]) <= set(new["lanes"]["lane_id"])
+    assert set(new["weight_breaks"]["rate_id"]) <= set(new["rates"]["rate_id"])
