@@ -702,11 +702,13 @@ def alternatives(
             lp_fall = np.where(chosen, np.nan, falls)
             lp_known = best_rejected & np.isfinite(lp_fall)
             idx = np.flatnonzero(lp_known & (be_kind != ""))
-            be_text[idx] = (
-                be_text[idx]
-                + "; the LP with the plan's network fixed starts to use it once its unit cost "
-                "falls by " + _text(lp_fall[idx]) + f" {currency}"
-            )
+            be_text[idx] = be_text[idx] + np.where(
+                lp_fall[idx] > COST_RTOL,
+                "; the LP with the plan's network fixed starts to use it once its unit cost "
+                "falls by " + _text(lp_fall[idx]) + f" {currency}",
+                "; in the LP with the plan's network fixed it already ties with the plan "
+                "(another row could make room for it at no cost)",
+            ).astype(object)
             # where no exact ratio says what would switch it, the LP does
             idx = np.flatnonzero(lp_known & (be_kind == ""))
             be_kind[idx] = "unit_cost_lp"
