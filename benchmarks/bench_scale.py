@@ -52,7 +52,9 @@ an existing CSV whose (size, seed, method) this run does not measure.
 Run: ``python benchmarks/bench_scale.py [--sizes 1000,10000,100000] [--seeds 1]
 [--time-limit 600] [--methods decompose,exact] [--exact-max-skus 2000] [--repeat 1]
 [--quick] [--merge] [--verbose] [--out FILE]``. ``--quick``: sizes 200,1000 and
-60 s (a smoke test).
+60 s (a smoke test). ``--methods decompose,profit`` adds profit mode (``objective="profit"``,
+the exact method at the decomposition's 1 % gap; up to ``--exact-max-skus``) beside the
+cost-mode decomposition, for the profit-vs-cost time ratio of issue 18.
 """
 
 from __future__ import annotations
@@ -85,6 +87,9 @@ BOUND_TOLERANCE = 1e-9
 HARD_LIMIT_FACTOR = 2.0
 HARD_LIMIT_SLACK_S = 900.0
 METHODS = ["decompose", "exact"]
+#: Opt-in with ``--methods decompose,profit``: profit mode (``objective="profit"``; the exact
+#: method, at the decomposition's gap), printed beside the cost-mode cases of the same size.
+OPTIONAL_METHODS = ["profit"]
 
 FIELDS = [
     "skus",
@@ -162,16 +167,18 @@ def child_solve(folder: Path, method: str, time_limit: float, threads: int, verb
                 flush=True,
             )
 
-    exact = method == "exact"
+    profit = method == "profit"
+    exact = method == "exact" or profit
     start = time.perf_counter()
     try:
         plan = lean_chain.solve(
             instance,
-            method=method,
-            gap=EXACT_GAP if exact else DECOMPOSE_GAP,
+            method="exact" if profit else method,
+            gap=DECOMPOSE_GAP if profit else EXACT_GAP if exact else DECOMPOSE_GAP,
             time_limit=time_limit,
             threads=threads if exact else None,
             progress=progress,
+            objective="profit" if profit else "cost",
         )
     except lean_chain.LeanChainError as exc:
         row["solve_s"] = time.perf_counter() - start
@@ -187,10 +194,18 @@ def child_solve(folder: Path, method: str, time_limit: float, threads: int, verb
         row[key] = size.get(key)
     if exact:
         row["plan_after_load_s"] = next(
-            (t for phase, t, obj, _ in events if phase == "heuristic plan" and np.isfinite(obj)),
+            (
+                t
+                for phase, t, obj, _ in events
+                if phase in ("heuristic plan", "profit start") and np.isfinite(obj)
+            ),
             None,
         )
         row["message"] = f"{info.get('solver_message', '')}; start: {info.get('mip_start', '')}"
+        if profit:
+            row["message"] += (
+                f"; profit {plan.kpis['profit']:,.0f}, lost units {plan.kpis['lost_units']:,.0f}"
+            )
         row["stop"] = "gap" if plan.status == "optimal" else "time limit"
     else:
         dec = info["decomposition"]
@@ -465,8 +480,8 @@ def main(argv: list[str] | None = None) -> int:
     sizes = sorted({int(float(s)) for s in args.sizes.split(",") if s.strip()})
     seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
-    if set(methods) - set(METHODS) or not methods:
-        parser.error(f"--methods must be among {', '.join(METHODS)}")
+    if set(methods) - set(METHODS + OPTIONAL_METHODS) or not methods:
+        parser.error(f"--methods must be among {', '.join(METHODS + OPTIONAL_METHODS)}")
     out = Path(args.out)
 
     import lean_chain
@@ -500,6 +515,8 @@ def main(argv: list[str] | None = None) -> int:
                 for method in methods:
                     if method == "exact" and skus > args.exact_max_skus:
                         continue
+                    if method == "profit" and skus > args.exact_max_skus:
+                        continue  # profit mode is exact-only
                     row = run_case(args, skus, seed, method, folder, scratch)
                     row["gen_s"] = gen.get("gen_s")
                     done[method] = row
@@ -509,6 +526,14 @@ def main(argv: list[str] | None = None) -> int:
                 if "decompose" in done and "exact" in done:
                     found = compare(done["decompose"], done["exact"])
                     problems += [f"{skus} SKUs, seed {seed}: {p}" for p in found]
+                cost_case = done.get("decompose") or done.get("exact")
+                if "profit" in done and cost_case and cost_case.get("total_s"):
+                    ratio = number(done["profit"].get("total_s")) / number(cost_case["total_s"])
+                    print(
+                        f"{skus:>7} {seed:>4} profit mode / cost mode ({cost_case['method']}) "
+                        f"time: {ratio:.2f}x (target <= 1.5x)",
+                        flush=True,
+                    )
                 write_csv(rows, out, args.merge)
 
     pairs = [r for r in rows if r["method"] == "decompose" and r.get("exact_status")]
