@@ -452,3 +452,16 @@ def test_report_has_a_per_sku_drill_down(tmp_path):
     assert "Why this channel" in html
     assert "<details><summary>A: 1 chosen, 1 dearer</summary>" in html
     assert "dearer by 22.00 CNY per unit" in html
+
+
+def test_decomposition_plans_use_slack_reasons_and_say_within_the_gap(tmp_path):
+    from lean_chain.generate import generate
+
+    instance = generate(60, regions=5, nodes=3, seed=4, out=tmp_path / "g", kind="import")
+    plan = lean_chain.solve(instance, method="decompose", gap=0.05, sensitivity=False)
+    check_honest(instance, plan)
+    table = plan.tables["alternatives"]
+    assert table["lp_unit_fall"].isna().all()  # no LP duals for the decomposition
+    optimality = table["reason_kind"].isin(["fixed_cost", "max_channels", "lane_charges", "gap"])
+    if plan.gap is not None and plan.gap > 1e-6:
+        assert table.loc[optimality, "reason"].str.contains("within the plan's gap").all()
