@@ -516,9 +516,10 @@ def _write_excel_out(args: argparse.Namespace, plan) -> None:
     if args.excel_out is not None:
         from lean_chain.io.excel import write_plan_workbook
 
-        book = write_plan_workbook(
-            args.excel_out, plan.summary(), plan.tables, overwrite=args.force
-        )
+        # every candidate path stays in plan/alternatives.csv (lean-chain explain): as a
+        # sheet it would take longer to write than many solves (17 s for cn_import)
+        tables = {name: frame for name, frame in plan.tables.items() if name != "alternatives"}
+        book = write_plan_workbook(args.excel_out, plan.summary(), tables, overwrite=args.force)
         _progress(args, f"wrote {book}")
 
 
