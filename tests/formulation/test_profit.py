@@ -294,3 +294,37 @@ def test_cli_solve_objective_profit_writes_sales_and_listings(tmp_path, capsys):
     )
     assert code == 2
     assert not (tmp_path / "run2").exists()
+
+
+@pytest.mark.parametrize("bz_fixed", [1000, 30000, 10_000_000])
+def test_service_target_counts_the_units_sold(tmp_path, bz_fixed):
+    """R1 must get half of what it is sold within 3 days: only 1210 via BZ (2 days) is fast,
+    9610 (8 days) is slow. Whatever BZ's fixed cost, the plan keeps the share of the units
+    it sells (selling nothing keeps it too), and the core and the MIP agree."""
+    demand = "sku_id,region_id,units,platform_id\nA,R1,100,OWN\nB,R1,300,OWN\n"
+    folder = make(tmp_path, demand)
+    nodes = (folder / "nodes.csv").read_text().splitlines()
+    nodes[0] += ",service_days,service_share"
+    nodes = [
+        line + (",3,0.5" if line.startswith("R1,") else ",," if i else "")
+        for i, line in enumerate(nodes)
+    ]
+    nodes = [
+        line.replace(
+            "bonded_zone,Shanghai bonded zone,CN,31.35,121.6,1000",
+            f"bonded_zone,Shanghai bonded zone,CN,31.35,121.6,{bz_fixed}",
+        )
+        for line in nodes
+    ]
+    (folder / "nodes.csv").write_text("\n".join(nodes) + "\n")
+    inst = lean_chain.load_instance(folder)
+    plan = lean_chain.solve(inst, objective="profit")
+    flows = plan.tables["flows"]
+    sold = flows["units"].sum()
+    fast = flows.loc[flows["promise_days"] <= 3, "units"].sum()
+    assert fast >= 0.5 * sold - 1e-6
+    evaluated = lean_chain.evaluate(inst, plan)
+    assert not evaluated.violations
+    assert evaluated.objective == pytest.approx(plan.objective, rel=1e-6, abs=1e-6)
+    if bz_fixed == 10_000_000:  # BZ never pays: nothing fast, so nothing sold at all
+        assert sold == pytest.approx(0.0, abs=1e-6)
