@@ -400,14 +400,19 @@ def sales_tables(model: CostModel, share: np.ndarray) -> dict[str, pd.DataFrame]
     has_path[pairs.demand_row] = True
     kq_reachable = np.bincount(sales.row_kq, weights=has_path, minlength=len(sales.kq_sku)) > 0
     listed = kq_served > 0
-    reason = np.where(
-        listed,
-        "sold",
-        np.where(
-            ~kq_reachable,
+    # best margin per unit of a listing: net price (after commission, fees and returns)
+    # less the cheapest landed cost, over its demand rows' pairs
+    margin = np.full(len(sales.kq_sku), -np.inf)
+    np.maximum.at(margin, sales.row_kq[pairs.demand_row], model.pair_net_price - model.unit_cost)
+    reason = np.select(
+        [listed, ~kq_reachable, margin > 0],
+        [
+            "sold",
             "no legal flow can serve it (see the hard rules)",
-            "not profitable: price less commission and fees does not cover landed cost and fees",
-        ),
+            "its unit margin does not pay the fixed costs it would add (listing or platform "
+            "fee, node, channel or slotting cost, minimum fill rate)",
+        ],
+        "not profitable: price less commission, fees and returns is below its landed cost",
     )
     reason = np.where(kq_wanted > 0, reason, "no demand")
     kq_platform = np.where(sales.kq_platform >= 0, sales.kq_platform, len(platform_ids) - 1)

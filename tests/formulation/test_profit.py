@@ -99,6 +99,8 @@ def test_listing_fee_decides_the_listing(tmp_path):
         assert (units * margin > 500.0) == listed
         assert bool(sold[1] > 0) == listed, sold
         assert plan.cost_breakdown["listing_fees"] == pytest.approx(500.0 if listed else 0.0)
+        listing = plan.tables["listings"].set_index(["sku_id", "platform_id"]).loc[("A", "MKT")]
+        assert listing["reason"].startswith("sold" if listed else "its unit margin does not pay")
 
 
 def test_minimum_fill_rate_forces_the_loss_making_row_while_the_platform_is_open(tmp_path):
