@@ -85,8 +85,20 @@ def check_honest(instance, plan) -> None:
         assert nodes.at[node, "storage_m3"] == pytest.approx(
             nodes.at[node, "storage_capacity_m3"], rel=1e-6
         )
+    # a fixed-cost reason: the fixed costs it adds exceed what it saves on this demand
+    fixed = table[table["reason_kind"] == "fixed_cost"]
+    assert (fixed["added_fixed_cost"] > -fixed["delta_per_unit"] * fixed["units"]).all()
+    # a service reason: the path is slower than the region's service window
+    days = instance.nodes.set_index("node_id")["service_days"]
+    service = table[table["reason_kind"] == "service"]
+    assert (service["promise_days"].to_numpy() > days[service["region_id"]].to_numpy()).all()
     # a rule reason names the rule that really excludes the path (the index's)
     model = build_cost_model(instance)
+    # a max-channels reason: the SKU uses as many channels as it may
+    capped = table.loc[table["reason_kind"] == "max_channels", "sku_id"].unique()
+    used = plan.tables["sku_channels"].groupby("sku_id")["channel_id"].nunique()
+    most = pd.Series(model.sku_max_channels, index=instance.skus["sku_id"])
+    assert (used[capped] == most[capped]).all()
     pairs, paths = model.index.pairs, model.index.paths
     expected = pd.DataFrame(
         {
