@@ -159,6 +159,11 @@ def piecewise_pieces(
     for rate in positive:
         candidates += (flat_charge / rate).tolist()
     points = np.unique(np.clip(np.asarray(candidates, dtype=np.float64), 0.0, upper))
+    # candidates a rounding apart (0.01 / 0.01 = 1.0000000000000002 beside a break at 1)
+    # are one point: an interval a few ulps wide has no room for two inner evaluations
+    apart = np.diff(points) > 1e-12 * np.maximum(1.0, np.abs(points[1:]))
+    points = np.concatenate([points[:1], points[1:][apart]])
+    points[-1] = max(points[-1], upper) if len(points) > 1 else upper
     lo, hi = points[:-1].copy(), points[1:].copy()
 
     def f(w: np.ndarray) -> np.ndarray:
