@@ -77,7 +77,8 @@ class ScenarioResult:
     cost_breakdown: dict[str, float] = field(default_factory=dict)
     channel_units: dict[str, float] = field(default_factory=dict)
     open_nodes: list[str] = field(default_factory=list)
-    sku_channel: dict[str, str] = field(default_factory=dict)
+    #: each SKU's main channel (by units), indexed by sku_id
+    sku_channel: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))
     summary: dict = field(default_factory=dict)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     #: What the run store keeps of this solve (:func:`lean_chain.runstore.run_record`).
@@ -164,7 +165,7 @@ def solve_scenario(raw: _Raw, scenario: Scenario, options: SweepOptions) -> Scen
         cost_breakdown=dict(plan.cost_breakdown),
         channel_units=flows.groupby("channel_id")["units"].sum().to_dict(),
         open_nodes=open_nodes,
-        sku_channel=dict(zip(main["sku_id"], main["channel_id"], strict=True)),
+        sku_channel=pd.Series(main["channel_id"].to_numpy(), index=main["sku_id"].to_numpy()),
         summary=plan.summary(),
         tables=plan.tables,
         record=run_record(
@@ -363,10 +364,8 @@ def compare(results: list[ScenarioResult]) -> pd.DataFrame:
             closed = sorted(set(base.open_nodes) - set(result.open_nodes))
             row["nodes_opened"] = " ".join(opened)
             row["nodes_closed"] = " ".join(closed)
-            common = set(result.sku_channel) & set(base.sku_channel)
-            row["skus_changed_channel"] = sum(
-                result.sku_channel[s] != base.sku_channel[s] for s in common
-            )
+            mine, theirs = result.sku_channel.align(base.sku_channel, join="inner")
+            row["skus_changed_channel"] = int((mine != theirs).sum())
         row["error"] = result.error or ""
         rows.append(row)
     return pd.DataFrame(rows)
