@@ -136,7 +136,15 @@ def interrupt_solve(
 
     command = [sys.executable, "-m", "lean_chain.cli", "solve", str(instance_dir)]
     command += ["--out", str(run), "--method", method, "--gap", "0"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # a shell starts background jobs with SIGINT ignored, and Python then never turns Ctrl-C
+    # into KeyboardInterrupt: give the child the default disposition, as a terminal would
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     started, lines = time.monotonic(), []
     while time.monotonic() - started < 240:
         line = process.stderr.readline()
