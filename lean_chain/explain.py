@@ -55,15 +55,7 @@ import pandas as pd
 from lean_chain.costs.evaluate import Decisions
 from lean_chain.costs.model import CostModel
 from lean_chain.decomposition.structure import lane_charge_lower_bound
-from lean_chain.formulation.build import (
-    ProblemBuilder,
-    define_capacity_rows,
-    define_decision_columns,
-    define_flow_columns,
-    define_lane_capacity_rows,
-    define_quota_rows,
-    define_service_rows,
-)
+from lean_chain.formulation.build import build_coupling_problem
 from lean_chain.formulation.solution import encode
 from lean_chain.index import DROP_REASON_TEXT, DROP_REASONS
 
@@ -223,17 +215,7 @@ def unit_costs(model: CostModel) -> tuple[dict[str, np.ndarray], np.ndarray]:
 
 def _limit_rows(model: CostModel, decisions: Decisions):
     """The plan's limit rows: the problem with them, activity, slack, binding, capacity."""
-    builder = ProblemBuilder()
-    for step in (
-        define_flow_columns,
-        define_decision_columns,
-        define_capacity_rows,
-        define_service_rows,
-        define_quota_rows,
-        define_lane_capacity_rows,
-    ):
-        step(builder, model)
-    problem = builder.build()
+    problem = build_coupling_problem(model)
     vector = encode(problem, model, decisions)
     activity = problem.matrix @ vector
     z = problem.col_blocks["z"]

@@ -22,16 +22,7 @@ import scipy.sparse as sp
 
 from lean_chain.costs.model import CostModel
 from lean_chain.costs.rates import piecewise_rate_floor
-from lean_chain.formulation.build import (
-    ProblemBuilder,
-    define_capacity_rows,
-    define_decision_columns,
-    define_flow_columns,
-    define_lane_capacity_rows,
-    define_quota_rows,
-    define_service_rows,
-    substituted_stock,
-)
+from lean_chain.formulation.build import build_coupling_problem, substituted_stock
 
 #: Row families relaxed by the Lagrangian and repaired by the heuristic.
 COUPLING_FAMILIES = ("storage", "orders", "throughput", "service", "cbec_quota", "lane_capacity")
@@ -234,17 +225,7 @@ def lane_charge_lower_bound(model: CostModel) -> np.ndarray:
 
 def build_structure(model: CostModel) -> Structure:
     """Split ``model`` into SKU blocks and scaled coupling rows."""
-    builder = ProblemBuilder()
-    for step in (
-        define_flow_columns,
-        define_decision_columns,
-        define_capacity_rows,
-        define_service_rows,
-        define_quota_rows,
-        define_lane_capacity_rows,
-    ):
-        step(builder, model)
-    problem = builder.build()
+    problem = build_coupling_problem(model)
     x_cols, z_cols = problem.col_blocks["x"], problem.col_blocks["z"]
     n_pairs, n_h = model.n_pairs, len(model.h_node)
 

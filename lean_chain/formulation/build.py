@@ -721,6 +721,35 @@ def build_problem(model: CostModel) -> MipProblem:
     return builder.build()
 
 
+#: The row families that couple SKUs (node capacities, service, CBEC quotas, lanes),
+#: with the columns they need: the decomposition relaxes them, explanations check them.
+COUPLING_STEPS = (
+    define_flow_columns,
+    define_decision_columns,
+    define_capacity_rows,
+    define_service_rows,
+    define_quota_rows,
+    define_lane_capacity_rows,
+)
+
+
+def build_coupling_problem(model: CostModel) -> MipProblem:
+    """The MIP's columns with only the rows that couple SKUs (:data:`COUPLING_STEPS`).
+
+    Examples
+    --------
+    >>> import lean_chain
+    >>> from lean_chain.costs.model import build_cost_model
+    >>> model = build_cost_model(lean_chain.load_instance("tests/data/tiny"))
+    >>> build_coupling_problem(model).n_rows  # tiny has no capacity, service or quota
+    0
+    """
+    builder = ProblemBuilder()
+    for step in COUPLING_STEPS:
+        step(builder, model)
+    return builder.build()
+
+
 def build_objective(model: CostModel) -> MipProblem:
     """The MIP's columns and objective without its rows.
 
