@@ -216,6 +216,16 @@ def instance_fingerprint(instance: Instance) -> str:
     return digest.hexdigest()
 
 
+def _units_per_channel(
+    keys: pd.Series, channel: np.ndarray, units: np.ndarray, name: str
+) -> pd.DataFrame:
+    """Units summed per (key, channel_id), the key column called ``name``."""
+    frame = pd.DataFrame(
+        {name: keys.astype(str).to_numpy(object), "channel_id": channel, "units": units}
+    )
+    return frame.groupby([name, "channel_id"], as_index=False)["units"].sum()
+
+
 def comparison_tables(plan: Plan, instance: Instance) -> dict[str, pd.DataFrame]:
     """The compact tables stored with a run for comparisons.
 
@@ -228,29 +238,11 @@ def comparison_tables(plan: Plan, instance: Instance) -> dict[str, pd.DataFrame]
     units = flows["units"].to_numpy(np.float64)
     category_of = instance.skus.set_index("sku_id")["category"]
     channel = flows["channel_id"].astype(str).to_numpy(object)
-    by_category = (
-        pd.DataFrame(
-            {
-                "key": flows["sku_id"].map(category_of).astype(str).to_numpy(object),
-                "channel_id": channel,
-                "units": units,
-            }
-        )
-        .groupby(["key", "channel_id"], as_index=False)["units"]
-        .sum()
-        .assign(dimension="category")
-    )
-    by_region = (
-        pd.DataFrame(
-            {
-                "key": flows["region_id"].astype(str).to_numpy(object),
-                "channel_id": channel,
-                "units": units,
-            }
-        )
-        .groupby(["key", "channel_id"], as_index=False)["units"]
-        .sum()
-        .assign(dimension="region")
+    by_category = _units_per_channel(
+        flows["sku_id"].map(category_of), channel, units, "key"
+    ).assign(dimension="category")
+    by_region = _units_per_channel(flows["region_id"], channel, units, "key").assign(
+        dimension="region"
     )
     channel_mix = pd.concat([by_category, by_region], ignore_index=True)[
         ["dimension", "key", "channel_id", "units"]
@@ -278,17 +270,7 @@ def comparison_tables(plan: Plan, instance: Instance) -> dict[str, pd.DataFrame]
         }
     )
 
-    per_channel = (
-        pd.DataFrame(
-            {
-                "sku_id": flows["sku_id"].astype(str).to_numpy(object),
-                "channel_id": channel,
-                "units": units,
-            }
-        )
-        .groupby(["sku_id", "channel_id"], as_index=False)["units"]
-        .sum()
-    )
+    per_channel = _units_per_channel(flows["sku_id"], channel, units, "sku_id")
     total = per_channel.groupby("sku_id")["units"].transform("sum").to_numpy(np.float64)
     per_channel["share"] = np.divide(
         per_channel["units"].to_numpy(np.float64), total, out=np.zeros_like(total), where=total > 0
