@@ -16,7 +16,7 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from typing import Any, Literal
 
 ColumnType = Literal["str", "float", "int", "bool"]
@@ -44,7 +44,44 @@ TAX_REGIMES = ("general_trade", "cbec_retail", "postal", "low_value_parcel", "no
 
 
 @dataclass(frozen=True)
-class Column:
+class _ValueSpec:
+    """What a valid value of a column or a parameter looks like (the shared fields).
+
+    The name, type and description may be given by position, the rest by keyword.
+    """
+
+    name: str
+    type: ColumnType
+    description: str
+    _: KW_ONLY
+    required: bool = False
+    default: Any = None
+    unit: str = ""
+    minimum: float | None = None
+    maximum: float | None = None
+    exclusive_minimum: bool = False
+    exclusive_maximum: bool = False
+    choices: tuple[str, ...] = ()
+
+    def _bounds_text(self) -> str:
+        """``" >= 0 and < 1"``: the numeric bounds in words (empty without bounds)."""
+        bounds = []
+        if self.minimum is not None:
+            bounds.append(("> " if self.exclusive_minimum else ">= ") + f"{self.minimum:g}")
+        if self.maximum is not None:
+            bounds.append(("< " if self.exclusive_maximum else "<= ") + f"{self.maximum:g}")
+        return (" " + " and ".join(bounds)) if bounds else ""
+
+    def expectation(self) -> str:
+        """Describe in words what a valid value looks like."""
+        if self.choices:
+            return "one of " + ", ".join(self.choices)
+        text = {"str": "text", "float": "a number", "int": "a whole number", "bool": "true/false"}
+        return text[self.type] + self._bounds_text()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Column(_ValueSpec):
     """One column of an instance table.
 
     ``default`` is used when the column is absent or a cell is blank; a
@@ -55,41 +92,15 @@ class Column:
     empty optional cell means when the default is ``None``.
     """
 
-    name: str
-    type: ColumnType
-    description: str
-    required: bool = False
-    default: Any = None
-    unit: str = ""
-    minimum: float | None = None
-    maximum: float | None = None
-    exclusive_minimum: bool = False
-    exclusive_maximum: bool = False
-    choices: tuple[str, ...] = ()
     references: str = ""
     money: bool = False
     blank_means: str = ""
 
     def expectation(self) -> str:
         """Describe in words what a valid cell looks like."""
-        if self.choices:
-            return "one of " + ", ".join(self.choices)
-        if self.references:
+        if self.references and not self.choices:
             return f"an id listed in {self.references}"
-        text = {
-            "str": "text",
-            "float": "a number",
-            "int": "a whole number",
-            "bool": "true/false",
-        }[self.type]
-        bounds = []
-        if self.minimum is not None:
-            bounds.append(("> " if self.exclusive_minimum else ">= ") + f"{self.minimum:g}")
-        if self.maximum is not None:
-            bounds.append(("< " if self.exclusive_maximum else "<= ") + f"{self.maximum:g}")
-        if bounds:
-            text += " " + " and ".join(bounds)
-        return text
+        return super().expectation()
 
 
 @dataclass(frozen=True)
@@ -118,37 +129,16 @@ class Table:
         return tuple(col.name for col in self.columns)
 
 
-@dataclass(frozen=True)
-class Parameter:
+@dataclass(frozen=True, kw_only=True)
+class Parameter(_ValueSpec):
     """One entry of ``parameters.yaml``."""
 
-    name: str
-    type: ColumnType
-    description: str
-    default: Any = None
-    required: bool = False
-    unit: str = ""
-    minimum: float | None = None
-    maximum: float | None = None
-    exclusive_minimum: bool = False
-    exclusive_maximum: bool = False
-    choices: tuple[str, ...] = ()
     pattern: str = ""  # a regular expression the whole (text) value must match
     pattern_help: str = ""  # what the pattern asks for, in words
 
     def expectation(self) -> str:
-        if self.pattern_help:
-            return self.pattern_help
-        return Column(
-            self.name,
-            self.type,
-            "",
-            minimum=self.minimum,
-            maximum=self.maximum,
-            exclusive_minimum=self.exclusive_minimum,
-            exclusive_maximum=self.exclusive_maximum,
-            choices=self.choices,
-        ).expectation()
+        """Describe in words what a valid value looks like."""
+        return self.pattern_help or super().expectation()
 
 
 _CURRENCY = Column(
