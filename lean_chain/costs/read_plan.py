@@ -62,50 +62,42 @@ def read_decisions(model: CostModel, run_dir: str | Path) -> Decisions:
         ok = pair >= 0
         np.add.at(share, pair[ok], units[ok] / model.demand_units[pair[ok]])
 
-    channel_used = np.zeros(len(model.kc_sku), dtype=bool)
-    frame = read_plan_csv(plan_dir, "sku_channels", ("sku_id", "channel_id"), issues)
-    if frame is not None:
-        group = lookup_keys(
-            frame,
-            "sku_channels",
-            ["sku_id", "channel_id"],
-            [sku_ids, channel_ids],
-            [model.kc_sku, model.kc_channel],
-            issues,
-            "a channel this SKU can use in the instance",
-        )
-        flag = plan_flags(frame, "sku_channels", "used", issues)
-        channel_used[group[(group >= 0) & flag]] = True
+    def flags(table, flag, key_columns, vocabularies, codes, expected, optional=False):
+        """One boolean per model group, True where the plan's table flags it (an
+        ``optional`` flag column, when absent, flags every listed row)."""
+        out = np.zeros(len(codes[0]), dtype=bool)
+        required = tuple(key_columns) if optional else (*key_columns, flag)
+        frame = read_plan_csv(plan_dir, table, required, issues)
+        if frame is not None:
+            group = lookup_keys(frame, table, key_columns, vocabularies, codes, issues, expected)
+            out[group[(group >= 0) & plan_flags(frame, table, flag, issues)]] = True
+        return out
 
-    stocked = np.zeros(len(model.kh_sku), dtype=bool)
-    frame = read_plan_csv(plan_dir, "stock", ("sku_id", "node_id", "stocked"), issues)
-    if frame is not None:
-        group = lookup_keys(
-            frame,
-            "stock",
-            ["sku_id", "node_id"],
-            [sku_ids, node_ids],
-            [model.kh_sku, model.kh_node],
-            issues,
-            "a stocking node that can hold this SKU in the instance",
-        )
-        flag = plan_flags(frame, "stock", "stocked", issues)
-        stocked[group[(group >= 0) & flag]] = True
-
-    node_open = np.zeros(len(model.h_node), dtype=bool)
-    frame = read_plan_csv(plan_dir, "nodes", ("node_id", "open"), issues)
-    if frame is not None:
-        group = lookup_keys(
-            frame,
-            "nodes",
-            ["node_id"],
-            [node_ids],
-            [model.h_node],
-            issues,
-            "a stocking node used by some path of the instance",
-        )
-        flag = plan_flags(frame, "nodes", "open", issues)
-        node_open[group[(group >= 0) & flag]] = True
+    channel_used = flags(
+        "sku_channels",
+        "used",
+        ["sku_id", "channel_id"],
+        [sku_ids, channel_ids],
+        [model.kc_sku, model.kc_channel],
+        "a channel this SKU can use in the instance",
+        optional=True,
+    )
+    stocked = flags(
+        "stock",
+        "stocked",
+        ["sku_id", "node_id"],
+        [sku_ids, node_ids],
+        [model.kh_sku, model.kh_node],
+        "a stocking node that can hold this SKU in the instance",
+    )
+    node_open = flags(
+        "nodes",
+        "open",
+        ["node_id"],
+        [node_ids],
+        [model.h_node],
+        "a stocking node used by some path of the instance",
+    )
 
     containers = np.zeros(len(model.ct_leg))
     frame = read_plan_csv(plan_dir, "containers", ("lane_id", "containers"), issues)
