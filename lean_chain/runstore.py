@@ -361,12 +361,17 @@ class RunStore:
     # -- connection -------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def _connection(self, create: bool) -> Iterator[sqlite3.Connection | None]:
-        """An open connection, or ``None`` when the store does not exist and ``create`` is false."""
+    def _connection(
+        self, create: bool, run_id: int | None = None
+    ) -> Iterator[sqlite3.Connection | None]:
+        """An open connection, or ``None`` when the store does not exist and ``create`` is
+        false; with a ``run_id``, a missing store raises :class:`RunNotFoundError` instead."""
         if self.path.is_dir():
             raise RunStoreError(f"run store {self.path} is a folder; give a file path")
         if not self.path.exists():
             if not create:
+                if run_id is not None:
+                    raise RunNotFoundError(f"no run {run_id} in {self.path} (the store is empty)")
                 yield None
                 return
             try:
@@ -535,9 +540,7 @@ class RunStore:
         RunNotFoundError
             No such run.
         """
-        with self._connection(create=False) as conn:
-            if conn is None:
-                raise RunNotFoundError(f"no run {run_id} in {self.path} (the store is empty)")
+        with self._connection(create=False, run_id=run_id) as conn:
             with self._transaction(conn, write=True):
                 deleted = conn.execute("DELETE FROM runs WHERE id = ?", (int(run_id),)).rowcount
             if not deleted:
@@ -571,9 +574,7 @@ class RunStore:
         RunNotFoundError
             No such run.
         """
-        with self._connection(create=False) as conn:
-            if conn is None:
-                raise RunNotFoundError(f"no run {run_id} in {self.path} (the store is empty)")
+        with self._connection(create=False, run_id=run_id) as conn:
             with self._transaction(conn, write=False):
                 conn.row_factory = sqlite3.Row
                 row = conn.execute("SELECT * FROM runs WHERE id = ?", (int(run_id),)).fetchone()
