@@ -884,6 +884,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: How each failure reaches the shell: the message's prefix and the exit code.
+_FAILURES = {
+    InstanceError: ("bad input: ", EXIT_BAD_INPUT),
+    PlanError: ("bad input: ", EXIT_BAD_INPUT),
+    OutputPathError: ("bad output folder: ", EXIT_BAD_INPUT),
+    InfeasibleError: ("no plan: ", EXIT_INFEASIBLE),
+    SelfCheckError: ("self-check failed: ", EXIT_SELF_CHECK),
+    SolverNotAvailableError: ("", EXIT_OTHER),
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -891,21 +902,10 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(signal.SIGTERM, _terminate_as_interrupt)
     try:
         return args.func(args)
-    except (InstanceError, PlanError) as exc:
-        print(f"lean-chain: bad input: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except OutputPathError as exc:
-        print(f"lean-chain: bad output folder: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except InfeasibleError as exc:
-        print(f"lean-chain: no plan: {exc}", file=sys.stderr)
-        return EXIT_INFEASIBLE
-    except SelfCheckError as exc:
-        print(f"lean-chain: self-check failed: {exc}", file=sys.stderr)
-        return EXIT_SELF_CHECK
-    except SolverNotAvailableError as exc:
-        print(f"lean-chain: {exc}", file=sys.stderr)
-        return EXIT_OTHER
+    except tuple(_FAILURES) as exc:
+        prefix, code = next(v for k, v in _FAILURES.items() if isinstance(exc, k))
+        print(f"lean-chain: {prefix}{exc}", file=sys.stderr)
+        return code
     except KeyboardInterrupt:
         print("lean-chain: interrupted before a plan was found; nothing written", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -146,6 +146,13 @@ def _check_count(path: Path, tokens: list[str], expected: int, layout: str) -> N
         )
 
 
+def _checked(path: Path, **fields) -> FacilityLocation:
+    """The problem read from ``path``, once its data are known to be usable."""
+    problem = FacilityLocation(**fields)
+    _check_values(path, problem)
+    return problem
+
+
 def _check_values(path: Path, problem: FacilityLocation) -> None:
     """Reject negative data (lean_chain's costs, capacities and demands are >= 0)."""
     checks = (
@@ -224,7 +231,8 @@ def read_orlib_cap(path: str | Path, capacity: float | None = None) -> FacilityL
             )
             position += 1
     name = path.stem if capacity is None else f"{path.stem}_{capacity:g}"
-    problem = FacilityLocation(
+    return _checked(
+        path,
         name=name,
         source=f"OR-Library cap file {path.name}"
         + ("" if capacity is None else f" at capacity {capacity:g}"),
@@ -234,8 +242,6 @@ def read_orlib_cap(path: str | Path, capacity: float | None = None) -> FacilityL
         costs=costs,
         single_source=False,
     )
-    _check_values(path, problem)
-    return problem
 
 
 def read_holmberg(path: str | Path) -> FacilityLocation:
@@ -270,7 +276,8 @@ def read_holmberg(path: str | Path) -> FacilityLocation:
         ]
         for i in range(m)
     ]
-    problem = FacilityLocation(
+    return _checked(
+        path,
         name=path.name,
         source=f"Holmberg single-source CFLP file {path.name}",
         capacities=capacities,
@@ -279,8 +286,6 @@ def read_holmberg(path: str | Path) -> FacilityLocation:
         costs=costs,
         single_source=True,
     )
-    _check_values(path, problem)
-    return problem
 
 
 def _prepare_out_dir(out_dir: Path, overwrite: bool) -> None:
