@@ -186,50 +186,20 @@ def check_tables(tables: dict[str, pd.DataFrame], params: dict[str, Any]) -> lis
     for i, row in channels.iterrows():
         steps = parse_shape(row["path_shape"])
         kinds = [k for k, _ in steps]
-        line = int(i) + 2
-        unknown = [k for k in kinds if k not in NODE_KINDS]
-        if unknown:
-            issues.append(
-                Issue(
-                    "channels.csv",
-                    line,
-                    "path_shape",
-                    row["path_shape"],
-                    "node kinds (" + ", ".join(NODE_KINDS) + ") separated by '>'",
-                )
+
+        wrong: list[tuple[str, str]] = []  # (column, what was expected)
+        if any(k not in NODE_KINDS for k in kinds):
+            wrong.append(
+                ("path_shape", "node kinds (" + ", ".join(NODE_KINDS) + ") separated by '>'")
             )
-            continue
-        if len(steps) < 2 or kinds[0] != "supplier" or steps[0][1]:
-            issues.append(
-                Issue(
-                    "channels.csv",
-                    line,
-                    "path_shape",
-                    row["path_shape"],
-                    "a shape starting with 'supplier'",
-                )
-            )
-        if kinds[-1] not in DEMAND_KINDS or steps[-1][1]:
-            issues.append(
-                Issue(
-                    "channels.csv",
-                    line,
-                    "path_shape",
-                    row["path_shape"],
-                    "a shape ending with 'region' or 'business_buyer'",
-                )
-            )
-        stock_kind = row["stock_node_kind"]
-        if stock_kind and stock_kind not in kinds:
-            issues.append(
-                Issue(
-                    "channels.csv",
-                    line,
-                    "stock_node_kind",
-                    stock_kind,
-                    "a node kind that appears in path_shape",
-                )
-            )
+        else:
+            if len(steps) < 2 or kinds[0] != "supplier" or steps[0][1]:
+                wrong.append(("path_shape", "a shape starting with 'supplier'"))
+            if kinds[-1] not in DEMAND_KINDS or steps[-1][1]:
+                wrong.append(("path_shape", "a shape ending with 'region' or 'business_buyer'"))
+            if row["stock_node_kind"] and row["stock_node_kind"] not in kinds:
+                wrong.append(("stock_node_kind", "a node kind that appears in path_shape"))
+        issues += [Issue("channels.csv", int(i) + 2, c, row[c], e) for c, e in wrong]
 
     for i, row in nodes.iterrows():
         line = int(i) + 2

@@ -334,7 +334,16 @@ def parse_parameter_values(values: dict[str, Any], issues: list[Issue]) -> dict[
     >>> [i.column for i in issues]
     ['colour']
     """
-    parsed = {}
+    _report_unknown_keys(values, issues)
+    return {
+        key: _parse_parameter(PARAMETERS[key], value, issues)
+        for key, value in values.items()
+        if key in PARAMETERS
+    }
+
+
+def _report_unknown_keys(values: dict[str, Any], issues: list[Issue]) -> None:
+    """One issue per key of ``values`` that parameters.yaml does not know."""
     for key, value in values.items():
         if key not in PARAMETERS:
             issues.append(
@@ -346,9 +355,6 @@ def parse_parameter_values(values: dict[str, Any], issues: list[Issue]) -> dict[
                     "a known key: " + ", ".join(PARAMETERS),
                 )
             )
-        else:
-            parsed[key] = _parse_parameter(PARAMETERS[key], value, issues)
-    return parsed
 
 
 def read_parameters(folder: Path, issues: list[Issue]) -> dict[str, Any]:
@@ -367,17 +373,7 @@ def read_parameters(folder: Path, issues: list[Issue]) -> dict[str, Any]:
             )
             loaded = {}
         data = loaded
-    for key in data:
-        if key not in PARAMETERS:
-            issues.append(
-                Issue(
-                    PARAMETERS_FILE,
-                    None,
-                    _shown(key),
-                    _shown(data[key]),
-                    "a known key: " + ", ".join(PARAMETERS),
-                )
-            )
+    _report_unknown_keys(data, issues)
     return {name: _parse_parameter(p, data.get(name), issues) for name, p in PARAMETERS.items()}
 
 
