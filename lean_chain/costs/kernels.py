@@ -1,194 +1,168 @@
-"""Fused, compiled kernels of the evaluation core (numba).
+"""The fused, compiled landed-cost kernel (numba), generated from the regime registry.
 
 numpy evaluates a formula one operation at a time and re-reads its
-temporaries after each; these kernels make one pass over the pairs, keep every
-intermediate in registers and write each output exactly once. They implement
-the same rules as :func:`lean_chain.costs.landed.landed_cost_numpy`, step for
-step, so the two agree to the last bit on the same platform (tests check
-1e-12 relative).
+temporaries after each; this kernel makes one pass over the pairs, keeps every
+intermediate in registers and writes each output exactly once. It runs the
+very functions the numpy path runs (:func:`lean_chain.costs.pricing.tax_base`,
+the regime formulas of :data:`lean_chain.costs.regimes.REGIMES`,
+:func:`lean_chain.costs.pricing.unit_costs`), compiled for scalars, so the two
+paths agree to the last bit.
 
-Compiled functions are cached on disk (``cache=True``) in the per-user folder
-chosen by :mod:`lean_chain._numba_cache`, never inside the installed package;
-the first call in a fresh environment pays the compile time once.
+numba cannot call through a runtime registry, so :func:`fused_kernel`
+generates the dispatch from it: a chain of small compiled functions, one per
+registered regime, ``if code == c: return formula_c(...)`` falling through to
+the next, with no taxes at the end. It builds one kernel per registry content,
+on first use. The built-in registry's kernel is cached on disk (``cache=True``)
+in the per-user folder chosen by :mod:`lean_chain._numba_cache`; numba's cache
+index hashes the kernel's closure, which holds a hash of the formulas' source
+(:func:`_source_stamp`), so an edited formula is recompiled rather than read
+stale from the cache. A kernel for a registry changed at run time (a test's
+dummy regime) is compiled in memory only.
 """
 
 from __future__ import annotations
 
-import numpy as np
-from numba import njit, prange
+import hashlib
+import inspect
+from collections.abc import Callable
+from pathlib import Path
 
-from lean_chain.costs.landed import (
-    BASIS_CODES,
+from numba import njit, prange
+from numba.extending import overload, register_jitable
+
+from lean_chain.costs import pricing, regimes
+from lean_chain.costs.pricing import (
     COMPONENTS,
-    REGIME_CODES,
     LandedCost,
     LandedInputs,
+    tax_base,
+    unit_costs,
 )
+from lean_chain.costs.regimes import RULE, no_taxes
 from lean_chain.model.schema import THRESHOLD_RTOL
 
-_GENERAL = REGIME_CODES["general_trade"]
-_CBEC = REGIME_CODES["cbec_retail"]
-_POSTAL = REGIME_CODES["postal"]
-_LOW_VALUE = REGIME_CODES["low_value_parcel"]
-_BASIS_FOB = BASIS_CODES["fob"]
-_BASIS_TRANSACTION = BASIS_CODES["transaction"]
 _N_COMPONENTS = len(COMPONENTS)
+_BUILTIN = tuple(regimes.REGIMES.values())
+_JITABLE: set[Callable] = set()
+_KERNELS: dict[tuple[Callable, ...], Callable] = {}
 
 
-@njit(inline="always")
-def _above(value, limit):  # pragma: no cover - compiled
-    return value > limit + THRESHOLD_RTOL * max(abs(limit), 1.0)
+@overload(regimes.select)
+def _select_scalar(cond, a, b):  # pragma: no cover - compiled
+    def select(cond, a, b):
+        return a if cond else b
+
+    return select
 
 
-@njit(inline="always")
-def _below(value, limit):  # pragma: no cover - compiled
-    return value < limit - THRESHOLD_RTOL * max(abs(limit), 1.0)
+def _jitable(func: Callable) -> Callable:
+    """Make the plain function ``func`` callable from compiled code (once)."""
+    if func not in _JITABLE:
+        register_jitable(func)
+        _JITABLE.add(func)
+    return func
 
 
-@njit(parallel=True, cache=True, nogil=True, error_model="numpy")
-def _landed_kernel(
-    sku_procurement,
-    sku_retail,
-    sku_weight,
-    sku_volume,
-    sku_ct_rate,
-    sku_rebate_rate,
-    row_units_per_order,
-    row_shipping,
-    path_freight,
-    path_border_freight,
-    path_inbound_freight,
-    path_fob_freight,
-    path_handling,
-    rule_regime,
-    rule_duty,
-    rule_vat,
-    rule_apply_ct,
-    rule_cv_basis,
-    rule_vat_credited,
-    rule_cbec_factor,
-    rule_parcel_rate,
-    rule_parcel_exemption,
-    rule_duty_free,
-    rule_vat_free,
-    rule_taxable_share,
-    rule_flat_duty,
-    rule_flat_below,
-    pair_sku,
-    pair_path,
-    pair_row,
-    pair_rule,
-    pair_rebate,
-    pair_single_item,
-    pair_over_cap_duty,
-    pair_duty_paid_stock,
-    pair_parcel_freight,
-    pair_parcel_border,
-    pair_parcel_inbound,
-    row_price,
-    components,
-    held_value,
-    transaction_value,
-    order_value,
-):  # pragma: no cover - compiled
-    n = pair_sku.shape[0]
-    for j in prange(n):
-        k = pair_sku[j]
-        p = pair_path[j]
-        d = pair_row[j]
-        u = pair_rule[j]
-        procurement = sku_procurement[k]
-        # the demand row's price on its platform (empty: the SKU's retail price)
-        retail = row_price[d] if row_price.shape[0] > 0 else sku_retail[k]
-        weight = sku_weight[k]
-        volume = sku_volume[k]
-        upo = row_units_per_order[d]
-        w = retail + row_shipping[d] / upo
-        ov = w * upo
-        freight = (
-            weight * path_freight[0, p] + volume * path_freight[1, p] + path_freight[2, p]
-        ) + pair_parcel_freight[j]
-        cif = procurement + (
-            (
-                weight * path_border_freight[0, p]
-                + volume * path_border_freight[1, p]
-                + path_border_freight[2, p]
-            )
-            + pair_parcel_border[j]
-        )
-        regime = rule_regime[u]
-        duty_rate = rule_duty[u]
-        vat_rate = rule_vat[u]
-        c = sku_ct_rate[k] if rule_apply_ct[u] else 0.0
-        duty = 0.0
-        vat = 0.0
-        ct = 0.0
-        parcel = 0.0
-        cbec = regime == _CBEC
-        full = regime == _GENERAL or (cbec and pair_single_item[j])
-        if full:
-            basis = rule_cv_basis[u]
-            if basis == _BASIS_TRANSACTION or cbec:
-                cv = w
-            elif basis == _BASIS_FOB:
-                cv = procurement + (
-                    weight * path_fob_freight[0, p]
-                    + volume * path_fob_freight[1, p]
-                    + path_fob_freight[2, p]
-                )
-            else:
-                cv = cif
-            duty = cv * (pair_over_cap_duty[j] if cbec else duty_rate)
-            ct = (cv + duty) * c / (1.0 - c)
-            if rule_vat_credited[u] and not cbec:
-                vat = vat_rate * w
-            else:
-                vat = (cv + duty + ct) * vat_rate
-        elif cbec:
-            factor = rule_cbec_factor[u]
-            ct_full = w * c / (1.0 - c)
-            ct = factor * ct_full
-            vat = factor * (w + ct_full) * vat_rate
-        elif regime == _POSTAL:
-            tax = rule_parcel_rate[u] * retail * upo
-            if _above(tax, rule_parcel_exemption[u]):
-                parcel = tax / upo
-        elif regime == _LOW_VALUE:
-            share = rule_taxable_share[u]
-            taxable_order = share * ov
-            taxable_unit = share * w
-            flat = rule_flat_duty[u]
-            if _below(taxable_order, rule_flat_below[u]):
-                duty = flat / upo
-            elif _above(taxable_order, rule_duty_free[u]):
-                duty = duty_rate * taxable_unit
-            if _above(taxable_order, rule_vat_free[u]):
-                vat = vat_rate * (taxable_unit + duty)
-        rebate = sku_rebate_rate[k] * procurement if pair_rebate[j] else 0.0
-        components[0, j] = procurement
-        components[1, j] = freight
-        components[2, j] = path_handling[p]
-        components[3, j] = duty
-        components[4, j] = vat
-        components[5, j] = ct
-        components[6, j] = parcel
-        components[7, j] = -rebate
-        inbound = (
-            weight * path_inbound_freight[0, p]
-            + volume * path_inbound_freight[1, p]
-            + path_inbound_freight[2, p]
-        ) + pair_parcel_inbound[j]
-        taxes_paid = duty + ct if (pair_duty_paid_stock[j] and full) else 0.0
-        held_value[j] = procurement + inbound + taxes_paid
-        transaction_value[j] = w
-        order_value[j] = ov
+for _helper in (
+    regimes.above,
+    regimes.below,
+    regimes.general_trade_taxes,
+    regimes.cbec_retail_taxes,
+    pricing.lane_cost,
+    tax_base,
+    unit_costs,
+    no_taxes,
+):
+    _jitable(_helper)
+
+
+def _source_stamp(formulas: tuple[Callable, ...]) -> int:
+    """A hash of every source the kernel compiles in: never a regime code (> 2**40)."""
+    digest = hashlib.sha256(repr(THRESHOLD_RTOL).encode())
+    for module in (regimes, pricing):
+        digest.update(Path(module.__file__).read_bytes())
+    for formula in formulas:
+        digest.update(inspect.getsource(formula).encode())
+    return 2**40 + int(digest.hexdigest()[:12], 16)
+
+
+def _last(stamp: int) -> Callable:
+    def dispatch(code, rule, base):  # pragma: no cover - compiled
+        # ``stamp`` never equals a code: it is here so that numba's cache index,
+        # which hashes this closure, changes whenever a formula's source does
+        if code == stamp:
+            return no_taxes(rule, base)
+        return no_taxes(rule, base)
+
+    return _jitable(dispatch)
+
+
+def _chain(code: int, formula: Callable, rest: Callable) -> Callable:
+    def dispatch(regime, rule, base):  # pragma: no cover - compiled
+        if regime == code:
+            return formula(rule, base)
+        return rest(regime, rule, base)
+
+    return _jitable(dispatch)
+
+
+def _build_kernel(formulas: tuple[Callable, ...]) -> Callable:
+    dispatch = _last(_source_stamp(formulas))
+    for code in reversed(range(len(formulas))):
+        dispatch = _chain(code, _jitable(formulas[code]), dispatch)
+
+    @njit(parallel=True, cache=formulas == _BUILTIN, nogil=True, error_model="numpy")
+    def kernel(
+        sku, row, path, rule, pair, components, held_value, transaction_value, order_value
+    ):  # pragma: no cover - compiled
+        for j in prange(pair.sku.shape[0]):
+            s = sku[pair.sku[j]]
+            p = path[pair.path[j]]
+            u = rule[pair.rule[j]]
+            base = tax_base(s, row[pair.row[j]], p, u, pair, j)
+            values = unit_costs(s, p, pair, j, base, dispatch(u[RULE.regime], u, base))
+            for i in range(_N_COMPONENTS):
+                components[i, j] = values[i]
+            held_value[j] = values[_N_COMPONENTS]
+            transaction_value[j] = values[_N_COMPONENTS + 1]
+            order_value[j] = values[_N_COMPONENTS + 2]
+
+    return kernel
+
+
+def fused_kernel() -> Callable:
+    """The compiled kernel for the regimes registered now (built on first use).
+
+    Its arguments are :meth:`LandedInputs.arrays` followed by the four arrays
+    of a :class:`LandedCost`.
+    """
+    formulas = tuple(regimes.REGIMES.values())
+    kernel = _KERNELS.get(formulas)
+    if kernel is None:
+        kernel = _KERNELS[formulas] = _build_kernel(formulas)
+    return kernel
 
 
 def landed_cost_fused(inp: LandedInputs, out: LandedCost | None = None) -> LandedCost:
     """Price every pair of ``inp`` in one compiled, parallel pass.
 
-    ``out`` (a :class:`LandedCost` of the right size) is written in place when
-    given, to re-price without allocating (and page-faulting) new memory.
+    Parameters
+    ----------
+    inp
+        The kernel inputs (:func:`lean_chain.costs.landed.landed_inputs`).
+    out
+        Outputs of the right size (:meth:`LandedCost.empty`), written in place
+        to re-price without allocating (and page-faulting) new memory.
+
+    Returns
+    -------
+    LandedCost
+        ``out`` when given.
+
+    Raises
+    ------
+    ValueError
+        When ``out`` does not hold ``inp.n_pairs`` pairs.
 
     Examples
     --------
@@ -198,59 +172,14 @@ def landed_cost_fused(inp: LandedInputs, out: LandedCost | None = None) -> Lande
     >>> inst = lean_chain.load_instance("tests/data/tiny")
     >>> inputs = landed_inputs(inst, build_index(inst))
     >>> fused, plain = landed_cost_fused(inputs), landed_cost_numpy(inputs)
-    >>> bool(abs(fused.components - plain.components).max() < 1e-9)
+    >>> bool((fused.components == plain.components).all())
     True
     """
     n = inp.n_pairs
     if out is None:
-        out = LandedCost(np.empty((_N_COMPONENTS, n)), np.empty(n), np.empty(n), np.empty(n))
-    components, held_value = out.components, out.held_value
-    transaction_value, order_value = out.transaction_value, out.order_value
-    if components.shape != (_N_COMPONENTS, n) or held_value.shape != (n,):
-        raise ValueError(f"out must hold {n} pairs")
-    _landed_kernel(
-        inp.sku_procurement,
-        inp.sku_retail,
-        inp.sku_weight,
-        inp.sku_volume,
-        inp.sku_ct_rate,
-        inp.sku_rebate_rate,
-        inp.row_units_per_order,
-        inp.row_shipping,
-        np.ascontiguousarray(inp.path_freight),
-        np.ascontiguousarray(inp.path_border_freight),
-        np.ascontiguousarray(inp.path_inbound_freight),
-        np.ascontiguousarray(inp.path_fob_freight),
-        inp.path_handling,
-        inp.rule_regime,
-        inp.rule_duty,
-        inp.rule_vat,
-        inp.rule_apply_ct,
-        inp.rule_cv_basis,
-        inp.rule_vat_credited,
-        inp.rule_cbec_factor,
-        inp.rule_parcel_rate,
-        inp.rule_parcel_exemption,
-        inp.rule_duty_free,
-        inp.rule_vat_free,
-        inp.rule_taxable_share,
-        inp.rule_flat_duty,
-        inp.rule_flat_below,
-        inp.pair_sku,
-        inp.pair_path,
-        inp.pair_row,
-        inp.pair_rule,
-        inp.pair_rebate,
-        inp.pair_single_item,
-        inp.pair_over_cap_duty,
-        inp.pair_duty_paid_stock,
-        inp.pair_parcel_freight,
-        inp.pair_parcel_border,
-        inp.pair_parcel_inbound,
-        np.ascontiguousarray(inp.row_price, dtype=np.float64),
-        components,
-        held_value,
-        transaction_value,
-        order_value,
+        out = LandedCost.empty(n)
+    out.check(n)
+    fused_kernel()(
+        *inp.arrays(), out.components, out.held_value, out.transaction_value, out.order_value
     )
     return out

@@ -5,32 +5,19 @@ procurement + freight + handling + duty + VAT + consumption tax + parcel tax
 - export rebate. Holding is not here: it depends on the stock a plan holds
 (see :mod:`lean_chain.costs.model`).
 
-The computation is split in two: :func:`landed_inputs` gathers small
-per-entity tables (SKUs, demand rows, paths, tax rules) and the pair index
-arrays; a kernel then prices every pair. :func:`landed_cost_numpy` is the
-vectorized numpy kernel; :mod:`lean_chain.costs.kernels` has the fused,
-compiled one (numba) that writes each output once. Both give identical
-results; ``LEAN_CHAIN_KERNEL=numpy`` forces the numpy kernel.
+The computation is split in two: :func:`landed_inputs` packs per-entity
+tables (SKUs, demand rows, paths, tax rules; columns named in
+:mod:`lean_chain.costs.pricing`) and the pair arrays; a kernel then prices
+every pair. :func:`landed_cost_numpy` is the numpy kernel;
+:mod:`lean_chain.costs.kernels` has the fused, compiled one (numba) that
+writes each output once. Both run the same formulas (the tax regimes are in
+:mod:`lean_chain.costs.regimes`, one function each) and give the same bits;
+``LEAN_CHAIN_KERNEL=numpy`` forces the numpy kernel.
 
-Tax formulas per ``tax_rules.regime`` (w = transaction value per unit =
-price + shipping per order / units per order, the price being the demand row's
-``price`` on its platform, else the SKU's retail price; order value = w x units
-per order; c = consumption-tax rate; CIF = procurement + freight up to the
-border):
-
-- ``general_trade``: CV = CIF (or w); duty = d CV; CT = (CV + duty) c/(1-c);
-  VAT = v w when import VAT is credited (``vat_basis=retail_sale``), else
-  v (CV + duty + CT).
-- ``cbec_retail``: CV = w; duty 0; CT = k CV c/(1-c); VAT = k (CV + CV c/(1-c)) v
-  with k = 0.7. A single-unit order above the cap (single-item rule) pays
-  general-trade duty and taxes in full on CV = w.
-- ``postal``: tax per parcel = rate x goods value of the parcel, waived when
-  at or below the exemption (50 RMB).
-- ``low_value_parcel``: taxable order value TV = share x order value; a flat
-  duty per parcel when TV < flat_duty_below, ad valorem duty when TV exceeds
-  the duty-free threshold; VAT v (taxable unit value + duty) when TV exceeds
-  the VAT-free threshold.
-- ``none``: no destination taxes (e.g. 9710 when the buyer imports).
+Modules, each importing only those before it: ``regimes`` (tax formulas and
+their registry) -> ``pricing`` (table fields, the steps around the regime) ->
+``kernels`` (the fused kernel) -> ``landed`` (inputs from an instance, the
+numpy kernel, the API).
 
 Examples
 --------
@@ -45,160 +32,90 @@ CBEC retail tax at v = 13 %, c = 15 % is 23.06 % of the transaction value:
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from lean_chain.costs.pricing import (
+    COMPONENTS,
+    PATH_FIELDS,
+    ROW_FIELDS,
+    SKU_FIELDS,
+    LandedCost,
+    LandedInputs,
+    pack,
+    pair_arrays,
+    tax_base,
+    unit_costs,
+)
 from lean_chain.costs.rates import parcel_freight
+from lean_chain.costs.regimes import (
+    BASIS_CODES,
+    REGIME_CODES,
+    REGIMES,
+    RULE,
+    RULE_FIELDS,
+    TaxBase,
+    above,
+    below,
+    cbec_retail_taxes,
+    general_trade_taxes,
+    regime_codes,
+)
 from lean_chain.index import LEG_LOADS, Index
 from lean_chain.model.instance import Instance
-from lean_chain.model.schema import THRESHOLD_RTOL
 from lean_chain.model.territories import default_valuation_basis, territories
 
-#: Per-unit landed-cost components, in the order of :attr:`LandedCost.components`.
-COMPONENTS = (
-    "procurement",
-    "freight",
-    "handling",
-    "duty",
-    "vat",
-    "consumption_tax",
-    "parcel_tax",
-    "export_rebate",
+__all__ = [
+    "BASIS_CODES",
+    "COMPONENTS",
+    "REGIME_CODES",
+    "LandedCost",
+    "LandedInputs",
+    "above",
+    "below",
+    "cbec_retail_taxes",
+    "default_kernel",
+    "general_trade_taxes",
+    "landed_cost",
+    "landed_cost_numpy",
+    "landed_inputs",
+    "price_pairs",
+]
+
+#: ``tax_rules.csv`` columns read as-is into the rule table.
+_PLAIN_RULE_COLUMNS = tuple(
+    f for f in RULE_FIELDS if f not in ("regime", "customs_value_basis", "vat_credited")
 )
 
 
-def above(value: np.ndarray, limit: np.ndarray) -> np.ndarray:
-    """``value > limit``, with values within :data:`THRESHOLD_RTOL` of the limit counted equal."""
-    return value > limit + THRESHOLD_RTOL * np.maximum(np.abs(limit), 1.0)
-
-
-def below(value: np.ndarray, limit: np.ndarray) -> np.ndarray:
-    """``value < limit``, with values within :data:`THRESHOLD_RTOL` of the limit counted equal."""
-    return value < limit - THRESHOLD_RTOL * np.maximum(np.abs(limit), 1.0)
-
-
-REGIME_CODES = {"general_trade": 0, "cbec_retail": 1, "postal": 2, "low_value_parcel": 3, "none": 4}
-#: Customs valuation bases (``tax_rules.customs_value_basis``; blank = the destination's).
-BASIS_CODES = {"cif": 0, "fob": 1, "transaction": 2}
-
-
-@dataclass(frozen=True, eq=False)
-class LandedCost:
-    """Per-unit cost components of every pair (rows = components, columns = pairs).
-
-    ``export_rebate`` is stored as a negative amount so that ``total`` is the
-    plain column sum. ``held_value`` is the value of one unit while in stock at
-    the pair's stocking node (procurement + inbound freight, plus duty and
-    consumption tax when the node holds duty-paid goods).
-    """
-
-    components: np.ndarray  # shape (len(COMPONENTS), n_pairs)
-    held_value: np.ndarray
-    transaction_value: np.ndarray
-    order_value: np.ndarray
-
-    @property
-    def total(self) -> np.ndarray:
-        return self.components.sum(axis=0)
-
-    def component(self, name: str) -> np.ndarray:
-        return self.components[COMPONENTS.index(name)]
-
-
-def cbec_retail_taxes(
-    customs_value: np.ndarray,
-    factor: np.ndarray | float,
-    ct_rate: np.ndarray,
-    vat_rate: np.ndarray | float,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Consumption tax and VAT under the CBEC retail import regime (within limits)."""
-    ct_full = customs_value * ct_rate / (1.0 - ct_rate)
-    return factor * ct_full, factor * (customs_value + ct_full) * vat_rate
-
-
-def general_trade_taxes(
-    customs_value: np.ndarray,
-    duty_rate: np.ndarray | float,
-    ct_rate: np.ndarray,
-    vat_rate: np.ndarray | float,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Duty, consumption tax and import VAT under general trade."""
-    duty = customs_value * duty_rate
-    ct = (customs_value + duty) * ct_rate / (1.0 - ct_rate)
-    vat = (customs_value + duty + ct) * vat_rate
-    return duty, ct, vat
-
-
-@dataclass(frozen=True, eq=False)
-class LandedInputs:
-    """Everything a landed-cost kernel reads: small per-entity tables and pair indices.
-
-    Per SKU ``k``: procurement, retail, weight, volume, consumption-tax rate,
-    rebate rate. Per demand row ``d``: units per order, shipping per order. Per
-    path ``p``: freight coefficients (total, up to the border, inbound to the
-    stock node) per kg, m3 and unit, and handling per unit. Per tax rule ``u``:
-    regime code and parameters. Per pair ``j``: the indices into those tables,
-    whether the channel earns the rebate, whether the single-item rule applies
-    and whether the stock node holds duty-paid goods.
-    """
-
-    sku_procurement: np.ndarray
-    sku_retail: np.ndarray
-    sku_weight: np.ndarray
-    sku_volume: np.ndarray
-    sku_ct_rate: np.ndarray
-    sku_rebate_rate: np.ndarray
-    row_units_per_order: np.ndarray
-    row_shipping: np.ndarray
-    path_freight: np.ndarray  # shape (3, n_paths): per kg, per m3, per unit
-    path_border_freight: np.ndarray
-    path_inbound_freight: np.ndarray
-    path_fob_freight: np.ndarray  # freight until the goods leave the origin territory
-    path_handling: np.ndarray
-    rule_regime: np.ndarray  # int64, REGIME_CODES
-    # pair indices are int32: 4 bytes less to read per index and pair
-    rule_duty: np.ndarray
-    rule_vat: np.ndarray
-    rule_apply_ct: np.ndarray  # bool
-    rule_cv_basis: np.ndarray  # int64, BASIS_CODES: customs value of general trade
-    rule_vat_credited: np.ndarray  # bool: vat_basis retail_sale
-    rule_cbec_factor: np.ndarray
-    rule_parcel_rate: np.ndarray
-    rule_parcel_exemption: np.ndarray
-    rule_duty_free: np.ndarray
-    rule_vat_free: np.ndarray
-    rule_taxable_share: np.ndarray
-    rule_flat_duty: np.ndarray
-    rule_flat_below: np.ndarray
-    pair_sku: np.ndarray
-    pair_path: np.ndarray
-    pair_row: np.ndarray
-    pair_rule: np.ndarray
-    pair_rebate: np.ndarray  # bool: the channel earns the export rebate
-    pair_single_item: np.ndarray  # bool: single item above the cap
-    pair_over_cap_duty: np.ndarray  # duty rate of a single item above the cap (else 0)
-    pair_duty_paid_stock: np.ndarray  # bool: stock node holds duty-paid goods
-    pair_parcel_freight: np.ndarray  # parcel-rate freight per unit (lean_chain.costs.rates)
-    pair_parcel_border: np.ndarray  # ... of which up to the border
-    pair_parcel_inbound: np.ndarray  # ... of which inbound to the stock node
-    #: price per unit of each demand row (``Instance.row_prices``); empty: the SKU's retail
-    row_price: np.ndarray = field(default_factory=lambda: np.zeros(0))
-
-    @property
-    def n_pairs(self) -> int:
-        return len(self.pair_sku)
-
-
 def landed_inputs(instance: Instance, index: Index) -> LandedInputs:
-    """Gather the kernel inputs of every pair of ``index``."""
+    """Pack the kernel inputs of every pair of ``index``.
+
+    Parameters
+    ----------
+    instance
+        The loaded instance (money already in the instance currency).
+    index
+        Its pair index (:func:`lean_chain.index.build_index`).
+
+    Returns
+    -------
+    LandedInputs
+        The SKU, demand-row, path and rule tables and the pair arrays.
+
+    Examples
+    --------
+    >>> import lean_chain
+    >>> from lean_chain.index import build_index
+    >>> inst = lean_chain.load_instance("tests/data/tiny")
+    >>> inputs = landed_inputs(inst, build_index(inst))
+    >>> inputs.n_pairs == len(build_index(inst).pairs), inputs.rule.shape[1]
+    (True, 14)
+    """
     pairs, paths = index.pairs, index.paths
     skus, demand, rules = instance.skus, instance.demand, instance.tax_rules
     nodes = instance.nodes
-
-    def col(frame, name, dtype=np.float64):
-        return np.ascontiguousarray(frame[name].to_numpy(dtype))
 
     stock = pairs.stock_node
     safe_stock = np.maximum(stock, 0)
@@ -212,6 +129,17 @@ def landed_inputs(instance: Instance, index: Index) -> LandedInputs:
         & (node_territory[safe_stock] == node_territory[pairs.region])
     )
     step_tables = _step_freight_tables(instance, index)
+    freight = {
+        "freight": np.vstack([paths.freight_per_kg, paths.freight_per_m3, paths.freight_per_unit]),
+        "border_freight": step_tables["border"],
+        "inbound_freight": step_tables["inbound"],
+        "fob_freight": step_tables["fob"],
+    }
+    path_columns = {
+        f"{part}_per_{unit}": table[i]
+        for part, table in freight.items()
+        for i, unit in enumerate(("kg", "m3", "unit"))
+    }
     basis = rules["customs_value_basis"].to_numpy(object).copy()
     blank = basis == ""
     basis[blank] = [
@@ -220,48 +148,36 @@ def landed_inputs(instance: Instance, index: Index) -> LandedInputs:
     over_cap_duty = np.asarray(pairs.over_cap_duty_rate, dtype=np.float64).reshape(-1)
     if len(over_cap_duty) != len(pairs):  # a PairIndex built without the field
         over_cap_duty = np.zeros(len(pairs))
+    codes = regime_codes()
     return LandedInputs(
-        sku_procurement=col(skus, "procurement_cost"),
-        sku_retail=col(skus, "retail_price"),
-        sku_weight=col(skus, "weight_kg"),
-        sku_volume=col(skus, "volume_m3"),
-        sku_ct_rate=col(skus, "consumption_tax_rate"),
-        sku_rebate_rate=col(skus, "export_rebate_rate"),
-        row_units_per_order=col(demand, "units_per_order"),
-        row_shipping=col(demand, "shipping_per_order"),
-        path_freight=np.vstack(
-            [paths.freight_per_kg, paths.freight_per_m3, paths.freight_per_unit]
+        sku=pack(SKU_FIELDS, **{f: skus[f].to_numpy(np.float64) for f in SKU_FIELDS}),
+        row=pack(
+            ROW_FIELDS,
+            price=instance.row_prices(),
+            units_per_order=demand["units_per_order"].to_numpy(np.float64),
+            shipping_per_order=demand["shipping_per_order"].to_numpy(np.float64),
         ),
-        path_border_freight=step_tables["border"],
-        path_inbound_freight=step_tables["inbound"],
-        path_fob_freight=step_tables["fob"],
-        path_handling=np.ascontiguousarray(paths.handling_per_unit, dtype=np.float64),
-        rule_regime=rules["regime"].map(REGIME_CODES).to_numpy(np.int64),
-        rule_duty=col(rules, "duty_rate"),
-        rule_vat=col(rules, "vat_rate"),
-        rule_apply_ct=col(rules, "apply_consumption_tax", bool),
-        rule_cv_basis=np.array([BASIS_CODES[b] for b in basis], dtype=np.int64),
-        rule_vat_credited=(rules["vat_basis"] == "retail_sale").to_numpy(bool),
-        rule_cbec_factor=col(rules, "cbec_tax_factor"),
-        rule_parcel_rate=col(rules, "parcel_tax_rate"),
-        rule_parcel_exemption=col(rules, "parcel_tax_exemption"),
-        rule_duty_free=col(rules, "duty_free_threshold"),
-        rule_vat_free=col(rules, "vat_free_threshold"),
-        rule_taxable_share=col(rules, "taxable_value_share"),
-        rule_flat_duty=col(rules, "flat_duty_per_order"),
-        rule_flat_below=col(rules, "flat_duty_below"),
-        pair_sku=np.ascontiguousarray(pairs.sku, dtype=np.int32),
-        pair_path=np.ascontiguousarray(pairs.path, dtype=np.int32),
-        pair_row=np.ascontiguousarray(pairs.demand_row, dtype=np.int32),
-        pair_rule=np.ascontiguousarray(pairs.rule, dtype=np.int32),
-        pair_rebate=instance.channels["earns_export_rebate"].to_numpy(bool)[pairs.channel],
-        pair_single_item=np.ascontiguousarray(pairs.single_item_over_cap, dtype=bool),
-        pair_over_cap_duty=np.nan_to_num(over_cap_duty, nan=0.0),
-        pair_duty_paid_stock=duty_paid_stock,
-        pair_parcel_freight=parcel,
-        pair_parcel_border=parcel_border,
-        pair_parcel_inbound=parcel_inbound,
-        row_price=np.ascontiguousarray(instance.row_prices(), dtype=np.float64),
+        path=pack(PATH_FIELDS, handling_per_unit=paths.handling_per_unit, **path_columns),
+        rule=pack(
+            RULE_FIELDS,
+            regime=rules["regime"].map(codes).to_numpy(np.float64),
+            customs_value_basis=np.array([BASIS_CODES[b] for b in basis], dtype=np.float64),
+            vat_credited=(rules["vat_basis"] == "retail_sale").to_numpy(np.float64),
+            **{f: rules[f].to_numpy(np.float64) for f in _PLAIN_RULE_COLUMNS},
+        ),
+        pair=pair_arrays(
+            sku=pairs.sku,
+            path=pairs.path,
+            row=pairs.demand_row,
+            rule=pairs.rule,
+            earns_rebate=instance.channels["earns_export_rebate"].to_numpy(bool)[pairs.channel],
+            single_item_over_cap=pairs.single_item_over_cap,
+            duty_paid_stock=duty_paid_stock,
+            over_cap_duty_rate=np.nan_to_num(over_cap_duty, nan=0.0),
+            parcel_freight=parcel,
+            parcel_border=parcel_border,
+            parcel_inbound=parcel_inbound,
+        ),
     )
 
 
@@ -343,88 +259,63 @@ def _step_freight_tables(instance: Instance, index: Index) -> dict[str, np.ndarr
     }
 
 
-def landed_cost_numpy(inp: LandedInputs) -> LandedCost:
-    """The numpy kernel: one array operation per formula step."""
-    k, p, r_row, rule = inp.pair_sku, inp.pair_path, inp.pair_row, inp.pair_rule
-    procurement = inp.sku_procurement[k]
-    # the price on the row's platform, where the tax engine once used the SKU's retail price
-    retail = inp.row_price[r_row] if len(inp.row_price) else inp.sku_retail[k]
-    weight = inp.sku_weight[k]
-    volume = inp.sku_volume[k]
-    units_per_order = inp.row_units_per_order[r_row]
-    w = retail + inp.row_shipping[r_row] / units_per_order
-    order_value = w * units_per_order
+def regime_taxes(rule: np.ndarray, base: TaxBase) -> tuple[np.ndarray, ...]:
+    """``(duty, vat, consumption_tax, parcel_tax, capitalised)`` of every pair, numpy.
 
-    def lane_cost(table: np.ndarray) -> np.ndarray:
-        return weight * table[0, p] + volume * table[1, p] + table[2, p]
+    ``rule`` holds the pairs' rule columns (shape ``(len(RULE_FIELDS), n)``);
+    each registered formula runs once, on the pairs under its regime. Pairs
+    under an unregistered code pay no taxes, as in the fused kernel.
+    """
+    n = len(base.w)
+    taxes = (np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n, dtype=bool))
+    code = rule[RULE.regime]
+    for c, formula in enumerate(REGIMES.values()):
+        on = np.flatnonzero(code == c)
+        if len(on):
+            result = formula(rule[:, on], TaxBase(*(value[on] for value in base)))
+            for target, value in zip(taxes, result, strict=True):
+                target[on] = value
+    return taxes
 
-    freight = lane_cost(inp.path_freight) + inp.pair_parcel_freight
-    cif = procurement + lane_cost(inp.path_border_freight) + inp.pair_parcel_border
-    fob = procurement + lane_cost(inp.path_fob_freight)
-    handling = inp.path_handling[p]
 
-    regime = inp.rule_regime[rule]
-    duty_rate = inp.rule_duty[rule]
-    vat_rate = inp.rule_vat[rule]
-    ct_rate = np.where(inp.rule_apply_ct[rule], inp.sku_ct_rate[k], 0.0)
+def landed_cost_numpy(inp: LandedInputs, out: LandedCost | None = None) -> LandedCost:
+    """The numpy kernel: one array operation per formula step, over every pair.
 
-    zero = np.zeros(len(k))
-    duty, vat, ct, parcel = zero.copy(), zero.copy(), zero.copy(), zero.copy()
+    Parameters
+    ----------
+    inp
+        The kernel inputs (:func:`landed_inputs`).
+    out
+        Outputs of the right size (:meth:`LandedCost.empty`), written in place.
 
-    # general trade, and CBEC single items above the cap (full taxes on CV = w)
-    cbec = regime == REGIME_CODES["cbec_retail"]
-    full = (regime == REGIME_CODES["general_trade"]) | (cbec & inp.pair_single_item)
-    basis = inp.rule_cv_basis[rule]
-    cv = np.where(
-        (basis == BASIS_CODES["transaction"]) | cbec,
-        w,
-        np.where(basis == BASIS_CODES["fob"], fob, cif),
-    )
-    full_duty_rate = np.where(cbec, inp.pair_over_cap_duty, duty_rate)
-    g_duty, g_ct, g_vat = general_trade_taxes(cv, full_duty_rate, ct_rate, vat_rate)
-    g_vat = np.where(inp.rule_vat_credited[rule] & ~cbec, vat_rate * w, g_vat)
-    duty = np.where(full, g_duty, duty)
-    ct = np.where(full, g_ct, ct)
-    vat = np.where(full, g_vat, vat)
+    Returns
+    -------
+    LandedCost
+        ``out`` when given.
 
-    within = cbec & ~inp.pair_single_item
-    c_ct, c_vat = cbec_retail_taxes(w, inp.rule_cbec_factor[rule], ct_rate, vat_rate)
-    ct = np.where(within, c_ct, ct)
-    vat = np.where(within, c_vat, vat)
-
-    # personal postal articles: per-parcel tax on the goods value, small amounts waived
-    postal = regime == REGIME_CODES["postal"]
-    parcel_tax = inp.rule_parcel_rate[rule] * retail * units_per_order
-    waived = ~above(parcel_tax, inp.rule_parcel_exemption[rule])
-    parcel = np.where(postal & ~waived, parcel_tax / units_per_order, parcel)
-
-    # destination low-value parcel rules
-    low = regime == REGIME_CODES["low_value_parcel"]
-    share = inp.rule_taxable_share[rule]
-    taxable_order = share * order_value
-    taxable_unit = share * w
-    flat = inp.rule_flat_duty[rule]
-    flat_applies = below(taxable_order, inp.rule_flat_below[rule])
-    ad_valorem = above(taxable_order, inp.rule_duty_free[rule])
-    l_duty = np.where(
-        flat_applies, flat / units_per_order, np.where(ad_valorem, duty_rate * taxable_unit, 0.0)
-    )
-    l_vat = np.where(
-        above(taxable_order, inp.rule_vat_free[rule]), vat_rate * (taxable_unit + l_duty), 0.0
-    )
-    duty = np.where(low, l_duty, duty)
-    vat = np.where(low, l_vat, vat)
-
-    rebate = np.where(inp.pair_rebate, inp.sku_rebate_rate[k] * procurement, 0.0)
-    components = np.vstack([procurement, freight, handling, duty, vat, ct, parcel, -rebate])
-
-    # value of a unit in stock: duty-paid unless held in a bonded zone or before the border
-    held_value = (
-        procurement
-        + (lane_cost(inp.path_inbound_freight) + inp.pair_parcel_inbound)
-        + np.where(inp.pair_duty_paid_stock & full, duty + ct, 0.0)
-    )
-    return LandedCost(components, held_value, w, order_value)
+    Examples
+    --------
+    >>> import lean_chain
+    >>> from lean_chain.index import build_index
+    >>> inst = lean_chain.load_instance("tests/data/tiny")
+    >>> cost = landed_cost_numpy(landed_inputs(inst, build_index(inst)))
+    >>> bool((cost.component("procurement") > 0).all())
+    True
+    """
+    pair = inp.pair
+    every = slice(None)
+    # the pairs' rows, one column per pair, so that the formulas read them as on one pair
+    sku, row = inp.sku[pair.sku].T, inp.row[pair.row].T
+    path, rule = inp.path[pair.path].T, inp.rule[pair.rule].T
+    base = tax_base(sku, row, path, rule, pair, every)
+    values = unit_costs(sku, path, pair, every, base, regime_taxes(rule, base))
+    if out is None:
+        out = LandedCost.empty(inp.n_pairs)
+    out.check(inp.n_pairs)
+    targets = (*out.components, out.held_value, out.transaction_value, out.order_value)
+    for target, value in zip(targets, values, strict=True):
+        target[...] = value
+    return out
 
 
 def default_kernel() -> str:
@@ -439,15 +330,50 @@ def default_kernel() -> str:
     return "numba"
 
 
-def price_pairs(inputs: LandedInputs, kernel: str | None = None) -> LandedCost:
-    """Run the chosen kernel (``"numba"`` or ``"numpy"``) on ``inputs``."""
+def price_pairs(
+    inputs: LandedInputs, kernel: str | None = None, out: LandedCost | None = None
+) -> LandedCost:
+    """Run the chosen kernel (``"numba"`` or ``"numpy"``) on ``inputs``.
+
+    Parameters
+    ----------
+    inputs
+        The kernel inputs (:func:`landed_inputs`).
+    kernel
+        ``"numba"`` (the fused kernel) or ``"numpy"``; default :func:`default_kernel`.
+    out
+        Outputs of the right size (:meth:`LandedCost.empty`), written in place
+        instead of allocating new ones.
+
+    Returns
+    -------
+    LandedCost
+        ``out`` when given.
+
+    Raises
+    ------
+    ValueError
+        For an unknown kernel, or an ``out`` of the wrong size.
+
+    Examples
+    --------
+    >>> import lean_chain
+    >>> from lean_chain.index import build_index
+    >>> inst = lean_chain.load_instance("tests/data/tiny")
+    >>> inputs = landed_inputs(inst, build_index(inst))
+    >>> out = LandedCost.empty(inputs.n_pairs)
+    >>> price_pairs(inputs, "numba", out=out) is out
+    True
+    >>> bool((price_pairs(inputs, "numpy").components == out.components).all())
+    True
+    """
     kernel = kernel or default_kernel()
     if kernel == "numba":
         from lean_chain.costs.kernels import landed_cost_fused
 
-        return landed_cost_fused(inputs)
+        return landed_cost_fused(inputs, out)
     if kernel == "numpy":
-        return landed_cost_numpy(inputs)
+        return landed_cost_numpy(inputs, out)
     raise ValueError(f"unknown kernel {kernel!r}; expected 'numba' or 'numpy'")
 
 
@@ -455,6 +381,29 @@ def landed_cost(instance: Instance, index: Index, kernel: str | None = None) -> 
     """Per-unit landed-cost components of every pair of ``index``.
 
     Cached on the instance (per kernel). No Python loop over SKUs or paths.
+
+    Parameters
+    ----------
+    instance
+        The loaded instance.
+    index
+        Its pair index.
+    kernel
+        ``"numba"`` or ``"numpy"``; default :func:`default_kernel`.
+
+    Returns
+    -------
+    LandedCost
+        Rows :data:`COMPONENTS` (plus held, transaction and order value), one column per pair.
+
+    Examples
+    --------
+    >>> import lean_chain
+    >>> from lean_chain.index import build_index
+    >>> inst = lean_chain.load_instance("tests/data/tiny")
+    >>> cost = landed_cost(inst, build_index(inst))
+    >>> cost.components.shape[0] == len(COMPONENTS), cost.held_value.shape == (cost.components.shape[1],)
+    (True, True)
     """
     key = ("landed_cost", kernel or default_kernel())
     cached = instance._cache.get(key)
