@@ -4,8 +4,9 @@ A plan in array form is a :class:`Decisions`: the share of each pair, and the
 channel, stocking, opening and container decisions over the groups of a
 :class:`~lean_chain.costs.model.CostModel`. :func:`evaluate_decisions`
 returns the total cost, its breakdown (components sum to the total), the
-KPIs, and any constraint the plan breaks. It never looks at a solver's
-objective.
+KPIs, and any constraint the plan breaks (each constraint family of
+:mod:`lean_chain.costs.constraints` checks its own rule). It never looks at a
+solver's objective.
 """
 
 from __future__ import annotations
@@ -14,20 +15,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from lean_chain.costs import constraints
+from lean_chain.costs.constraints.listing import listings_used
 from lean_chain.costs.landed import COMPONENTS
 from lean_chain.costs.model import (
-    CAPACITY_QUANTITIES,
     CostModel,
-    capacity_use,
     fixed_leg_used,
-    leg_quantities,
     load_requirements,
     loads_needed,
     order_band_costs,
     piecewise_leg_cost,
-    quota_limits,
-    quota_pairs,
-    service_targets,
 )
 
 #: Cost-breakdown keys, in report order.
@@ -51,7 +48,6 @@ PROFIT_KEYS = (
     "listing_fees",
     "platform_annual_fees",
 )
-_TOL = 1e-6
 
 
 @dataclass(frozen=True, eq=False)
@@ -104,15 +100,6 @@ def decisions_from_shares(model: CostModel, share: np.ndarray) -> Decisions:
     )
     node_open = np.bincount(model.kh_h, weights=stocked, minlength=len(model.h_node)) > 0
     return Decisions(share, channel_used, stocked, node_open, loads_needed(model, share))
-
-
-def listings_used(model: CostModel, share: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(SKU, platform) listings and platforms that sell anything under ``share``."""
-    sales = model.sales
-    sold = np.bincount(model.pair_kq, weights=share, minlength=len(sales.kq_sku)) > 0
-    platform_open = np.zeros(len(sales.platform_fee), dtype=bool)
-    platform_open[sales.kq_platform[sold & (sales.kq_platform >= 0)]] = True
-    return sold, platform_open
 
 
 def sales_amounts(model: CostModel, share: np.ndarray) -> dict[str, float]:
@@ -288,181 +275,37 @@ def sales_kpis(model: CostModel, share: np.ndarray, cost: float) -> dict:
     }
 
 
-def _tariff_violations(model: CostModel, share: np.ndarray) -> list[str]:
-    """Lane and service limits exceeded; weights per shipment outside every band."""
-    from lean_chain.costs.rates import serviceable
-
-    problems = []
-    legs = model.index.legs
-    lane_ids = model.instance.lanes["lane_id"].to_numpy(object)
-    used = capacity_use(model, share)
-    for i in np.flatnonzero(used > model.cap_limit * (1 + _TOL) + _TOL):
-        what = (
-            f"lane {lane_ids[model.cap_lane[i]]}"
-            if model.cap_leg[i] < 0
-            else f"service {legs.key[model.cap_leg[i]]}"
-        )
-        unit = CAPACITY_QUANTITIES[model.cap_quantity[i]]
-        problems.append(
-            f"{what}: {model.cap_limit[i]:,.6g} {unit} per horizon, the plan needs {used[i]:,.6g}"
-        )
-    quantity, _ = leg_quantities(model, share)
-    for g in np.flatnonzero(quantity > 0):
-        per_shipment = quantity[g] / model.pw_shipments[g]
-        if not serviceable(per_shipment, model.pw_breaks[g], model.pw_band_hi[g])[0]:
-            problems.append(
-                f"service {legs.key[model.pw_leg[g]]}: {per_shipment:,.6g} per shipment falls "
-                "in no weight band of its tariff (a gap, or above the last band)"
-            )
-    _, band = order_band_costs(model, share)
-    units = model.demand_units[model.ob_pair] * share[model.ob_pair]
-    kg = np.bincount(model.ob_of, weights=model.ob_kg_per_unit * units, minlength=len(band))
-    for g in np.flatnonzero((band < 0) & (kg > _TOL)):
-        problems.append(
-            f"service {legs.key[model.ob_leg[g]]}: {kg[g] / model.ob_shipments[g]:,.6g} kg per "
-            "shipment falls in no weight band of its tariff (a gap, or above the last band)"
-        )
-    return problems
-
-
 def check_feasibility(model: CostModel, decisions: Decisions, on_hand: np.ndarray) -> list[str]:
-    """Human-readable list of the constraints ``decisions`` breaks (empty if feasible)."""
-    inst, pairs = model.instance, model.index.pairs
-    share = decisions.share
+    """Human-readable list of the constraints ``decisions`` breaks (empty if feasible).
+
+    Each constraint family of :data:`lean_chain.costs.constraints.FAMILIES`
+    checks the plan against its own rule, in the registry's order.
+
+    Parameters
+    ----------
+    model
+        The cost model the plan is over.
+    decisions
+        The plan.
+    on_hand
+        On-hand stock per (SKU, node) group kh (:func:`on_hand_stock`).
+
+    Returns
+    -------
+    list of str
+        One sentence per broken rule and object, in the planner's words.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import lean_chain
+    >>> from lean_chain.costs.model import build_cost_model
+    >>> model = build_cost_model(lean_chain.load_instance("tests/data/tiny"))
+    >>> nothing = decisions_from_shares(model, np.zeros(model.n_pairs))
+    >>> check_feasibility(model, nothing, on_hand_stock(model, nothing))[0]
+    'demand of A in R1 served at 0 of 1'
+    """
     problems: list[str] = []
-    node_ids = inst.nodes["node_id"].to_numpy(object)
-    sku_ids = inst.skus["sku_id"].to_numpy(object)
-
-    served = np.bincount(model.kr_of_pair, weights=share, minlength=len(model.kr_demand_row))
-    off = np.abs(served - 1.0) > _TOL
-    if model.profit_mode:  # lost sales allowed; an open platform keeps its minimum fill
-        off = served > 1.0 + _TOL
-        problems += _fill_violations(model, share)
-    for i in np.flatnonzero(off)[:20]:
-        row = model.kr_demand_row[i]
-        problems.append(
-            f"demand of {inst.demand['sku_id'].iloc[row]} in {inst.demand['region_id'].iloc[row]}"
-            f" served at {served[i]:.6g} of 1"
-        )
-    if np.any((share < -_TOL) | (share > 1 + _TOL)):
-        problems.append("a flow share lies outside [0, 1]")
-    kc_flow = np.bincount(model.kc_of_pair, weights=share, minlength=len(model.kc_sku))
-    for g in np.flatnonzero((kc_flow > _TOL) & ~decisions.channel_used)[:20]:
-        problems.append(
-            f"{sku_ids[model.kc_sku[g]]} ships through channel "
-            f"{inst.channels['channel_id'].iloc[model.kc_channel[g]]} not marked used"
-        )
-    used_per_sku = np.bincount(model.kc_sku[decisions.channel_used], minlength=len(sku_ids))
-    for k in np.flatnonzero(used_per_sku > model.sku_max_channels + _TOL)[:20]:
-        problems.append(
-            f"{sku_ids[k]} uses {used_per_sku[k]} channels, more than "
-            f"{int(model.sku_max_channels[k])}"
-        )
-    stocked_pairs = model.kh_of_pair >= 0
-    kh_flow = np.bincount(
-        model.kh_of_pair[stocked_pairs], weights=share[stocked_pairs], minlength=len(model.kh_sku)
-    )
-    for g in np.flatnonzero((kh_flow > _TOL) & ~decisions.stocked)[:20]:
-        problems.append(
-            f"{sku_ids[model.kh_sku[g]]} ships from {node_ids[model.kh_node[g]]} "
-            "where it is not stocked"
-        )
-    for g in np.flatnonzero(decisions.stocked & ~decisions.node_open[model.kh_h])[:20]:
-        problems.append(
-            f"{sku_ids[model.kh_sku[g]]} stocked at closed node {node_ids[model.kh_node[g]]}"
-        )
-    n_h = len(model.h_node)
-    storage = np.bincount(
-        model.kh_h, weights=model.sku_volume_m3[model.kh_sku] * on_hand, minlength=n_h
-    )
-    cap = np.where(decisions.node_open, np.nan_to_num(model.h_storage_m3, nan=np.inf), 0.0)
-    for h in np.flatnonzero(storage > cap * (1 + _TOL) + _TOL):
-        problems.append(
-            f"storage at {node_ids[model.h_node[h]]}: {storage[h]:.6g} m3 > {cap[h]:.6g} m3"
-        )
-    units = model.demand_units * share
-    h_units = np.bincount(
-        model.h_of_pair[stocked_pairs], weights=units[stocked_pairs], minlength=n_h
-    )
-    cap = np.where(decisions.node_open, np.nan_to_num(model.h_throughput_units, nan=np.inf), 0.0)
-    for h in np.flatnonzero(h_units > cap * (1 + _TOL) + _TOL):
-        problems.append(
-            f"throughput at {node_ids[model.h_node[h]]}: {h_units[h]:.6g} units > {cap[h]:.6g}"
-        )
-    volume, weight = load_requirements(model, share)
-    leg_keys = model.index.legs.key[model.ct_leg]
-    for load, size, unit in ((volume, model.ct_size_m3, "m3"), (weight, model.ct_size_kg, "kg")):
-        limit = np.where(np.isnan(size), np.inf, size * decisions.containers * model.ct_shipments)
-        for i in np.flatnonzero(load > limit * (1 + _TOL) + _TOL):
-            problems.append(
-                f"lane {leg_keys[i]} carries {load[i]:.6g} {unit} in "
-                f"{model.ct_shipments[i]:g} shipments of {decisions.containers[i]:g} loads of "
-                f"{size[i]:g} {unit}"
-            )
-    problems += _tariff_violations(model, share)
-    orders = np.bincount(
-        model.h_of_pair[stocked_pairs],
-        weights=(units / inst.demand["units_per_order"].to_numpy(np.float64)[pairs.demand_row])[
-            stocked_pairs
-        ],
-        minlength=n_h,
-    )
-    horizon = float(inst.params["horizon_days"])
-    cap = np.where(
-        decisions.node_open, np.nan_to_num(model.h_orders_per_day, nan=np.inf) * horizon, 0.0
-    )
-    for h in np.flatnonzero(orders > cap * (1 + _TOL) + _TOL):
-        problems.append(
-            f"orders at {node_ids[model.h_node[h]]}: {orders[h] / horizon:.6g} a day > "
-            f"{cap[h] / horizon:.6g}"
-        )
-    # grouped reductions over the regions with a target (one pass over the pairs)
-    n_nodes = len(node_ids)
-    regions, days, alpha = service_targets(model)
-    target_days = np.full(n_nodes, np.nan)
-    target_days[regions] = days
-    promise = model.index.paths.promise_days[pairs.path]
-    total = np.bincount(pairs.region, weights=units, minlength=n_nodes)
-    fast = np.bincount(
-        pairs.region,
-        weights=np.where(promise <= target_days[pairs.region] + 1e-9, units, 0.0),
-        minlength=n_nodes,
-    )
-    for r, t, a in zip(regions, days, alpha, strict=True):
-        if total[r] > 0 and fast[r] < a * total[r] * (1 - _TOL) - _TOL:
-            problems.append(
-                f"service in {node_ids[r]}: {fast[r] / total[r]:.4f} within {t:g} days < {a:g}"
-            )
-    regions, quota = quota_limits(model)
-    value = np.where(quota_pairs(model), model.landed.transaction_value * units, 0.0)
-    used = np.bincount(pairs.region, weights=value, minlength=n_nodes)
-    for r, q in zip(regions, quota, strict=True):
-        if used[r] > q * (1 + _TOL) + _TOL:
-            problems.append(f"CBEC quota in {node_ids[r]}: {used[r]:.2f} > {q:.2f}")
+    for family in constraints.FAMILIES:
+        problems += family.violations(model, decisions, on_hand)
     return problems
-
-
-def _fill_violations(model: CostModel, share: np.ndarray) -> list[str]:
-    """Profit mode: open platforms below their minimum fill rate."""
-    sales, inst = model.sales, model.instance
-    fill = sales.platform_min_fill
-    if not np.any(fill > 0):
-        return []
-    rows = model.kr_demand_row
-    on = sales.platform[rows] >= 0
-    demand = inst.demand["units"].to_numpy(np.float64)[rows]
-    wanted = np.bincount(sales.platform[rows][on], weights=demand[on], minlength=len(fill))
-    pair_platform = sales.platform[model.index.pairs.demand_row]
-    sold_on = pair_platform >= 0
-    sold = np.bincount(
-        pair_platform[sold_on],
-        weights=(model.demand_units * share)[sold_on],
-        minlength=len(fill),
-    )
-    _, platform_open = listings_used(model, share)
-    ids = inst.table("platforms")["platform_id"].to_numpy(object)
-    bad = platform_open & (sold < fill * wanted * (1 - _TOL) - _TOL)
-    return [
-        f"platform {ids[q]}: fill rate {sold[q] / wanted[q]:.4f} < its minimum {fill[q]:g}"
-        for q in np.flatnonzero(bad)
-    ]

@@ -1,0 +1,158 @@
+"""What a constraint family is: the record every family module exports, and the
+small builder interface its rows are written through.
+
+A family module holds one rule in both of its forms: ``define`` adds the rule's
+rows to the MIP (through any object with :class:`RowBuilder`'s two members, so
+the costs stage never imports the formulation), and ``violations`` checks a
+plan against the same rule and says in the planner's words what it breaks.
+Where the rows have a plan-side meaning, both forms read one helper of the
+module (the quantity each pair puts on a row and the row's limit).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from lean_chain.costs.evaluate import Decisions
+    from lean_chain.costs.model import CostModel
+
+#: Relative (and absolute) tolerance of a plan check: a plan is over a limit when
+#: its use exceeds ``limit * (1 + TOLERANCE) + TOLERANCE``.
+TOLERANCE = 1e-6
+#: How many violations of one kind a check lists at most (demand, links).
+MAX_LISTED = 20
+
+
+class RowBuilder(Protocol):
+    """The part of :class:`lean_chain.formulation.build.ProblemBuilder` a family uses."""
+
+    col_blocks: dict[str, slice]
+
+    def add_rows(
+        self,
+        name: str,
+        n_rows: int,
+        row: np.ndarray,
+        col: np.ndarray,
+        val: np.ndarray,
+        lower: float | np.ndarray,
+        upper: float | np.ndarray,
+        objects: tuple[str, np.ndarray] | None = None,
+    ) -> None:
+        """Add ``n_rows`` rows (local row numbers, global columns, values, bounds)."""
+
+
+def _no_violations(model: CostModel, decisions: Decisions, on_hand: np.ndarray) -> list[str]:
+    return []
+
+
+@dataclass(frozen=True)
+class ConstraintFamily:
+    """One rule: how it is written into the MIP and how a plan is checked against it.
+
+    Attributes
+    ----------
+    name
+        The family's name (e.g. ``"storage"``).
+    define
+        ``define(builder, model)`` adds the family's rows (row blocks named in
+        ``rows``) through a :class:`RowBuilder`; it adds nothing where the
+        instance has no such rule.
+    violations
+        ``violations(model, decisions, on_hand)``: what a plan breaks, one
+        sentence per broken row or object (empty if the plan keeps the rule).
+    rows
+        The row blocks ``define`` may add, in order.
+    limits
+        Row blocks that may give in the infeasibility diagnosis's elastic
+        re-solve, with the unit of their slack (``{currency}`` is filled in).
+    coupling
+        True for rules that couple SKUs (node capacities, service, quotas,
+        lanes): the decomposition relaxes them and explanations check them.
+    """
+
+    name: str
+    define: Callable[[RowBuilder, CostModel], None]
+    violations: Callable[[CostModel, Decisions, np.ndarray], list[str]] = _no_violations
+    rows: tuple[str, ...] = ()
+    limits: dict[str, str] = field(default_factory=dict)
+    coupling: bool = False
+
+
+def over_limit(used: np.ndarray, limit: np.ndarray) -> np.ndarray:
+    """Positions where ``used`` exceeds ``limit`` beyond the check's tolerance."""
+    return np.flatnonzero(used > limit * (1 + TOLERANCE) + TOLERANCE)
+
+
+def group_rows(keys: np.ndarray) -> tuple[int, np.ndarray]:
+    """Number of distinct ``keys`` and each key's row (rows in sorted key order)."""
+    unique, inverse = np.unique(keys, return_inverse=True)
+    return len(unique), inverse.astype(np.int64)
+
+
+def rows_of(selected: np.ndarray, size: int) -> np.ndarray:
+    """Row number of each of ``size`` objects: its position in ``selected``, else -1."""
+    row_of = np.full(size, -1, dtype=np.int64)
+    row_of[selected] = np.arange(len(selected))
+    return row_of
+
+
+def substituted_stock(model: CostModel) -> np.ndarray:
+    """True for pairs whose on-hand stock is priced on the share itself (group has q = 0)."""
+    stocked = model.kh_of_pair >= 0
+    q = np.zeros(len(stocked))
+    q[stocked] = model.kh_min_stock[model.kh_of_pair[stocked]]
+    return stocked & (q <= 0)
+
+
+def stock_groups_with_minimum(model: CostModel) -> np.ndarray:
+    """kh groups that get an explicit on-hand stock column."""
+    return np.flatnonzero(model.kh_min_stock > 0)
+
+
+def define_node_limit_rows(
+    b: RowBuilder, model: CostModel, name: str, use_per_share: np.ndarray, limit: np.ndarray
+) -> None:
+    """Per stocking node with a limit (not NaN): sum_j use_j x_j - limit_h z_h <= 0.
+
+    ``use_per_share`` is per pair (what its whole share puts through its stocking
+    node), ``limit`` per stocking node h; only an open node has capacity.
+    """
+    nodes = np.flatnonzero(~np.isnan(limit))
+    if len(nodes) == 0:
+        return
+    x0, z0 = b.col_blocks["x"].start, b.col_blocks["z"].start
+    stocked = np.flatnonzero(model.h_of_pair >= 0)
+    row_of_h = rows_of(nodes, len(model.h_node))
+    members = stocked[row_of_h[model.h_of_pair[stocked]] >= 0]
+    m = len(nodes)
+    b.add_rows(
+        name,
+        m,
+        np.concatenate([row_of_h[model.h_of_pair[members]], np.arange(m)]),
+        np.concatenate([x0 + members, z0 + nodes]),
+        np.concatenate([use_per_share[members], -limit[nodes]]),
+        -np.inf,
+        0.0,
+        objects=("node", model.h_node[nodes]),
+    )
+
+
+def node_use(model: CostModel, use_per_share: np.ndarray, share: np.ndarray) -> np.ndarray:
+    """Per stocking node h: sum of ``use_per_share * share`` over the pairs stocked there."""
+    stocked = model.h_of_pair >= 0
+    return np.bincount(
+        model.h_of_pair[stocked],
+        weights=(use_per_share * share)[stocked],
+        minlength=len(model.h_node),
+    )
+
+
+def node_capacity(limit: np.ndarray, node_open: np.ndarray) -> np.ndarray:
+    """Per stocking node h: its limit if open (no limit: inf), 0 if closed."""
+    return np.where(node_open, np.nan_to_num(limit, nan=np.inf), 0.0)

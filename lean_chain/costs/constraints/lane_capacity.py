@@ -1,0 +1,71 @@
+"""Kg, m3 or units on a lane (all its services) or on one service within its limit
+per horizon."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from lean_chain.costs.constraints.base import ConstraintFamily, RowBuilder, over_limit
+from lean_chain.costs.model import CAPACITY_QUANTITIES
+
+if TYPE_CHECKING:
+    from lean_chain.costs.evaluate import Decisions
+    from lean_chain.costs.model import CostModel
+
+
+def lane_use_per_share(model: CostModel) -> np.ndarray:
+    """What the whole share of each capacity incidence (``cap_pair``) puts on its limit,
+    in the limit's quantity (kg, m3 or units)."""
+    return model.cap_per_unit * model.demand_units[model.cap_pair]
+
+
+def define_lane_capacity_rows(b: RowBuilder, model: CostModel) -> None:
+    """Kg, m3 or units on a lane (all its services) or on one service <= its limit."""
+    if len(model.cap_limit) == 0:
+        return
+    b.add_rows(
+        "lane_capacity",
+        len(model.cap_limit),
+        model.cap_of,
+        b.col_blocks["x"].start + model.cap_pair,
+        lane_use_per_share(model),
+        -np.inf,
+        model.cap_limit,
+        objects=("lane", model.cap_lane),
+    )
+
+
+def lane_capacity_violations(
+    model: CostModel, decisions: Decisions, on_hand: np.ndarray
+) -> list[str]:
+    """Lanes and services asked to carry more than their limit."""
+    lane_ids = model.instance.lanes["lane_id"].to_numpy(object)
+    used = np.bincount(
+        model.cap_of,
+        weights=lane_use_per_share(model) * decisions.share[model.cap_pair],
+        minlength=len(model.cap_limit),
+    )
+    problems = []
+    for i in over_limit(used, model.cap_limit):
+        what = (
+            f"lane {lane_ids[model.cap_lane[i]]}"
+            if model.cap_leg[i] < 0
+            else f"service {model.index.legs.key[model.cap_leg[i]]}"
+        )
+        unit = CAPACITY_QUANTITIES[model.cap_quantity[i]]
+        problems.append(
+            f"{what}: {model.cap_limit[i]:,.6g} {unit} per horizon, the plan needs {used[i]:,.6g}"
+        )
+    return problems
+
+
+FAMILY = ConstraintFamily(
+    name="lane_capacity",
+    define=define_lane_capacity_rows,
+    violations=lane_capacity_violations,
+    rows=("lane_capacity",),
+    limits={"lane_capacity": "kg, m³ or units per horizon"},
+    coupling=True,
+)

@@ -1,0 +1,65 @@
+"""CBEC transaction value per region within its quota over the horizon (a relaxation
+of the per-person limit: consumers x annual limit)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from lean_chain.costs.constraints.base import ConstraintFamily, RowBuilder, over_limit, rows_of
+from lean_chain.costs.model import quota_limits, quota_pairs
+
+if TYPE_CHECKING:
+    from lean_chain.costs.evaluate import Decisions
+    from lean_chain.costs.model import CostModel
+
+
+def quota_use(model: CostModel) -> tuple[np.ndarray, ...]:
+    """Regions with a quota and its value; the pairs that count toward one, and the
+    row (region) and value of each such pair's whole share."""
+    regions, quota = quota_limits(model)
+    pairs = model.index.pairs
+    row_of_region = rows_of(regions, len(model.instance.nodes))
+    members = np.flatnonzero(quota_pairs(model) & (row_of_region[pairs.region] >= 0))
+    value = model.landed.transaction_value[members] * model.demand_units[members]
+    return regions, quota, members, row_of_region[pairs.region[members]], value
+
+
+def define_quota_rows(b: RowBuilder, model: CostModel) -> None:
+    """CBEC transaction value per region within its annual quota (a relaxation of the
+    per-person limit: consumers x annual limit)."""
+    regions, quota, members, row, value = quota_use(model)
+    if len(regions) == 0:
+        return
+    b.add_rows(
+        "cbec_quota",
+        len(regions),
+        row,
+        b.col_blocks["x"].start + members,
+        value,
+        -np.inf,
+        quota,
+        objects=("node", regions),
+    )
+
+
+def quota_violations(model: CostModel, decisions: Decisions, on_hand: np.ndarray) -> list[str]:
+    """Regions whose CBEC sales exceed their quota."""
+    regions, quota, members, row, value = quota_use(model)
+    node_ids = model.instance.nodes["node_id"].to_numpy(object)
+    used = np.bincount(row, weights=value * decisions.share[members], minlength=len(regions))
+    return [
+        f"CBEC quota in {node_ids[regions[i]]}: {used[i]:.2f} > {quota[i]:.2f}"
+        for i in over_limit(used, quota)
+    ]
+
+
+FAMILY = ConstraintFamily(
+    name="quota",
+    define=define_quota_rows,
+    violations=quota_violations,
+    rows=("cbec_quota",),
+    limits={"cbec_quota": "{currency}"},
+    coupling=True,
+)

@@ -1,0 +1,95 @@
+"""At least alpha_r of region r's units arrive within its target of T_r days."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from lean_chain.costs.constraints.base import TOLERANCE, ConstraintFamily, RowBuilder, rows_of
+from lean_chain.costs.model import service_targets
+
+if TYPE_CHECKING:
+    from lean_chain.costs.evaluate import Decisions
+    from lean_chain.costs.model import CostModel
+
+
+def fast_pairs(model: CostModel) -> tuple[np.ndarray, ...]:
+    """Regions with a target, their days and share; per pair its region's row
+    (-1: no target) and whether its promise meets the target."""
+    regions, days, share = service_targets(model)
+    pairs = model.index.pairs
+    row = rows_of(regions, len(model.instance.nodes))[pairs.region]
+    promise = model.index.paths.promise_days[pairs.path]
+    fast = np.zeros(len(row), dtype=bool)
+    if len(regions):
+        fast = (row >= 0) & (promise <= np.where(row >= 0, days[np.maximum(row, 0)], 0) + 1e-9)
+    return regions, days, share, row, fast
+
+
+def define_service_rows(b: RowBuilder, model: CostModel) -> None:
+    """At least alpha_r of region r's demand within T_r days."""
+    regions, _, share, row, fast = fast_pairs(model)
+    if len(regions) == 0:
+        return
+    x0 = b.col_blocks["x"].start
+    pairs = model.index.pairs
+    row_of_region = rows_of(regions, len(model.instance.nodes))
+    members = np.flatnonzero(fast)
+    demand = model.instance.demand["units"].to_numpy(np.float64)
+    total = np.zeros(len(regions))
+    kr_region = np.zeros(len(model.kr_demand_row), dtype=np.int64)
+    kr_region[model.kr_of_pair] = pairs.region
+    in_target = row_of_region[kr_region] >= 0
+    np.add.at(total, row_of_region[kr_region[in_target]], demand[model.kr_demand_row[in_target]])
+    if model.profit_mode:  # the share of the units sold: fast - alpha x sold >= 0
+        in_region = np.flatnonzero(row >= 0)
+        alpha = share[row[in_region]]
+        b.add_rows(
+            "service",
+            len(regions),
+            row[in_region],
+            x0 + in_region,
+            model.demand_units[in_region] * (fast[in_region] - alpha),
+            0.0,
+            np.inf,
+            objects=("node", regions),
+        )
+        return
+    b.add_rows(
+        "service",
+        len(regions),
+        row[members],
+        x0 + members,
+        model.demand_units[members],
+        share * total,
+        np.inf,
+        objects=("node", regions),
+    )
+
+
+def service_violations(model: CostModel, decisions: Decisions, on_hand: np.ndarray) -> list[str]:
+    """Regions where less than the target share of the units shipped arrives in time."""
+    regions, days, alpha, row, fast = fast_pairs(model)
+    if len(regions) == 0:
+        return []
+    node_ids = model.instance.nodes["node_id"].to_numpy(object)
+    units = model.demand_units * decisions.share
+    inside = row >= 0
+    total = np.bincount(row[inside], weights=units[inside], minlength=len(regions))
+    quick = np.bincount(row[fast], weights=units[fast], minlength=len(regions))
+    return [
+        f"service in {node_ids[regions[i]]}: {quick[i] / total[i]:.4f} within {days[i]:g} days"
+        f" < {alpha[i]:g}"
+        for i in np.flatnonzero((total > 0) & (quick < alpha * total * (1 - TOLERANCE) - TOLERANCE))
+    ]
+
+
+FAMILY = ConstraintFamily(
+    name="service",
+    define=define_service_rows,
+    violations=service_violations,
+    rows=("service",),
+    limits={"service": "units"},
+    coupling=True,
+)
