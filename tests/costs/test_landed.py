@@ -385,3 +385,21 @@ def test_money_in_foreign_currency_is_converted(tmp_path):
     c = components(inst)
     assert c["procurement"] == pytest.approx(100.0, rel=1e-12)
     assert c["vat"] == pytest.approx(0.091 * 200.0, rel=1e-12)
+
+
+def test_kernels_agree_bit_for_bit_and_write_into_out():
+    """Both kernels run the same formulas (lean_chain.costs.regimes): same bits; ``out=``
+    is written in place."""
+    import numpy as np
+
+    from lean_chain.costs.landed import LandedCost, landed_inputs, price_pairs
+
+    inst = lean_chain.load_instance(Path(__file__).parent.parent / "data" / "tiny")
+    inputs = landed_inputs(inst, build_index(inst))
+    out = LandedCost.empty(inputs.n_pairs)
+    assert price_pairs(inputs, "numba", out=out) is out
+    plain = price_pairs(inputs, "numpy")
+    for name in ("components", "held_value", "transaction_value", "order_value"):
+        assert np.array_equal(getattr(out, name), getattr(plain, name))
+    with pytest.raises(ValueError, match="out must hold"):
+        price_pairs(inputs, "numpy", out=LandedCost.empty(inputs.n_pairs + 1))
