@@ -47,129 +47,62 @@ TRUCK = (55, 15_000)
 #: Rail lanes charge this per kg on top of their rate per m3 (USD).
 RAIL_USD_PER_KG = 0.02
 
-SKU_COLUMNS = [
-    "sku_id",
-    "category",
-    "hs_code",
-    "supplier_id",
-    "procurement_cost",
-    "retail_price",
-    "currency",
-    "weight_kg",
-    "volume_m3",
-    "consumption_tax_rate",
-    "positive_list",
-    "export_rebate_rate",
-    "min_stock_units",
-    "slotting_cost",
-]
-NODE_COLUMNS = [
-    "node_id",
-    "kind",
-    "name",
-    "country",
-    "lat",
-    "lon",
-    "currency",
-    "storage_capacity_m3",
-    "throughput_capacity_units",
-    "fixed_cost",
-    "handling_cost_per_unit",
-    "max_promise_days",
-    "service_days",
-    "service_share",
-    "consumers",
-]
-LANE_COLUMNS = [
-    "lane_id",
-    "from_node",
-    "to_node",
-    "mode",
-    "channels",
-    "currency",
-    "cost_per_kg",
-    "cost_per_m3",
-    "cost_per_unit",
-    "lead_time_days",
-    "lead_time_std_days",
-    "max_kg",
-    "limit_per",
-]
-DEMAND_COLUMNS = [
-    "sku_id",
-    "region_id",
-    "units",
-    "units_per_order",
-    "demand_std_daily",
-    "currency",
-    "shipping_per_order",
-]
-CHANNEL_COLUMNS = [
-    "channel_id",
-    "name",
-    "direction",
-    "path_shape",
-    "stock_node_kind",
-    "currency",
-    "fixed_cost_per_sku",
-    "earns_export_rebate",
-    "requires_positive_list",
-    "counts_toward_cbec_quota",
-    "processing_days",
-]
-TAX_RULE_COLUMNS = [
-    "channel_id",
-    "destination_country",
-    "origin_country",
-    "category",
-    "regime",
-    "currency",
-    "duty_rate",
-    "vat_rate",
-    "apply_consumption_tax",
-    "customs_value_basis",
-    "vat_basis",
-    "cbec_tax_factor",
-    "order_value_cap",
-    "single_item_exception",
-    "parcel_tax_rate",
-    "parcel_tax_exemption",
-    "duty_free_threshold",
-    "vat_free_threshold",
-    "taxable_value_share",
-    "flat_duty_per_order",
-    "flat_duty_below",
-    "source",
-    "effective_from",
-    "effective_to",
-]
-RATE_COLUMNS = [
-    "rate_id",
-    "lane_id",
-    "service",
-    "kind",
-    "currency",
-    "lead_time_days",
-    "lead_time_std_days",
-    "volumetric_divisor",
-    "first_weight_kg",
-    "first_charge",
-    "step_weight_kg",
-    "step_charge",
-    "min_charge",
-    "cost_per_m3",
-    "capacity_m3",
-    "capacity_kg",
-    "cost_per_load",
-    "fixed_per_shipment",
-    "shipments_per_horizon",
-]
+SKU_COLUMNS = (
+    "sku_id category hs_code supplier_id procurement_cost retail_price currency "
+    "weight_kg volume_m3 consumption_tax_rate positive_list export_rebate_rate "
+    "min_stock_units slotting_cost"
+).split()
+NODE_COLUMNS = (
+    "node_id kind name country lat lon currency storage_capacity_m3 "
+    "throughput_capacity_units fixed_cost handling_cost_per_unit max_promise_days "
+    "service_days service_share consumers"
+).split()
+LANE_COLUMNS = (
+    "lane_id from_node to_node mode channels currency cost_per_kg cost_per_m3 "
+    "cost_per_unit lead_time_days lead_time_std_days max_kg limit_per"
+).split()
+DEMAND_COLUMNS = (
+    "sku_id region_id units units_per_order demand_std_daily currency shipping_per_order"
+).split()
+CHANNEL_COLUMNS = (
+    "channel_id name direction path_shape stock_node_kind currency fixed_cost_per_sku "
+    "earns_export_rebate requires_positive_list counts_toward_cbec_quota processing_days"
+).split()
+TAX_RULE_COLUMNS = (
+    "channel_id destination_country origin_country category regime currency duty_rate "
+    "vat_rate apply_consumption_tax customs_value_basis vat_basis cbec_tax_factor "
+    "order_value_cap single_item_exception parcel_tax_rate parcel_tax_exemption "
+    "duty_free_threshold vat_free_threshold taxable_value_share flat_duty_per_order "
+    "flat_duty_below source effective_from effective_to"
+).split()
+RATE_COLUMNS = (
+    "rate_id lane_id service kind currency lead_time_days lead_time_std_days "
+    "volumetric_divisor first_weight_kg first_charge step_weight_kg step_charge "
+    "min_charge cost_per_m3 capacity_m3 capacity_kg cost_per_load fixed_per_shipment "
+    "shipments_per_horizon"
+).split()
 BREAK_COLUMNS = ["rate_id", "min_weight_kg", "currency", "rate_per_kg"]
 
 
 # ---------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------
+
+
+def text_rows(*lines: str) -> list[tuple]:
+    """Rows written as ``"a | b | 1.5"`` lines: a tuple per line, numbers as float, a
+    blank cell as None (catalogue tables stay one readable line per row)."""
+
+    def cell(text: str):
+        text = text.strip()
+        if not text:
+            return None
+        try:
+            return float(text)
+        except ValueError:
+            return text
+
+    return [tuple(cell(c) for c in line.split("|")) for line in lines]
 
 
 def great_circle_km(lat1, lon1, lat2, lon2):
@@ -409,22 +342,11 @@ class NetworkTables:
 
     # ---- lanes with their rates, shared by the import and the export side
 
-    def air(
-        self,
-        frm,
-        to,
-        channel,
-        *,
-        handling,
-        days,
-        std,
-        per_kg,
-        min_charge,
-        shipments,
-        allotment_kg_per_day=None,
-    ) -> str:
-        """An air lane (USD ``handling`` per kg) priced by weight breaks; at most
+    def air(self, frm, to, channel, tariff, *, handling, days, std, allotment_kg_per_day=None):
+        """An air lane (USD ``handling`` per kg) priced by weight breaks, ``tariff`` = (rates
+        per kg of the breaks, minimum charge, shipments a horizon); at most
         ``allotment_kg_per_day`` (the consolidator's block space for this shipper)."""
+        per_kg, min_charge, shipments = tariff
         lane_id = self.lane(frm, to, "air", channel, "USD", per_kg=handling, days=days, std=std)
         if allotment_kg_per_day is not None:
             self.lanes[-1].update(max_kg=allotment_kg_per_day, limit_per="day")
@@ -477,37 +399,36 @@ class NetworkTables:
     def cn_sea(self, frm, to, channel, group, *, per_m3, per_kg, days, std, fcl=None) -> str:
         """Sea into China: LCL and FCL (prices ``fcl``) on a container lane, else a
         forwarder's all-in rate ``per_m3``."""
+        lcl = (CN_LCL_MIN_M3 * per_m3 + CN_LCL_DOC_USD, CN_LCL_SHIPMENTS[group])
+        return self._sea(frm, to, channel, per_kg, per_m3, days, std, fcl, lcl)
+
+    def _sea(self, frm, to, channel, per_kg, per_m3, days, std, fcl, lcl) -> str:
+        """A sea lane in USD: linear at ``per_m3`` without ``fcl``, else LCL (``lcl``: minimum
+        charge, consolidations a year) and FCL services at ``per_m3``."""
         if fcl is None:
-            return self.lane(
-                frm, to, "sea", channel, "USD", per_kg=per_kg, per_m3=per_m3, days=days, std=std
-            )
+            cost = dict(per_kg=per_kg, per_m3=per_m3)
+            return self.lane(frm, to, "sea", channel, "USD", days=days, std=std, **cost)
         lane_id = self.lane(frm, to, "sea", channel, "USD", per_kg=per_kg, days=days, std=std)
-        self.lcl_and_fcl(
-            lane_id,
-            "USD",
-            days=days,
-            std=std,
-            per_m3=per_m3,
-            min_charge=CN_LCL_MIN_M3 * per_m3 + CN_LCL_DOC_USD,
-            shipments=CN_LCL_SHIPMENTS[group],
-            fcl=fcl,
-        )
+        min_charge, shipments = lcl
+        lcl_rates = dict(per_m3=per_m3, min_charge=min_charge, shipments=shipments)
+        self.lcl_and_fcl(lane_id, "USD", days=days, std=std, fcl=fcl, **lcl_rates)
         return lane_id
 
     def cn_air(self, frm, to, channel, group, *, days, std, noise) -> str:
         """Air into China: CN_AIR_TARIFF of the supplier group x ``noise``."""
         per_kg, min_charge, shipments = CN_AIR_TARIFF[group]
+        tariff = ([r * noise for r in per_kg], min_charge, shipments)
+        allotment = CN_AIR_ALLOTMENT_KG_PER_DAY
+        handling = CN_AIR_HANDLING_USD_PER_KG
         return self.air(
             frm,
             to,
             channel,
-            handling=CN_AIR_HANDLING_USD_PER_KG,
+            tariff,
+            handling=handling,
             days=days,
             std=std,
-            per_kg=[r * noise for r in per_kg],
-            min_charge=min_charge,
-            shipments=shipments,
-            allotment_kg_per_day=CN_AIR_ALLOTMENT_KG_PER_DAY,
+            allotment_kg_per_day=allotment,
         )
 
     def cn_parcels(
@@ -620,46 +541,18 @@ class NetworkTables:
     def ex_air(self, frm, to, channel, market) -> str:
         """Air factory -> overseas warehouse, EX_AIR weight breaks of the market."""
         per_kg, min_charge, days = EX_AIR[market]
+        tariff = (per_kg, min_charge, EX_AIR_SHIPMENTS)
         return self.air(
-            frm,
-            to,
-            channel,
-            handling=EX_AIR_HANDLING_USD_PER_KG,
-            days=days,
-            std=1.0,
-            per_kg=per_kg,
-            min_charge=min_charge,
-            shipments=EX_AIR_SHIPMENTS,
+            frm, to, channel, tariff, handling=EX_AIR_HANDLING_USD_PER_KG, days=days, std=1.0
         )
 
     def ex_sea(self, port, warehouse, channel, sea_key, *, days, noise=1.0, fcl=None) -> str:
         """Sea port -> overseas warehouse (EX_SEA): LCL and FCL (prices ``fcl``) on a
         container lane, else the all-in rate per m3 x ``noise``."""
         usd_m3, _days, std = EX_SEA[sea_key]
-        if fcl is None:
-            return self.lane(
-                port,
-                warehouse,
-                "sea",
-                channel,
-                "USD",
-                per_kg=0.01,
-                per_m3=usd_m3 * noise,
-                days=days,
-                std=std,
-            )
-        lane_id = self.lane(port, warehouse, "sea", channel, "USD", per_kg=0.01, days=days, std=std)
-        self.lcl_and_fcl(
-            lane_id,
-            "USD",
-            days=days,
-            std=std,
-            per_m3=usd_m3,
-            min_charge=EX_LCL_MIN_M3 * usd_m3 + EX_LCL_DOC_USD,
-            shipments=EX_LCL_SHIPMENTS,
-            fcl=fcl,
-        )
-        return lane_id
+        per_m3 = usd_m3 * noise if fcl is None else usd_m3
+        lcl = (EX_LCL_MIN_M3 * usd_m3 + EX_LCL_DOC_USD, EX_LCL_SHIPMENTS)
+        return self._sea(port, warehouse, channel, 0.01, per_m3, days, std, fcl, lcl)
 
     def ex_b2b_sea(self, frm, buyer, channel, sea_key) -> str:
         """9710 sea freight to a business buyer: 90 % of the LCL rate + USD 40 per m3."""
@@ -767,52 +660,15 @@ CN_TIER_TARGETS = {1: (25, 3, 0.4), 2: (35, 4, 0.3)}
 #: units, HS heading, postal parcel-tax rate, general-trade duty rate, minimum stock units at
 #: every node that stocks the SKU.
 CN_CATEGORIES = {
-    "cosmetics": dict(
-        n=55, sup={"S_JP_TOKYO": .35, "S_KR_SEOUL": .35, "S_FR_PARIS": .2, "S_US_LA": .1},
-        price=(220, 0.45, 60, 900), proc=(0.40, 0.55), kg=(0.10, 0.45), rho=250, ct=0.0,
-        pos=0.96, upo=([1, 1.5, 2], [.7, .2, .1]), units=900, hs="3304.99", postal=0.20,
-        duty=0.02, min_stock=0, name="skincare / make-up"),
-    "premium_cosmetics": dict(
-        n=25, sup={"S_FR_PARIS": .5, "S_JP_TOKYO": .3, "S_US_LA": .2},
-        price=(900, 0.5, 400, 3200), proc=(0.40, 0.50), kg=(0.10, 0.40), rho=220, ct=0.15,
-        pos=1.0, upo=([1, 1.5], [.85, .15]), units=180, hs="3304.99", postal=0.50,
-        duty=0.03, min_stock=0, name="premium skincare (consumption tax 15 %)"),
-    "infant_formula": dict(
-        n=25, sup={"S_NZ_AUCKLAND": .35, "S_AU_SYDNEY": .3, "S_DE_HAMBURG": .25,
-                   "S_FR_PARIS": .1},
-        price=(260, 0.2, 150, 450), proc=(0.50, 0.62), kg=(0.85, 1.0), rho=320, ct=0.0,
-        pos=1.0, upo=([1, 2, 3], [.35, .35, .3]), units=1500, hs="1901.10", postal=0.13,
-        duty=0.0, min_stock=24, name="infant formula 800-900 g"),
-    "health_supplements": dict(
-        n=35, sup={"S_AU_SYDNEY": .35, "S_US_LA": .3, "S_NZ_AUCKLAND": .15, "S_JP_TOKYO": .2},
-        price=(230, 0.4, 70, 700), proc=(0.40, 0.55), kg=(0.15, 0.50), rho=300, ct=0.0,
-        pos=0.9, upo=([1, 2, 3], [.6, .3, .1]), units=600, hs="2106.90", postal=0.13,
-        duty=0.10, min_stock=0, name="vitamins / supplements"),
-    "food": dict(
-        n=20, sup={"S_JP_TOKYO": .35, "S_KR_SEOUL": .3, "S_AU_SYDNEY": .15, "S_NZ_AUCKLAND": .2},
-        price=(90, 0.5, 25, 320), proc=(0.45, 0.60), kg=(0.20, 0.60), rho=400, ct=0.0,
-        pos=1.0, upo=([1, 2, 3], [.55, .3, .15]), units=500, hs="1905.90", postal=0.13,
-        duty=0.10, min_stock=12, name="snacks / coffee / honey"),
-    "apparel": dict(
-        n=25, sup={"S_JP_TOKYO": .35, "S_KR_SEOUL": .35, "S_US_LA": .3},
-        price=(450, 0.5, 120, 2500), proc=(0.35, 0.50), kg=(0.20, 0.80), rho=150, ct=0.0,
-        pos=0.92, upo=([1, 1.5], [.8, .2]), units=150, hs="6110.20", postal=0.20,
-        duty=0.07, min_stock=0, name="apparel"),
-    "electronics": dict(
-        n=25, sup={"S_JP_TOKYO": .45, "S_KR_SEOUL": .2, "S_US_LA": .2, "S_DE_HAMBURG": .15},
-        price=(1500, 0.7, 200, 8000), proc=(0.55, 0.70), kg=(0.20, 2.5), rho=250, ct=0.0,
-        pos=0.6, upo=([1, 2, 3], [.75, .15, .1]), units=150, hs="8518.30", postal=0.13,
-        duty=0.05, min_stock=0, name="consumer electronics"),
-    "bags": dict(
-        n=12, sup={"S_FR_PARIS": .6, "S_DE_HAMBURG": .2, "S_US_LA": .2},
-        price=(9000, 0.6, 2500, 30000), proc=(0.45, 0.55), kg=(0.6, 1.6), rho=90, ct=0.0,
-        pos=1.0, upo=([1, 2], [.85, .15]), units=30, hs="4202.21", postal=0.20,
-        duty=0.10, min_stock=0, name="leather handbags"),
-    "watches": dict(
-        n=12, sup={"S_DE_HAMBURG": .5, "S_JP_TOKYO": .5},
-        price=(9000, 0.7, 1500, 40000), proc=(0.50, 0.60), kg=(0.25, 0.6), rho=150, ct=0.0,
-        pos=1.0, upo=([1], [1.0]), units=20, hs="9102.11", postal=0.20,
-        duty=0.08, min_stock=0, name="watches"),
+    "cosmetics": dict(n=55, sup={"S_JP_TOKYO": .35, "S_KR_SEOUL": .35, "S_FR_PARIS": .2, "S_US_LA": .1}, price=(220, 0.45, 60, 900), proc=(0.40, 0.55), kg=(0.10, 0.45), rho=250, ct=0.0, pos=0.96, upo=([1, 1.5, 2], [.7, .2, .1]), units=900, hs="3304.99", postal=0.20, duty=0.02, min_stock=0, name="skincare / make-up"),
+    "premium_cosmetics": dict(n=25, sup={"S_FR_PARIS": .5, "S_JP_TOKYO": .3, "S_US_LA": .2}, price=(900, 0.5, 400, 3200), proc=(0.40, 0.50), kg=(0.10, 0.40), rho=220, ct=0.15, pos=1.0, upo=([1, 1.5], [.85, .15]), units=180, hs="3304.99", postal=0.50, duty=0.03, min_stock=0, name="premium skincare (consumption tax 15 %)"),
+    "infant_formula": dict(n=25, sup={"S_NZ_AUCKLAND": .35, "S_AU_SYDNEY": .3, "S_DE_HAMBURG": .25, "S_FR_PARIS": .1}, price=(260, 0.2, 150, 450), proc=(0.50, 0.62), kg=(0.85, 1.0), rho=320, ct=0.0, pos=1.0, upo=([1, 2, 3], [.35, .35, .3]), units=1500, hs="1901.10", postal=0.13, duty=0.0, min_stock=24, name="infant formula 800-900 g"),
+    "health_supplements": dict(n=35, sup={"S_AU_SYDNEY": .35, "S_US_LA": .3, "S_NZ_AUCKLAND": .15, "S_JP_TOKYO": .2}, price=(230, 0.4, 70, 700), proc=(0.40, 0.55), kg=(0.15, 0.50), rho=300, ct=0.0, pos=0.9, upo=([1, 2, 3], [.6, .3, .1]), units=600, hs="2106.90", postal=0.13, duty=0.10, min_stock=0, name="vitamins / supplements"),
+    "food": dict(n=20, sup={"S_JP_TOKYO": .35, "S_KR_SEOUL": .3, "S_AU_SYDNEY": .15, "S_NZ_AUCKLAND": .2}, price=(90, 0.5, 25, 320), proc=(0.45, 0.60), kg=(0.20, 0.60), rho=400, ct=0.0, pos=1.0, upo=([1, 2, 3], [.55, .3, .15]), units=500, hs="1905.90", postal=0.13, duty=0.10, min_stock=12, name="snacks / coffee / honey"),
+    "apparel": dict(n=25, sup={"S_JP_TOKYO": .35, "S_KR_SEOUL": .35, "S_US_LA": .3}, price=(450, 0.5, 120, 2500), proc=(0.35, 0.50), kg=(0.20, 0.80), rho=150, ct=0.0, pos=0.92, upo=([1, 1.5], [.8, .2]), units=150, hs="6110.20", postal=0.20, duty=0.07, min_stock=0, name="apparel"),
+    "electronics": dict(n=25, sup={"S_JP_TOKYO": .45, "S_KR_SEOUL": .2, "S_US_LA": .2, "S_DE_HAMBURG": .15}, price=(1500, 0.7, 200, 8000), proc=(0.55, 0.70), kg=(0.20, 2.5), rho=250, ct=0.0, pos=0.6, upo=([1, 2, 3], [.75, .15, .1]), units=150, hs="8518.30", postal=0.13, duty=0.05, min_stock=0, name="consumer electronics"),
+    "bags": dict(n=12, sup={"S_FR_PARIS": .6, "S_DE_HAMBURG": .2, "S_US_LA": .2}, price=(9000, 0.6, 2500, 30000), proc=(0.45, 0.55), kg=(0.6, 1.6), rho=90, ct=0.0, pos=1.0, upo=([1, 2], [.85, .15]), units=30, hs="4202.21", postal=0.20, duty=0.10, min_stock=0, name="leather handbags"),
+    "watches": dict(n=12, sup={"S_DE_HAMBURG": .5, "S_JP_TOKYO": .5}, price=(9000, 0.7, 1500, 40000), proc=(0.50, 0.60), kg=(0.25, 0.6), rho=150, ct=0.0, pos=1.0, upo=([1], [1.0]), units=20, hs="9102.11", postal=0.20, duty=0.08, min_stock=0, name="watches"),
 }
 #: Watches at or above this unit price (CNY) are high-end: consumption tax 20 %, postal 50 %.
 HIGH_END_WATCH_CNY, HIGH_END_WATCH_CT = 10_000, 0.20
@@ -907,52 +763,52 @@ CN_GATEWAYS = ((31.23, 121.47), (23.13, 113.26))
 
 # fmt: off
 #: Consumer regions: id, name, country, currency, lat, lon, population (millions), market.
-EX_REGIONS = [
-    ("US_CA", "California", "US", "USD", 34.05, -118.24, 39.0, "US"),
-    ("US_TX", "Texas", "US", "USD", 32.78, -96.80, 30.5, "US"),
-    ("US_FL", "Florida", "US", "USD", 28.54, -81.38, 22.6, "US"),
-    ("US_NY", "New York", "US", "USD", 40.71, -74.01, 19.6, "US"),
-    ("US_PA", "Pennsylvania", "US", "USD", 39.95, -75.17, 13.0, "US"),
-    ("US_IL", "Illinois", "US", "USD", 41.88, -87.63, 12.5, "US"),
-    ("US_OH", "Ohio", "US", "USD", 39.96, -83.00, 11.8, "US"),
-    ("US_GA", "Georgia", "US", "USD", 33.75, -84.39, 11.0, "US"),
-    ("US_NC", "North Carolina", "US", "USD", 35.23, -80.84, 10.8, "US"),
-    ("US_MI", "Michigan", "US", "USD", 42.33, -83.05, 10.0, "US"),
-    ("US_NJ", "New Jersey", "US", "USD", 40.74, -74.17, 9.3, "US"),
-    ("US_VA", "Virginia", "US", "USD", 37.54, -77.44, 8.7, "US"),
-    ("US_WA", "Washington", "US", "USD", 47.61, -122.33, 7.8, "US"),
-    ("US_AZ", "Arizona", "US", "USD", 33.45, -112.07, 7.4, "US"),
-    ("US_MA", "Massachusetts", "US", "USD", 42.36, -71.06, 7.0, "US"),
-    ("US_CO", "Colorado", "US", "USD", 39.74, -104.99, 5.9, "US"),
-    ("EU_DE", "Germany", "DE", "EUR", 50.11, 8.68, 84.5, "EU"),
-    ("EU_FR", "France", "FR", "EUR", 48.86, 2.35, 68.4, "EU"),
-    ("EU_IT", "Italy", "IT", "EUR", 45.46, 9.19, 59.0, "EU"),
-    ("EU_ES", "Spain", "ES", "EUR", 40.42, -3.70, 48.6, "EU"),
-    ("EU_PL", "Poland", "PL", "EUR", 52.23, 21.01, 36.6, "EU"),
-    ("EU_NL", "Netherlands", "NL", "EUR", 52.37, 4.90, 17.9, "EU"),
-    ("EU_BE", "Belgium", "BE", "EUR", 50.85, 4.35, 11.8, "EU"),
-    ("EU_SE", "Sweden", "SE", "EUR", 59.33, 18.07, 10.5, "EU"),
-    ("EU_AT", "Austria", "AT", "EUR", 48.21, 16.37, 9.1, "EU"),
-    ("EU_IE", "Ireland", "IE", "EUR", 53.35, -6.26, 5.3, "EU"),
-    ("GB_LDN", "London", "GB", "GBP", 51.51, -0.13, 8.9, "GB"),
-    ("GB_SE", "South East England (Reading)", "GB", "GBP", 51.45, -0.97, 9.4, "GB"),
-    ("GB_NW", "North West England (Manchester)", "GB", "GBP", 53.48, -2.24, 7.4, "GB"),
-    ("GB_WM", "West Midlands (Birmingham)", "GB", "GBP", 52.49, -1.89, 6.0, "GB"),
-    ("GB_SCT", "Scotland (Glasgow)", "GB", "GBP", 55.86, -4.25, 5.5, "GB"),
-    ("JP_13", "Tokyo", "JP", "JPY", 35.68, 139.69, 14.0, "JP"),
-    ("JP_14", "Kanagawa (Yokohama)", "JP", "JPY", 35.44, 139.64, 9.2, "JP"),
-    ("JP_27", "Osaka", "JP", "JPY", 34.69, 135.50, 8.8, "JP"),
-    ("JP_23", "Aichi (Nagoya)", "JP", "JPY", 35.18, 136.91, 7.5, "JP"),
-    ("JP_40", "Fukuoka", "JP", "JPY", 33.59, 130.40, 5.1, "JP"),
-    ("JP_01", "Hokkaido (Sapporo)", "JP", "JPY", 43.06, 141.35, 5.1, "JP"),
-    ("AU_NSW", "New South Wales (Sydney)", "AU", "AUD", -33.87, 151.21, 8.3, "AU"),
-    ("AU_VIC", "Victoria (Melbourne)", "AU", "AUD", -37.81, 144.96, 6.8, "AU"),
-    ("AU_QLD", "Queensland (Brisbane)", "AU", "AUD", -27.47, 153.03, 5.5, "AU"),
-    ("AU_WA", "Western Australia (Perth)", "AU", "AUD", -31.95, 115.86, 2.9, "AU"),
-    ("CA_ON", "Ontario (Toronto)", "CA", "CAD", 43.65, -79.38, 15.9, "CA"),
-    ("CA_QC", "Quebec (Montreal)", "CA", "CAD", 45.50, -73.57, 9.0, "CA"),
-    ("CA_BC", "British Columbia (Vancouver)", "CA", "CAD", 49.28, -123.12, 5.6, "CA"),
-]
+EX_REGIONS = text_rows(
+    "US_CA | California | US | USD | 34.05 | -118.24 | 39.0 | US",
+    "US_TX | Texas | US | USD | 32.78 | -96.8 | 30.5 | US",
+    "US_FL | Florida | US | USD | 28.54 | -81.38 | 22.6 | US",
+    "US_NY | New York | US | USD | 40.71 | -74.01 | 19.6 | US",
+    "US_PA | Pennsylvania | US | USD | 39.95 | -75.17 | 13.0 | US",
+    "US_IL | Illinois | US | USD | 41.88 | -87.63 | 12.5 | US",
+    "US_OH | Ohio | US | USD | 39.96 | -83.0 | 11.8 | US",
+    "US_GA | Georgia | US | USD | 33.75 | -84.39 | 11.0 | US",
+    "US_NC | North Carolina | US | USD | 35.23 | -80.84 | 10.8 | US",
+    "US_MI | Michigan | US | USD | 42.33 | -83.05 | 10.0 | US",
+    "US_NJ | New Jersey | US | USD | 40.74 | -74.17 | 9.3 | US",
+    "US_VA | Virginia | US | USD | 37.54 | -77.44 | 8.7 | US",
+    "US_WA | Washington | US | USD | 47.61 | -122.33 | 7.8 | US",
+    "US_AZ | Arizona | US | USD | 33.45 | -112.07 | 7.4 | US",
+    "US_MA | Massachusetts | US | USD | 42.36 | -71.06 | 7.0 | US",
+    "US_CO | Colorado | US | USD | 39.74 | -104.99 | 5.9 | US",
+    "EU_DE | Germany | DE | EUR | 50.11 | 8.68 | 84.5 | EU",
+    "EU_FR | France | FR | EUR | 48.86 | 2.35 | 68.4 | EU",
+    "EU_IT | Italy | IT | EUR | 45.46 | 9.19 | 59.0 | EU",
+    "EU_ES | Spain | ES | EUR | 40.42 | -3.7 | 48.6 | EU",
+    "EU_PL | Poland | PL | EUR | 52.23 | 21.01 | 36.6 | EU",
+    "EU_NL | Netherlands | NL | EUR | 52.37 | 4.9 | 17.9 | EU",
+    "EU_BE | Belgium | BE | EUR | 50.85 | 4.35 | 11.8 | EU",
+    "EU_SE | Sweden | SE | EUR | 59.33 | 18.07 | 10.5 | EU",
+    "EU_AT | Austria | AT | EUR | 48.21 | 16.37 | 9.1 | EU",
+    "EU_IE | Ireland | IE | EUR | 53.35 | -6.26 | 5.3 | EU",
+    "GB_LDN | London | GB | GBP | 51.51 | -0.13 | 8.9 | GB",
+    "GB_SE | South East England (Reading) | GB | GBP | 51.45 | -0.97 | 9.4 | GB",
+    "GB_NW | North West England (Manchester) | GB | GBP | 53.48 | -2.24 | 7.4 | GB",
+    "GB_WM | West Midlands (Birmingham) | GB | GBP | 52.49 | -1.89 | 6.0 | GB",
+    "GB_SCT | Scotland (Glasgow) | GB | GBP | 55.86 | -4.25 | 5.5 | GB",
+    "JP_13 | Tokyo | JP | JPY | 35.68 | 139.69 | 14.0 | JP",
+    "JP_14 | Kanagawa (Yokohama) | JP | JPY | 35.44 | 139.64 | 9.2 | JP",
+    "JP_27 | Osaka | JP | JPY | 34.69 | 135.5 | 8.8 | JP",
+    "JP_23 | Aichi (Nagoya) | JP | JPY | 35.18 | 136.91 | 7.5 | JP",
+    "JP_40 | Fukuoka | JP | JPY | 33.59 | 130.4 | 5.1 | JP",
+    "JP_01 | Hokkaido (Sapporo) | JP | JPY | 43.06 | 141.35 | 5.1 | JP",
+    "AU_NSW | New South Wales (Sydney) | AU | AUD | -33.87 | 151.21 | 8.3 | AU",
+    "AU_VIC | Victoria (Melbourne) | AU | AUD | -37.81 | 144.96 | 6.8 | AU",
+    "AU_QLD | Queensland (Brisbane) | AU | AUD | -27.47 | 153.03 | 5.5 | AU",
+    "AU_WA | Western Australia (Perth) | AU | AUD | -31.95 | 115.86 | 2.9 | AU",
+    "CA_ON | Ontario (Toronto) | CA | CAD | 43.65 | -79.38 | 15.9 | CA",
+    "CA_QC | Quebec (Montreal) | CA | CAD | 45.5 | -73.57 | 9.0 | CA",
+    "CA_BC | British Columbia (Vancouver) | CA | CAD | 49.28 | -123.12 | 5.6 | CA",
+)
 #: Share of consumer demand per market.
 EX_MARKET_SHARE = {"US": 0.40, "EU": 0.27, "GB": 0.09, "JP": 0.12, "AU": 0.06, "CA": 0.06}
 #: Longest delivery promise consumers accept, by market (days).
@@ -978,18 +834,12 @@ EU_COUNTRIES = ("DE", "FR", "IT", "ES", "PL", "NL", "BE", "SE", "AT", "IE")
 #: 2025). US: MFN + Section 301 + 20 % IEEPA (10 % fentanyl + 10 % reciprocal). EU / UK / JP /
 #: CA: MFN. AU: 0 under ChAFTA.
 EX_DUTY = {
-    "US": dict(electronics=0.30, home=0.48, apparel=0.40, toys=0.20, beauty=0.33, sports=0.35,
-               accessories=0.45),
-    "EU": dict(electronics=0.02, home=0.04, apparel=0.12, toys=0.0, beauty=0.0, sports=0.027,
-               accessories=0.05),
-    "GB": dict(electronics=0.02, home=0.04, apparel=0.12, toys=0.0, beauty=0.0, sports=0.02,
-               accessories=0.04),
-    "JP": dict(electronics=0.0, home=0.03, apparel=0.09, toys=0.0, beauty=0.0, sports=0.03,
-               accessories=0.08),
-    "AU": dict(electronics=0.0, home=0.0, apparel=0.0, toys=0.0, beauty=0.0, sports=0.0,
-               accessories=0.0),
-    "CA": dict(electronics=0.0, home=0.065, apparel=0.18, toys=0.0, beauty=0.065, sports=0.065,
-               accessories=0.10),
+    "US": dict(electronics=0.30, home=0.48, apparel=0.40, toys=0.20, beauty=0.33, sports=0.35, accessories=0.45),
+    "EU": dict(electronics=0.02, home=0.04, apparel=0.12, toys=0.0, beauty=0.0, sports=0.027, accessories=0.05),
+    "GB": dict(electronics=0.02, home=0.04, apparel=0.12, toys=0.0, beauty=0.0, sports=0.02, accessories=0.04),
+    "JP": dict(electronics=0.0, home=0.03, apparel=0.09, toys=0.0, beauty=0.0, sports=0.03, accessories=0.08),
+    "AU": dict(electronics=0.0, home=0.0, apparel=0.0, toys=0.0, beauty=0.0, sports=0.0, accessories=0.0),
+    "CA": dict(electronics=0.0, home=0.065, apparel=0.18, toys=0.0, beauty=0.065, sports=0.065, accessories=0.10),
 }
 #: Destination low-value parcel rules (9610 / 1210 export), thresholds in local currency.
 EX_LOW_VALUE = {
@@ -1035,27 +885,13 @@ EX_LOW_VALUE_PERIODS = {
 #: Export categories (Chinese factory goods). price: USD retail median / log-sd / clip;
 #: proc: ex-works share of retail; units: median yearly consumer units.
 EX_CATEGORIES = {
-    "electronics": dict(n=35, fac={"F_SZ_SHENZHEN": 1.0}, price=(35, 0.6, 9, 260),
-                        proc=(0.25, 0.40), kg=(0.08, 0.9), rho=200, units=1400, rebate=0.13,
-                        hs="8518.30", name="earbuds / chargers / gadgets"),
-    "home": dict(n=25, fac={"F_YW_YIWU": 1.0}, price=(22, 0.5, 6, 120), proc=(0.15, 0.30),
-                 kg=(0.2, 2.0), rho=120, units=1100, rebate=0.13, hs="3924.10",
-                 name="home and kitchen"),
-    "apparel": dict(n=20, fac={"F_GZ_GUANGZHOU": .7, "F_YW_YIWU": .3}, price=(28, 0.45, 9, 120),
-                    proc=(0.20, 0.35), kg=(0.15, 0.6), rho=180, units=900, rebate=0.13,
-                    hs="6109.10", name="apparel"),
-    "toys": dict(n=15, fac={"F_YW_YIWU": .6, "F_SZ_SHENZHEN": .4}, price=(20, 0.5, 6, 90),
-                 proc=(0.20, 0.35), kg=(0.2, 1.2), rho=100, units=800, rebate=0.13,
-                 hs="9503.00", name="toys"),
-    "beauty": dict(n=12, fac={"F_GZ_GUANGZHOU": 1.0}, price=(15, 0.5, 5, 60), proc=(0.15, 0.30),
-                   kg=(0.05, 0.4), rho=300, units=1000, rebate=0.09, hs="3304.99",
-                   name="beauty and beauty tools"),
-    "sports": dict(n=12, fac={"F_YW_YIWU": .5, "F_SZ_SHENZHEN": .5}, price=(40, 0.6, 10, 220),
-                   proc=(0.25, 0.40), kg=(0.3, 3.0), rho=150, units=500, rebate=0.13,
-                   hs="9506.91", name="sports and outdoor"),
-    "accessories": dict(n=11, fac={"F_GZ_GUANGZHOU": .5, "F_YW_YIWU": .5},
-                        price=(30, 0.7, 8, 300), proc=(0.15, 0.30), kg=(0.05, 1.0), rho=160,
-                        units=700, rebate=0.13, hs="4202.22", name="bags and jewellery"),
+    "electronics": dict(n=35, fac={"F_SZ_SHENZHEN": 1.0}, price=(35, 0.6, 9, 260), proc=(0.25, 0.40), kg=(0.08, 0.9), rho=200, units=1400, rebate=0.13, hs="8518.30", name="earbuds / chargers / gadgets"),
+    "home": dict(n=25, fac={"F_YW_YIWU": 1.0}, price=(22, 0.5, 6, 120), proc=(0.15, 0.30), kg=(0.2, 2.0), rho=120, units=1100, rebate=0.13, hs="3924.10", name="home and kitchen"),
+    "apparel": dict(n=20, fac={"F_GZ_GUANGZHOU": .7, "F_YW_YIWU": .3}, price=(28, 0.45, 9, 120), proc=(0.20, 0.35), kg=(0.15, 0.6), rho=180, units=900, rebate=0.13, hs="6109.10", name="apparel"),
+    "toys": dict(n=15, fac={"F_YW_YIWU": .6, "F_SZ_SHENZHEN": .4}, price=(20, 0.5, 6, 90), proc=(0.20, 0.35), kg=(0.2, 1.2), rho=100, units=800, rebate=0.13, hs="9503.00", name="toys"),
+    "beauty": dict(n=12, fac={"F_GZ_GUANGZHOU": 1.0}, price=(15, 0.5, 5, 60), proc=(0.15, 0.30), kg=(0.05, 0.4), rho=300, units=1000, rebate=0.09, hs="3304.99", name="beauty and beauty tools"),
+    "sports": dict(n=12, fac={"F_YW_YIWU": .5, "F_SZ_SHENZHEN": .5}, price=(40, 0.6, 10, 220), proc=(0.25, 0.40), kg=(0.3, 3.0), rho=150, units=500, rebate=0.13, hs="9506.91", name="sports and outdoor"),
+    "accessories": dict(n=11, fac={"F_GZ_GUANGZHOU": .5, "F_YW_YIWU": .5}, price=(30, 0.7, 8, 300), proc=(0.15, 0.30), kg=(0.05, 1.0), rho=160, units=700, rebate=0.13, hs="4202.22", name="bags and jewellery"),
 }
 #: Yiwu market-procurement goods often come without special VAT invoices: no rebate.
 EX_NO_INVOICE_SHARE = 0.4
@@ -1188,3 +1024,185 @@ def export_tax_rules(
         else:
             rules.append(dict(channel_id=ids["9710"], destination_country=country, origin_country="*", category="*", regime="none", currency="CNY", source=buyer_source))  # fmt: skip
     return rules
+
+
+# ---------------------------------------------------------------------------
+# sales platforms (issue 18): fees, returns, demand mix; approximations of published
+# schedules, explained in instances/README.md
+# ---------------------------------------------------------------------------
+
+PLATFORM_COLUMNS = (
+    "platform_id name kind market currency annual_fee listing_fee payment_fee_rate "
+    "fee_per_order min_commission_per_unit min_fill_rate stock_nodes max_promise_days "
+    "allowed_channels"
+).split()
+PLATFORM_FEE_COLUMNS = (
+    "platform_id category currency min_price max_price commission_rate tier_mode"
+).split()
+PLATFORM_RETURN_COLUMNS = (
+    "platform_id category currency return_rate cost_per_return resaleable_share reimport_tax_rate"
+).split()
+#: The channels of China's CBEC retail import (a platform limited to them sells bonded or
+#: direct-mail goods only).
+CBEC_IMPORT_CODES = ("1210", "9610")
+
+# fmt: off
+#: Import platforms (platforms.csv, money in CNY; allowed_channels as channel codes). Annual
+#: fees: Tmall Global-style technical service fee CNY 60 k, JD Worldwide-style platform fee
+#: CNY 12 k (both approximations of published deposits and yearly fees), the verification fee
+#: of a WeChat mini-program (CNY 300); live commerce charges a per-SKU slot fee to the host
+#: instead (listing_fee, approximated per year). Department-store counters pay a concession
+#: share of sales (commission) and take general-trade stock only (built-in rule).
+CN_PLATFORMS = text_rows(
+    "TMG | cross-border import marketplace (Tmall Global-style) | marketplace | CN | CNY | 60000 | 0 | 0.01 | 0 | 0 | 0.9 | * |  | 1210/9610",
+    "JDW | cross-border import marketplace (JD Worldwide-style) | marketplace | CN | CNY | 12000 | 0 | 0.006 | 0 | 0 | 0.9 | * |  | 1210/9610",
+    "DYL | live commerce (Douyin-style), host commission | live_commerce | CN | CNY | 0 | 3000 | 0.006 | 0 | 0 | 0 | * | 10 | *",
+    "MINI | own WeChat mini-program store | own_store | CN | CNY | 300 | 0 | 0.006 | 0 | 0 | 0 | * |  | *",
+    "STORE | department-store counters (tier-1 and tier-2 cities) | physical_store | CN | CNY | 0 | 0 | 0 | 0 | 0 | 0 | * |  | *",
+)
+#: Commission tiers (platform_fees.csv): platform | category | currency | min | max | rate |
+#: mode. Marketplace rates by category (software service fee schedules, approx.); JD tiers
+#: electronics by price; live commerce = platform fee 5 % + the host's commission.
+CN_PLATFORM_FEES = text_rows(
+    "TMG | * | CNY | 0 |  | 0.04 | whole",
+    "TMG | infant_formula | CNY | 0 |  | 0.02 | whole",
+    "TMG | electronics | CNY | 0 |  | 0.02 | whole",
+    "TMG | apparel | CNY | 0 |  | 0.05 | whole",
+    "TMG | bags | CNY | 0 |  | 0.05 | whole",
+    "JDW | * | CNY | 0 |  | 0.05 | whole",
+    "JDW | infant_formula | CNY | 0 |  | 0.03 | whole",
+    "JDW | electronics | CNY | 0 | 1000 | 0.08 | whole",
+    "JDW | electronics | CNY | 1000 |  | 0.04 | whole",
+    "JDW | apparel | CNY | 0 |  | 0.08 | whole",
+    "DYL | * | CNY | 0 |  | 0.25 | whole",
+    "DYL | cosmetics | CNY | 0 |  | 0.30 | whole",
+    "DYL | premium_cosmetics | CNY | 0 |  | 0.30 | whole",
+    "DYL | infant_formula | CNY | 0 |  | 0.15 | whole",
+    "DYL | electronics | CNY | 0 |  | 0.12 | whole",
+    "STORE | * | CNY | 0 |  | 0.25 | whole",
+)
+#: Returns (platform_returns.csv): platform | category | currency | rate | cost per return |
+#: resaleable share | reimport tax. China's 7-day no-reason returns; live commerce apparel
+#: comes back most. Cost: reverse express + inspection.
+CN_PLATFORM_RETURNS = text_rows(
+    "TMG | * | CNY | 0.03 | 15 | 0.7 | 0",
+    "TMG | apparel | CNY | 0.12 | 15 | 0.8 | 0",
+    "JDW | * | CNY | 0.03 | 15 | 0.7 | 0",
+    "JDW | electronics | CNY | 0.06 | 20 | 0.6 | 0",
+    "JDW | apparel | CNY | 0.12 | 15 | 0.8 | 0",
+    "DYL | * | CNY | 0.12 | 15 | 0.6 | 0",
+    "DYL | apparel | CNY | 0.35 | 15 | 0.8 | 0",
+    "DYL | cosmetics | CNY | 0.15 | 15 | 0.5 | 0",
+    "MINI | * | CNY | 0.03 | 12 | 0.7 | 0",
+    "MINI | apparel | CNY | 0.08 | 12 | 0.8 | 0",
+    "STORE | * | CNY | 0.01 | 0 | 0.9 | 0",
+)
+#: Demand mix of the import platforms: share of a region's units, price as a share of the
+#: SKU's retail price. Marketplaces take CBEC-eligible orders only (positive list, order
+#: within the cap); stores sell only in tier-1 / tier-2 provinces and only the categories
+#: and fast movers that counters carry.
+CN_PLATFORM_MIX = {"TMG": (0.35, 1.0), "JDW": (0.20, 0.97), "DYL": (0.20, 0.90),
+                   "MINI": (0.15, 0.95), "STORE": (0.10, 1.10)}
+CN_STORE_CATEGORIES = ("cosmetics", "premium_cosmetics", "infant_formula", "bags", "watches",
+                       "premium_watches")
+#: A store carries a SKU only if it sells at least this many units a year in all.
+CN_STORE_MIN_UNITS = 600.0
+
+#: Marketplace fulfilment centres of the export marketplace (FBA-like), in the EX_NODES
+#: format: handling = the pick-and-pack part of the fulfilment fee per unit (the carriage
+#: is the last-mile lane), fixed = storage fees of a year at the base volume (monthly fee per
+#: ft3 x 35.3 ft3/m3 x 12, half full on average; approximations).
+EX_FBA_NODES = [
+    ("FC_US_SANBERNARDINO", "overseas_warehouse", "marketplace fulfilment centre, San Bernardino, California", "US", "USD", 34.10, -117.29, 40_000, 0.8, 150, "US"),
+    ("FC_DE_LEIPZIG", "overseas_warehouse", "marketplace fulfilment centre, Leipzig", "DE", "EUR", 51.34, 12.37, 35_000, 0.7, 120, "EU"),
+    ("FC_JP_ODAWARA", "overseas_warehouse", "marketplace fulfilment centre, Odawara, Kanagawa", "JP", "JPY", 35.26, 139.15, 4_500_000, 110, 60, "JP"),
+]
+#: Export platforms (money in the row's currency). Amazon-like professional plan USD 39.99 /
+#: EUR 39 / JPY 4,900 a month; Shopify-like own site USD 39 a month + card fees 2.9 % +
+#: USD 0.30 per order; the short-video marketplace's fee includes payment; B2B by bank
+#: transfer.
+EX_PLATFORMS = text_rows(
+    "OWN | own web store (Shopify-like) | own_store | * | USD | 468 | 0 | 0.029 | 0.30 | 0 | 0 | * |  | *",
+    "AMZ_US | marketplace US, fulfilled by the marketplace | marketplace | US | USD | 480 | 0 | 0 | 0 | 0.30 | 0.9 | FC_US_SANBERNARDINO |  | *",
+    "AMZ_EU | marketplace EU, fulfilled by the marketplace | marketplace | EU | EUR | 468 | 0 | 0 | 0 | 0.30 | 0.9 | FC_DE_LEIPZIG |  | *",
+    "AMZ_JP | marketplace JP, fulfilled by the marketplace | marketplace | JP | JPY | 58800 | 0 | 0 | 0 | 30 | 0.9 | FC_JP_ODAWARA |  | *",
+    "TTS | short-video marketplace (TikTok Shop-like), creator affiliates | marketplace | * | USD | 0 | 0 | 0 | 0 | 0 | 0 | * | 10 | *",
+    "B2B | business buyers (9710) | b2b | * | USD | 0 | 0 | 0.005 | 0 | 0 | 0 | * |  | 9710",
+)
+#: Referral fees (platform_fees.csv). Amazon US-like 2025 schedule: electronics 8 %, home,
+#: toys, sports 15 %, apparel 5 % to USD 15, 10 % to 20, 17 % above (whole price), beauty
+#: 8 % to USD 10, 15 % above, jewellery-like accessories 20 % to USD 250 and 5 % of the
+#: portion above; EU and JP the same shape in EUR / JPY (approx.). Short-video
+#: marketplace: 8 % referral + 6-12 % creator affiliate commission (approx.).
+EX_PLATFORM_FEES = text_rows(
+    "AMZ_US | * | USD | 0 |  | 0.15 | whole",
+    "AMZ_US | electronics | USD | 0 |  | 0.08 | whole",
+    "AMZ_US | apparel | USD | 0 | 15 | 0.05 | whole",
+    "AMZ_US | apparel | USD | 15 | 20 | 0.10 | whole",
+    "AMZ_US | apparel | USD | 20 |  | 0.17 | whole",
+    "AMZ_US | beauty | USD | 0 | 10 | 0.08 | whole",
+    "AMZ_US | beauty | USD | 10 |  | 0.15 | whole",
+    "AMZ_US | accessories | USD | 0 | 250 | 0.20 | portion",
+    "AMZ_US | accessories | USD | 250 |  | 0.05 | portion",
+    "AMZ_EU | * | EUR | 0 |  | 0.15 | whole",
+    "AMZ_EU | electronics | EUR | 0 |  | 0.07 | whole",
+    "AMZ_EU | apparel | EUR | 0 | 15 | 0.08 | whole",
+    "AMZ_EU | apparel | EUR | 15 |  | 0.155 | whole",
+    "AMZ_EU | beauty | EUR | 0 | 10 | 0.08 | whole",
+    "AMZ_EU | beauty | EUR | 10 |  | 0.15 | whole",
+    "AMZ_JP | * | JPY | 0 |  | 0.10 | whole",
+    "AMZ_JP | electronics | JPY | 0 |  | 0.08 | whole",
+    "AMZ_JP | apparel | JPY | 0 | 3000 | 0.08 | whole",
+    "AMZ_JP | apparel | JPY | 3000 |  | 0.12 | whole",
+    "TTS | * | USD | 0 |  | 0.14 | whole",
+    "TTS | apparel | USD | 0 |  | 0.20 | whole",
+    "TTS | beauty | USD | 0 |  | 0.20 | whole",
+)
+#: Returns: online apparel comes back most; a return costs reverse freight and inspection
+#: (local) and, when shipped back to China, duty + VAT on its value unless the CBEC export
+#: return exemption (rules library) is in force.
+EX_PLATFORM_RETURNS = text_rows(
+    "OWN | * | USD | 0.05 | 6 | 0.6 | 0.2",
+    "OWN | apparel | USD | 0.12 | 6 | 0.7 | 0.2",
+    "AMZ_US | * | USD | 0.06 | 5 | 0.5 | 0.2",
+    "AMZ_US | electronics | USD | 0.08 | 5 | 0.4 | 0.2",
+    "AMZ_US | apparel | USD | 0.15 | 5 | 0.6 | 0.2",
+    "AMZ_EU | * | EUR | 0.08 | 4 | 0.5 | 0.2",
+    "AMZ_EU | apparel | EUR | 0.25 | 4 | 0.6 | 0.2",
+    "AMZ_JP | * | JPY | 0.04 | 600 | 0.5 | 0.2",
+    "AMZ_JP | apparel | JPY | 0.10 | 600 | 0.6 | 0.2",
+    "TTS | * | USD | 0.08 | 6 | 0.4 | 0.2",
+    "TTS | apparel | USD | 0.20 | 6 | 0.6 | 0.2",
+    "B2B | * | USD | 0.01 | 0 | 0.9 | 0",
+)
+#: Consumer demand mix by market: platform -> share of a region's units, price as a share of
+#: the retail price (creators' promotions sell below list).
+EX_PLATFORM_MIX = {
+    "US": {"OWN": (0.25, 1.0), "AMZ_US": (0.45, 1.0), "TTS": (0.30, 0.90)},
+    "EU": {"OWN": (0.30, 1.0), "AMZ_EU": (0.50, 1.0), "TTS": (0.20, 0.90)},
+    "GB": {"OWN": (0.60, 1.0), "TTS": (0.40, 0.90)},
+    "JP": {"OWN": (0.30, 1.0), "AMZ_JP": (0.55, 1.0), "TTS": (0.15, 0.90)},
+    "AU": {"OWN": (1.0, 1.0)},
+    "CA": {"OWN": (1.0, 1.0)},
+}
+# fmt: on
+#: A demand row of at least this many units is split over two platforms (the second takes
+#: U(0.2, 0.5) of it): big sellers sell on several platforms in the same region.
+PLATFORM_SPLIT_UNITS = 300.0
+
+
+def platform_tables(
+    platforms: list[tuple], fees: list[tuple], returns: list[tuple], ids: dict[str, str]
+) -> dict[str, pd.DataFrame]:
+    """platforms.csv, platform_fees.csv and platform_returns.csv from catalogue rows; channel
+    codes in ``allowed_channels`` (separated by '/') become the instance's ids (``ids``)."""
+    frame = pd.DataFrame(platforms, columns=PLATFORM_COLUMNS)
+    frame["allowed_channels"] = [
+        "|".join(ids.get(code, code) for code in (v if isinstance(v, str) else f"{v:g}").split("/"))
+        for v in frame["allowed_channels"]
+    ]
+    return dict(
+        platforms=frame,
+        platform_fees=pd.DataFrame(fees, columns=PLATFORM_FEE_COLUMNS),
+        platform_returns=pd.DataFrame(returns, columns=PLATFORM_RETURN_COLUMNS),
+    )

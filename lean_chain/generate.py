@@ -19,6 +19,7 @@ stream, fixed rounding and fixed row order.
 from __future__ import annotations
 
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -28,11 +29,16 @@ import yaml
 
 from lean_chain._catalog import (
     BREAK_COLUMNS,
+    CBEC_IMPORT_CODES,
     CHANNEL_COLUMNS,
     CN_CATEGORIES,
     CN_CONTAINER_LANES,
     CN_FREE_SHIPPING_CNY,
     CN_FREIGHT,
+    CN_PLATFORM_FEES,
+    CN_PLATFORM_MIX,
+    CN_PLATFORM_RETURNS,
+    CN_PLATFORMS,
     CN_PORT_HANDLING_CNY,
     CN_PORTS,
     CN_PROVINCES,
@@ -40,6 +46,8 @@ from lean_chain._catalog import (
     CN_RAIL,
     CN_SHIPPING_FEE_CNY,
     CN_SLOTTING_CNY,
+    CN_STORE_CATEGORIES,
+    CN_STORE_MIN_UNITS,
     CN_SUPPLIERS,
     CN_TIER_TARGETS,
     CN_TIERS,
@@ -51,11 +59,16 @@ from lean_chain._catalog import (
     EX_BUYERS,
     EX_CATEGORIES,
     EX_ECONOMY,
+    EX_FBA_NODES,
     EX_FCL_USD,
     EX_LOW_VALUE,
     EX_MARKET_SHARE,
     EX_MAX_PROMISE,
     EX_NO_INVOICE_SHARE,
+    EX_PLATFORM_FEES,
+    EX_PLATFORM_MIX,
+    EX_PLATFORM_RETURNS,
+    EX_PLATFORMS,
     EX_PORT_HANDLING_CNY,
     EX_REGIONS,
     EX_SEA,
@@ -71,6 +84,7 @@ from lean_chain._catalog import (
     IMPORT_CHANNELS,
     LANE_COLUMNS,
     NODE_COLUMNS,
+    PLATFORM_SPLIT_UNITS,
     RATE_COLUMNS,
     REGION_NOISE,
     SKU_COLUMNS,
@@ -85,6 +99,7 @@ from lean_chain._catalog import (
     half_days,
     import_tax_rules,
     node_row,
+    platform_tables,
     port_row,
     short_name,
 )
@@ -199,6 +214,26 @@ EX_LOW_VALUE_NOTES = {
     "CA": "Canada: duty and tax free <= CAD 20",
 }
 # fmt: on
+# fmt: off
+#: Limits of some stocking nodes in the bundled instances (presets): Tianjin picks at most
+#: 200 orders a day; Zhengzhou, an airport zone without a designated inspection site for
+#: imported food, stocks no formula or food; Chengdu serves western China only; the Edison
+#: 3PL contract picks at most 150 orders a day; the Yiwu bonded logistics centre takes no
+#: electronics (lithium batteries are dangerous goods its warehouse is not approved for).
+CN_WEST = "CN_SC|CN_CQ|CN_GZ|CN_YN|CN_XZ|CN_SN|CN_GS|CN_QH|CN_NX|CN_XJ|CN_GX"
+CN_NODE_LIMITS = {
+    "BZ_TJ_DONGJIANG": dict(orders_per_day_capacity=200),
+    "BZ_ZZ_XINZHENG": dict(allowed_categories="cosmetics|premium_cosmetics|health_supplements|"
+                           "apparel|electronics|bags|watches|premium_watches"),
+    "BZ_CD_SHUANGLIU": dict(serves=CN_WEST),
+}
+EX_NODE_LIMITS = {
+    "OW_US_EDISON": dict(orders_per_day_capacity=150),
+    "BZ_YIWU": dict(allowed_categories="home|apparel|toys|beauty|sports|accessories"),
+}
+# fmt: on
+#: Columns of nodes.csv that a preset's node_limits may set.
+NODE_LIMIT_COLUMNS = ["orders_per_day_capacity", "allowed_categories", "serves"]
 CBEC_NOTE = "Cai Guan Shui [2016] No.18, [2018] No.49: 0 % duty, 70 % of VAT + CT, 5,000 CNY cap"
 BUYER_IMPORTS_NOTE = "buyer is importer of record"
 
@@ -544,6 +579,127 @@ def _export_demand(
 
 
 # ---------------------------------------------------------------------------
+# sales platforms (issue 18)
+# ---------------------------------------------------------------------------
+
+
+def _on_platforms(
+    rng: np.random.Generator,
+    demand: pd.DataFrame,
+    weights: np.ndarray,
+    factors: np.ndarray,
+    platform_ids: list[str],
+    price_cny: np.ndarray,
+) -> pd.DataFrame:
+    """Put each demand row on a platform drawn by ``weights`` (rows x platforms, 0: not
+    eligible; Gumbel-max); a row of PLATFORM_SPLIT_UNITS or more gives U(0.2, 0.5) of its
+    units to the next-drawn eligible platform. Adds ``platform_id`` and ``price`` (the CNY
+    price x the platform's factor, in the row's currency); daily std splits as sqrt(units)."""
+    n = len(demand)
+    keys = np.where(weights > 0, np.log(np.maximum(weights, 1e-300)), -np.inf)
+    keys = keys + rng.gumbel(size=weights.shape)
+    order = np.argsort(-keys, axis=1, kind="stable")
+    first = order[:, 0]
+    second = order[:, min(1, weights.shape[1] - 1)]
+    units = demand["units"].to_numpy(float)
+    split = (units >= PLATFORM_SPLIT_UNITS) & np.isfinite(keys[np.arange(n), second])
+    split &= second != first
+    moved = np.where(split, np.round(units * rng.uniform(0.2, 0.5, n)), 0.0)
+    parts = []
+    for rank, (which, part) in enumerate(((first, units - moved), (second, moved))):
+        keep = np.ones(n, dtype=bool) if rank == 0 else split
+        frame = demand[keep].copy()
+        frame["units"] = part[keep]
+        frame["demand_std_daily"] = np.round(
+            frame["demand_std_daily"].to_numpy(float) * np.sqrt(part[keep] / units[keep]), 4
+        )
+        frame["platform_id"] = np.asarray(platform_ids, dtype=object)[which[keep]]
+        fx = np.array([FX_TO_CNY[c] for c in frame["currency"]])
+        local = price_cny[keep] * factors[keep, which[keep]] / fx
+        whole = np.isin(frame["currency"].to_numpy(object), ["JPY", "KRW"])
+        frame["price"] = np.where(whole, np.round(local), np.round(local, 2))
+        frame["_order"] = np.flatnonzero(keep) * 2 + rank
+        parts.append(frame)
+    both = pd.concat(parts, ignore_index=True).sort_values("_order", kind="stable")
+    return both.drop(columns="_order").reset_index(drop=True)
+
+
+def _import_platforms(
+    rng: np.random.Generator, skus: pd.DataFrame, regions: pd.DataFrame, demand: pd.DataFrame
+) -> pd.DataFrame:
+    """Import demand on CN_PLATFORMS: CBEC marketplaces take CBEC-eligible orders only,
+    department-store counters sell in tier-1 / tier-2 provinces the categories and fast
+    movers they carry (general-trade stock only, a built-in rule); shipping by the price."""
+    pos = _sku_positions(skus, demand)
+    platform_ids = list(CN_PLATFORM_MIX)
+    share = np.array([CN_PLATFORM_MIX[p][0] for p in platform_ids])
+    factor = np.array([CN_PLATFORM_MIX[p][1] for p in platform_ids])
+    retail = skus["retail_price"].to_numpy(float)[pos]
+    upo = demand["units_per_order"].to_numpy(float)
+    positive = (skus["positive_list"].to_numpy(object) == "true")[pos]
+    cbec_ok = positive & ((upo <= 1.0) | (retail * upo <= ELIGIBILITY["cbec"][1]))
+    tier = regions["tier"].to_numpy()[pd.Index(regions["node_id"]).get_indexer(demand["region_id"])]
+    sku_units = np.bincount(pos, demand["units"].to_numpy(float), len(skus))[pos]
+    store_ok = (
+        (tier <= 2)
+        & np.isin(skus["category"].to_numpy(object)[pos], CN_STORE_CATEGORIES)
+        & (sku_units >= CN_STORE_MIN_UNITS)
+    )
+    allowed = {p: channels for p, *_rest, channels in CN_PLATFORMS}
+    eligible = np.ones((len(demand), len(platform_ids)), dtype=bool)
+    for j, p in enumerate(platform_ids):
+        if set(str(allowed[p]).split("/")) <= set(CBEC_IMPORT_CODES):
+            eligible[:, j] = cbec_ok
+        elif p == "STORE":
+            eligible[:, j] = store_ok
+    factors = np.broadcast_to(factor, eligible.shape)
+    out = _on_platforms(rng, demand, eligible * share, factors, platform_ids, retail)
+    price, upo = out["price"].to_numpy(float), out["units_per_order"].to_numpy(float)
+    free = (price * upo >= CN_FREE_SHIPPING_CNY) | (out["platform_id"] == "STORE").to_numpy()
+    out["shipping_per_order"] = np.where(free, 0.0, float(CN_SHIPPING_FEE_CNY))
+    return out
+
+
+def _export_platforms(
+    rng: np.random.Generator, skus: pd.DataFrame, regions: pd.DataFrame, demand: pd.DataFrame
+) -> pd.DataFrame:
+    """Export demand on EX_PLATFORMS by each market's mix (EX_PLATFORM_MIX); business
+    buyers on the B2B platform; consumer shipping by the platform's price."""
+    pos = _sku_positions(skus, demand)
+    platform_ids = [p[0] for p in EX_PLATFORMS]
+    market_of_region = dict(zip(regions["node_id"], regions["market"], strict=True))
+    market = demand["region_id"].map(market_of_region).to_numpy(object)
+    weights = np.zeros((len(demand), len(platform_ids)))
+    factors = np.ones_like(weights)
+    for j, p in enumerate(platform_ids):
+        for m, mix in EX_PLATFORM_MIX.items():
+            if p in mix:
+                weights[market == m, j], factors[market == m, j] = mix[p]
+    weights[pd.isna(market), platform_ids.index("B2B")] = 1.0
+    retail = skus["retail_price"].to_numpy(float)[pos]
+    out = _on_platforms(rng, demand, weights, factors, platform_ids, retail)
+    consumer = out["platform_id"].to_numpy(object) != "B2B"
+    currency = out["currency"].to_numpy(object)
+    free_from = np.array([EX_SHIPPING.get(c, (0.0, 0.0))[0] for c in currency])
+    fee = np.array([EX_SHIPPING.get(c, (0.0, 0.0))[1] for c in currency])
+    paid = consumer & (out["price"].to_numpy(float) * out["units_per_order"] < free_from)
+    out["shipping_per_order"] = np.where(paid, fee, 0.0)
+    return out
+
+
+def _platform_tables(demand: pd.DataFrame, side: str, ch: dict[str, str]) -> dict:
+    """The platform tables of one side, keeping the platforms its demand uses."""
+    catalogue = (
+        (CN_PLATFORMS, CN_PLATFORM_FEES, CN_PLATFORM_RETURNS)
+        if side == "import"
+        else (EX_PLATFORMS, EX_PLATFORM_FEES, EX_PLATFORM_RETURNS)
+    )
+    used = set(demand["platform_id"])
+    rows = [[r for r in table if r[0] in used] for table in catalogue]
+    return platform_tables(*rows, ch)
+
+
+# ---------------------------------------------------------------------------
 # networks: lanes and carrier rates per (node, region) or per lane
 # ---------------------------------------------------------------------------
 
@@ -646,9 +802,12 @@ def _export_network(
     n_nodes: int,
     factories: list[str],
     ch: dict[str, str],
+    fulfilment_centres: bool = False,
 ) -> list[tuple[dict, list[str], float, float]]:
     """Chinese factories, export bonded zones, ports, overseas warehouses, foreign regions
-    and business buyers; returns the stocking nodes as in :func:`_import_network`."""
+    and business buyers, plus the marketplace's fulfilment centres (EX_FBA_NODES) of the
+    markets present if ``fulfilment_centres``; returns the stocking nodes as in
+    :func:`_import_network`."""
     markets = set(regions["market"])
     candidates = [n for n in EX_NODES if n[1] == "bonded_zone" or n[10] in markets]
     stock = []
@@ -668,6 +827,13 @@ def _export_network(
         row = _site(net, rng, copy, nid, kind, name, country, lat, lon, currency, handling)
         reach = regions if kind == "bonded_zone" else regions[regions["market"] == market]
         stock.append((row, list(reach["node_id"]), fixed, base_m3, market, copy))
+    for nid, kind, name, country, currency, lat, lon, fixed, handling, base_m3, market in (
+        EX_FBA_NODES if fulfilment_centres else []
+    ):
+        if market in markets:
+            row = _site(net, rng, 1, nid, kind, name, country, lat, lon, currency, handling)
+            reach = regions[regions["market"] == market]
+            stock.append((row, list(reach["node_id"]), fixed, base_m3, market, 1))
     fac = [f for f in EX_FACTORIES if f[0] in factories]
     for fid, name, lat, lon, _ in fac:
         net.node(node_row(fid, "supplier", name, "CN", lat, lon))
@@ -839,6 +1005,29 @@ def _fastest_promise(net: _Network, skus: pd.DataFrame, demand: pd.DataFrame) ->
     return best
 
 
+def _cbec_consumers(skus: pd.DataFrame, regions: pd.DataFrame, demand: pd.DataFrame) -> np.ndarray:
+    """``consumers`` of each region (the CBEC quota): the positive-list demand value x
+    CN_QUOTA_HEADROOM x (GDP per capita / 100 k)^2 / 26,000, so the quota binds in poorer
+    regions; never below the value of the orders that only CBEC channels may serve
+    (platforms limited to them) + 5 %, so the quota leaves them a feasible plan."""
+    pos = _sku_positions(skus, demand)
+    eligible = (skus["positive_list"].to_numpy(object) == "true")[pos]
+    price = (
+        demand["price"].to_numpy(float)
+        if "price" in demand.columns
+        else skus["retail_price"].to_numpy(float)[pos]
+    )
+    value = demand["units"].to_numpy(float) * price
+    at = pd.Index(regions["node_id"]).get_indexer(demand["region_id"])
+    eligible_value = np.bincount(at, np.where(eligible, value, 0.0), len(regions))
+    headroom = CN_QUOTA_HEADROOM * (regions["gdp"].to_numpy(float) / 100.0) ** 2
+    cbec_only = {p for p, *_rest, channels in CN_PLATFORMS if str(channels) != "*"}
+    on_cbec_only = demand.get("platform_id", pd.Series("", index=demand.index)).isin(cbec_only)
+    forced = np.bincount(at, np.where(on_cbec_only.to_numpy(), value, 0.0), len(regions))
+    need = np.maximum(eligible_value * headroom, forced * 1.05)
+    return np.maximum(50.0, np.ceil(need / 26_000 / 10) * 10)
+
+
 def _days_for_share(best: np.ndarray, units: np.ndarray, share: float) -> float:
     """Smallest T such that ``share`` of ``units`` have best <= T (inf if none)."""
     order = np.argsort(best, kind="stable")
@@ -853,8 +1042,10 @@ def _size_capacities(
     demand: pd.DataFrame,
     need_units: np.ndarray,
     need_m3: np.ndarray,
+    utilisation: tuple[float, float] = DESIGN_UTILISATION,
 ) -> None:
-    """Capacity = the node's fair share of the need of the regions it reaches / u."""
+    """Capacity = the node's fair share of the need of the regions it reaches / u, u drawn
+    from ``utilisation``."""
     region_units = pd.Series(need_units).groupby(demand["region_id"].to_numpy()).sum()
     region_m3 = pd.Series(need_m3).groupby(demand["region_id"].to_numpy()).sum()
     reach_count: dict[str, int] = {}
@@ -865,7 +1056,7 @@ def _size_capacities(
         share = pd.Series([1.0 / reach_count[r] for r in reach], index=reach, dtype=float)
         units = float((region_units.reindex(reach, fill_value=0.0) * share).sum())
         m3 = float((region_m3.reindex(reach, fill_value=0.0) * share).sum())
-        u = rng.uniform(*DESIGN_UTILISATION)
+        u = rng.uniform(*utilisation)
         row["storage_capacity_m3"] = max(0.5, round(m3 / u, 1))
         row["throughput_capacity_units"] = float(max(10, np.ceil(units / u)))
         scale = max(FIXED_COST_FLOOR, (row["storage_capacity_m3"] / base_m3) ** FIXED_COST_EXPONENT)
@@ -879,11 +1070,17 @@ def generate_tables(
     seed: int = 0,
     *,
     kind: Kind = "mixed",
+    platforms: bool = False,
+    sku_prefix: str = "SKU",
+    node_limits: dict[str, dict] | None = None,
+    utilisation: tuple[float, float] = DESIGN_UTILISATION,
 ) -> tuple[dict[str, pd.DataFrame], dict]:
     """The tables and parameters of a generated instance, without writing them.
 
-    Same arguments as :func:`generate`; returns ``(tables, params)`` ready for
-    :func:`write_tables`.
+    Same arguments as :func:`generate`, plus the options of a :class:`Preset`:
+    ``sku_prefix`` of the SKU ids, ``node_limits`` (node id -> extra columns of its
+    nodes.csv row, e.g. ``orders_per_day_capacity``) and the range ``utilisation`` that
+    capacities are sized for. Returns ``(tables, params)`` ready for :func:`write_tables`.
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
@@ -913,6 +1110,7 @@ def generate_tables(
 
     net = _Network()
     sku_frames, demand_frames, channels, rules, region_frames = [], [], [], [], []
+    platform_frames: list[dict[str, pd.DataFrame]] = []
     stock_all, need_units, need_m3 = [], [], []
     width = len(str(skus))
     offset = 0
@@ -924,34 +1122,45 @@ def generate_tables(
             reg = _foreign_regions(rng, n_regions)
             sk = _export_skus(rng, n_skus)
         sk.insert(
-            0, "sku_id", [f"SKU{i:0{width}d}" for i in range(offset + 1, offset + n_skus + 1)]
+            0,
+            "sku_id",
+            [f"{sku_prefix}{i:0{width}d}" for i in range(offset + 1, offset + n_skus + 1)],
         )
         offset += n_skus
         suppliers = sorted(set(sk["supplier_id"]))
         if side == "import":
             dem = _import_demand(rng, sk, reg)
+            if platforms:
+                dem = _import_platforms(rng, sk, reg, dem)
             stock = _import_network(rng, net, reg, n_nodes, suppliers, ch_im)
             channels += _import_channels(ch_im)
             rules += _import_rules(ch_im)
-            # CBEC quota: consumers from the positive-list demand value, scarcer in poorer regions
-            pos = _sku_positions(sk, dem)
-            eligible = (sk["positive_list"].to_numpy(object) == "true")[pos]
-            value = dem["units"].to_numpy(float) * sk["retail_price"].to_numpy(float)[pos]
-            at = pd.Index(reg["node_id"]).get_indexer(dem["region_id"])
-            eligible_value = np.bincount(at, np.where(eligible, value, 0.0), len(reg))
-            headroom = CN_QUOTA_HEADROOM * (reg["gdp"].to_numpy(float) / 100.0) ** 2
-            reg["consumers"] = np.maximum(
-                50.0, np.ceil(eligible_value * headroom / 26_000 / 10) * 10
-            )
+            reg["consumers"] = _cbec_consumers(sk, reg, dem)
         else:
             buyers = EX_BUYERS[: min(len(EX_BUYERS), -(-n_regions // 8))]
             dem = _export_demand(rng, sk, reg, buyers)
-            stock = _export_network(rng, net, reg, buyers, n_nodes, suppliers, ch_ex)
+            if platforms:
+                dem = _export_platforms(rng, sk, reg, dem)
+            stock = _export_network(
+                rng, net, reg, buyers, n_nodes, suppliers, ch_ex, fulfilment_centres=platforms
+            )
             channels += _export_channels(ch_ex)
             rules += _export_rules(ch_ex, sorted(set(reg["country"])), buyers)
+        if platforms:
+            platform_frames.append(
+                _platform_tables(dem, side, ch_im if side == "import" else ch_ex)
+            )
         units, m3 = _stock_need(sk, dem)
         consumer = dem["region_id"].isin(set(reg["node_id"])).to_numpy()
-        _size_capacities(rng, stock, dem[consumer], units[consumer], m3[consumer])
+        # a marketplace's fulfilment centre holds the stock of its platform's demand only
+        centre_of = {n[0]: p[0] for p in EX_PLATFORMS for n in EX_FBA_NODES if p[11] == n[0]}
+        centres = [s for s in stock if s[0]["node_id"] in centre_of]
+        stock = [s for s in stock if s[0]["node_id"] not in centre_of]
+        _size_capacities(rng, stock, dem[consumer], units[consumer], m3[consumer], utilisation)
+        for centre in centres:
+            mine = consumer & (dem["platform_id"] == centre_of[centre[0]["node_id"]]).to_numpy()
+            _size_capacities(rng, [centre], dem[mine], units[mine], m3[mine], utilisation)
+        stock += centres
         stock_all += stock
         need_units.append(units[consumer])
         need_m3.append(m3[consumer])
@@ -988,17 +1197,24 @@ def generate_tables(
             net.node(row)
 
     sku_table = pd.concat(sku_frames, ignore_index=True)
+    for row in net.nodes:
+        row.update((node_limits or {}).get(row["node_id"], {}))
+    limit_columns = [c for c in NODE_LIMIT_COLUMNS if any(c in row for row in net.nodes)]
+    demand_columns = DEMAND_COLUMNS + (["platform_id", "price"] if platforms else [])
     tables = dict(
         skus=sku_table[SKU_COLUMNS],
-        nodes=pd.DataFrame(net.nodes).reindex(columns=NODE_COLUMNS),
+        nodes=pd.DataFrame(net.nodes).reindex(columns=NODE_COLUMNS + limit_columns),
         lanes=pd.DataFrame(net.lanes).reindex(columns=LANE_COLUMNS),
-        demand=pd.concat(demand_frames, ignore_index=True)[DEMAND_COLUMNS],
+        demand=pd.concat(demand_frames, ignore_index=True)[demand_columns],
         channels=pd.DataFrame(channels).reindex(columns=CHANNEL_COLUMNS),
         tax_rules=pd.DataFrame(rules).reindex(columns=TAX_RULE_COLUMNS),
         fx=fx_table(CURRENCIES),
         rates=pd.DataFrame(net.rates).reindex(columns=RATE_COLUMNS),
         weight_breaks=pd.DataFrame(net.breaks).reindex(columns=BREAK_COLUMNS),
     )
+    for name in ("platforms", "platform_fees", "platform_returns"):
+        if platform_frames:
+            tables[name] = pd.concat([f[name] for f in platform_frames], ignore_index=True)
     n_stock = len(stock_all)
     params = dict(
         name=f"generated_{kind}_{skus}x{regions}x{nodes}_seed{seed}",
@@ -1015,6 +1231,69 @@ def generate_tables(
         single_sourcing=False,
         cbec_annual_limit_per_person=26000.0,
     )
+    return tables, params
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A named parameter set of :func:`generate_tables`: a bundled instance."""
+
+    name: str
+    kind: Kind
+    #: SKUs, demand regions, stocking nodes.
+    size: tuple[int, int, int]
+    sku_prefix: str
+    holding_rate: float
+    node_limits: dict[str, dict]
+    description: str
+    platforms: bool = True
+    #: Capacities sized for 35-50 % use: they rarely bind, so the bundled instances solve to
+    #: 0.5 % in seconds (at 60-90 % the cn_import preset took 3.5 min).
+    utilisation: tuple[float, float] = (0.35, 0.5)
+
+
+#: Options of :func:`generate_tables` that a preset sets.
+PRESET_OPTIONS = ("kind", "platforms", "sku_prefix", "node_limits", "utilisation")
+CN_IMPORT_DESCRIPTION = (
+    "A China cross-border e-commerce import business: 7 foreign suppliers, 5 bonded zones "
+    "(1210), 2 domestic DCs (0110 general trade), direct mail (9610) and personal postal "
+    "parcels to the 31 mainland provinces; sold on two cross-border import marketplaces, live "
+    "commerce, an own mini-program store and department-store counters (general-trade stock "
+    "only). Generated by instances/generate.py (a lean_chain.generate preset); assumptions in "
+    "instances/README.md."
+)
+GLOBAL_EXPORT_DESCRIPTION = (
+    "A Chinese seller exporting from 3 factories: 9610 parcels, 1210 bonded export stock in 2 "
+    "Chinese bonded zones, 9810 stock in 7 overseas 3PL warehouses and 3 marketplace "
+    "fulfilment centres (US, DE, JP), 9710 B2B sea freight to 5 business buyers; 44 consumer "
+    "regions in the US, EU, UK, Japan, Australia and Canada, sold on an own web store, a "
+    "marketplace fulfilled by its own centres and a short-video marketplace. Generated by "
+    "instances/generate.py (a lean_chain.generate preset); assumptions in instances/README.md."
+)
+#: The bundled instances (``instances/generate.py`` writes them with seed PRESET_SEED).
+# fmt: off
+PRESETS = {
+    "cn_import": Preset("cn_import", "import", (234, 31, 7), "CN", 0.18, CN_NODE_LIMITS, CN_IMPORT_DESCRIPTION),
+    "global_export": Preset("global_export", "export", (130, 44, 9), "EX", 0.20, EX_NODE_LIMITS, GLOBAL_EXPORT_DESCRIPTION),
+}
+# fmt: on
+PRESET_SEED = 2026
+
+
+def preset_tables(name: str, seed: int = PRESET_SEED) -> tuple[dict[str, pd.DataFrame], dict]:
+    """The tables and parameters of the preset ``name`` (a key of :data:`PRESETS`).
+
+    Examples
+    --------
+    >>> tables, params = preset_tables("global_export")
+    >>> params["name"], len(tables["skus"]), sorted(tables["platforms"]["kind"].unique())
+    ('global_export', 130, ['b2b', 'marketplace', 'own_store'])
+    """
+    preset = PRESETS[name]
+    options = {option: getattr(preset, option) for option in PRESET_OPTIONS}
+    tables, params = generate_tables(*preset.size, seed, **options)
+    params.update(name=name, description=preset.description)
+    params.update(holding_rate_per_year=preset.holding_rate)
     return tables, params
 
 
@@ -1108,4 +1387,12 @@ def generate(
     return instance
 
 
-__all__ = ["generate", "generate_tables", "summary", "write_tables"]
+__all__ = [
+    "PRESETS",
+    "Preset",
+    "generate",
+    "generate_tables",
+    "preset_tables",
+    "summary",
+    "write_tables",
+]
