@@ -70,18 +70,11 @@ ProgressCallback = Callable[[str, float, float, float], None]
 def choose_method(method: str, model: CostModel) -> tuple[str, str]:
     """The method to run and why (``auto`` decides by the numbers of pairs and SKUs).
 
-    Profit mode is solved by the exact method only: ``auto`` chooses it, and
-    ``decompose`` is refused (its bound and repair assume every demand row is served).
+    Both objectives decide alike (in profit mode the decomposition's subproblems may
+    leave demand unserved and its bound is an upper bound on profit).
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
-    if model.profit_mode:
-        if method == "decompose":
-            raise ValueError(
-                "method 'decompose' does not support objective 'profit' (its Lagrangian "
-                "bound and repair assume all demand is served); use method 'exact' or 'auto'"
-            )
-        return "exact", "objective profit: the exact MIP (the decomposition is cost-mode only)"
     if method != "auto":
         return method, "asked for"
     if model.n_pairs <= AUTO_EXACT_MAX_PAIRS:
@@ -163,7 +156,7 @@ def solve(
         opening a platform are decisions with their fees. The MIP minimises
         -contribution, so ``plan.objective`` is -profit (``plan.kpis["profit"]`` the
         profit) and ``bound`` a lower bound of -profit (an upper bound on profit).
-        Exact method only (``auto`` picks it; ``decompose`` is refused).
+        Every method: the decomposition's subproblems may leave demand unserved.
 
     Returns
     -------
@@ -463,29 +456,35 @@ def _profit_start(
     from lean_chain.costs.evaluate import decisions_from_shares
     from lean_chain.decomposition import heuristic_plan, solve_decomposed
 
-    cost_model = build_cost_model(model.instance)
     served: Decisions | None = None
+    candidates: list[tuple[Decisions, str]] = []
     if model.n_pairs < WARM_UP_MIN_PAIRS:
+        cost_model = build_cost_model(model.instance)
         plan = heuristic_plan(cost_model, time_limit=None if time_limit is None else time_limit / 4)
         served, source = (plan.decisions if plan.feasible else None), "construction heuristic"
     else:
-        warm_up_s = float(np.clip(2.5 * model.n_pairs / 10_000, 2.0, 30.0))
+        warm_up_s = float(np.clip(1.0 * model.n_pairs / 10_000, 1.0, 30.0))
         if time_limit is not None:
             warm_up_s = min(warm_up_s, 0.25 * time_limit)
-        warm = solve_decomposed(cost_model, time_limit=warm_up_s, gap=0.0, reoptimize_share=0.7)
-        served, source = warm.decisions, "cost-mode decomposition plan"
+        warm = solve_decomposed(model, time_limit=warm_up_s, gap=0.0, reoptimize_share=0.7)
+        if warm.decisions is not None:
+            candidates.append((warm.decisions, "profit-mode decomposition plan"))
+        served, source = None, ""
     best = _MipStart(problem, np.zeros(problem.n_cols), "selling nothing (profit 0)")
     best_value = 0.0
-    if served is None:
-        return best
-    x = problem.col_blocks["x"]
-    loss = np.bincount(
-        model.kr_of_pair,
-        weights=problem.objective[x] * served.share,
-        minlength=len(model.kr_demand_row),
-    )
-    pruned = decisions_from_shares(model, np.where(loss[model.kr_of_pair] > 0, 0.0, served.share))
-    for decisions, note in ((served, source), (pruned, f"{source}, losing rows dropped")):
+    if served is not None:
+        x = problem.col_blocks["x"]
+        loss = np.bincount(
+            model.kr_of_pair,
+            weights=problem.objective[x] * served.share,
+            minlength=len(model.kr_demand_row),
+        )
+        keep = np.where(loss[model.kr_of_pair] > 0, 0.0, served.share)
+        candidates += [
+            (served, source),
+            (decisions_from_shares(model, keep), f"{source}, losing rows dropped"),
+        ]
+    for decisions, note in candidates:
         evaluation = evaluate_decisions(model, decisions)
         if not evaluation.violations and evaluation.objective < best_value:
             best_value = evaluation.objective

@@ -69,7 +69,7 @@ def price(st: Structure, pair_of_row: np.ndarray, share: np.ndarray | None = Non
     decisions = decisions_from_rows(st, pair_of_row, share)
     breakdown, on_hand = cost_breakdown(st.model, decisions)
     violations = check_feasibility(st.model, decisions, on_hand)
-    if np.any(pair_of_row < 0):
+    if not st.profit and np.any(pair_of_row < 0):  # profit mode: unserved rows are a choice
         violations = ["some demand rows have no usable pair", *violations]
     return Priced(pair_of_row, decisions, float(sum(breakdown.values())), violations)
 
@@ -231,6 +231,24 @@ def relieve(
         rows = rows[_row_coefficients(st, row, pair_of_row[rows]) > 0]
     if len(rows) == 0:
         return pair_of_row
+    pair_of_row = _move_rows(st, pair_of_row, open_nodes, cost, row, rows, slack, checked)
+    if st.profit:
+        pair_of_row = _drop_rows(st, pair_of_row, open_nodes, cost, row, rows, checked)
+    return pair_of_row
+
+
+def _move_rows(
+    st: Structure,
+    pair_of_row: np.ndarray,
+    open_nodes: np.ndarray,
+    cost: np.ndarray,
+    row: int,
+    rows: np.ndarray,
+    slack: np.ndarray,
+    checked: np.ndarray,
+) -> np.ndarray:
+    """The moves of :func:`relieve`: demand rows ``rows`` to other pairs."""
+    model = st.model
     candidates = st.kr.members(np.searchsorted(st.kr.keys, rows))
     cand_row = model.kr_of_pair[candidates]
     current = pair_of_row[cand_row]
@@ -256,6 +274,56 @@ def relieve(
     pair_of_row = pair_of_row.copy()
     pair_of_row[rows[movable[taken]]] = candidates[best[taken]]
     return pair_of_row
+
+
+def _drop_rows(
+    st: Structure,
+    pair_of_row: np.ndarray,
+    open_nodes: np.ndarray,
+    cost: np.ndarray,
+    row: int,
+    rows: np.ndarray,
+    checked: np.ndarray,
+) -> np.ndarray:
+    """Profit mode: stop selling demand rows of ``rows`` while coupling row ``row`` is
+    violated, least contribution lost per unit of relief first."""
+    slack = -row_excess(st, pair_of_row, open_nodes)
+    if slack[row] >= -_ROW_TOLERANCE:
+        return pair_of_row
+    rows = rows[pair_of_row[rows] >= 0]
+    current = pair_of_row[rows]
+    relief = _row_coefficients(st, row, current)
+    keep = relief > 1e-12
+    if not keep.any():
+        return pair_of_row
+    rows, current, relief = rows[keep], current[keep], relief[keep]
+    delta = move_deltas(st, np.full(len(current), -1), current)
+    lost = -cost[current]  # contribution given up (negative: the row lost money)
+    order = np.argsort(lost / relief, kind="stable")
+    taken = accept_in_order(delta, slack, order, row, checked)
+    pair_of_row = pair_of_row.copy()
+    pair_of_row[rows[taken]] = -1
+    return pair_of_row
+
+
+def close_underfilled_platforms(st: Structure, pair_of_row: np.ndarray) -> np.ndarray:
+    """Profit mode: stop selling on platforms whose sales fall short of their minimum fill
+    rate (a platform that sells nothing owes no fill)."""
+    sales = st.model.sales
+    fill = sales.platform_min_fill
+    if not st.profit or not np.any(fill > 0):
+        return pair_of_row
+    model = st.model
+    platform = sales.platform[model.kr_demand_row]
+    units = model.instance.demand["units"].to_numpy(np.float64)[model.kr_demand_row]
+    on = platform >= 0
+    wanted = np.bincount(platform[on], weights=units[on], minlength=len(fill))
+    served = on & (pair_of_row >= 0)
+    sold = np.bincount(platform[served], weights=units[served], minlength=len(fill))
+    short = (sold > 0) & (sold < fill * wanted * (1 - 1e-9))
+    if not short.any():
+        return pair_of_row
+    return np.where(on & short[np.maximum(platform, 0)], -1, pair_of_row)
 
 
 def _one_new_channel_per_sku(
@@ -330,7 +398,11 @@ def sku_plan_cost(st: Structure, pair_of_row: np.ndarray, cost: np.ndarray) -> n
     total = np.bincount(
         st.kr_sku[valid], weights=cost[pair_of_row[valid]], minlength=st.n_sku
     ).astype(np.float64)
-    total[np.bincount(st.kr_sku[~valid], minlength=st.n_sku) > 0] = np.inf
+    if st.profit:  # unserved rows are a choice; each listing used pays its fee
+        listed = np.unique(st.kr_kq[valid])
+        total += np.bincount(st.kq_sku[listed], weights=st.kq_fee[listed], minlength=st.n_sku)
+    else:
+        total[np.bincount(st.kr_sku[~valid], minlength=st.n_sku) > 0] = np.inf
     pairs = pair_of_row[valid]
     kc = np.unique(model.kc_of_pair[pairs])
     total += np.bincount(model.kc_sku[kc], weights=model.kc_fixed_cost[kc], minlength=st.n_sku)
@@ -368,7 +440,9 @@ def polish(
     slack = -row_excess(st, pair_of_row, open_nodes)
     local = np.full(st.n_sku, -1, dtype=np.int64)
     local[candidates] = np.arange(len(candidates))
-    rows = np.flatnonzero((local[st.kr_sku] >= 0) & (proposal != pair_of_row) & (pair_of_row >= 0))
+    # (profit mode: rows may start or stop selling; pair -1 changes no coupling row)
+    served = np.ones(len(pair_of_row), dtype=bool) if st.profit else pair_of_row >= 0
+    rows = np.flatnonzero((local[st.kr_sku] >= 0) & (proposal != pair_of_row) & served)
     per_row = move_deltas(st, proposal[rows], pair_of_row[rows])  # rows x moved demand rows
     delta = np.zeros((len(slack), len(candidates)))
     np.add.at(delta.T, local[st.kr_sku[rows]], per_row.T)
@@ -393,6 +467,10 @@ def construct(
     true_cost = true_tables.cost
     pair_of_row, _ = relaxed_rows(st, tables, np.append(open_nodes, True))
     pair_of_row, left = repair(st, pair_of_row, open_nodes, true_cost)
+    if st.profit:
+        closed = close_underfilled_platforms(st, pair_of_row)
+        if not np.array_equal(closed, pair_of_row):
+            pair_of_row, left = repair(st, closed, open_nodes, true_cost)
     if not left:
         pair_of_row = polish(st, true_tables, pair_of_row, open_nodes)
         return price(st, pair_of_row), left
@@ -443,7 +521,10 @@ def split_rows(
     problem = MipProblem(
         objective=cost[pairs] + _added_fixed(st, pair_of_row, pairs),
         matrix=matrix,
-        row_lower=np.concatenate([np.ones(len(rows)), np.full(len(st.rhs), -np.inf)]),
+        # profit mode: a row may sell less than its demand
+        row_lower=np.concatenate(
+            [np.full(len(rows), 0.0 if st.profit else 1.0), np.full(len(st.rhs), -np.inf)]
+        ),
         row_upper=np.concatenate([np.ones(len(rows)), st.rhs - fixed_use]),
         col_lower=np.zeros(n),
         col_upper=np.ones(n),
@@ -454,8 +535,10 @@ def split_rows(
         return None
     values = np.clip(result.solution, 0.0, 1.0)
     values[values < 1e-9] = 0.0
-    # renormalise each row to exactly one after clipping
+    # renormalise each row to exactly one after clipping (profit mode: to at most one)
     totals = np.bincount(local_row, weights=values, minlength=len(rows))
+    if st.profit:
+        totals = np.maximum(totals, 1.0)
     share[pairs] = values / np.where(totals > 0, totals, 1.0)[local_row]
     return share
 
@@ -498,6 +581,8 @@ def reoptimize_shares(st: Structure, plan: Priced, time_limit: float) -> Priced 
     dominant = st.kr.argmin(-share)  # per demand row, its largest share's pair
     pair_of_row = np.full(len(st.kr), -1, dtype=np.int64)
     pair_of_row[st.kr.keys] = dominant
+    if st.profit:  # rows the re-optimized plan no longer sells
+        pair_of_row[st.kr.keys[share[dominant] <= 1e-9]] = -1
     candidate = price(st, pair_of_row, share)
     return candidate if better(candidate, plan) else None
 

@@ -22,6 +22,7 @@ from lean_chain.decomposition.heuristic import (
     Priced,
     better,
     construct,
+    price,
     reoptimize_shares,
     search_nodes,
 )
@@ -153,6 +154,10 @@ def solve_decomposed(
     true_tables = sku_tables(st, st.pair_cost)
     all_open = np.ones(st.n_h, dtype=bool)
     best, unrepaired = construct(st, true_tables, all_open, true_tables)
+    if st.profit and not best.feasible:  # selling nothing breaks no rule
+        nothing = price(st, np.full(len(st.kr), -1, dtype=np.int64))
+        if nothing.feasible:
+            best, unrepaired = nothing, []
     first_plan_s = elapsed() if best.feasible else None
     report("construction")
     # node search costs a construction per node: up front only while that is cheap

@@ -117,11 +117,17 @@ class Structure:
     node_fixed: np.ndarray  # F_h
     coupling: sp.csr_matrix  # A (rows x pairs), scaled
     primal_coupling: sp.csr_matrix  # A with whole-row minimum stock (>= A), for plans
-    primal_coupling_by_pair: sp.csr_matrix  # its transpose (pairs x rows)
+    primal_coupling_by_pair: sp.csr_matrix  # its transpose (pairs x rows), + a zero row (-1)
     coupling_nodes: np.ndarray  # B (rows x n_h), dense, scaled
     rhs: np.ndarray
     row_family: np.ndarray  # family name of each row
     row_scale: np.ndarray  # unscaled = scaled x row_scale
+    # profit mode: a demand row may go unserved (value 0; the empty channel set is one of
+    # ``subsets``), and the rows sold through a listing (SKU, platform) pay its fee once
+    profit: bool = False
+    kr_kq: np.ndarray | None = None  # listing group of each demand row, -1: sold directly
+    kq_sku: np.ndarray | None = None
+    kq_fee: np.ndarray | None = None  # listing fee per horizon
 
     @property
     def n_h(self) -> int:
@@ -312,9 +318,19 @@ def build_structure(model: CostModel) -> Structure:
     focus_kc = np.where(sku_focus >= 0, first_kc + np.maximum(sku_focus, 0), -1)
     n_node_ranks = int(nodes_of_kc[focus_kc[focus_kc >= 0]].max(initial=0))
     most = int(min(np.nanmax(model.sku_max_channels, initial=1.0), n_local))
-    masks = np.arange(1, 1 << n_local)
+    # profit mode: the empty set (nothing sold) is a choice too
+    masks = np.arange(0 if model.profit_mode else 1, 1 << n_local)
     size = np.array([bin(m).count("1") for m in masks])
     keep = size <= most
+    listing: dict = {}
+    if model.profit_mode:
+        sales = model.sales
+        listing = dict(
+            profit=True,
+            kr_kq=sales.row_kq[model.kr_demand_row].astype(np.int64),
+            kq_sku=sales.kq_sku.astype(np.int64),
+            kq_fee=sales.kq_listing_fee.astype(np.float64),
+        )
     return Structure(
         model=model,
         pair_cost=pair_cost,
@@ -336,9 +352,13 @@ def build_structure(model: CostModel) -> Structure:
         node_fixed=model.h_fixed_cost.astype(np.float64),
         coupling=coupling,
         primal_coupling=primal_coupling,
-        primal_coupling_by_pair=sp.csr_matrix(primal_coupling.T),
+        # one zero row past the last pair: index -1 ("not served") changes no row
+        primal_coupling_by_pair=sp.csr_matrix(
+            sp.vstack([primal_coupling.T, sp.csr_matrix((1, primal_coupling.shape[0]))])
+        ),
         coupling_nodes=coupling_nodes,
         rhs=rhs / scale,
         row_family=family,
         row_scale=scale,
+        **listing,
     )

@@ -13,6 +13,12 @@ another slotting fee, and a split row costs at least its cheapest pair).
 min_C v_k(C) is therefore a valid lower bound on SKU k's subproblem, and
 the minimising C with each row at its cheapest pair is a plan that keeps
 the channel limit: the same tables serve the bound and the heuristic.
+
+In profit mode c~ is cost less net revenue, a row may go unserved (value 0)
+and the rows sold through listing (SKU, platform) q pay its fee L_q once, so
+the rows' term becomes sum_q min(0, L_q + sum_{r in q} min(0, best_r)), exact
+per set C; C may be empty (nothing sold). Platform fees and minimum fill rates
+are left out of the subproblem: dropping them only lowers the bound.
 """
 
 from __future__ import annotations
@@ -56,6 +62,25 @@ def focus_node_costs(st: Structure, tables: SkuTables, open_cols: np.ndarray) ->
     return table
 
 
+def sku_row_values(st: Structure, per_row: np.ndarray) -> np.ndarray:
+    """Per SKU, the value of its demand rows at ``per_row`` (each row's best pair in a set;
+    inf where it has none): their sum, or in profit mode the listings' best choice."""
+    if not st.profit:
+        return np.bincount(st.kr_sku, weights=per_row, minlength=st.n_sku)
+    listed = st.kq_fee + np.bincount(
+        st.kr_kq, weights=np.minimum(per_row, 0.0), minlength=len(st.kq_fee)
+    )
+    return np.bincount(st.kq_sku, weights=np.minimum(listed, 0.0), minlength=st.n_sku)
+
+
+def sold_rows(st: Structure, row_value: np.ndarray) -> np.ndarray:
+    """Profit mode: True for the demand rows worth selling at their best pair's
+    ``row_value`` (a gain, on a listing whose gains cover its fee)."""
+    gain = np.minimum(row_value, 0.0)
+    listed = st.kq_fee + np.bincount(st.kr_kq, weights=gain, minlength=len(st.kq_fee))
+    return (gain < 0) & (listed[st.kr_kq] < 0)
+
+
 def best_channel_sets(
     st: Structure, tables: SkuTables, open_cols: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -85,7 +110,7 @@ def best_channel_sets(
         # "any" pattern: every row at its cheapest pair in the set (the focus channel
         # pays a second slotting fee where it is in the set and may use several nodes)
         per_row = np.minimum(others, np.where(focus_in[st.kr_sku], focus_any, np.inf))
-        value = np.bincount(st.kr_sku, weights=per_row, minlength=st.n_sku) + fixed
+        value = sku_row_values(st, per_row) + fixed
         value += np.where(focus_in, st.sku_slotting, 0.0)
         better = value < best
         best[better], best_set[better], best_pattern[better] = value[better], mask, -1
@@ -93,7 +118,7 @@ def best_channel_sets(
             continue
         for rank in range(st.n_node_ranks):
             per_row = np.minimum(others, focus_table[:, rank])
-            value = np.bincount(st.kr_sku, weights=per_row, minlength=st.n_sku) + fixed
+            value = sku_row_values(st, per_row) + fixed
             value[~focus_in] = np.inf
             better = value < best
             best[better], best_set[better], best_pattern[better] = value[better], mask, rank
@@ -121,8 +146,12 @@ def rows_for_sets(
     values = np.where(allowed, tables.cell_min, np.inf)
     cell = st.row_cells.argmin(values)
     found = np.isfinite(values[cell])
-    pair = np.full(len(st.kr), -1, dtype=np.int64)
     rows = st.row_cells.keys
+    if st.profit:  # only the rows worth selling
+        row_value = np.full(len(st.kr), np.inf)
+        row_value[rows] = values[cell]
+        found &= sold_rows(st, row_value)[rows]
+    pair = np.full(len(st.kr), -1, dtype=np.int64)
     pair[rows[found]] = tables.cell_pair[cell[found]]
     return pair
 

@@ -145,12 +145,14 @@ def test_profit_mode_never_earns_less_than_the_cost_optimal_plan(tmp_path, deman
     assert not priced.violations
 
 
-def test_decompose_refuses_profit_mode_and_auto_chooses_exact(tmp_path):
+def test_decompose_runs_in_profit_mode_and_auto_chooses_exact_on_small_models(tmp_path):
     inst = lean_chain.load_instance(TINY)
-    with pytest.raises(ValueError, match=r"decompose.*profit"):
-        lean_chain.solve(inst, method="decompose", objective="profit")
-    plan = lean_chain.solve(inst, method="auto", objective="profit")
-    assert plan.info["method"] == "exact"
+    exact = lean_chain.solve(inst, method="auto", objective="profit")
+    assert exact.info["method"] == "exact"
+    decomposed = lean_chain.solve(inst, method="decompose", objective="profit", gap=1e-9)
+    assert decomposed.info["method"] == "decompose"
+    assert decomposed.kpis["profit"] <= exact.kpis["profit"] + 1e-6
+    assert -decomposed.bound >= exact.kpis["profit"] - 1e-6
 
 
 def test_non_positive_price_in_profit_mode_is_bad_input(tmp_path):

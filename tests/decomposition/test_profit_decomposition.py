@@ -1,0 +1,136 @@
+"""The decomposition in profit mode (issue 18): a valid upper bound on profit, plans the
+evaluation core accepts, and lost sales, listings and minimum fill rates respected.
+
+The objective is -profit, so "bound <= optimum" means the certified profit is never
+below the best profit, and a plan's objective is never below the proven optimum.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import lean_chain
+from lean_chain.costs.evaluate import evaluate_decisions
+from lean_chain.costs.model import build_cost_model
+from lean_chain.decomposition import solve_decomposed
+from lean_chain.decomposition.heuristic import close_underfilled_platforms
+from lean_chain.decomposition.structure import build_structure
+
+_TOL = 1e-7
+
+
+def with_platforms(folder: Path, seed: int, min_fill: float) -> None:
+    """Split every demand row between an own store and a marketplace (commission tiers,
+    an order fee, a listing fee per SKU, an annual fee, a minimum fill rate), at prices
+    between 60 % and 120 % of retail, so that some rows lose money."""
+    rng = np.random.default_rng(seed)
+    demand = pd.read_csv(folder / "demand.csv", dtype=str, keep_default_na=False)
+    skus = pd.read_csv(folder / "skus.csv", dtype=str, keep_default_na=False)
+    retail = skus.set_index("sku_id")["retail_price"].astype(float)
+    factor = rng.uniform(0.6, 1.2, len(demand)) * retail.loc[demand["sku_id"]].to_numpy()
+    units = demand["units"].astype(float)
+    own = demand.assign(platform_id="OWN", units=(units * 0.4).round(3), price=factor.round(2))
+    market = demand.assign(
+        platform_id="MKT", units=(units * 0.6).round(3), price=(0.95 * factor).round(2)
+    )
+    pd.concat([own, market]).to_csv(folder / "demand.csv", index=False)
+    (folder / "platforms.csv").write_text(
+        "platform_id,kind,annual_fee,listing_fee,payment_fee_rate,fee_per_order,min_fill_rate\n"
+        "OWN,own_store,0,0,0.01,0,0\n"
+        f"MKT,marketplace,20000,500,0,2,{min_fill}\n"
+    )
+    (folder / "platform_fees.csv").write_text(
+        "platform_id,category,min_price,max_price,commission_rate\n"
+        "MKT,*,0,300,0.15\nMKT,*,300,,0.08\n"
+    )
+
+
+@pytest.fixture(scope="module", params=[(2, "mixed", 0.5), (3, "import", 0.0), (4, "export", 0.3)])
+def profit_instance(request, tmp_path_factory):
+    """A small generated instance with platforms and its proven profit optimum."""
+    seed, kind, min_fill = request.param
+    folder = tmp_path_factory.mktemp(f"profit{seed}") / "inst"
+    lean_chain.generate(skus=12, regions=5, nodes=4, seed=seed, kind=kind, out=folder)
+    with_platforms(folder, seed, min_fill)
+    instance = lean_chain.load_instance(folder)
+    exact = lean_chain.solve(
+        instance, method="exact", objective="profit", gap=1e-9, time_limit=120, sensitivity=False
+    )
+    assert exact.status == "optimal"
+    return instance, exact
+
+
+def test_bound_never_above_optimum_and_plan_never_below(profit_instance):
+    instance, exact = profit_instance
+    model = build_cost_model(instance, "profit")
+    result = solve_decomposed(model, gap=1e-9, max_rounds=30)
+    slack = _TOL * abs(exact.objective)
+    assert result.feasible
+    assert result.bound <= exact.objective + slack
+    assert result.objective >= exact.objective - slack
+    assert all(h["bound"] <= exact.objective + slack for h in result.history)
+    # the evaluation core prices the plan alike and finds nothing broken
+    evaluation = evaluate_decisions(model, result.decisions)
+    assert not evaluation.violations
+    assert evaluation.objective == pytest.approx(result.objective, rel=1e-9)
+
+
+def test_solve_decompose_in_profit_mode_reports_profit_and_a_valid_bound(profit_instance):
+    instance, exact = profit_instance
+    plan = lean_chain.solve(instance, method="decompose", objective="profit", gap=1e-9)
+    assert plan.info["method"] == "decompose"
+    assert plan.kpis["profit"] == pytest.approx(-plan.objective, rel=1e-9)
+    assert plan.kpis["profit"] <= exact.kpis["profit"] * (1 + _TOL) + 1e-6
+    assert -plan.bound >= exact.kpis["profit"] * (1 - _TOL)  # an upper bound on profit
+
+
+def test_plans_sell_only_where_it_pays_or_the_rules_ask(profit_instance):
+    """Rows whose best pair loses money are not served by the construction."""
+    instance, _ = profit_instance
+    model = build_cost_model(instance, "profit")
+    st = build_structure(model)
+    result = solve_decomposed(model, gap=1e-9, max_rounds=5, structure=st)
+    served = np.bincount(
+        model.kr_of_pair, weights=result.decisions.share, minlength=len(model.kr_demand_row)
+    )
+    best = np.full(len(model.kr_demand_row), np.inf)
+    np.minimum.at(best, model.kr_of_pair, st.pair_cost)
+    # a row that loses money even at its cheapest pair's lower-bounded cost is left unsold
+    # unless a service target needs it
+    has_service = "service" in set(st.row_family)
+    if not has_service:
+        assert np.all(served[best > 0] <= 1e-9)
+    assert np.all(served <= 1 + 1e-9)
+
+
+def test_underfilled_platform_is_closed():
+    """A platform below its minimum fill sells nothing after the fill pass; others keep
+    their rows."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "inst"
+        shutil.copytree(Path(__file__).parents[1] / "data" / "tiny", folder)
+        (folder / "demand.csv").write_text(
+            "sku_id,region_id,units,platform_id\nA,R1,100,OWN\nB,R1,10,MKT\nA,R1,50,MKT\n"
+        )
+        (folder / "platforms.csv").write_text(
+            "platform_id,kind,annual_fee,listing_fee,payment_fee_rate,fee_per_order,"
+            "min_fill_rate\nOWN,own_store,0,0,0,0,0\nMKT,marketplace,0,0,0,0,0.9\n"
+        )
+        instance = lean_chain.load_instance(folder)
+        st = build_structure(build_cost_model(instance, "profit"))
+        platform = st.model.sales.platform[st.model.kr_demand_row]
+        first_pair = st.kr.order[st.kr.starts]
+        sell_all = first_pair.copy()
+        assert np.array_equal(close_underfilled_platforms(st, sell_all), sell_all)
+        # MKT sells 10 of its 60 units (< 90 %): closed; OWN keeps its row
+        units = st.model.instance.demand["units"].to_numpy(np.float64)[st.model.kr_demand_row]
+        partly = np.where((platform == 1) & (units == 50), -1, first_pair)
+        closed = close_underfilled_platforms(st, partly)
+        assert np.all(closed[platform == 1] == -1)
+        assert np.array_equal(closed[platform == 0], partly[platform == 0])
