@@ -2,6 +2,7 @@
 
 import lean_chain._numba_cache  # noqa: F401  (before numba: kernels cache per user)
 from lean_chain.api import evaluate, solve, write_plan
+from lean_chain.costs.model import build_cost_model
 from lean_chain.errors import (
     InfeasibleError,
     InstanceError,
@@ -11,6 +12,7 @@ from lean_chain.errors import (
     SelfCheckError,
     SolverNotAvailableError,
 )
+from lean_chain.formulation.build import build_problem
 from lean_chain.generate import generate
 from lean_chain.load import load_instance
 from lean_chain.model.instance import Instance
@@ -27,6 +29,8 @@ __all__ = [
     "SelfCheckError",
     "SolverNotAvailableError",
     "__version__",
+    "build_cost_model",
+    "build_problem",
     "evaluate",
     "generate",
     "load_instance",

@@ -174,6 +174,16 @@ def solve(
     SelfCheckError
         The evaluation core's total differs from the MIP objective by more
         than 1e-6 relative, or the plan breaks a constraint.
+
+    Examples
+    --------
+    >>> import lean_chain
+    >>> plan = lean_chain.solve(lean_chain.load_instance("tests/data/tiny"))
+    >>> plan.status, round(plan.objective, 3), plan.info["method"]
+    ('optimal', 14420.588, 'exact')
+    >>> profit = lean_chain.solve(lean_chain.load_instance("tests/data/tiny"), objective="profit")
+    >>> profit.kpis["profit"] >= plan.kpis["profit"]
+    True
     """
     started = time.perf_counter()
     nothing_to_plan = check_plannable(instance)
