@@ -58,6 +58,7 @@ from lean_chain.decomposition.structure import lane_charge_lower_bound
 from lean_chain.formulation.build import build_coupling_problem
 from lean_chain.formulation.solution import encode
 from lean_chain.index import DROP_REASON_TEXT, DROP_REASONS
+from lean_chain.io.fast_csv import fixed_text
 
 #: Status of a candidate, in the table's sort order.
 STATUSES = ("chosen", "cheaper", "tie", "dearer", "excluded")
@@ -126,8 +127,7 @@ COLUMNS = (
 
 def _text(values: np.ndarray, decimals: int = 2) -> np.ndarray:
     """Numbers as text, element-wise (no thousands separators)."""
-    values = np.asarray(values, dtype=np.float64)
-    return np.char.mod(f"%.{decimals}f", values).astype(object)
+    return fixed_text(values, decimals)
 
 
 def _first_per_group(

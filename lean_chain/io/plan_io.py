@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from lean_chain.errors import Issue, OutputPathError
+from lean_chain.io.fast_csv import write_csv
 from lean_chain.io.tables import read_csv_text
 
 try:
@@ -257,7 +258,8 @@ def _write_locked(
             if tables:
                 (tmp / "plan").mkdir()
             for name, frame in tables.items():
-                frame.to_csv(tmp / "plan" / f"{name}.csv", index=False)
+                # the bytes of frame.to_csv(index=False), written with numpy
+                write_csv(frame, tmp / "plan" / f"{name}.csv")
             for name, text in files.items():
                 (tmp / name).write_text(text, encoding="utf-8")
             text = json.dumps(_finite(summary), indent=2, default=_json_default)

@@ -1,0 +1,122 @@
+"""The numpy CSV writer writes the bytes of pandas' ``to_csv(index=False)``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import lean_chain
+from lean_chain.io.fast_csv import fixed_text, to_csv_bytes, write_csv
+
+TINY = Path(__file__).resolve().parent.parent / "data" / "tiny"
+
+
+def pandas_bytes(frame: pd.DataFrame) -> bytes:
+    return frame.to_csv(index=False).encode("utf-8")
+
+
+def assert_same_csv(frame: pd.DataFrame, chunk_rows: int = 7) -> None:
+    """Byte-identical to pandas, also when the rows are cut into small chunks."""
+    expected = pandas_bytes(frame)
+    assert to_csv_bytes(frame) == expected
+    assert to_csv_bytes(frame, chunk_rows=chunk_rows) == expected
+
+
+def test_floats_as_pandas_writes_them():
+    rng = np.random.default_rng(3)
+    special = [0.0, -0.0, np.nan, np.inf, -np.inf, 1e-5, 1e-4, 0.1, 1 / 3, 100.0, 5e-324]
+    special += [999_999_999.999999, 1e9, 1e16, 123_456_789.123456, 12_345_678.0, -2.5]
+    values = np.concatenate(
+        [
+            np.round(rng.normal(0, 1e4, 3000), 6),
+            np.round(rng.normal(0, 1e8, 3000), 6),
+            np.round(rng.normal(0, 10, 3000), 2),
+            rng.normal(0, 1, 300),  # full precision: repr
+            special,
+        ]
+    )
+    assert_same_csv(pd.DataFrame({"x": values, "y": values[::-1].copy()}), chunk_rows=1000)
+
+
+def test_integers_booleans_and_text():
+    rng = np.random.default_rng(4)
+    n = 500
+    texts = np.array(["a", "b,c", 'say "hi"', "", "m³", "two\nlines", "r\rz", " sp "], dtype=object)
+    frame = pd.DataFrame(
+        {
+            "id": texts[rng.integers(0, len(texts), n)],
+            "small": rng.integers(-(10**6), 10**6, n),
+            "big": rng.integers(-(2**63), 2**63 - 1, n),
+            "u8": rng.integers(0, 255, n).astype(np.uint8),
+            "flag": rng.random(n) < 0.5,
+            "sentence": [f"cheaper by {i / 7:.2f}, but full" for i in range(n)],  # distinct
+        }
+    )
+    frame.loc[3, "id"] = None
+    frame.loc[5, "big"] = -(2**63)
+    frame.loc[6, "big"] = 0
+    frame["mixed"] = pd.Series([1.5, "x", None, True, 7] * (n // 5), dtype=object)
+    assert_same_csv(frame, chunk_rows=64)
+
+
+def test_edge_shapes():
+    assert_same_csv(pd.DataFrame({"a": np.zeros(0), "b": np.zeros(0, dtype=object)}))
+    assert_same_csv(pd.DataFrame({"a,b": [1.0], 'q"': ["x"]}))  # quoted header
+    assert_same_csv(pd.DataFrame({"only": [np.nan, np.nan]}))
+    assert_same_csv(pd.DataFrame({"s": ["", "x"]}))
+
+
+def test_other_columns_go_to_pandas(tmp_path):
+    frame = pd.DataFrame({"when": pd.to_datetime(["2026-01-01", "2026-02-01"]), "v": [1.0, 2.0]})
+    write_csv(frame, tmp_path / "t.csv")
+    assert (tmp_path / "t.csv").read_bytes() == pandas_bytes(frame)
+    assert to_csv_bytes(frame.astype({"v": np.float32})) == pandas_bytes(
+        frame.astype({"v": np.float32})
+    )
+
+
+@pytest.fixture(scope="module")
+def tiny_plan():
+    return lean_chain.solve(lean_chain.load_instance(TINY))
+
+
+@pytest.fixture(scope="module")
+def generated_plan(tmp_path_factory):
+    from lean_chain.generate import generate_tables, write_tables
+
+    tables, params = generate_tables(40, regions=6, nodes=4, seed=2)
+    folder = write_tables(tmp_path_factory.mktemp("gen") / "instance", tables, params)
+    return lean_chain.solve(lean_chain.load_instance(folder), sensitivity=False)
+
+
+@pytest.mark.parametrize("which", ["tiny_plan", "generated_plan"])
+def test_plan_tables_round_trip(which, request, tmp_path):
+    """Every plan table (alternatives included) as pandas writes it, and read back equal."""
+    plan = request.getfixturevalue(which)
+    assert "alternatives" in plan.tables
+    for name, frame in plan.tables.items():
+        assert to_csv_bytes(frame, chunk_rows=5) == pandas_bytes(frame), name
+        write_csv(frame, tmp_path / f"{name}.csv")
+        back = pd.read_csv(tmp_path / f"{name}.csv", keep_default_na=False, na_values=[""])
+        old = pd.read_csv(
+            pd.io.common.BytesIO(pandas_bytes(frame)), keep_default_na=False, na_values=[""]
+        )
+        pd.testing.assert_frame_equal(back, old)
+
+
+def test_fixed_text_matches_percent_format():
+    rng = np.random.default_rng(5)
+    values = np.concatenate(
+        [
+            rng.normal(0, 1e3, 5000),
+            rng.normal(0, 1e6, 500),
+            [0.125, 0.375, 2.5, -0.0, 0.0, 9999.5, np.nan, np.inf, -np.inf, 1e20, -1e17],
+        ]
+    )
+    for decimals in (0, 1, 2, 3, 4):
+        expected = [f"%.{decimals}f" % v for v in values]
+        assert fixed_text(values, decimals).tolist() == expected
+    assert fixed_text(np.zeros(0)).tolist() == []
