@@ -6,7 +6,9 @@ cannot all hold and names the SKUs, regions, nodes and lanes they are about.
 Method (an *elastic* re-solve, with any backend):
 
 1. Every row of a limit family (storage, orders, throughput, service, CBEC
-   quota, channels per SKU, minimum stock, weight bands) gets a slack column,
+   quota, channels per SKU, minimum stock, weight bands, lane capacities: the
+   row blocks each constraint family of :data:`lean_chain.costs.constraints.FAMILIES`
+   marks in its ``limits``, with the unit of their slack) gets a slack column,
    priced at 1 / the row's scale, so that a slack is a relative violation.
    The LP relaxation of that problem minimises total relative slack: the rows
    with slack are the ones that *must give* (and by how much). If the
@@ -30,24 +32,11 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
+from lean_chain.costs.constraints import limit_rows
 from lean_chain.costs.model import CostModel, service_targets
 from lean_chain.formulation.problem import MipProblem
 from lean_chain.index import excluded_options
 from lean_chain.solvers import SolveOptions, Status, get_backend
-
-#: Row families that may give in the elastic re-solve, with the unit of their slack.
-LIMIT_FAMILIES = {
-    "storage": "m³",
-    "orders": "orders",
-    "throughput": "units",
-    "service": "units",
-    "cbec_quota": "{currency}",
-    "max_channels": "channels",
-    "stock_minimum": "units",
-    "piece_upper": "kg or m³ per horizon",
-    "band_upper": "kg per horizon",
-    "lane_capacity": "kg, m³ or units per horizon",
-}
 
 #: Relative slack below this is numerical noise, not a violation.
 _TOLERANCE = 1e-6
@@ -216,13 +205,15 @@ class _Namer:
         return [str(s) for s in self.sku_ids[order]]
 
 
-def _finding(namer: _Namer, problem: MipProblem, row: int, slack: float, role: str) -> Finding:
+def _finding(
+    namer: _Namer, problem: MipProblem, row: int, slack: float, role: str, units: dict[str, str]
+) -> Finding:
     model = namer.model
     family, local = _family_of(problem, row)
     kind, ids = problem.row_objects.get(family, ("row", np.arange(row + 1)))
     ident = int(ids[local]) if local < len(ids) else local
     name = namer.name(kind, ident)
-    unit = LIMIT_FAMILIES.get(family, "").format(currency=namer.currency)
+    unit = units.get(family, "").format(currency=namer.currency)
     skus: list[str] = []
     if family in ("storage", "throughput", "orders"):
         h = int(np.flatnonzero(model.h_node == ident)[0])
@@ -364,7 +355,8 @@ def diagnose(
     >>> diagnose(model, build_problem(model)).findings  # feasible: nothing must give
     []
     """
-    limits = problem.family_mask(tuple(LIMIT_FAMILIES))
+    units = limit_rows()
+    limits = problem.family_mask(tuple(units))
     method = "elastic LP relaxation (a slack per limit row, minimal total relative slack)"
     try:
         needed = _violations(problem, limits, False, solver, time_limit)
@@ -381,7 +373,9 @@ def diagnose(
             [],
         )
     namer = _Namer(model)
-    findings = [_finding(namer, problem, row, slack, "must give") for row, slack in needed.items()]
+    findings = [
+        _finding(namer, problem, row, slack, "must give", units) for row, slack in needed.items()
+    ]
     if not findings:
         return Diagnosis("every rule can hold: no conflict found", method, [])
     pinned = limits.copy()
@@ -392,7 +386,8 @@ def diagnose(
         instead = {}  # what could give instead is unknown: only the rules that must give
     if instead:
         findings += [
-            _finding(namer, problem, row, slack, "or instead") for row, slack in instead.items()
+            _finding(namer, problem, row, slack, "or instead", units)
+            for row, slack in instead.items()
         ]
     summary = "no plan meets every rule. Must give: " + " | ".join(
         f.message for f in findings if f.role == "must give"

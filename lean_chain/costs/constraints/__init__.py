@@ -14,6 +14,21 @@ Examples
 >>> from lean_chain.costs.constraints import FAMILIES
 >>> [family.name for family in FAMILIES if family.coupling]
 ['storage', 'orders', 'throughput', 'service', 'quota', 'lane_capacity']
+
+One family checks a plan of tests/data/tiny that ships everything through the
+bonded zone BZ but leaves BZ closed:
+
+>>> import dataclasses
+>>> import numpy as np
+>>> import lean_chain
+>>> from lean_chain.costs.constraints import stocking
+>>> from lean_chain.costs.evaluate import decisions_from_shares, on_hand_stock
+>>> from lean_chain.costs.model import build_cost_model
+>>> model = build_cost_model(lean_chain.load_instance("tests/data/tiny"))
+>>> plan = decisions_from_shares(model, np.array([1.0, 0.0, 1.0, 0.0]))
+>>> closed = dataclasses.replace(plan, node_open=np.zeros(1, dtype=bool))
+>>> stocking.FAMILY.violations(model, closed, on_hand_stock(model, closed))
+['A stocked at closed node BZ', 'B stocked at closed node BZ']
 """
 
 from __future__ import annotations
