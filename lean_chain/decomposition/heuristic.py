@@ -232,8 +232,10 @@ def relieve(
     if len(rows) == 0:
         return pair_of_row
     pair_of_row = _move_rows(st, pair_of_row, open_nodes, cost, row, rows, slack, checked)
-    if st.profit:
-        pair_of_row = _drop_rows(st, pair_of_row, open_nodes, cost, row, rows, checked)
+    if st.profit:  # rows may also stop selling
+        slack = -row_excess(st, pair_of_row, open_nodes)
+        if slack[row] < -_ROW_TOLERANCE:
+            pair_of_row = _drop_rows(st, pair_of_row, rows, row, slack, cost, checked)
     return pair_of_row
 
 
@@ -276,20 +278,10 @@ def _move_rows(
     return pair_of_row
 
 
-def _drop_rows(
-    st: Structure,
-    pair_of_row: np.ndarray,
-    open_nodes: np.ndarray,
-    cost: np.ndarray,
-    row: int,
-    rows: np.ndarray,
-    checked: np.ndarray,
-) -> np.ndarray:
+def _drop_rows(st, pair_of_row, rows, row, slack, cost, checked) -> np.ndarray:
     """Profit mode: stop selling demand rows of ``rows`` while coupling row ``row`` is
-    violated, least contribution lost per unit of relief first."""
-    slack = -row_excess(st, pair_of_row, open_nodes)
-    if slack[row] >= -_ROW_TOLERANCE:
-        return pair_of_row
+    violated, least contribution lost per unit of relief first (``slack``: every
+    coupling row's; ``checked``: the rows that must keep it)."""
     rows = rows[pair_of_row[rows] >= 0]
     current = pair_of_row[rows]
     relief = _row_coefficients(st, row, current)
