@@ -90,6 +90,7 @@ from lean_chain._catalog import (
     SKU_COLUMNS,
     TAX_RULE_COLUMNS,
     NetworkTables,
+    channel_codes,
     channel_rows,
     cn_gateway_km,
     demand_std,
@@ -215,14 +216,12 @@ EX_LOW_VALUE_NOTES = {
 }
 # fmt: on
 # fmt: off
-#: Limits of some stocking nodes in the bundled instances (presets): Tianjin picks at most
-#: 200 orders a day; Zhengzhou, an airport zone without a designated inspection site for
+#: Limits of some stocking nodes in the bundled instances (presets): Zhengzhou, an airport zone without a designated inspection site for
 #: imported food, stocks no formula or food; Chengdu serves western China only; the Edison
 #: 3PL contract picks at most 150 orders a day; the Yiwu bonded logistics centre takes no
 #: electronics (lithium batteries are dangerous goods its warehouse is not approved for).
 CN_WEST = "CN_SC|CN_CQ|CN_GZ|CN_YN|CN_XZ|CN_SN|CN_GS|CN_QH|CN_NX|CN_XJ|CN_GX"
 CN_NODE_LIMITS = {
-    "BZ_TJ_DONGJIANG": dict(orders_per_day_capacity=200),
     "BZ_ZZ_XINZHENG": dict(allowed_categories="cosmetics|premium_cosmetics|health_supplements|"
                            "apparel|electronics|bags|watches|premium_watches"),
     "BZ_CD_SHUANGLIU": dict(serves=CN_WEST),
@@ -232,6 +231,8 @@ EX_NODE_LIMITS = {
     "BZ_YIWU": dict(allowed_categories="home|apparel|toys|beauty|sports|accessories"),
 }
 # fmt: on
+#: CBEC retail annual limit per person (parameters.cbec_annual_limit_per_person), CNY.
+CBEC_ANNUAL_LIMIT_CNY = 26_000.0
 #: Columns of nodes.csv that a preset's node_limits may set.
 NODE_LIMIT_COLUMNS = ["orders_per_day_capacity", "allowed_categories", "serves"]
 CBEC_NOTE = "Cai Guan Shui [2016] No.18, [2018] No.49: 0 % duty, 70 % of VAT + CT, 5,000 CNY cap"
@@ -638,6 +639,7 @@ def _import_platforms(
     upo = demand["units_per_order"].to_numpy(float)
     positive = (skus["positive_list"].to_numpy(object) == "true")[pos]
     cbec_ok = positive & ((upo <= 1.0) | (retail * upo <= ELIGIBILITY["cbec"][1]))
+    cbec_ok &= retail * upo <= CBEC_ANNUAL_LIMIT_CNY  # no single order above a year's limit
     tier = regions["tier"].to_numpy()[pd.Index(regions["node_id"]).get_indexer(demand["region_id"])]
     sku_units = np.bincount(pos, demand["units"].to_numpy(float), len(skus))[pos]
     store_ok = (
@@ -648,7 +650,7 @@ def _import_platforms(
     allowed = {p: channels for p, *_rest, channels in CN_PLATFORMS}
     eligible = np.ones((len(demand), len(platform_ids)), dtype=bool)
     for j, p in enumerate(platform_ids):
-        if set(str(allowed[p]).split("/")) <= set(CBEC_IMPORT_CODES):
+        if set(channel_codes(allowed[p])) <= set(CBEC_IMPORT_CODES):
             eligible[:, j] = cbec_ok
         elif p == "STORE":
             eligible[:, j] = store_ok
@@ -1021,7 +1023,11 @@ def _cbec_consumers(skus: pd.DataFrame, regions: pd.DataFrame, demand: pd.DataFr
     at = pd.Index(regions["node_id"]).get_indexer(demand["region_id"])
     eligible_value = np.bincount(at, np.where(eligible, value, 0.0), len(regions))
     headroom = CN_QUOTA_HEADROOM * (regions["gdp"].to_numpy(float) / 100.0) ** 2
-    cbec_only = {p for p, *_rest, channels in CN_PLATFORMS if str(channels) != "*"}
+    cbec_only = {
+        p
+        for p, *_rest, channels in CN_PLATFORMS
+        if set(channel_codes(channels)) <= set(CBEC_IMPORT_CODES)
+    }
     on_cbec_only = demand.get("platform_id", pd.Series("", index=demand.index)).isin(cbec_only)
     forced = np.bincount(at, np.where(on_cbec_only.to_numpy(), value, 0.0), len(regions))
     need = np.maximum(eligible_value * headroom, forced * 1.05)
@@ -1043,9 +1049,11 @@ def _size_capacities(
     need_units: np.ndarray,
     need_m3: np.ndarray,
     utilisation: tuple[float, float] = DESIGN_UTILISATION,
+    scale_fixed_costs: bool = True,
 ) -> None:
     """Capacity = the node's fair share of the need of the regions it reaches / u, u drawn
-    from ``utilisation``."""
+    from ``utilisation``; the fixed cost scales with the storage capacity unless not
+    ``scale_fixed_costs`` (then it is the node's base fixed cost)."""
     region_units = pd.Series(need_units).groupby(demand["region_id"].to_numpy()).sum()
     region_m3 = pd.Series(need_m3).groupby(demand["region_id"].to_numpy()).sum()
     reach_count: dict[str, int] = {}
@@ -1060,6 +1068,7 @@ def _size_capacities(
         row["storage_capacity_m3"] = max(0.5, round(m3 / u, 1))
         row["throughput_capacity_units"] = float(max(10, np.ceil(units / u)))
         scale = max(FIXED_COST_FLOOR, (row["storage_capacity_m3"] / base_m3) ** FIXED_COST_EXPONENT)
+        scale = scale if scale_fixed_costs else 1.0
         row["fixed_cost"] = float(round(fixed * scale, -2 if fixed < 1e6 else -4))
 
 
@@ -1074,13 +1083,15 @@ def generate_tables(
     sku_prefix: str = "SKU",
     node_limits: dict[str, dict] | None = None,
     utilisation: tuple[float, float] = DESIGN_UTILISATION,
+    scale_fixed_costs: bool = True,
 ) -> tuple[dict[str, pd.DataFrame], dict]:
     """The tables and parameters of a generated instance, without writing them.
 
     Same arguments as :func:`generate`, plus the options of a :class:`Preset`:
     ``sku_prefix`` of the SKU ids, ``node_limits`` (node id -> extra columns of its
-    nodes.csv row, e.g. ``orders_per_day_capacity``) and the range ``utilisation`` that
-    capacities are sized for. Returns ``(tables, params)`` ready for :func:`write_tables`.
+    nodes.csv row, e.g. ``orders_per_day_capacity``), the range ``utilisation`` that
+    capacities are sized for and ``scale_fixed_costs`` (False: every stocking node keeps
+    its base fixed cost, whatever its capacity). Returns ``(tables, params)`` ready for :func:`write_tables`.
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
@@ -1156,10 +1167,11 @@ def generate_tables(
         centre_of = {n[0]: p[0] for p in EX_PLATFORMS for n in EX_FBA_NODES if p[11] == n[0]}
         centres = [s for s in stock if s[0]["node_id"] in centre_of]
         stock = [s for s in stock if s[0]["node_id"] not in centre_of]
-        _size_capacities(rng, stock, dem[consumer], units[consumer], m3[consumer], utilisation)
+        sizing = (utilisation, scale_fixed_costs)
+        _size_capacities(rng, stock, dem[consumer], units[consumer], m3[consumer], *sizing)
         for centre in centres:
             mine = consumer & (dem["platform_id"] == centre_of[centre[0]["node_id"]]).to_numpy()
-            _size_capacities(rng, [centre], dem[mine], units[mine], m3[mine], utilisation)
+            _size_capacities(rng, [centre], dem[mine], units[mine], m3[mine], *sizing)
         stock += centres
         stock_all += stock
         need_units.append(units[consumer])
@@ -1242,18 +1254,32 @@ class Preset:
     kind: Kind
     #: SKUs, demand regions, stocking nodes.
     size: tuple[int, int, int]
+    #: Seed of the bundled folder (instances/generate.py without --seed).
+    seed: int
     sku_prefix: str
     holding_rate: float
     node_limits: dict[str, dict]
     description: str
     platforms: bool = True
-    #: Capacities sized for 35-50 % use: they rarely bind, so the bundled instances solve to
-    #: 0.5 % in seconds (at 60-90 % the cn_import preset took 3.5 min).
-    utilisation: tuple[float, float] = (0.35, 0.5)
+    #: Capacities sized for 12-20 % use (each node could hold about a third of all demand, as
+    #: the 3PL contracts of the bundled instances always did): they rarely bind, so the
+    #: bundled instances solve to 0.5 % in seconds (at 60-90 % the cn_import preset took
+    #: 3.5 min, at 35-50 % over 7 min).
+    utilisation: tuple[float, float] = (0.12, 0.2)
+    #: Fixed costs of the 3PL contracts as listed (IM_NODES, EX_NODES), not scaled up with
+    #: the large capacities (scaled, the bonded zones cost too much for 1210 to win).
+    scale_fixed_costs: bool = False
 
 
 #: Options of :func:`generate_tables` that a preset sets.
-PRESET_OPTIONS = ("kind", "platforms", "sku_prefix", "node_limits", "utilisation")
+PRESET_OPTIONS = (
+    "kind",
+    "platforms",
+    "sku_prefix",
+    "node_limits",
+    "utilisation",
+    "scale_fixed_costs",
+)
 CN_IMPORT_DESCRIPTION = (
     "A China cross-border e-commerce import business: 7 foreign suppliers, 5 bonded zones "
     "(1210), 2 domestic DCs (0110 general trade), direct mail (9610) and personal postal "
@@ -1270,18 +1296,21 @@ GLOBAL_EXPORT_DESCRIPTION = (
     "marketplace fulfilled by its own centres and a short-video marketplace. Generated by "
     "instances/generate.py (a lean_chain.generate preset); assumptions in instances/README.md."
 )
-#: The bundled instances (``instances/generate.py`` writes them with seed PRESET_SEED).
+#: The bundled instances (``instances/generate.py`` writes them with their seeds). Seeds:
+#: global_export 2026 (as before); cn_import 7, the fastest of the three seeds tried for
+#: the README's quick start (``solve --gap 0.005``: seed 7 11 s of CPU, seed 2026 45 s;
+#: seed 1 was infeasible before the annual-limit check of the CBEC marketplaces).
 # fmt: off
 PRESETS = {
-    "cn_import": Preset("cn_import", "import", (234, 31, 7), "CN", 0.18, CN_NODE_LIMITS, CN_IMPORT_DESCRIPTION),
-    "global_export": Preset("global_export", "export", (130, 44, 9), "EX", 0.20, EX_NODE_LIMITS, GLOBAL_EXPORT_DESCRIPTION),
+    "cn_import": Preset("cn_import", "import", (234, 31, 7), 7, "CN", 0.18, CN_NODE_LIMITS, CN_IMPORT_DESCRIPTION),
+    "global_export": Preset("global_export", "export", (130, 44, 9), 2026, "EX", 0.20, EX_NODE_LIMITS, GLOBAL_EXPORT_DESCRIPTION),
 }
 # fmt: on
-PRESET_SEED = 2026
 
 
-def preset_tables(name: str, seed: int = PRESET_SEED) -> tuple[dict[str, pd.DataFrame], dict]:
-    """The tables and parameters of the preset ``name`` (a key of :data:`PRESETS`).
+def preset_tables(name: str, seed: int | None = None) -> tuple[dict[str, pd.DataFrame], dict]:
+    """The tables and parameters of the preset ``name`` (a key of :data:`PRESETS`), drawn
+    with ``seed`` (default: the preset's).
 
     Examples
     --------
@@ -1291,6 +1320,7 @@ def preset_tables(name: str, seed: int = PRESET_SEED) -> tuple[dict[str, pd.Data
     """
     preset = PRESETS[name]
     options = {option: getattr(preset, option) for option in PRESET_OPTIONS}
+    seed = preset.seed if seed is None else seed
     tables, params = generate_tables(*preset.size, seed, **options)
     params.update(name=name, description=preset.description)
     params.update(holding_rate_per_year=preset.holding_rate)

@@ -127,3 +127,33 @@ def test_tiny_export_without_business_buyers_generates_and_solves():
     instance = lean_chain.generate(skus=5, regions=1, nodes=2, seed=15, kind="export")
     plan = lean_chain.solve(instance, gap=0.01, time_limit=60)
     assert lean_chain.evaluate(instance, plan).objective == pytest.approx(plan.objective, rel=1e-6)
+
+
+@pytest.mark.parametrize("kind", ["import", "export", "mixed"])
+def test_platforms_load_and_respect_their_rules(kind, tmp_path):
+    """platforms=True: every demand row on a platform the row may use, the tables valid
+    (load_instance checks platforms, fees, returns and the fulfilment centres named)."""
+    tables, params = generate_tables(60, 12, 5, 4, kind=kind, platforms=True)
+    inst = lean_chain.load_instance(write_tables(tmp_path / kind, tables, params))
+    demand = inst.demand.merge(inst.skus[["sku_id", "positive_list"]], on="sku_id")
+    assert set(demand["platform_id"]) == set(inst.platforms["platform_id"])
+    assert (demand["price"] > 0).all()
+    cbec_only = demand["platform_id"].isin({"TMG", "JDW"})
+    assert demand.loc[cbec_only, "positive_list"].astype(bool).all()
+    buyers = set(inst.nodes.loc[inst.nodes["kind"] == "business_buyer", "node_id"])
+    assert (demand["platform_id"] == "B2B").eq(demand["region_id"].isin(buyers)).all()
+    centres = inst.platforms.loc[inst.platforms["stock_nodes"] != "*", "stock_nodes"]
+    assert set(centres) <= set(inst.nodes["node_id"])
+    plan = lean_chain.solve(inst, gap=0.01, time_limit=60)
+    assert plan.status in ("optimal", "feasible")
+
+
+def test_presets_are_the_bundled_instances_and_deterministic():
+    from lean_chain.generate import PRESETS, preset_tables
+
+    for name, preset in PRESETS.items():
+        a, params = preset_tables(name)
+        b, _ = preset_tables(name)
+        assert params["name"] == name and len(a["skus"]) == preset.size[0]
+        assert all(a[t].equals(b[t]) for t in a)
+        assert {"platforms", "platform_fees", "platform_returns"} <= set(a)

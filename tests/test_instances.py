@@ -67,6 +67,32 @@ def test_evaluate_from_csv_agrees_with_solve(solved, capsys):
     assert evaluated["violations"] == []
 
 
+def test_every_row_sells_on_a_platform_the_rules_allow(solved):
+    """Sales platforms (issue 18): department-store counters in mainland China sell
+    general-trade stock only (Shang Cai Fa [2021] No. 39), the cross-border marketplaces
+    bonded or direct-mail goods, the fulfilment-centre marketplace from its own centres
+    (9810), business buyers 9710 only; the cost-optimal plan serves every unit."""
+    import pandas as pd
+
+    name, run, summary = solved
+    sales = pd.read_csv(
+        run / "plan" / "sales.csv", keep_default_na=False, dtype={"channel_id": str}
+    )
+    instance = lean_chain.load_instance(INSTANCES / name)
+    assert set(sales["platform_id"]) == set(instance.platforms["platform_id"])
+    assert summary["kpis"]["lost_units"] == pytest.approx(0.0, abs=1e-6)
+    served = sales[sales["units_served"] > 1e-6]
+    channels = served.groupby("platform_id")["channel_id"].agg(set).to_dict()
+    if name == "cn_import":
+        assert channels["STORE"] == {"0110"}
+        assert channels["TMG"] <= {"1210", "9610"} and channels["JDW"] <= {"1210", "9610"}
+        assert "1210" in channels["MINI"] | channels["DYL"]
+    else:
+        assert channels["AMZ_US"] == channels["AMZ_EU"] == channels["AMZ_JP"] == {"9810"}
+        assert channels["B2B"] == {"9710"}
+        assert len(channels["OWN"]) >= 3
+
+
 def test_cn_import_looks_like_a_china_import_platform():
     inst = lean_chain.load_instance(INSTANCES / "cn_import")
     nodes = inst.nodes
@@ -79,6 +105,11 @@ def test_cn_import_looks_like_a_china_import_platform():
     assert (inst.skus["consumption_tax_rate"] > 0).any()
     assert (inst.skus["retail_price"] > 5000).any()
     assert set(inst.channels["channel_id"]) >= {"1210", "9610", "postal", "0110"}
+    kinds = set(inst.platforms["kind"])
+    assert kinds == {"marketplace", "live_commerce", "own_store", "physical_store"}
+    stores = inst.platforms.loc[inst.platforms["kind"] == "physical_store", "platform_id"]
+    on_store = inst.demand[inst.demand["platform_id"].isin(set(stores))]
+    assert len(on_store) > 0 and (inst.demand["price"] > 0).all()
 
 
 def test_global_export_looks_like_a_chinese_seller():
@@ -94,6 +125,14 @@ def test_global_export_looks_like_a_chinese_seller():
     assert set(inst.channels["channel_id"]) >= {"9610", "9810", "1210", "9710"}
     destinations = set(inst.tax_rules["destination_country"])
     assert {"US", "GB", "JP", "AU", "CA"} <= destinations
+    # a marketplace that fulfils from its own centres in the US, the EU and Japan
+    platforms = inst.platforms.set_index("platform_id")
+    centres = {platforms.loc[p, "stock_nodes"] for p in ("AMZ_US", "AMZ_EU", "AMZ_JP")}
+    countries = set(nodes.set_index("node_id").loc[sorted(centres), "country"])
+    assert countries == {"US", "DE", "JP"}
+    assert {"own_store", "marketplace", "b2b"} == set(platforms["kind"])
+    buyers = set(nodes.loc[nodes["kind"] == "business_buyer", "node_id"])
+    assert set(inst.demand.loc[inst.demand["platform_id"] == "B2B", "region_id"]) <= buyers
 
 
 def test_generator_is_deterministic(tmp_path):
