@@ -90,13 +90,16 @@ BREAK_COLUMNS = ["rate_id", "min_weight_kg", "currency", "rate_per_kg"]
 
 
 def text_rows(*lines: str) -> list[tuple]:
-    """Rows written as ``"a | b | 1.5"`` lines: a tuple per line, numbers as float, a
-    blank cell as None (catalogue tables stay one readable line per row)."""
+    """Rows written as ``"a | b | 1.5"`` lines: a tuple per line, numbers as float (but
+    codes with a leading zero such as ``0110`` stay text), a blank cell as None (catalogue
+    tables stay one readable line per row)."""
 
     def cell(text: str):
         text = text.strip()
         if not text:
             return None
+        if len(text) > 1 and text[0] == "0" and text[1].isdigit():
+            return text
         try:
             return float(text)
         except ValueError:
@@ -1058,7 +1061,7 @@ CN_PLATFORMS = text_rows(
     "JDW | cross-border import marketplace (JD Worldwide-style) | marketplace | CN | CNY | 12000 | 0 | 0.006 | 0 | 0 | 0.9 | * |  | 1210/9610",
     "DYL | live commerce (Douyin-style), host commission | live_commerce | CN | CNY | 0 | 3000 | 0.006 | 0 | 0 | 0 | * | 10 | *",
     "MINI | own WeChat mini-program store | own_store | CN | CNY | 300 | 0 | 0.006 | 0 | 0 | 0 | * |  | *",
-    "STORE | department-store counters (tier-1 and tier-2 cities) | physical_store | CN | CNY | 0 | 0 | 0 | 0 | 0 | 0 | * |  | *",
+    "STORE | department-store counters (tier-1 and tier-2 cities) | physical_store | CN | CNY | 0 | 0 | 0 | 0 | 0 | 0 | * |  | 0110",
 )
 #: Commission tiers (platform_fees.csv): platform | category | currency | min | max | rate |
 #: mode. Marketplace rates by category (software service fee schedules, approx.); JD tiers
@@ -1191,6 +1194,11 @@ EX_PLATFORM_MIX = {
 PLATFORM_SPLIT_UNITS = 300.0
 
 
+def channel_codes(cell) -> list[str]:
+    """The channel codes of a catalogue platform's allowed_channels cell ('/'-separated)."""
+    return (cell if isinstance(cell, str) else f"{cell:g}").split("/")
+
+
 def platform_tables(
     platforms: list[tuple], fees: list[tuple], returns: list[tuple], ids: dict[str, str]
 ) -> dict[str, pd.DataFrame]:
@@ -1198,7 +1206,7 @@ def platform_tables(
     codes in ``allowed_channels`` (separated by '/') become the instance's ids (``ids``)."""
     frame = pd.DataFrame(platforms, columns=PLATFORM_COLUMNS)
     frame["allowed_channels"] = [
-        "|".join(ids.get(code, code) for code in (v if isinstance(v, str) else f"{v:g}").split("/"))
+        "|".join(ids.get(code, code) for code in channel_codes(v))
         for v in frame["allowed_channels"]
     ]
     return dict(
