@@ -53,6 +53,7 @@ import numpy as np
 import pandas as pd
 
 from lean_chain.costs.evaluate import Decisions
+from lean_chain.costs.landed import COMPONENTS
 from lean_chain.costs.model import CostModel
 from lean_chain.decomposition.structure import lane_charge_lower_bound
 from lean_chain.formulation.build import build_coupling_problem
@@ -85,6 +86,16 @@ FAMILY_LABELS = {
     "cbec_quota": "CBEC quota",
     "lane_capacity": "capacity",
 }
+#: The unit cost's parts: the landed-cost components with the CBEC retail tax (split out
+#: of VAT and consumption tax) after them, then holding and lane charges.
+_CBEC_AT = COMPONENTS.index("consumption_tax") + 1
+UNIT_COST_PARTS = (
+    *COMPONENTS[:_CBEC_AT],
+    "cbec_tax",
+    *COMPONENTS[_CBEC_AT:],
+    "holding",
+    "lane_charges",
+)
 #: Columns of the alternatives table, in order.
 COLUMNS = (
     "sku_id",
@@ -102,17 +113,7 @@ COLUMNS = (
     "binding",
     "binding_slack",
     "unit_cost",
-    "procurement",
-    "freight",
-    "handling",
-    "duty",
-    "vat",
-    "consumption_tax",
-    "cbec_tax",
-    "parcel_tax",
-    "export_rebate",
-    "holding",
-    "lane_charges",
+    *UNIT_COST_PARTS,
     "delta_per_unit",
     "delta_per_year",
     "added_fixed_cost",
@@ -167,16 +168,13 @@ def _first_per_group(
     return first
 
 
-def _route_of_paths(model: CostModel, path: np.ndarray) -> np.ndarray:
-    """``node>node>...`` per element of ``path`` (one string per distinct path)."""
+def _routes(model: CostModel) -> np.ndarray:
+    """``node>node>...`` of each path (a loop over the network's paths, not over pairs)."""
     paths = model.index.paths
     node_ids = model.instance.nodes["node_id"].to_numpy(object)
-    unique, inverse = np.unique(path, return_inverse=True)
-    text = np.array(
-        [">".join(node_ids[paths.node[paths.node_ptr[p] : paths.node_ptr[p + 1]]]) for p in unique],
-        dtype=object,
-    )
-    return text[inverse.reshape(-1)] if len(unique) else np.zeros(0, dtype=object)
+    ptr = paths.node_ptr
+    routes = [">".join(node_ids[paths.node[ptr[p] : ptr[p + 1]]]) for p in range(len(ptr) - 1)]
+    return np.array(routes, dtype=object)
 
 
 def unit_costs(model: CostModel) -> tuple[dict[str, np.ndarray], np.ndarray]:
@@ -185,8 +183,6 @@ def unit_costs(model: CostModel) -> tuple[dict[str, np.ndarray], np.ndarray]:
     CBEC retail tax (the VAT and consumption tax of a ``cbec_retail`` rule within the
     cap) is its own ``cbec_tax`` column; the components still sum to the total.
     """
-    from lean_chain.costs.landed import COMPONENTS
-
     landed = model.landed
     # + 0.0 turns the stored -0.0 of a zero rebate into 0.0
     parts = {name: landed.components[i] + 0.0 for i, name in enumerate(COMPONENTS)}
@@ -358,11 +354,12 @@ def alternatives(
         + np.where(new_node, node_cost, 0.0)
     )
     # rows per used (SKU, channel) and (SKU, node), SKUs per open node: what one row frees
-    kr_kc = np.unique(kr[chosen].astype(np.int64) * len(model.kc_sku) + kc[chosen])
+    # pd.unique / pd.factorize: hashing, no sort (the labels' order does not matter)
+    kr_kc = pd.unique(kr[chosen].astype(np.int64) * len(model.kc_sku) + kc[chosen])
     rows_per_kc = np.bincount(kr_kc % len(model.kc_sku), minlength=len(model.kc_sku))
     ch_st = chosen & stocked
     n_kh = max(len(model.kh_sku), 1)
-    kr_kh = np.unique(kr[ch_st].astype(np.int64) * n_kh + kh[ch_st])
+    kr_kh = pd.unique(kr[ch_st].astype(np.int64) * n_kh + kh[ch_st])
     rows_per_kh = np.bincount(kr_kh % n_kh, minlength=n_kh)
     kh_per_h = np.bincount(model.kh_h[decisions.stocked], minlength=max(len(model.h_node), 1))
     m = np.maximum(main_pair[kr], 0)
@@ -384,11 +381,10 @@ def alternatives(
     n_option = int(option.max()) + 1 if n else 1
     saving = np.maximum(main_cost[kr] - unit, 0.0) * demand_units
     saving = np.where(np.isfinite(saving), saving, 0.0)
-    cell, cell_of = np.unique(kr.astype(np.int64) * n_option + option, return_inverse=True)
-    cell_of = cell_of.reshape(-1)
+    cell_of, cell = pd.factorize(kr.astype(np.int64) * n_option + option)
     best_cell = np.zeros(len(cell))
     np.maximum.at(best_cell, cell_of, saving)
-    option_of_cell = np.unique(cell % n_option, return_inverse=True)[1].reshape(-1)
+    option_of_cell = pd.factorize(cell % n_option)[0]
     sku_saving = np.bincount(option_of_cell, weights=best_cell)[option_of_cell][cell_of]
 
     # limit rows of the plan, and the first binding (or too full) one of each pair
@@ -493,29 +489,42 @@ def alternatives(
         be_value[sub] = np.asarray(value, dtype=np.float64)[keep]
         be_text[sub] = words(sub, be_value[sub])
 
-    # 1. a limit row at zero slack
-    idx = take(first_full[0] >= 0)
-    if len(idx):
-        row = first_full[0][idx]
-        reason_kind[idx] = row_family[row]
-        reason[idx] = lead(idx) + ", but " + row_words[row] + " in this plan"
+    def held_back(idx, row_of_pair, kind, words, growth, note: str = "") -> None:
+        """Candidates ``idx`` held back by limit row ``row_of_pair[idx]``: the reason,
+        the row that binds, and the growth of its capacity that switches them."""
+        row = row_of_pair[idx]
+        reason_kind[idx] = kind
+        reason[idx] = words
         binding[idx] = row_object[row]
         binding_slack[idx] = upper_slack[row]
         breakeven(
             idx,
             "capacity",
-            first_full[1][idx] * (1.0 - share[idx]),
+            growth,
             lambda sub, v: (
                 "switches when "
-                + row_object[first_full[0][sub]]
+                + row_object[row_of_pair[sub]]
                 + "'s "
-                + row_label[first_full[0][sub]]
+                + row_label[row_of_pair[sub]]
                 + " grows by "
                 + _text(v)
                 + " "
-                + row_unit[first_full[0][sub]]
-                + " (what this demand needs there)"
+                + row_unit[row_of_pair[sub]]
+                + note
             ),
+        )
+
+    # 1. a limit row at zero slack
+    idx = take(first_full[0] >= 0)
+    if len(idx):
+        row = first_full[0][idx]
+        held_back(
+            idx,
+            first_full[0],
+            row_family[row],
+            lead(idx) + ", but " + row_words[row] + " in this plan",
+            first_full[1][idx] * (1.0 - share[idx]),
+            " (what this demand needs there)",
         )
     # 2. a binding service target the path is too slow for
     idx = take(service_binding)
@@ -551,8 +560,10 @@ def alternatives(
     if len(idx):
         row = first_short[0][idx]
         needed = first_short[1][idx] * (1.0 - share[idx])
-        reason_kind[idx] = "room"
-        reason[idx] = (
+        held_back(
+            idx,
+            first_short[0],
+            "room",
             lead(idx)
             + ", but serving this demand through it needs "
             + _text(needed)
@@ -565,24 +576,8 @@ def alternatives(
             + " and only "
             + _text(upper_slack[row])
             + " is left"
-            + (" (single sourcing: the demand moves whole)" if single else "")
-        )
-        binding[idx] = row_object[row]
-        binding_slack[idx] = upper_slack[row]
-        breakeven(
-            idx,
-            "capacity",
+            + (" (single sourcing: the demand moves whole)" if single else ""),
             needed - upper_slack[row],
-            lambda sub, v: (
-                "switches when "
-                + row_object[first_short[0][sub]]
-                + "'s "
-                + row_label[first_short[0][sub]]
-                + " grows by "
-                + _text(v)
-                + " "
-                + row_unit[first_short[0][sub]]
-            ),
         )
     # 4. fixed costs that the SKU's volume through it does not cover
     idx = take((added > 0) & (sku_saving <= added * (1 + COST_RTOL)))
@@ -700,94 +695,78 @@ def alternatives(
                 "by more than " + _text(lp_fall[idx]) + f" {currency}"
             )
 
+    # the table: usable pairs and excluded paths in the order (demand row, status, unit
+    # cost), by one permutation; each column is scattered into place once, text columns
+    # as integer codes into their few distinct values (ids, paths), turned to text last
+    ex_row, ex_path = pairs.excluded_demand_row, pairs.excluded_path
+    n_ex = len(ex_row)
+    # two stable sorts (the integer one a radix sort) rather than lexsort's three
+    order = np.argsort(np.concatenate([unit, np.full(n_ex, np.inf)]), kind="stable")
+    row_status = np.concatenate([pairs.demand_row, ex_row]).astype(np.int64) * len(STATUSES)
+    row_status += np.concatenate([code, np.full(n_ex, STATUSES.index("excluded"), dtype=np.int8)])
+    order = order[np.argsort(row_status[order], kind="stable")]
+    del row_status
+    place = np.empty(n + n_ex, dtype=np.int64)
+    place[order] = np.arange(n + n_ex)
+    at_pair, at_excluded = place[:n], place[n:]
+    del order, place
+
+    def placed(of_pairs: np.ndarray, of_excluded) -> np.ndarray:
+        """One column in table order: the pairs' values, then the excluded paths'."""
+        out = np.empty(n + n_ex, dtype=of_pairs.dtype)
+        out[at_pair] = of_pairs
+        out[at_excluded] = of_excluded
+        return out
+
+    def text(values: np.ndarray, of_pairs: np.ndarray, of_excluded: np.ndarray) -> np.ndarray:
+        """A text column from the codes of its distinct ``values``."""
+        return np.asarray(values, dtype=object)[placed(of_pairs, of_excluded)]
+
     sku_ids = inst.skus["sku_id"].to_numpy(object)
     channel_ids = inst.channels["channel_id"].to_numpy(object)
-    row_units = inst.demand["units"].to_numpy(np.float64)
-    usable = {
-        "sku_id": sku_ids[pairs.sku],
-        "region_id": node_ids[pairs.region],
-        "channel_id": channel_ids[pairs.channel],
-        "path_key": paths.key[pairs.path],
-        "route": _route_of_paths(model, pairs.path),
-        "stock_node": np.where(
-            pairs.stock_node >= 0, node_ids[np.maximum(pairs.stock_node, 0)], ""
-        ),
-        "promise_days": paths.promise_days[pairs.path],
-        "units": demand_units,
-        "share": share,
-        "status": np.array(STATUSES, dtype=object)[code],
-        "reason_kind": reason_kind,
-        "reason": reason,
-        "binding": binding,
-        "binding_slack": binding_slack,
-        "unit_cost": unit,
-        **{name: parts[name] for name in COLUMNS[15:26] if name in parts},
-        "delta_per_unit": np.where(is_chosen, 0.0, delta),
-        "delta_per_year": np.where(is_chosen, 0.0, delta_year),
-        "added_fixed_cost": np.where(is_chosen, 0.0, added),
-        "best_rejected": best_rejected,
-        "breakeven_kind": be_kind,
-        "breakeven_value": be_value,
-        "breakeven": be_text,
-        "breakeven_local": be_kind != "",
-        "lp_unit_fall": lp_fall,
-        "_row": pairs.demand_row,
-        "_order": code.astype(np.int64),
-    }
-    ex_row, ex_path = pairs.excluded_demand_row, pairs.excluded_path
-    d_sku = inst.demand["sku_id"].to_numpy(object)
-    d_region = inst.demand["region_id"].to_numpy(object)
-    rule = np.array(DROP_REASONS, dtype=object)[pairs.excluded_reason]
+    demand_sku = pd.Index(sku_ids).get_indexer(inst.demand["sku_id"].to_numpy(object))
+    demand_region = pd.Index(node_ids).get_indexer(inst.demand["region_id"].to_numpy(object))
+    stock_node = np.append(node_ids, "")[np.where(paths.stock_node >= 0, paths.stock_node, -1)]
     words = np.array([DROP_REASON_TEXT.get(r, r) for r in DROP_REASONS], dtype=object)
-    excluded = {
-        "sku_id": d_sku[ex_row],
-        "region_id": d_region[ex_row],
-        "channel_id": channel_ids[paths.channel[ex_path]],
-        "path_key": paths.key[ex_path],
-        "route": _route_of_paths(model, ex_path),
-        "stock_node": np.where(
-            paths.stock_node[ex_path] >= 0, node_ids[np.maximum(paths.stock_node[ex_path], 0)], ""
+    table = {
+        "sku_id": text(sku_ids, pairs.sku, demand_sku[ex_row]),
+        "region_id": text(node_ids, pairs.region, demand_region[ex_row]),
+        "channel_id": text(channel_ids, pairs.channel, paths.channel[ex_path]),
+        "path_key": text(paths.key, pairs.path, ex_path),
+        "route": text(_routes(model), pairs.path, ex_path),
+        "stock_node": text(stock_node, pairs.path, ex_path),
+        "promise_days": placed(paths.promise_days[pairs.path], paths.promise_days[ex_path]),
+        "units": placed(demand_units, inst.demand["units"].to_numpy(np.float64)[ex_row]),
+        "share": placed(share, 0.0),
+        "status": text(STATUSES, code, STATUSES.index("excluded")),
+        "reason_kind": placed(
+            reason_kind, np.array(DROP_REASONS, dtype=object)[pairs.excluded_reason]
         ),
-        "promise_days": paths.promise_days[ex_path],
-        "units": row_units[ex_row],
-        "share": np.zeros(len(ex_row)),
-        "status": np.full(len(ex_row), "excluded", dtype=object),
-        "reason_kind": rule,
-        "reason": ("excluded: " + words[pairs.excluded_reason]).astype(object),
-        "_row": ex_row,
-        "_order": np.full(len(ex_row), 4, dtype=np.int64),
+        "reason": placed(reason, ("excluded: " + words[pairs.excluded_reason]).astype(object)),
+        "binding": placed(binding, ""),
+        "binding_slack": placed(binding_slack, np.nan),
+        "unit_cost": placed(unit, np.nan),
+        **{name: placed(parts[name], np.nan) for name in UNIT_COST_PARTS},
+        "delta_per_unit": placed(np.where(is_chosen, 0.0, delta), np.nan),
+        "delta_per_year": placed(np.where(is_chosen, 0.0, delta_year), np.nan),
+        "added_fixed_cost": placed(np.where(is_chosen, 0.0, added), np.nan),
+        "best_rejected": placed(best_rejected, False),
+        "breakeven_kind": placed(be_kind, ""),
+        "breakeven_value": placed(be_value, np.nan),
+        "breakeven": placed(be_text, ""),
+        "breakeven_local": placed(be_kind != "", False),
+        "lp_unit_fall": placed(lp_fall, np.nan),
     }
-    # one numpy array per column (excluded paths: no price, no break-even), sorted by
-    # demand row, status and unit cost with numpy before pandas sees them
-    n_ex = len(ex_row)
-    blank = {"binding": "", "breakeven_kind": "", "breakeven": ""}
-    columns_data = {}
-    for name, values in usable.items():
-        if name in excluded:
-            columns_data[name] = np.concatenate([values, excluded[name]])
-        elif name in blank:
-            columns_data[name] = np.concatenate([values, np.full(n_ex, "", dtype=object)])
-        elif values.dtype == bool:
-            columns_data[name] = np.concatenate([values, np.zeros(n_ex, dtype=bool)])
-        else:
-            columns_data[name] = np.concatenate([values, np.full(n_ex, np.nan)])
-    order = np.lexsort(
-        (
-            np.nan_to_num(columns_data["unit_cost"], nan=np.inf),
-            columns_data["_order"],
-            columns_data["_row"],
-        )
-    )
     columns = list(COLUMNS)
     if getattr(inst, "has_platforms", False):  # demand rows are per sales platform
         platform = inst.demand["platform_id"].astype(str).to_numpy(object)
-        columns_data["platform_id"] = platform[columns_data["_row"]]
+        table["platform_id"] = text(platform, pairs.demand_row, ex_row)
         columns.insert(2, "platform_id")
-    table = {name: columns_data[name][order] for name in columns}
-    for name in columns:  # money to 1e-6: shorter numbers, a CSV a third faster to write
+    for name in columns:  # money to 1e-6: shorter numbers in the CSV
         if name != "share" and table[name].dtype == np.float64:
-            table[name] = np.round(table[name], MONEY_DECIMALS)
-    return pd.DataFrame(table)
+            np.round(table[name], MONEY_DECIMALS, out=table[name])
+    # copy=False: no copy into one block of floats (a third of the time at 10k SKUs)
+    return pd.DataFrame({name: table[name] for name in columns}, copy=False)
 
 
 def lp_unit_falls(
