@@ -434,7 +434,9 @@ def _category_draw(rng: np.random.Generator, n: int, categories: dict) -> np.nda
 
 def _sku_arrays(n: int, numeric: tuple[str, ...]) -> tuple[dict, dict]:
     """Empty text and numeric columns of ``n`` SKUs: the common ones and ``numeric``."""
-    out = {c: np.empty(n, dtype=object) for c in ("category", "hs_code", "supplier_id")}
+    out = {
+        c: np.empty(n, dtype=object) for c in ("category", "hs_code", "supplier_id", "x_product")
+    }
     common = ("procurement_cost", "retail_price", "weight_kg", "volume_m3")
     num = {c: np.zeros(n) for c in (*common, *numeric, "_units", "_upo")}
     return out, num
@@ -468,7 +470,7 @@ def _import_skus(rng: np.random.Generator, n: int) -> pd.DataFrame:
             category[premium] = "premium_watches"
             ct[premium] = HIGH_END_WATCH_CT
         out["category"][idx] = category
-        out["hs_code"][idx] = spec["hs"]
+        out["hs_code"][idx], out["x_product"][idx] = spec["hs"], spec["name"]
         num["consumption_tax_rate"][idx] = ct
         positive[idx] = rng.random(m) < spec["pos"]
         values, p = spec["upo"]
@@ -495,7 +497,7 @@ def _export_skus(rng: np.random.Generator, n: int) -> pd.DataFrame:
         factory = _choice(rng, m, spec["fac"])
         out["supplier_id"][idx] = factory
         out["category"][idx] = cat
-        out["hs_code"][idx] = spec["hs"]
+        out["hs_code"][idx], out["x_product"][idx] = spec["hs"], spec["name"]
         usd = np.round(_lognormal(rng, m, *spec["price"])) - 0.01
         retail = np.round(usd * FX_TO_CNY["USD"], 2)
         _price_and_size(rng, num, idx, retail, spec)
@@ -1214,7 +1216,7 @@ def generate_tables(
     limit_columns = [c for c in NODE_LIMIT_COLUMNS if any(c in row for row in net.nodes)]
     demand_columns = DEMAND_COLUMNS + (["platform_id", "price"] if platforms else [])
     tables = dict(
-        skus=sku_table[SKU_COLUMNS],
+        skus=sku_table[[*SKU_COLUMNS, "x_product"]],
         nodes=pd.DataFrame(net.nodes).reindex(columns=NODE_COLUMNS + limit_columns),
         lanes=pd.DataFrame(net.lanes).reindex(columns=LANE_COLUMNS),
         demand=pd.concat(demand_frames, ignore_index=True)[demand_columns],
