@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 if TYPE_CHECKING:
+    from lean_chain.costs.constraints.findings import Namer, Slack, SlackFinding
     from lean_chain.costs.evaluate import Decisions
     from lean_chain.costs.model import CostModel
 
@@ -74,6 +75,10 @@ class ConstraintFamily:
     coupling
         True for rules that couple SKUs (node capacities, service, quotas,
         lanes): the decomposition relaxes them and explanations check them.
+    explain_slack
+        ``explain_slack(namer, slack)``: what one of its limit rows giving means
+        (:class:`~lean_chain.costs.constraints.findings.SlackFinding`), for the
+        diagnosis; None: the limit is named by its row block.
     """
 
     name: str
@@ -82,6 +87,7 @@ class ConstraintFamily:
     rows: tuple[str, ...] = ()
     limits: dict[str, str] = field(default_factory=dict)
     coupling: bool = False
+    explain_slack: Callable[[Namer, Slack], SlackFinding] | None = None
 
 
 def over_limit(used: np.ndarray, limit: np.ndarray) -> np.ndarray:

@@ -14,8 +14,10 @@ from lean_chain.costs.constraints.base import (
     RowBuilder,
     group_rows,
 )
+from lean_chain.costs.constraints.findings import SlackFinding
 
 if TYPE_CHECKING:
+    from lean_chain.costs.constraints.findings import Namer, Slack
     from lean_chain.costs.evaluate import Decisions
     from lean_chain.costs.model import CostModel
 
@@ -80,10 +82,23 @@ def channel_violations(model: CostModel, decisions: Decisions, on_hand: np.ndarr
     return problems
 
 
+def explain_channel_slack(namer: Namer, gave: Slack) -> SlackFinding:
+    """The SKU's maximum number of channels, below what reaches all its regions."""
+    limit = float(gave.upper)
+    needed = limit + gave.slack
+    message = (
+        f"SKU {gave.name} may use at most {limit:g} channel(s) but needs "
+        f"{np.ceil(needed - 1e-9):g}: "
+        "no allowed set of that many channels reaches all its regions within the limits"
+    )
+    return SlackFinding(limit, needed, gave.unit, message, [gave.name])
+
+
 FAMILY = ConstraintFamily(
     name="channel",
     define=define_channel_rows,
     violations=channel_violations,
     rows=("channel_link", "max_channels"),
     limits={"max_channels": "channels"},
+    explain_slack=explain_channel_slack,
 )

@@ -8,9 +8,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from lean_chain.costs.constraints.base import ConstraintFamily, RowBuilder, over_limit
+from lean_chain.costs.constraints.findings import SlackFinding
 from lean_chain.costs.model import CAPACITY_QUANTITIES
 
 if TYPE_CHECKING:
+    from lean_chain.costs.constraints.findings import Namer, Slack
     from lean_chain.costs.evaluate import Decisions
     from lean_chain.costs.model import CostModel
 
@@ -61,6 +63,25 @@ def lane_capacity_violations(
     return problems
 
 
+def explain_lane_capacity_slack(namer: Namer, gave: Slack) -> SlackFinding:
+    """The lane's or service's limit below what is needed, and the demand rows that can
+    only travel it."""
+    model, local = namer.model, gave.local
+    limit = float(model.cap_limit[local])
+    needed = limit + gave.slack
+    unit = CAPACITY_QUANTITIES[model.cap_quantity[local]]
+    leg = model.cap_leg[local]
+    what = f"lane {gave.name}" if leg < 0 else f"service {model.index.legs.key[leg]}"
+    on_it = np.zeros(model.n_pairs, dtype=bool)
+    on_it[model.cap_pair[model.cap_of == local]] = True
+    only = namer.only_through(on_it)
+    skus = namer.top_skus(only)
+    message = f"{what}: {limit:,.6g} {unit} per horizon, the plan needs {needed:,.6g}"
+    if len(only):
+        message += f"; {len(only):,} demand rows can only travel it (most units: {', '.join(skus)})"
+    return SlackFinding(limit, needed, unit, message, skus)
+
+
 FAMILY = ConstraintFamily(
     name="lane_capacity",
     define=define_lane_capacity_rows,
@@ -68,4 +89,5 @@ FAMILY = ConstraintFamily(
     rows=("lane_capacity",),
     limits={"lane_capacity": "kg, m³ or units per horizon"},
     coupling=True,
+    explain_slack=explain_lane_capacity_slack,
 )

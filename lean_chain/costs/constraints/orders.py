@@ -14,8 +14,10 @@ from lean_chain.costs.constraints.base import (
     node_use,
     over_limit,
 )
+from lean_chain.costs.constraints.findings import node_limit_finding
 
 if TYPE_CHECKING:
+    from lean_chain.costs.constraints.findings import Namer, Slack, SlackFinding
     from lean_chain.costs.evaluate import Decisions
     from lean_chain.costs.model import CostModel
 
@@ -49,6 +51,18 @@ def orders_violations(model: CostModel, decisions: Decisions, on_hand: np.ndarra
     ]
 
 
+def explain_orders_slack(namer: Namer, gave: Slack) -> SlackFinding:
+    """The node's orders that has to give, and the demand rows only it can serve."""
+    return node_limit_finding(
+        namer,
+        gave,
+        namer.model.h_orders_per_day,
+        "order capacity",
+        "orders per day",
+        float(namer.model.instance.params["horizon_days"]),
+    )
+
+
 FAMILY = ConstraintFamily(
     name="orders",
     define=define_orders_rows,
@@ -56,4 +70,5 @@ FAMILY = ConstraintFamily(
     rows=("orders",),
     limits={"orders": "orders"},
     coupling=True,
+    explain_slack=explain_orders_slack,
 )

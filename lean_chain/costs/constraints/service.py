@@ -7,9 +7,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from lean_chain.costs.constraints.base import TOLERANCE, ConstraintFamily, RowBuilder, rows_of
+from lean_chain.costs.constraints.findings import EXAMPLES, SlackFinding
 from lean_chain.costs.model import service_targets
+from lean_chain.index import excluded_options
 
 if TYPE_CHECKING:
+    from lean_chain.costs.constraints.findings import Namer, Slack
     from lean_chain.costs.evaluate import Decisions
     from lean_chain.costs.model import CostModel
 
@@ -85,6 +88,63 @@ def service_violations(model: CostModel, decisions: Decisions, on_hand: np.ndarr
     ]
 
 
+def explain_service_slack(namer: Namer, gave: Slack) -> SlackFinding:
+    """The region's target that cannot be met, the best share that can, and why the
+    biggest SKUs have no path that fast (the hard rules that removed them)."""
+    model = namer.model
+    ident, name = gave.ident, gave.name
+    regions, days, share = service_targets(model)
+    r = int(np.flatnonzero(regions == ident)[0])
+    total = float(gave.lower / share[r]) if share[r] > 0 else 0.0
+    limit = float(share[r])
+    best = (gave.lower - gave.slack) / total if total > 0 else 0.0
+    skus: list[str] = []
+    in_region = namer.kr_region == ident
+    promise = model.index.paths.promise_days[model.index.pairs.path]
+    fast_pair = (model.index.pairs.region == ident) & (promise <= days[r] + 1e-9)
+    has_fast = np.bincount(model.kr_of_pair[fast_pair], minlength=len(namer.kr_units)) > 0
+    slow = np.flatnonzero(in_region & ~has_fast)
+    reachable = 1.0 - namer.kr_units[slow].sum() / total if total > 0 else 0.0
+    message = (
+        f"region {name}: the target of {limit:.1%} of units within {days[r]:g} days "
+        f"cannot be met; at most {best:.1%} can be"
+    )
+    if gave.role == "or instead":
+        message = (
+            f"region {name}: the target of {limit:.1%} of units within {days[r]:g} days "
+            f"would have to fall to {best:.1%}"
+        )
+    elif len(slow):
+        skus = namer.top_skus(slow)
+        message += f"; only {reachable:.1%} of its units have any path that fast. " + _why_slow(
+            namer, slow, days[r]
+        )
+    else:
+        message += "; every SKU has a path that fast, but limits elsewhere block them"
+    return SlackFinding(limit, float(best), "share of units", message, skus)
+
+
+def _why_slow(namer: Namer, slow_kr: np.ndarray, days: float) -> str:
+    """Why the biggest SKUs among ``slow_kr`` have no path within ``days``."""
+    model = namer.model
+    top = slow_kr[np.argsort(-namer.kr_units[slow_kr], kind="stable")[:EXAMPLES]]
+    rows = model.kr_demand_row[top]
+    why = excluded_options(model.index, model.instance, rows, np.full(len(rows), days))
+    parts = []
+    for kr, row in zip(top, rows, strict=True):
+        sku = namer.sku_ids[namer.kr_sku[kr]]
+        options = why[why["demand_row"] == row]
+        if len(options):
+            text = "; ".join(
+                f"{o.channel_id} ({o.promise_days:g} days) is excluded: {o.reason}"
+                for o in options.drop_duplicates("channel_id").itertuples(index=False)
+            )
+            parts.append(f"SKU {sku} could arrive in time only through {text}")
+        else:
+            parts.append(f"SKU {sku} has no path within {days:g} days at all")
+    return ". ".join(parts)
+
+
 FAMILY = ConstraintFamily(
     name="service",
     define=define_service_rows,
@@ -92,4 +152,5 @@ FAMILY = ConstraintFamily(
     rows=("service",),
     limits={"service": "units"},
     coupling=True,
+    explain_slack=explain_service_slack,
 )

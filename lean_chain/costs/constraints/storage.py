@@ -15,8 +15,10 @@ from lean_chain.costs.constraints.base import (
     stock_groups_with_minimum,
     substituted_stock,
 )
+from lean_chain.costs.constraints.findings import node_limit_finding
 
 if TYPE_CHECKING:
+    from lean_chain.costs.constraints.findings import Namer, Slack, SlackFinding
     from lean_chain.costs.evaluate import Decisions
     from lean_chain.costs.model import CostModel
 
@@ -68,6 +70,11 @@ def storage_violations(model: CostModel, decisions: Decisions, on_hand: np.ndarr
     ]
 
 
+def explain_storage_slack(namer: Namer, gave: Slack) -> SlackFinding:
+    """The node's storage that has to give, and the demand rows only it can serve."""
+    return node_limit_finding(namer, gave, namer.model.h_storage_m3, "storage", gave.unit)
+
+
 FAMILY = ConstraintFamily(
     name="storage",
     define=define_storage_rows,
@@ -75,4 +82,5 @@ FAMILY = ConstraintFamily(
     rows=("storage",),
     limits={"storage": "m³"},
     coupling=True,
+    explain_slack=explain_storage_slack,
 )

@@ -14,8 +14,10 @@ from lean_chain.costs.constraints.base import (
     node_use,
     over_limit,
 )
+from lean_chain.costs.constraints.findings import node_limit_finding
 
 if TYPE_CHECKING:
+    from lean_chain.costs.constraints.findings import Namer, Slack, SlackFinding
     from lean_chain.costs.evaluate import Decisions
     from lean_chain.costs.model import CostModel
 
@@ -36,6 +38,11 @@ def throughput_violations(model: CostModel, decisions: Decisions, on_hand: np.nd
     ]
 
 
+def explain_throughput_slack(namer: Namer, gave: Slack) -> SlackFinding:
+    """The node's throughput that has to give, and the demand rows only it can serve."""
+    return node_limit_finding(namer, gave, namer.model.h_throughput_units, "throughput", gave.unit)
+
+
 FAMILY = ConstraintFamily(
     name="throughput",
     define=define_throughput_rows,
@@ -43,4 +50,5 @@ FAMILY = ConstraintFamily(
     rows=("throughput",),
     limits={"throughput": "units"},
     coupling=True,
+    explain_slack=explain_throughput_slack,
 )
