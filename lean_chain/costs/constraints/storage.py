@@ -23,6 +23,11 @@ if TYPE_CHECKING:
     from lean_chain.costs.model import CostModel
 
 
+def m3_per_stock_unit(model: CostModel) -> np.ndarray:
+    """Storage one unit of on-hand stock of each (SKU, node) group kh takes, in m3."""
+    return model.sku_volume_m3[model.kh_sku]
+
+
 def define_storage_rows(b: RowBuilder, model: CostModel) -> None:
     """Storage (on-hand m3) of open nodes: substituted stock on the shares, explicit
     stock I_kh, <= the node's m3 times z_h."""
@@ -47,7 +52,7 @@ def define_storage_rows(b: RowBuilder, model: CostModel) -> None:
         np.concatenate(
             [
                 model.pair_volume_m3[sub] * model.on_hand_per_share[sub],
-                model.sku_volume_m3[model.kh_sku[with_min[keep]]],
+                m3_per_stock_unit(model)[with_min[keep]],
                 -model.h_storage_m3[storage_nodes],
             ]
         ),
@@ -61,7 +66,7 @@ def storage_violations(model: CostModel, decisions: Decisions, on_hand: np.ndarr
     """Nodes whose on-hand stock takes more m3 than they hold (closed: any)."""
     node_ids = model.instance.nodes["node_id"].to_numpy(object)
     storage = np.bincount(
-        model.kh_h, weights=model.sku_volume_m3[model.kh_sku] * on_hand, minlength=len(model.h_node)
+        model.kh_h, weights=m3_per_stock_unit(model) * on_hand, minlength=len(model.h_node)
     )
     cap = node_capacity(model.h_storage_m3, decisions.node_open)
     return [
