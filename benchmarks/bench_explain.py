@@ -7,27 +7,37 @@ RSS is its own):
 
 - ``solve_s``: ``lean_chain.solve(instance, gap=0.01, time_limit=--time-limit)`` (method
   auto: the decomposition at these sizes), which builds the alternatives table itself;
-- ``explain_s``: :func:`lean_chain.explain.alternatives` on the plan again (the
-  median of ``--repeat`` runs), ``write_s``: the table written as CSV;
+- ``explain_s``: :func:`lean_chain.explain.alternatives` on the plan again (the best
+  of ``--repeat`` runs), ``write_s``: the table written as ``plan_io.write_run`` writes
+  it (:func:`lean_chain.io.fast_csv.write_csv`, best of ``--repeat``), against
+  ``pandas_write_s``: the same table through ``DataFrame.to_csv`` (the baseline, the
+  same bytes; one run, only up to ``--baseline-max`` SKUs: it takes minutes at 100k);
 - ``ratio`` = explain_s / (solve_s - explain_s): the explanation's share of the solve
-  it explains (target <= 0.10);
+  it explains (target <= 0.10); ``ratio_written`` the same with the CSV write added;
 - ``explain_peak_mib``: tracemalloc's peak of one more ``alternatives`` call (numpy
   arrays and the table; measured separately, tracemalloc slows it down), against
   ``peak_rss_mib``, the child's peak RSS (the solve's peak, which includes its own
   explanation);
-- ``pairs``, ``rows`` (candidates listed, excluded paths included).
+- ``pairs``, ``rows`` (candidates listed, excluded paths included), ``csv_mib``.
+
+With ``--plan-cache DIR`` a child keeps its solved plan (decisions, status, gap, solve
+time and peak RSS) in ``DIR/plan_N.pkl`` and a later run reuses it instead of solving
+again: for 100k SKUs, whose solve takes minutes, the explanation can be measured again
+without it (``solve_s`` and ``peak_rss_mib`` are then those of the recorded solve).
 
 Writes ``benchmarks/results/bench_explain.csv``. Run: ``python
-benchmarks/bench_explain.py [--sizes 1000,10000] [--time-limit 600] [--repeat 3]``.
+benchmarks/bench_explain.py [--sizes 1000,10000] [--time-limit 600] [--repeat 3]
+[--plan-cache DIR]``.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import json
+import pickle
 import resource
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -44,54 +54,108 @@ FIELDS = (
     "solve_s",
     "explain_s",
     "write_s",
+    "pandas_write_s",
+    "write_speedup",
     "ratio",
+    "ratio_written",
     "explain_peak_mib",
     "peak_rss_mib",
+    "csv_mib",
 )
 
 
-def child(skus: int, time_limit: float, repeat: int) -> dict:
-    """Generate, solve and explain one size; returns the measurements."""
+def _peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _best(repeat: int, work) -> tuple[float, object]:
+    """The best wall time of ``repeat`` runs of ``work()`` and its last result."""
+    best, result = float("inf"), None
+    for _ in range(max(repeat, 1)):
+        started = time.perf_counter()
+        result = work()
+        best = min(best, time.perf_counter() - started)
+    return best, result
+
+
+def _solved(skus: int, time_limit: float, scratch: Path, cache: Path | None) -> dict:
+    """The solved plan of the generated instance (from ``cache`` when it holds one)."""
+    import lean_chain
+    from lean_chain.generate import generate_tables, write_tables
+
+    cached = cache / f"plan_{skus}.pkl" if cache is not None else None
+    if cached is not None and cached.is_file():
+        with cached.open("rb") as handle:
+            return pickle.load(handle)
+    folder = (cache if cache is not None else scratch) / f"instance_{skus}"
+    if not (folder / "skus.csv").exists():
+        tables, params = generate_tables(skus, regions=30, nodes=10, seed=1)
+        write_tables(folder, tables, params, overwrite=True)
+        del tables
+    instance = lean_chain.load_instance(folder)
+    started = time.perf_counter()
+    plan = lean_chain.solve(instance, gap=0.01, time_limit=time_limit)
+    solved = {
+        "folder": str(folder),
+        "decisions": plan.decisions,
+        "status": plan.status,
+        "gap": plan.gap,
+        "method": plan.info.get("method"),
+        "solve_s": time.perf_counter() - started,
+        "peak_rss_mib": _peak_rss_mib(),
+    }
+    if cached is not None:
+        with cached.open("wb") as handle:
+            pickle.dump(solved, handle)
+    return solved
+
+
+def child(skus: int, time_limit: float, repeat: int, baseline_max: int, cache: Path | None) -> dict:
+    """Solve (or reuse a solve), explain and write one size; returns the measurements."""
     import lean_chain
     from lean_chain.costs.model import build_cost_model
     from lean_chain.explain import alternatives
-    from lean_chain.generate import generate_tables, write_tables
+    from lean_chain.io.fast_csv import write_csv
 
     with tempfile.TemporaryDirectory() as scratch:
-        tables, params = generate_tables(skus, regions=30, nodes=10, seed=1)
-        folder = write_tables(Path(scratch) / "instance", tables, params)
-        del tables
-        instance = lean_chain.load_instance(folder)
-        started = time.perf_counter()
-        plan = lean_chain.solve(instance, gap=0.01, time_limit=time_limit)
-        solve_s = time.perf_counter() - started
-        model = build_cost_model(instance)
-        times = []
-        for _ in range(repeat):
-            started = time.perf_counter()
-            table = alternatives(model, plan.decisions, status=plan.status, gap=plan.gap)
-            times.append(time.perf_counter() - started)
-        started = time.perf_counter()
-        table.to_csv(Path(scratch) / "alternatives.csv", index=False)
-        write_s = time.perf_counter() - started
+        solved = _solved(skus, time_limit, Path(scratch), cache)
+        model = build_cost_model(lean_chain.load_instance(solved["folder"]))
+
+        def explain():
+            return alternatives(
+                model, solved["decisions"], status=solved["status"], gap=solved["gap"]
+            )
+
+        explain_s, table = _best(repeat, explain)
+        path = Path(scratch) / "alternatives.csv"
+        write_s, _ = _best(repeat, functools.partial(write_csv, table, path))
+        csv_mib = path.stat().st_size / 2**20
+        pandas_write_s = None
+        if skus <= baseline_max:
+            pandas_write_s, _ = _best(1, functools.partial(table.to_csv, path, index=False))
         rows = len(table)
         del table
+        peak_rss = max(_peak_rss_mib(), solved["peak_rss_mib"])
         tracemalloc.start()
-        alternatives(model, plan.decisions, status=plan.status, gap=plan.gap)
+        explain()
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-    explain_s = statistics.median(times)
+    solve_s = solved["solve_s"]
     return {
         "skus": skus,
-        "method": plan.info.get("method"),
+        "method": solved["method"],
         "pairs": model.n_pairs,
         "rows": rows,
         "solve_s": round(solve_s, 3),
         "explain_s": round(explain_s, 3),
         "write_s": round(write_s, 3),
+        "pandas_write_s": None if pandas_write_s is None else round(pandas_write_s, 3),
+        "write_speedup": None if pandas_write_s is None else round(pandas_write_s / write_s, 1),
         "ratio": round(explain_s / max(solve_s - explain_s, 1e-9), 4),
+        "ratio_written": round((explain_s + write_s) / max(solve_s - explain_s, 1e-9), 4),
         "explain_peak_mib": round(peak / 2**20, 1),
-        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "peak_rss_mib": round(peak_rss, 1),
+        "csv_mib": round(csv_mib, 1),
     }
 
 
@@ -100,11 +164,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="1000,10000")
     parser.add_argument("--time-limit", type=float, default=600.0)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--baseline-max", type=int, default=10_000)
+    parser.add_argument("--plan-cache", type=Path, default=None)
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--child", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child is not None:
-        print(json.dumps(child(args.child, args.time_limit, args.repeat)))
+        print(
+            json.dumps(
+                child(args.child, args.time_limit, args.repeat, args.baseline_max, args.plan_cache)
+            )
+        )
         return 0
     rows = []
     for skus in (int(s) for s in args.sizes.split(",")):
@@ -117,14 +187,25 @@ def main(argv: list[str] | None = None) -> int:
             str(args.time_limit),
             "--repeat",
             str(args.repeat),
+            "--baseline-max",
+            str(args.baseline_max),
         ]
+        if args.plan_cache is not None:
+            args.plan_cache.mkdir(parents=True, exist_ok=True)
+            command += ["--plan-cache", str(args.plan_cache)]
         out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
         row = json.loads(out.strip().splitlines()[-1])
         rows.append(row)
+        baseline = (
+            f" (pandas to_csv {row['pandas_write_s']:.2f} s: {row['write_speedup']:.1f}x)"
+            if row["pandas_write_s"] is not None
+            else ""
+        )
         print(
             f"{skus:>7,} SKUs ({row['method']}): {row['pairs']:,} pairs, {row['rows']:,} rows; "
             f"solve {row['solve_s']:.2f} s, explain {row['explain_s']:.3f} s "
-            f"(ratio {row['ratio']:.3f}), CSV {row['write_s']:.2f} s; explain peak "
+            f"(ratio {row['ratio']:.3f}), CSV {row['write_s']:.2f} s{baseline} "
+            f"(ratio with it {row['ratio_written']:.3f}); explain peak "
             f"{row['explain_peak_mib']:.0f} MiB vs process peak {row['peak_rss_mib']:.0f} MiB",
             flush=True,
         )

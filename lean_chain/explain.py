@@ -259,10 +259,9 @@ def alternatives(
     Examples
     --------
     >>> import lean_chain
-    >>> from lean_chain.costs.model import build_cost_model
     >>> inst = lean_chain.load_instance("tests/data/tiny")
     >>> plan = lean_chain.solve(inst, sensitivity=False)
-    >>> table = alternatives(build_cost_model(inst), plan.decisions)
+    >>> table = alternatives(lean_chain.build_cost_model(inst), plan.decisions)
     >>> table.groupby("status").size().to_dict()
     {'chosen': 2, 'dearer': 2}
     """
@@ -476,8 +475,10 @@ def alternatives(
         open_[idx] = False
         return idx
 
-    def lead(idx: np.ndarray) -> np.ndarray:
-        return "cheaper by " + _text(-delta[idx]) + f" {currency} per unit"
+    def lost(idx: np.ndarray, kind: str, words) -> None:
+        """Cheaper candidates ``idx`` lost for ``kind``: "cheaper by X per unit" and why."""
+        reason_kind[idx] = kind
+        reason[idx] = "cheaper by " + _text(-delta[idx]) + f" {currency} per unit" + words
 
     def breakeven(idx: np.ndarray, kind: str, value: np.ndarray, words) -> None:
         """Break-even of the best rejected pairs among ``idx``; ``words(sub, value)``."""
@@ -493,8 +494,7 @@ def alternatives(
         """Candidates ``idx`` held back by limit row ``row_of_pair[idx]``: the reason,
         the row that binds, and the growth of its capacity that switches them."""
         row = row_of_pair[idx]
-        reason_kind[idx] = kind
-        reason[idx] = words
+        lost(idx, kind, words)
         binding[idx] = row_object[row]
         binding_slack[idx] = upper_slack[row]
         breakeven(
@@ -522,7 +522,7 @@ def alternatives(
             idx,
             first_full[0],
             row_family[row],
-            lead(idx) + ", but " + row_words[row] + " in this plan",
+            ", but " + row_words[row] + " in this plan",
             first_full[1][idx] * (1.0 - share[idx]),
             " (what this demand needs there)",
         )
@@ -532,16 +532,16 @@ def alternatives(
         sr = service_row[idx]
         days = paths.promise_days[pairs.path[idx]]
         target = _service_days(model)[pairs.region[idx]]
-        reason_kind[idx] = "service"
-        reason[idx] = (
-            lead(idx)
-            + ", but it takes "
+        lost(
+            idx,
+            "service",
+            ", but it takes "
             + _text(days, 1)
             + " days and "
             + row_object[sr]
             + "'s service target (within "
             + _text(target, 1)
-            + " days) binds"
+            + " days) binds",
         )
         binding[idx] = row_object[sr]
         binding_slack[idx] = lower_slack[sr]
@@ -564,8 +564,7 @@ def alternatives(
             idx,
             first_short[0],
             "room",
-            lead(idx)
-            + ", but serving this demand through it needs "
+            ", but serving this demand through it needs "
             + _text(needed)
             + " "
             + row_unit[row]
@@ -582,15 +581,17 @@ def alternatives(
     # 4. fixed costs that the SKU's volume through it does not cover
     idx = take((added > 0) & (sku_saving <= added * (1 + COST_RTOL)))
     if len(idx):
-        reason_kind[idx] = "fixed_cost"
-        reason[idx] = (
-            lead(idx) + " (" + _text(saving[idx], 0) + f" {currency} on this demand), but it "
-            "would add "
+        lost(
+            idx,
+            "fixed_cost",
+            " ("
+            + _text(saving[idx], 0)
+            + f" {currency} on this demand), but it would add "
             + _text(added[idx])
             + f" {currency} of fixed costs ("
             + _fixed_words(new_channel[idx], new_slot[idx], new_node[idx])
             + ") that its volume does not cover"
-            + gap_note
+            + gap_note,
         )
         with np.errstate(divide="ignore", invalid="ignore"):
             volume_year = np.where(-delta[idx] > 0, net_fixed[idx] / -delta[idx], np.nan)
@@ -611,13 +612,13 @@ def alternatives(
     idx = take(channel_capped)
     if len(idx):
         most = model.sku_max_channels[pairs.sku[idx]]
-        reason_kind[idx] = "max_channels"
-        reason[idx] = (
-            lead(idx)
-            + ", but the SKU may use at most "
+        lost(
+            idx,
+            "max_channels",
+            ", but the SKU may use at most "
             + _text(most, 0)
             + " channel(s) and already uses them"
-            + gap_note
+            + gap_note,
         )
         breakeven(
             idx,
@@ -628,20 +629,22 @@ def alternatives(
     # 6. lane charges at this volume
     idx = take(nonlinear)
     if len(idx):
-        reason_kind[idx] = "lane_charges"
-        reason[idx] = (
-            lead(idx) + " at full-load lane rates, but its lane charges at this volume "
-            "(minimum charges, container fill, weight breaks) cost more" + gap_note
+        lost(
+            idx,
+            "lane_charges",
+            " at full-load lane rates, but its lane charges at this volume "
+            "(minimum charges, container fill, weight breaks) cost more" + gap_note,
         )
     # 7. the rest
     idx = take(np.ones(n, dtype=bool))
     if len(idx):
-        reason_kind[idx] = "other" if proven else "gap"
-        reason[idx] = lead(idx) + (
+        lost(
+            idx,
+            "other" if proven else "gap",
             ": not used, because costs it shares with other rows (stock minimums, holding "
             "of pooled stock) outweigh the saving"
             if proven
-            else ": not used" + gap_note
+            else ": not used" + gap_note,
         )
 
     # break-even of dearer (or tied) candidates: the fall in unit cost that switches them
@@ -782,21 +785,16 @@ def lp_unit_falls(
     Examples
     --------
     >>> import lean_chain
-    >>> from lean_chain.costs.model import build_cost_model
     >>> inst = lean_chain.load_instance("tests/data/tiny")
     >>> plan = lean_chain.solve(inst, sensitivity=False)
-    >>> lp_unit_falls(build_cost_model(inst), plan.decisions).round(2).tolist()  # 9610 unused
+    >>> lp_unit_falls(lean_chain.build_cost_model(inst), plan.decisions).round(2).tolist()
     [0.0, nan, 0.0, nan]
     """
-    from lean_chain.formulation.build import build_problem
-    from lean_chain.sensitivity import fix_integers
-    from lean_chain.solvers import SolveOptions, get_backend
+    from lean_chain.sensitivity import solve_fixed_lp
 
     if bool(model.instance.params.get("single_sourcing", False)):
         return None
-    problem = build_problem(model)
-    lp = fix_integers(problem, encode(problem, model, decisions))
-    result = get_backend(solver).solve(lp, SolveOptions(time_limit_s=time_limit))
+    problem, lp, result = solve_fixed_lp(model, decisions, solver=solver, time_limit=time_limit)
     if result.duals is None:
         return None
     x = problem.col_blocks["x"]

@@ -22,10 +22,8 @@ only the continuous stock and freight quantities can move.
 Examples
 --------
 >>> import lean_chain
->>> from lean_chain.costs.model import build_cost_model
 >>> inst = lean_chain.load_instance("tests/data/tiny")
->>> plan = lean_chain.solve(inst)
->>> report = shadow_prices(build_cost_model(inst), plan.decisions)
+>>> report = shadow_prices(lean_chain.build_cost_model(inst), lean_chain.solve(inst).decisions)
 >>> report["available"], [e["family"] for e in report["capacities"]]
 (True, [])
 """
@@ -64,6 +62,18 @@ def fix_integers(problem: MipProblem, vector: np.ndarray) -> MipProblem:
     )
 
 
+def solve_fixed_lp(
+    model: CostModel, decisions: Decisions, *, solver: str = "highs", time_limit: float | None
+):
+    """The problem of ``model``, its LP with the plan's integer decisions fixed
+    (:func:`fix_integers`), and that LP's solve result (with row duals where the backend
+    gives them): what :func:`shadow_prices` and :func:`lean_chain.explain.lp_unit_falls`
+    both start from."""
+    problem = build_problem(model)
+    lp = fix_integers(problem, encode(problem, model, decisions))
+    return problem, lp, get_backend(solver).solve(lp, SolveOptions(time_limit_s=time_limit))
+
+
 def row_nodes(problem: MipProblem, model: CostModel, family: str) -> np.ndarray:
     """Node index (into ``instance.nodes``) of each row of ``family``.
 
@@ -88,6 +98,20 @@ def row_nodes(problem: MipProblem, model: CostModel, family: str) -> np.ndarray:
     raise ValueError(f"no node rows in family {family!r}")
 
 
+def _priced_rows(
+    problem: MipProblem, model: CostModel, duals: np.ndarray, family: str, scale
+) -> list[tuple[int, str, float, bool]]:
+    """Per row of ``family``: its node (index and id), the value of one more unit of the
+    row (its dual times ``scale``, a number or one per row) and whether that binds."""
+    node_ids = model.instance.nodes["node_id"].to_numpy(object)
+    nodes = row_nodes(problem, model, family)
+    change = duals[problem.row_blocks[family]] * scale
+    return [
+        (int(node), str(node_ids[node]), float(value), abs(float(value)) > ZERO_DUAL)
+        for node, value in zip(nodes, change, strict=True)
+    ]
+
+
 def _money(value: float, currency: str) -> str:
     return f"{abs(value):,.2f} {currency}"
 
@@ -109,7 +133,6 @@ def _capacity_rows(
     node_open: np.ndarray,
     currency: str,
 ) -> list[dict]:
-    node_ids = model.instance.nodes["node_id"].to_numpy(object)
     open_by_node = np.zeros(len(model.instance.nodes), dtype=bool)
     open_by_node[model.h_node] = node_open
     horizon = float(model.instance.params["horizon_days"])
@@ -124,16 +147,16 @@ def _capacity_rows(
         if family not in problem.row_blocks:
             continue
         rows = problem.row_blocks[family]
-        nodes = row_nodes(problem, model, family)
-        dual = duals[rows]
+        is_open = open_by_node[row_nodes(problem, model, family)]
         # the capacity column z_h enters with -capacity: activity excluding it is the use
         activity = problem.matrix[rows] @ x
         what, scale = units[family]
-        for node, row_dual, row_activity in zip(nodes, dual, activity, strict=True):
-            node_id, is_open = str(node_ids[node]), bool(open_by_node[node])
-            change = float(row_dual) * scale if is_open else 0.0
-            binding = is_open and abs(change) > ZERO_DUAL
-            if not is_open:
+        # a closed node's capacity is worth nothing in this plan
+        priced = _priced_rows(problem, model, duals, family, scale * is_open)
+        for (_node, node_id, change, binding), row_open, row_activity in zip(
+            priced, is_open, activity, strict=True
+        ):
+            if not row_open:
                 sentence = (
                     f"{node_id} is closed in this plan: more {family} capacity there changes "
                     "nothing unless the node opens."
@@ -151,7 +174,7 @@ def _capacity_rows(
                 {
                     "family": family,
                     "node_id": node_id,
-                    "open": is_open,
+                    "open": bool(row_open),
                     "unit": what,
                     "shadow_price": change if binding else 0.0,
                     "binding": binding,
@@ -167,39 +190,28 @@ def _service_rows(
 ) -> list[dict]:
     if "service" not in problem.row_blocks:
         return []
-    node_ids = model.instance.nodes["node_id"].to_numpy(object)
     rows = problem.row_blocks["service"]
     _regions, days, share = service_targets(model)
     total = problem.row_lower[rows] / np.where(share > 0, share, 1.0)  # the region's demand
-    out = []
-    nodes = row_nodes(problem, model, "service")
-    for node, row_dual, demand, t, alpha in zip(
-        nodes, duals[rows], total, days, share, strict=True
-    ):
-        change = float(row_dual) * 0.01 * float(demand)  # one percentage point more
-        binding = abs(change) > ZERO_DUAL
-        region = str(node_ids[node])
-        if binding:
-            sentence = (
+    # one percentage point more of the region's demand
+    priced = _priced_rows(problem, model, duals, "service", 0.01 * total)
+    return [
+        {
+            "region_id": region,
+            "service_days": float(t),
+            "service_share": float(alpha),
+            "shadow_price_per_point": change if binding else 0.0,
+            "binding": binding,
+            "sentence": (
                 f"Raising {region}'s target from {alpha:.0%} to {alpha + 0.01:.0%} of demand "
                 f"within {t:g} days would {_effect(change, currency)}."
-            )
-        else:
-            sentence = (
-                f"{region}'s service target ({alpha:.0%} within {t:g} days) is not binding: "
-                "the plan meets it anyway."
-            )
-        out.append(
-            {
-                "region_id": region,
-                "service_days": float(t),
-                "service_share": float(alpha),
-                "shadow_price_per_point": change if binding else 0.0,
-                "binding": binding,
-                "sentence": sentence,
-            }
-        )
-    return out
+                if binding
+                else f"{region}'s service target ({alpha:.0%} within {t:g} days) is not "
+                "binding: the plan meets it anyway."
+            ),
+        }
+        for (_node, region, change, binding), t, alpha in zip(priced, days, share, strict=True)
+    ]
 
 
 def _quota_rows(
@@ -207,31 +219,22 @@ def _quota_rows(
 ) -> list[dict]:
     if "cbec_quota" not in problem.row_blocks:
         return []
-    node_ids = model.instance.nodes["node_id"].to_numpy(object)
-    rows = problem.row_blocks["cbec_quota"]
-    out = []
-    for node, row_dual, quota in zip(
-        row_nodes(problem, model, "cbec_quota"), duals[rows], problem.row_upper[rows], strict=True
-    ):
-        change = float(row_dual) * 1000.0
-        binding = abs(change) > ZERO_DUAL
-        region = str(node_ids[node])
-        if binding:
-            sentence = (
+    quotas = problem.row_upper[problem.row_blocks["cbec_quota"]]
+    priced = _priced_rows(problem, model, duals, "cbec_quota", 1000.0)  # 1,000 more
+    return [
+        {
+            "region_id": region,
+            "quota": float(quota),
+            "shadow_price_per_1000": change if binding else 0.0,
+            "binding": binding,
+            "sentence": (
                 f"1,000 {currency} more of {region}'s CBEC quota would {_effect(change, currency)}."
-            )
-        else:
-            sentence = f"{region}'s CBEC quota ({_money(quota, currency)}) is not binding."
-        out.append(
-            {
-                "region_id": region,
-                "quota": float(quota),
-                "shadow_price_per_1000": change if binding else 0.0,
-                "binding": binding,
-                "sentence": sentence,
-            }
-        )
-    return out
+                if binding
+                else f"{region}'s CBEC quota ({_money(quota, currency)}) is not binding."
+            ),
+        }
+        for (_node, region, change, binding), quota in zip(priced, quotas, strict=True)
+    ]
 
 
 def _longer_window(
@@ -335,12 +338,7 @@ def shadow_prices(
         ``sentence``. ``{"available": False, "reason": ...}`` where the LP gives no duals.
     """
     currency = str(model.instance.params["currency"])
-    problem = build_problem(model)
-    vector = encode(problem, model, decisions)
-    lp = fix_integers(problem, vector)
-    backend = get_backend(solver)
-    options = SolveOptions(time_limit_s=time_limit)
-    result = backend.solve(lp, options)
+    problem, lp, result = solve_fixed_lp(model, decisions, solver=solver, time_limit=time_limit)
     if result.duals is None:
         return {
             "available": False,
@@ -361,7 +359,13 @@ def shadow_prices(
         "service": service,
         "cbec_quota": _quota_rows(problem, model, duals, currency),
         "promise_days": _promise_rows(
-            lp, model, service, result.objective, backend, options, currency
+            lp,
+            model,
+            service,
+            result.objective,
+            get_backend(solver),
+            SolveOptions(time_limit_s=time_limit),
+            currency,
         )
         if promise_days
         else [],

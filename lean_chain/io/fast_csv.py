@@ -231,14 +231,18 @@ def _csv_field(value: object) -> str:
 def _field_table(values: np.ndarray, separator: bytes) -> tuple[np.ndarray, np.ndarray]:
     """Each value as a CSV field followed by ``separator``, NUL-padded, as one row of
     bytes; and each row's width (field and separator)."""
-    if all(type(v) is str for v in values):  # the usual case: a quick pass over the texts
-        quote = _QUOTE_CHARS
-        encoded = [
-            ('"' + v.replace('"', '""') + '"').encode("utf-8")
-            if any(c in v for c in quote)
-            else v.encode("utf-8")
-            for v in values
-        ]
+    if pd.api.types.infer_dtype(values, skipna=False) == "string":  # the usual case
+        texts = values
+        encoded = list(map(str.encode, texts))
+        # the few fields to quote, found in all the bytes at once
+        flat = np.frombuffer(b"\0".join(encoded), dtype=np.uint8)
+        special = np.zeros(len(flat), dtype=bool)
+        for byte in _QUOTE_BYTES:
+            special |= flat == byte
+        if special.any():
+            ends = np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)) + 1)
+            for i in np.unique(np.searchsorted(ends, np.flatnonzero(special), side="right")):
+                encoded[i] = ('"' + texts[i].replace('"', '""') + '"').encode("utf-8")
     else:
         encoded = [_csv_field(v).encode("utf-8") for v in values]
     length = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
@@ -386,9 +390,9 @@ def write_csv(frame: pd.DataFrame, path: str | Path, *, chunk_rows: int = CHUNK_
 def fixed_text(values: np.ndarray, decimals: int = 2) -> np.ndarray:
     """``'%.{decimals}f' % x`` for each element, as an object array of :class:`str`.
 
-    Rounds the value times ``10**decimals`` to the nearest integer (half to even), which
-    differs from ``%`` only for values within a rounding error of a half; NaN and
-    infinities as ``%`` writes them.
+    The value times ``10**decimals``, rounded to the nearest integer, written digit by
+    digit; values whose product lies within its rounding error of a half (where only
+    the exact binary value decides), NaN, infinities and huge values go to ``%``.
 
     >>> fixed_text(np.array([0.125, -0.0, 1e20, float("nan")]), 1).tolist()
     ['0.1', '-0.0', '100000000000000000000.0', 'nan']
@@ -400,8 +404,10 @@ def fixed_text(values: np.ndarray, decimals: int = 2) -> np.ndarray:
     if decimals > 3:
         return np.char.mod(f"%.{decimals}f", values).astype(object)
     with np.errstate(invalid="ignore", over="ignore"):
-        scaled = np.rint(np.abs(values) * 10.0**decimals)
-        digit = scaled < 1e15
+        product = np.abs(values) * 10.0**decimals
+        scaled = np.rint(product)
+        near_half = np.abs(product - np.floor(product) - 0.5) <= 1e-15 * product
+        digit = (scaled < 1e15) & ~near_half
     whole = np.where(digit, scaled, 0.0).astype(np.int64)
     integer, fraction = np.divmod(whole, 10**decimals)
     # sign, four words of integer digits, the point and decimals, the line end

@@ -67,6 +67,14 @@ def test_written_run_evaluates_to_the_solver_objective(instance, plan, run):
     assert summary["objective"] == pytest.approx(plan.objective, rel=1e-12)
 
 
+def test_plan_csvs_are_the_bytes_pandas_writes(plan, run):
+    """write_run writes each table with lean_chain.io.fast_csv: what to_csv writes."""
+    assert "alternatives" in plan.tables
+    for name, frame in plan.tables.items():
+        expected = frame.to_csv(index=False).encode("utf-8")
+        assert (run / "plan" / f"{name}.csv").read_bytes() == expected, name
+
+
 def test_read_decisions_round_trips_the_plan(instance, plan, run):
     decisions = read_decisions(build_cost_model(instance), run)
     np.testing.assert_allclose(decisions.share, plan.decisions.share, rtol=0, atol=1e-12)
