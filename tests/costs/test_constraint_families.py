@@ -29,14 +29,13 @@ from lean_chain.costs.constraints import (
     lane_capacity,
     limit_rows,
     listing,
+    node_flow,
     order_band,
-    orders,
     piecewise,
     quota,
     service,
     stocking,
     storage,
-    throughput,
 )
 from lean_chain.costs.constraints.findings import SlackFinding
 from lean_chain.costs.evaluate import (
@@ -150,14 +149,16 @@ def test_node_capacities(make_variant):
     model = model_of(make_variant(tables={"nodes": nodes}, params={"review_period_days": 73}))
     full = plan(model, BY_1210)
     assert broken(storage.FAMILY, model, full) == ["storage at BZ: 0.101 m3 > 0.05 m3"]
-    assert broken(throughput.FAMILY, model, full) == ["throughput at BZ: 110 units > 60"]
-    assert broken(orders.FAMILY, model, full) == ["orders at BZ: 0.30137 a day > 0.1"]
-    assert all(broken(f.FAMILY, model, plan(model, BY_9610)) == [] for f in (storage, orders))
+    assert broken(node_flow.THROUGHPUT, model, full) == ["throughput at BZ: 110 units > 60"]
+    assert broken(node_flow.ORDERS, model, full) == ["orders at BZ: 0.30137 a day > 0.1"]
+    assert all(
+        broken(f, model, plan(model, BY_9610)) == [] for f in (storage.FAMILY, node_flow.ORDERS)
+    )
 
 
 def test_a_closed_node_has_no_capacity(tiny):
     closed = plan(tiny, BY_1210, node_open=np.zeros(1, bool))
-    assert broken(throughput.FAMILY, tiny, closed) == ["throughput at BZ: 110 units > 0"]
+    assert broken(node_flow.THROUGHPUT, tiny, closed) == ["throughput at BZ: 110 units > 0"]
 
 
 def test_service(make_variant):

@@ -40,14 +40,13 @@ from lean_chain.costs.constraints import (
     fixed_charge,
     lane_capacity,
     listing,
+    node_flow,
     order_band,
-    orders,
     piecewise,
     quota,
     service,
     stocking,
     storage,
-    throughput,
 )
 from lean_chain.costs.constraints.base import ConstraintFamily, RowBuilder
 
@@ -60,8 +59,8 @@ FAMILIES: tuple[ConstraintFamily, ...] = (
     channel.FAMILY,
     stocking.FAMILY,
     storage.FAMILY,
-    orders.FAMILY,
-    throughput.FAMILY,
+    node_flow.ORDERS,
+    node_flow.THROUGHPUT,
     service.FAMILY,
     quota.FAMILY,
     containers.FAMILY,
