@@ -486,7 +486,7 @@ def build_pairs(
 
     def drop(name: str, bad: np.ndarray) -> None:
         newly = bad & keep
-        dropped[name] = int(newly.sum())
+        dropped[name] = dropped.get(name, 0) + int(newly.sum())
         reason[newly] = DROP_REASONS.index(name)
         keep[newly] = False
 
@@ -542,16 +542,17 @@ def build_pairs(
         # CBEC retail imports are for consumers' own use: no mainland physical store may
         # sell them (Shang Cai Fa [2021] No. 39); such a store sells general-trade stock
         kind = np.append(platforms["kind"].to_numpy(object), "")
-        offline = (kind[platform] == "physical_store") & (
-            nodes["country"].to_numpy(object)[region] == "CN"
+        offline_import = (
+            (kind[platform] == "physical_store")
+            & (nodes["country"].to_numpy(object)[region] == "CN")
+            & (channels["direction"] == "import").to_numpy(bool)[channel]
         )
         cbec_channel = np.isin(
             channels["channel_id"].astype(str).to_numpy(object), CBEC_RETAIL_IMPORT_CHANNELS
-        ) | (
-            (channels["direction"] == "import").to_numpy(bool)
-            & channels["counts_toward_cbec_quota"].to_numpy(bool)
-        )
-        drop("offline_store_cbec", offline & cbec_channel[channel])
+        ) | channels["counts_toward_cbec_quota"].to_numpy(bool)
+        drop("offline_store_cbec", offline_import & cbec_channel[channel])
+    else:
+        offline_import = np.zeros(len(keep), dtype=bool)
     # tax rule
     # resolve once per distinct (channel, destination, origin, category), by integer codes:
     # a few hundred combinations, never a string per pair
@@ -618,6 +619,9 @@ def build_pairs(
     if len(rules):
         regime[has_rule] = rules["regime"].to_numpy(object)[safe_rule[has_rule]]
     cbec = regime == "cbec_retail"
+    # ... nor goods that came in as personal articles (postal) or under any other import
+    # regime than general trade: a mainland store is supplied from general-trade stock only
+    drop("offline_store_cbec", offline_import & has_rule & (regime != "general_trade"))
     limit = np.full(len(rule), float(instance.params.get("cbec_annual_limit_per_person", np.inf)))
     if len(rules):
         own_limit = rules["annual_limit_per_person"].to_numpy(np.float64)[safe_rule]

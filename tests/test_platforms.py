@@ -291,3 +291,21 @@ def test_returns_reimported_tax_free_inside_the_dated_window(tmp_path, as_of, ca
     assert plan.tables["sales"]["returns_cost"].sum() == pytest.approx(100 * per_unit)
     # returns do not change what cost mode minimises, only what the plan earns
     assert "returns" not in plan.cost_breakdown
+
+
+def test_physical_store_refuses_every_import_regime_but_general_trade(tmp_path):
+    """Personal articles (a postal channel outside the CBEC list and quota) are for the
+    buyer's own use too: the store row keeps only 0110, the online row keeps the parcels."""
+    platforms = "platform_id,kind\nOWN,own_store\nSTORE,physical_store\n"
+    demand = "sku_id,region_id,units,platform_id\nA,R1,10000,OWN\nA,R1,20,STORE\n"
+    folder = with_general_trade(make(tmp_path, demand, platforms=platforms, fees=""))
+    extra = {
+        "channels.csv": "POST,personal articles,import,supplier>region,,false,false\n",
+        "lanes.csv": "L6,S1,R1,postal,POST,40,0,10\n",
+        "tax_rules.csv": "POST,CN,none,0,false,,,false\n",
+    }
+    for name, rows in extra.items():
+        (folder / name).write_text((folder / name).read_text() + rows)
+    inst = lean_chain.load_instance(folder)
+    assert channels_per_row(inst) == {0: {"1210", "9610", "0110", "POST"}, 1: {"0110"}}
+    assert build_index(inst).pairs.dropped["offline_store_cbec"] == 3
