@@ -58,7 +58,7 @@ def _select_scalar(cond, a, b):  # pragma: no cover - compiled
 def _jitable(func: Callable) -> Callable:
     """Make the plain function ``func`` callable from compiled code (once)."""
     if func not in _JITABLE:
-        register_jitable(func)
+        register_jitable(inline="always")(func)
         _JITABLE.add(func)
     return func
 
