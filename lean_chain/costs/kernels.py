@@ -82,7 +82,10 @@ def _source_stamp(formulas: tuple[Callable, ...]) -> int:
     for module in (regimes, pricing):
         digest.update(Path(module.__file__).read_bytes())
     for formula in formulas:
-        digest.update(inspect.getsource(formula).encode())
+        try:
+            digest.update(inspect.getsource(formula).encode())
+        except (OSError, TypeError):  # no source file (a lambda typed at a prompt)
+            digest.update(formula.__code__.co_code)
     return 2**40 + int(digest.hexdigest()[:12], 16)
 
 
