@@ -59,7 +59,7 @@ from lean_chain.decomposition.structure import lane_charge_lower_bound
 from lean_chain.formulation.build import build_coupling_problem
 from lean_chain.formulation.solution import encode
 from lean_chain.index import DROP_REASON_TEXT, DROP_REASONS
-from lean_chain.io.fast_csv import fixed_text
+from lean_chain.io.fast_csv import fixed_text, sentences
 
 #: Status of a candidate, in the table's sort order.
 STATUSES = ("chosen", "cheaper", "tie", "dearer", "excluded")
@@ -325,13 +325,16 @@ def alternatives(
     reason[unserved] = "the plan does not serve this demand (profit mode: it does not pay)"
     is_dearer = (code == 3) & ~unserved
     reason_kind[is_dearer] = "dearer"
-    reason[is_dearer] = (
-        "dearer by "
-        + _text(delta[is_dearer])
-        + f" {currency} per unit than the chosen path ("
-        + _text(delta_year[is_dearer], 0)
-        + f" {currency} a year at this volume)"
-    ).astype(object)
+    reason[is_dearer] = sentences(
+        [
+            "dearer by ",
+            (delta[is_dearer], 2),
+            f" {currency} per unit than the chosen path (",
+            (delta_year[is_dearer], 0),
+            f" {currency} a year at this volume)",
+        ],
+        int(is_dearer.sum()),
+    )
 
     # fixed costs the candidate would add, and those its row alone pays for the main path
     kc, kh, h = model.kc_of_pair, model.kh_of_pair, model.h_of_pair

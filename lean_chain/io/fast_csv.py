@@ -262,9 +262,12 @@ class _Coded:
         self.coded = len(pd.unique(head)) <= len(head) // 2
         if self.coded:
             codes, uniques = pd.factorize(values, use_na_sentinel=True)
-            # one more row for missing values (code -1)
-            uniques = np.append(np.asarray(uniques, dtype=object), None)
-            self.table, self.width = _field_table(uniques, separator)
+            table, width = _field_table(np.asarray(uniques, dtype=object), separator)
+            # one more row for missing values (code -1): an empty field
+            missing = np.zeros((1, table.shape[1]), dtype=np.uint8)
+            missing[0, 0] = ord(separator)
+            self.table = np.vstack([table, missing])
+            self.width = np.append(width, 1)
             self.codes = codes
 
     def rows(self, start: int, stop: int) -> np.ndarray:
@@ -387,6 +390,51 @@ def write_csv(frame: pd.DataFrame, path: str | Path, *, chunk_rows: int = CHUNK_
             handle.write(chunk)
 
 
+def _fixed_matrix(values: np.ndarray, decimals: int) -> np.ndarray:
+    """``'%.{decimals}f' % x`` per element (0 to 3 decimals), NUL-padded bytes per row."""
+    n = len(values)
+    with np.errstate(invalid="ignore", over="ignore"):
+        product = np.abs(values) * 10.0**decimals
+        scaled = np.rint(product)
+        near_half = np.abs(product - np.floor(product) - 0.5) <= 1e-15 * product
+        digit = (scaled < 1e15) & ~near_half
+    whole = np.where(digit, scaled, 0.0).astype(np.int64)
+    integer, fraction = np.divmod(whole, 10**decimals)
+    # sign, four words of integer digits, the point and decimals
+    words = np.zeros((n, 6), dtype=np.uint32)
+    words[:, 0] = np.where(np.signbit(values), _MINUS, 0)
+    _integer_words(integer, 4, words[:, 1:5])
+    if decimals:
+        words[:, 5] = _point_words(decimals)[fraction]
+    other = np.flatnonzero(~digit)
+    matrix = words.view(np.uint8).reshape(n, -1)
+    return _put_rows(matrix, other, [f"%.{decimals}f" % v for v in values[other].tolist()])
+
+
+def sentences(pieces: list, n: int) -> np.ndarray:
+    """``n`` texts, each the concatenation of ``pieces``: a :class:`str` (the same in
+    every text; no line breaks) or ``(values, decimals)``, numbers written as
+    ``'%.{decimals}f'`` (0 to 3 decimals, see :func:`fixed_text`). One pass over bytes
+    for the whole sentence, rather than one concatenation of objects per piece.
+
+    >>> sentences(["dearer by ", (np.array([1.5, 20.0]), 2), " a unit"], 2).tolist()
+    ['dearer by 1.50 a unit', 'dearer by 20.00 a unit']
+    """
+    if n == 0:
+        return np.zeros(0, dtype=object)
+    matrices = []
+    for piece in [*pieces, "\n"]:
+        if isinstance(piece, str):
+            literal = np.frombuffer(piece.encode("utf-8"), dtype=np.uint8)
+            matrices.append(np.broadcast_to(literal, (n, len(literal))))
+        else:
+            values, decimals = piece
+            values = np.asarray(values, dtype=np.float64).reshape(-1)
+            matrices.append(_fixed_matrix(values, decimals))
+    text = _assemble(matrices, n).tobytes().decode("utf-8")
+    return np.array(text.split("\n")[:-1], dtype=object)
+
+
 def fixed_text(values: np.ndarray, decimals: int = 2) -> np.ndarray:
     """``'%.{decimals}f' % x`` for each element, as an object array of :class:`str`.
 
@@ -398,30 +446,9 @@ def fixed_text(values: np.ndarray, decimals: int = 2) -> np.ndarray:
     ['0.1', '-0.0', '100000000000000000000.0', 'nan']
     """
     values = np.asarray(values, dtype=np.float64).reshape(-1)
-    n = len(values)
-    if n == 0:
-        return np.zeros(0, dtype=object)
     if decimals > 3:
         return np.char.mod(f"%.{decimals}f", values).astype(object)
-    with np.errstate(invalid="ignore", over="ignore"):
-        product = np.abs(values) * 10.0**decimals
-        scaled = np.rint(product)
-        near_half = np.abs(product - np.floor(product) - 0.5) <= 1e-15 * product
-        digit = (scaled < 1e15) & ~near_half
-    whole = np.where(digit, scaled, 0.0).astype(np.int64)
-    integer, fraction = np.divmod(whole, 10**decimals)
-    # sign, four words of integer digits, the point and decimals, the line end
-    words = np.zeros((n, 7), dtype=np.uint32)
-    words[:, 0] = np.where(np.signbit(values), _MINUS, 0)
-    _integer_words(integer, 4, words[:, 1:5])
-    if decimals:
-        words[:, 5] = _point_words(decimals)[fraction]
-    words[:, 6] = _NEWLINE
-    other = np.flatnonzero(~digit)
-    matrix = words.view(np.uint8).reshape(n, -1)
-    matrix = _put_rows(matrix, other, [f"%.{decimals}f\n" % v for v in values[other].tolist()])
-    text = _assemble([matrix], n).tobytes().decode("ascii")
-    return np.array(text.split("\n")[:-1], dtype=object)
+    return sentences([(values, decimals)], len(values))
 
 
 @functools.cache
