@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import lean_chain
-from lean_chain.io.fast_csv import fixed_text, to_csv_bytes, write_csv
+from lean_chain.io.fast_csv import fixed_text, sentences, to_csv_bytes, write_csv
 
 TINY = Path(__file__).resolve().parent.parent / "data" / "tiny"
 
@@ -120,3 +120,14 @@ def test_fixed_text_matches_percent_format():
         expected = [f"%.{decimals}f" % v for v in values]
         assert fixed_text(values, decimals).tolist() == expected
     assert fixed_text(np.zeros(0)).tolist() == []
+
+
+def test_sentences_join_literals_and_numbers():
+    delta = np.array([1.5, -0.25, np.nan, 1e20])
+    year = np.array([100.4, 2.5, 3.0, 0.0])
+    got = sentences(["dearer by ", (delta, 2), " CNY (", (year, 0), " m³ a year)"], 4)
+    expected = [
+        f"dearer by {d:.2f} CNY ({y:.0f} m³ a year)" for d, y in zip(delta, year, strict=True)
+    ]
+    assert got.tolist() == expected
+    assert sentences(["x"], 0).tolist() == []
