@@ -21,12 +21,14 @@ numpy kernel, the API).
 
 Examples
 --------
-CBEC retail tax at v = 13 %, c = 15 % is 23.06 % of the transaction value:
+Unit landed cost of tiny's four (SKU, path) pairs: SKU A through 1210 and 9610,
+then SKU B through the same two:
 
->>> import numpy as np
->>> ct, vat = cbec_retail_taxes(np.array([100.0]), 0.7, np.array([0.15]), 0.13)
->>> round(float(ct[0] + vat[0]), 2)
-23.06
+>>> import lean_chain
+>>> from lean_chain.index import build_index
+>>> inst = lean_chain.load_instance("tests/data/tiny")
+>>> landed_cost(inst, build_index(inst)).total.round(2).tolist()
+[126.2, 148.2, 80.06, 88.06]
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ SKUs) with its ``explain_slack``, using the names and per-object facts of a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -115,6 +116,16 @@ def bound_finding(gave: Slack, what: str) -> SlackFinding:
     bound = gave.upper if np.isfinite(gave.upper) else 0.0
     message = f"{gave.name}: {what} is exceeded by {gave.slack:,.6g} {gave.unit}".strip()
     return SlackFinding(float(bound), float(bound + gave.slack), gave.unit, message)
+
+
+def bound_explainer(what: str) -> Callable[[Namer, Slack], SlackFinding]:
+    """An ``explain_slack`` for a family whose limit is just a bound named ``what``."""
+
+    def explain(namer: Namer, gave: Slack) -> SlackFinding:
+        return bound_finding(gave, what)
+
+    explain.__doc__ = f"The {what} exceeded by the slack."
+    return explain
 
 
 def node_limit_finding(

@@ -14,11 +14,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from lean_chain.costs.constraints.base import TOLERANCE, ConstraintFamily, RowBuilder
-from lean_chain.costs.constraints.findings import SlackFinding, bound_finding
+from lean_chain.costs.constraints.findings import bound_explainer
 from lean_chain.costs.model import order_band_costs
 
 if TYPE_CHECKING:
-    from lean_chain.costs.constraints.findings import Namer, Slack
     from lean_chain.costs.evaluate import Decisions
     from lean_chain.costs.model import CostModel
 
@@ -102,16 +101,11 @@ def order_band_violations(model: CostModel, decisions: Decisions, on_hand: np.nd
     ]
 
 
-def explain_order_band_slack(namer: Namer, gave: Slack) -> SlackFinding:
-    """The highest weight band of the tariff exceeded by the slack."""
-    return bound_finding(gave, "highest weight band of the tariff")
-
-
 FAMILY = ConstraintFamily(
     name="order_band",
     define=define_order_band_rows,
     violations=order_band_violations,
     rows=("band_split", "band_link", "band_lower", "band_upper", "band_choice"),
     limits={"band_upper": "kg per horizon"},
-    explain_slack=explain_order_band_slack,
+    explain_slack=bound_explainer("highest weight band of the tariff"),
 )

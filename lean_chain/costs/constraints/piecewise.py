@@ -16,11 +16,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from lean_chain.costs.constraints.base import ConstraintFamily, RowBuilder
-from lean_chain.costs.constraints.findings import SlackFinding, bound_finding
+from lean_chain.costs.constraints.findings import bound_explainer
 from lean_chain.costs.model import piecewise_table
 
 if TYPE_CHECKING:
-    from lean_chain.costs.constraints.findings import Namer, Slack
     from lean_chain.costs.evaluate import Decisions
     from lean_chain.costs.model import CostModel
 
@@ -106,16 +105,11 @@ def piecewise_violations(model: CostModel, decisions: Decisions, on_hand: np.nda
     return problems
 
 
-def explain_piecewise_slack(namer: Namer, gave: Slack) -> SlackFinding:
-    """The highest weight band of the tariff exceeded by the slack."""
-    return bound_finding(gave, "highest weight band of the tariff")
-
-
 FAMILY = ConstraintFamily(
     name="piecewise",
     define=define_piecewise_rows,
     violations=piecewise_violations,
     rows=("leg_quantity", "leg_volumetric", "piece_upper", "piece_lower", "piece_choice"),
     limits={"piece_upper": "kg or m³ per horizon"},
-    explain_slack=explain_piecewise_slack,
+    explain_slack=bound_explainer("highest weight band of the tariff"),
 )

@@ -15,10 +15,9 @@ from lean_chain.costs.constraints.base import (
     group_rows,
     stock_groups_with_minimum,
 )
-from lean_chain.costs.constraints.findings import SlackFinding, bound_finding
+from lean_chain.costs.constraints.findings import bound_explainer
 
 if TYPE_CHECKING:
-    from lean_chain.costs.constraints.findings import Namer, Slack
     from lean_chain.costs.evaluate import Decisions
     from lean_chain.costs.model import CostModel
 
@@ -109,16 +108,11 @@ def stocking_violations(model: CostModel, decisions: Decisions, on_hand: np.ndar
     return problems
 
 
-def explain_stocking_slack(namer: Namer, gave: Slack) -> SlackFinding:
-    """The minimum stock exceeded by the slack."""
-    return bound_finding(gave, "minimum stock")
-
-
 FAMILY = ConstraintFamily(
     name="stocking",
     define=define_stocking_rows,
     violations=stocking_violations,
     rows=("stock_link", "open_link", "stock_required", "stock_minimum"),
     limits={"stock_minimum": "units"},
-    explain_slack=explain_stocking_slack,
+    explain_slack=bound_explainer("minimum stock"),
 )
