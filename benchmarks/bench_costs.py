@@ -220,16 +220,8 @@ def reference_rate(inp: LandedInputs, sample: int) -> float:
             "vat_basis": "retail_sale" if u[RULE.vat_credited] else "import",
             **{
                 name: float(u[getattr(RULE, name)])
-                for name in (
-                    "cbec_tax_factor",
-                    "parcel_tax_rate",
-                    "parcel_tax_exemption",
-                    "duty_free_threshold",
-                    "vat_free_threshold",
-                    "taxable_value_share",
-                    "flat_duty_per_order",
-                    "flat_duty_below",
-                )
+                # the plain numeric rule columns, cbec_tax_factor onwards
+                for name in RULE_FIELDS[RULE_FIELDS.index("cbec_tax_factor") :]
             },
         }
         channel = {"earns_export_rebate": bool(pair.earns_rebate[j])}
