@@ -52,6 +52,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from lean_chain.costs.constraints import FAMILIES
 from lean_chain.costs.evaluate import Decisions
 from lean_chain.costs.landed import COMPONENTS
 from lean_chain.costs.model import CostModel
@@ -70,22 +71,12 @@ COST_RTOL = 1e-6
 SLACK_RTOL = 1e-6
 #: Decimals kept in the table's numbers (shares keep all of theirs).
 MONEY_DECIMALS = 6
-#: Limit rows (<=) a cheaper candidate may be blocked by, with their unit and wording.
+#: Limit rows (<=) a cheaper candidate may be blocked by, with their unit and wording, and
+#: each limit in words: from the constraint families (``ConstraintFamily.when_full``).
 LIMIT_FAMILIES = {
-    "storage": ("m³", "storage is full"),
-    "orders": ("orders over the horizon", "order-handling capacity is used up"),
-    "throughput": ("units over the horizon", "throughput capacity is used up"),
-    "cbec_quota": ("{currency}", "CBEC quota is exhausted"),
-    "lane_capacity": ("kg, m³ or units over the horizon", "capacity is used up"),
+    block: (unit, words) for f in FAMILIES for block, (unit, words, _) in f.when_full.items()
 }
-#: A limit family in words.
-FAMILY_LABELS = {
-    "storage": "storage",
-    "orders": "order capacity",
-    "throughput": "throughput",
-    "cbec_quota": "CBEC quota",
-    "lane_capacity": "capacity",
-}
+FAMILY_LABELS = {block: label for f in FAMILIES for block, (*_, label) in f.when_full.items()}
 #: The unit cost's parts: the landed-cost components with the CBEC retail tax (split out
 #: of VAT and consumption tax) after them, then holding and lane charges.
 _CBEC_AT = COMPONENTS.index("consumption_tax") + 1

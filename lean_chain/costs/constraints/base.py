@@ -79,6 +79,10 @@ class ConstraintFamily:
         ``explain_slack(namer, slack)``: what one of its limit rows giving means
         (:class:`~lean_chain.costs.constraints.findings.SlackFinding`), for the
         diagnosis; None: the limit is named by its row block.
+    when_full
+        Per limit row block that can stop a cheaper path in a plan: (the unit of its
+        use, the words for a full row after its object, the limit's name), for the
+        explanations (:mod:`lean_chain.explain`).
     """
 
     name: str
@@ -88,6 +92,7 @@ class ConstraintFamily:
     limits: dict[str, str] = field(default_factory=dict)
     coupling: bool = False
     explain_slack: Callable[[Namer, Slack], SlackFinding] | None = None
+    when_full: dict[str, tuple[str, str, str]] = field(default_factory=dict)
 
 
 def over_limit(used: np.ndarray, limit: np.ndarray) -> np.ndarray:

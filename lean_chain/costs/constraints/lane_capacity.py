@@ -88,6 +88,9 @@ FAMILY = ConstraintFamily(
     violations=lane_capacity_violations,
     rows=("lane_capacity",),
     limits={"lane_capacity": "kg, m³ or units per horizon"},
+    when_full={
+        "lane_capacity": ("kg, m³ or units over the horizon", "capacity is used up", "capacity")
+    },
     coupling=True,
     explain_slack=explain_lane_capacity_slack,
 )

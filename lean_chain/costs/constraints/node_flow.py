@@ -46,13 +46,15 @@ def node_flow_family(
     per_day_limit: Callable[[CostModel], np.ndarray],
     per_day: Callable[[CostModel], float],
     wording: tuple[str, str, str, str],
+    full: tuple[str, str, str],
 ) -> ConstraintFamily:
     """A family "sum over a node's pairs of ``per_share`` x share <= limit x z_h".
 
     ``per_day_limit`` is the node's limit as the data state it, and ``per_day`` the
     factor to the horizon (the horizon's days for a daily limit, 1 for a horizon
     limit). ``wording``: the unit in plan checks, what the limit is called and its unit
-    in diagnosis findings (blank: the slack's), and the unit of the row's slack.
+    in diagnosis findings (blank: the slack's), and the unit of the row's slack; ``full``
+    the explanations' words for a full row (:attr:`ConstraintFamily.when_full`).
     """
     check_unit, what, finding_unit, slack_unit = wording
 
@@ -90,6 +92,7 @@ def node_flow_family(
         violations=violations,
         rows=(name,),
         limits={name: slack_unit},
+        when_full={name: full},
         coupling=True,
         explain_slack=explain_slack,
     )
@@ -101,6 +104,7 @@ ORDERS = node_flow_family(
     lambda model: model.h_orders_per_day,
     _horizon,
     (" a day", "order capacity", "orders per day", "orders"),
+    ("orders over the horizon", "order-handling capacity is used up", "order capacity"),
 )
 THROUGHPUT = node_flow_family(
     "throughput",
@@ -108,4 +112,5 @@ THROUGHPUT = node_flow_family(
     lambda model: model.h_throughput_units,
     lambda model: 1.0,
     (" units", "throughput", "", "units"),
+    ("units over the horizon", "throughput capacity is used up", "throughput"),
 )

@@ -84,6 +84,7 @@ FAMILY = ConstraintFamily(
     violations=quota_violations,
     rows=("cbec_quota",),
     limits={"cbec_quota": "{currency}"},
+    when_full={"cbec_quota": ("{currency}", "CBEC quota is exhausted", "CBEC quota")},
     coupling=True,
     explain_slack=explain_quota_slack,
 )

@@ -86,6 +86,7 @@ FAMILY = ConstraintFamily(
     violations=storage_violations,
     rows=("storage",),
     limits={"storage": "m³"},
+    when_full={"storage": ("m³", "storage is full", "storage")},
     coupling=True,
     explain_slack=explain_storage_slack,
 )
