@@ -535,13 +535,16 @@ def split_rows(
     return share
 
 
-def reoptimize_shares(st: Structure, plan: Priced, time_limit: float) -> Priced | None:
+def reoptimize_shares(
+    st: Structure, plan: Priced, time_limit: float, relative_gap: float = 1e-6
+) -> Priced | None:
     """Re-plan every share within the plan's channels, stocked SKUs and open nodes.
 
     The monolithic MIP restricted to the pairs whose channel and stocking the
     plan already pays for, with those decisions fixed, is solved by HiGHS from
     the plan itself: rows may split where whole rows wasted capacity, and the
-    lane charges are priced exactly. Returns the better plan, or None.
+    lane charges are priced exactly. ``relative_gap``: how close to the restricted
+    optimum HiGHS must get. Returns the better plan, or None.
     """
     from lean_chain.formulation.build import build_problem
     from lean_chain.formulation.solution import decode, encode
@@ -564,7 +567,9 @@ def reoptimize_shares(st: Structure, plan: Priced, time_limit: float) -> Priced 
         lower[blocks[block]] = upper[blocks[block]] = fixed.astype(np.float64)
     restricted = dataclasses.replace(problem, col_lower=lower, col_upper=upper)
     options = SolveOptions(
-        time_limit_s=time_limit, relative_gap=1e-6, warm_start=encode(problem, model, decisions)
+        time_limit_s=time_limit,
+        relative_gap=relative_gap,
+        warm_start=encode(problem, model, decisions),
     )
     result = get_backend("highs").solve(restricted, options)
     if not result.status.has_solution:

@@ -37,6 +37,10 @@ _EARLY_NODE_SEARCH_WORK = 5_000_000
 _ROUND_WORK = 400_000_000
 #: Largest model whose shares are re-optimized by a restricted MIP at the end.
 _REOPTIMIZE_MAX_PAIRS = 1_000_000
+#: Rounds without a bound gain of 1e-4 (relative) after which the shares are re-optimized
+#: at once rather than after the last round (the plan, not the bound, is then what keeps
+#: the gap open; rounds counted, not seconds, so that a run is reproducible).
+_STALL_ROUNDS = 20
 
 #: progress(phase, elapsed_s, best_objective, best_bound)
 ProgressCallback = Callable[[str, float, float, float], None]
@@ -176,6 +180,18 @@ def solve_decomposed(
     rounds = 0
     interrupted = False
     restarts = 3
+    gain_round, reoptimized = 0, None  # last round the bound gained; plan re-optimized
+
+    def reoptimize(best: Priced) -> Priced:
+        nonlocal reoptimized
+        remaining = 60.0 if time_limit is None else time_limit - elapsed()
+        if remaining <= 0.5 or st.model.n_pairs > _REOPTIMIZE_MAX_PAIRS:
+            return best
+        # a quarter of the asked gap: the rest is left for the bound
+        improved = reoptimize_shares(st, best, min(remaining, 60.0), max(gap / 4, 1e-6))
+        reoptimized = improved if improved is not None else best
+        return reoptimized
+
     try:  # Ctrl-C (or SIGTERM turned into KeyboardInterrupt) keeps the best plan and bound
         for rounds in range(1, max_rounds + 1):
             # one round always runs: a plan comes with a bound even under a tiny time limit
@@ -185,6 +201,8 @@ def solve_decomposed(
                 break
             fallback = best.decisions.node_open
             step = lagrangian_step(st, state.mu, fallback, budget=budget)
+            if step.bound > best_bound + 1e-4 * max(abs(best_bound), 1.0):
+                gain_round = rounds
             best_bound = max(best_bound, step.bound)
             if rounds % every == 0 or not best.feasible:
                 candidate, left = construct(st, step.tables, step.open_nodes, true_tables)
@@ -206,6 +224,10 @@ def solve_decomposed(
                 }
             )
             report(f"round {rounds}")
+            stalled = rounds - gain_round >= _STALL_ROUNDS and reoptimized is None
+            if stalled and best.feasible and _gap(best.objective, best_bound) > gap:
+                best = reoptimize(best)
+                report("shares re-optimized")
             if state.step < 1e-4:
                 if restarts == 0 or state.best_mu is None:
                     break
@@ -216,13 +238,10 @@ def solve_decomposed(
         if not reached and not out_of_time() and state.best_mu is not None and best.feasible:
             steered = sku_tables(st, st.pair_cost + st.coupling.T @ state.best_mu)
             best = search_nodes(st, steered, best, true_tables, out_of_time)
-        remaining = 60.0 if time_limit is None else time_limit - elapsed()
-        if best.feasible and not reached and st.model.n_pairs <= _REOPTIMIZE_MAX_PAIRS:
-            if remaining > 0.5:
-                improved = reoptimize_shares(st, best, min(remaining, 60.0))
-                if improved is not None:
-                    best = improved
-                    report("shares re-optimized")
+        reached = _gap(best.objective if best.feasible else np.inf, best_bound) <= gap
+        if best.feasible and not reached and best is not reoptimized:
+            best = reoptimize(best)
+            report("shares re-optimized")
     except KeyboardInterrupt:
         if not best.feasible:
             raise
