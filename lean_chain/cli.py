@@ -163,13 +163,6 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     instance = load_instance(args.instance, as_of=args.as_of)
     _progress(args, f"rules in force on {instance.params['as_of']}")
     _require_demand(instance)
-    if args.objective == "profit" and args.method == "decompose":
-        print(
-            "error: --method decompose does not support --objective profit (its bound and "
-            "repair assume all demand is served); use --method exact or auto",
-            file=sys.stderr,
-        )
-        return 2
     _progress(
         args,
         f"{len(instance.skus)} SKUs, {len(instance.nodes)} nodes, "
@@ -765,7 +758,7 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("cost", "profit"),
         default="cost",
         help="cost (default): serve all demand at least cost; profit: maximise contribution "
-        "(revenue - commissions and fees - cost), serving demand is a choice (exact method)",
+        "(revenue - commissions and fees - cost), serving demand is a choice (every method)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress messages")
     _add_as_of(p)

@@ -296,8 +296,12 @@ def test_cli_solve_objective_profit_writes_sales_and_listings(tmp_path, capsys):
             "--no-store",
         ]
     )
-    assert code == 2
-    assert not (tmp_path / "run2").exists()
+    assert code == 0  # the decomposition runs in profit mode (it used to be refused)
+    decomposed = json.loads((tmp_path / "run2" / "summary.json").read_text())
+    assert decomposed["method"] == "decompose"
+    assert decomposed["kpis"]["profit"] <= summary["kpis"]["profit"] + 1e-6
+    assert -decomposed["bound"] >= summary["kpis"]["profit"] - 1e-6  # an upper bound on profit
+    assert (tmp_path / "run2" / "plan" / "sales.csv").exists()
 
 
 @pytest.mark.parametrize("bz_fixed", [1000, 30000, 10_000_000])
