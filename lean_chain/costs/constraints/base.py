@@ -126,6 +126,21 @@ def stock_groups_with_minimum(model: CostModel) -> np.ndarray:
     return np.flatnonzero(model.kh_min_stock > 0)
 
 
+def add_link_rows(b: RowBuilder, name: str, lower: np.ndarray, upper: np.ndarray) -> None:
+    """Rows ``column lower[i] <= column upper[i]`` (a share under its binary, a binary
+    under another), one per pair of global column indices."""
+    n = len(lower)
+    b.add_rows(
+        name,
+        n,
+        np.repeat(np.arange(n), 2),
+        np.column_stack([lower, upper]).ravel(),
+        np.tile([1.0, -1.0], n),
+        -np.inf,
+        0.0,
+    )
+
+
 def define_node_limit_rows(
     b: RowBuilder, model: CostModel, name: str, use_per_share: np.ndarray, limit: np.ndarray
 ) -> None:

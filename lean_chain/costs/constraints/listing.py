@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from lean_chain.costs.constraints.base import TOLERANCE, ConstraintFamily, RowBuilder
+from lean_chain.costs.constraints.base import TOLERANCE, ConstraintFamily, RowBuilder, add_link_rows
 
 if TYPE_CHECKING:
     from lean_chain.costs.evaluate import Decisions
@@ -55,15 +55,7 @@ def define_listing_rows(b: RowBuilder, model: CostModel) -> None:
         objects=("demand_row", model.kr_demand_row),
     )
     on = np.flatnonzero(sales.kq_platform >= 0)
-    b.add_rows(
-        "platform_link",
-        len(on),
-        np.repeat(np.arange(len(on)), 2),
-        np.column_stack([l0 + on, o0 + sales.kq_platform[on]]).ravel(),
-        np.tile([1.0, -1.0], len(on)),
-        -np.inf,
-        0.0,
-    )
+    add_link_rows(b, "platform_link", l0 + on, o0 + sales.kq_platform[on])
     platform = sales.platform[model.index.pairs.demand_row]
     fill = sales.platform_min_fill
     demanded = platform_demand(model)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from lean_chain.costs.constraints.base import TOLERANCE, ConstraintFamily, RowBuilder
+from lean_chain.costs.constraints.base import TOLERANCE, ConstraintFamily, RowBuilder, add_link_rows
 from lean_chain.costs.constraints.findings import bound_explainer
 from lean_chain.costs.model import order_band_costs
 
@@ -46,15 +46,7 @@ def define_order_band_rows(b: RowBuilder, model: CostModel) -> None:
         0.0,
         0.0,
     )
-    b.add_rows(
-        "band_link",
-        cells,
-        np.repeat(np.arange(cells), 2),
-        np.column_stack([w0 + np.arange(cells), u0 + model.ob_cell_band]).ravel(),
-        np.tile([1.0, -1.0], cells),
-        -np.inf,
-        0.0,
-    )
+    add_link_rows(b, "band_link", w0 + np.arange(cells), u0 + model.ob_cell_band)
     per_share = band_kg_per_share(model)
     kg = per_share[model.ob_cell_inc]
     shipments = model.ob_shipments[model.ob_band_leg]

@@ -12,6 +12,7 @@ from lean_chain.costs.constraints.base import (
     TOLERANCE,
     ConstraintFamily,
     RowBuilder,
+    add_link_rows,
     group_rows,
     stock_groups_with_minimum,
 )
@@ -43,15 +44,7 @@ def define_stocking_rows(b: RowBuilder, model: CostModel) -> None:
         0.0,
     )
     n_kh = len(model.kh_sku)
-    b.add_rows(
-        "open_link",
-        n_kh,
-        np.repeat(np.arange(n_kh), 2),
-        np.column_stack([s0 + np.arange(n_kh), z0 + model.kh_h]).ravel(),
-        np.tile([1.0, -1.0], n_kh),
-        -np.inf,
-        0.0,
-    )
+    add_link_rows(b, "open_link", s0 + np.arange(n_kh), z0 + model.kh_h)
     with_min = stock_groups_with_minimum(model)
     if len(with_min):
         i0 = b.col_blocks["I"].start
