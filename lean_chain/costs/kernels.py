@@ -71,10 +71,13 @@ for _helper in (
     no_taxes,
 ):
     _jitable(_helper)
-# the regime formulas and their dispatch chain above are compiled once each and called:
-# inlining them into the kernel saves about a quarter of the CPU per pair (30 vs 40 ns)
-# but costs about 30 s more compile time on a fresh environment (6 s -> 35 s of CPU),
-# which every first run would pay before any progress; the steps around them are inlined
+# the regime formulas and their dispatch chain above are compiled once each and called,
+# not inlined into the kernel: inlining costs about 30 s more compile time on a fresh
+# environment (6 s -> 35 s of CPU), which every first run would pay before any progress.
+# They take the rule as a tuple of floats (see _row_as_tuple), never as an array view: a
+# view passed to a call that is not inlined is reference-counted, atomically, on every
+# pair, and both threads counting on the one rule table made the kernel 3x slower.
+# The steps around them are inlined.
 for _helper in (pricing.lane_cost, tax_base, unit_costs):
     _jitable(_helper, inline="always")
 
@@ -112,6 +115,18 @@ def _chain(code: int, formula: Callable, rest: Callable) -> Callable:
     return _jitable(dispatch)
 
 
+def _row_as_tuple(n: int) -> Callable:
+    """``table[k]`` as a tuple of ``n`` floats: passed by value, without the reference
+    counting an array view costs on every call to a function that is not inlined."""
+    items = ", ".join(f"table[k, {i}]" for i in range(n))
+    namespace: dict = {}
+    exec(f"def row_as_tuple(table, k):\n    return ({items},)\n", namespace)
+    return _jitable(namespace["row_as_tuple"], inline="always")
+
+
+_RULE_TUPLE = _row_as_tuple(len(regimes.RULE_FIELDS))
+
+
 def _build_kernel(formulas: tuple[Callable, ...]) -> Callable:
     dispatch = _last(_source_stamp(formulas))
     for code in reversed(range(len(formulas))):
@@ -124,7 +139,7 @@ def _build_kernel(formulas: tuple[Callable, ...]) -> Callable:
         for j in prange(pair.sku.shape[0]):
             s = sku[pair.sku[j]]
             p = path[pair.path[j]]
-            u = rule[pair.rule[j]]
+            u = _RULE_TUPLE(rule, pair.rule[j])
             base = tax_base(s, row[pair.row[j]], p, u, pair, j)
             values = unit_costs(s, p, pair, j, base, dispatch(u[RULE.regime], u, base))
             for i in range(_N_COMPONENTS):
