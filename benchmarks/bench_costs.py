@@ -46,6 +46,7 @@ sys.path.insert(0, str(ROOT))
 from lean_chain.costs.kernels import landed_cost_fused  # noqa: E402
 from lean_chain.costs.landed import landed_cost_numpy  # noqa: E402
 from lean_chain.costs.pricing import (  # noqa: E402
+    FLAG_BITS,
     OUTPUTS,
     PATH,
     PATH_FIELDS,
@@ -66,7 +67,12 @@ NUMPY_PAIRS = 2_000_000
 
 
 def synthetic_inputs(n_pairs: int, seed: int = 0) -> LandedInputs:
-    """Random but valid kernel inputs, pairs in random order of path and rule.
+    """Random but valid kernel inputs (:func:`synthetic_tables` built)."""
+    return LandedInputs.build(*synthetic_tables(n_pairs, seed))
+
+
+def synthetic_tables(n_pairs: int, seed: int = 0) -> tuple:
+    """Random but valid tables and pair arrays, pairs in random order of path and rule.
 
     100,000 SKUs with 10 demand rows each; pairs sorted by demand row (rows by SKU,
     as the index emits them), each pair on one of 2,000 paths under one of 64 tax
@@ -95,8 +101,8 @@ def synthetic_inputs(n_pairs: int, seed: int = 0) -> LandedInputs:
         for part, table in freight.items()
         for i, unit in enumerate(("kg", "m3", "unit"))
     }
-    return LandedInputs(
-        sku=pack(
+    return (
+        pack(
             SKU_FIELDS,
             procurement_cost=uniform(5, 2000, n_sku),
             weight_kg=uniform(0.05, 5, n_sku),
@@ -104,14 +110,14 @@ def synthetic_inputs(n_pairs: int, seed: int = 0) -> LandedInputs:
             consumption_tax_rate=np.where(rng.random(n_sku) < 0.2, 0.15, 0.0),
             export_rebate_rate=np.where(rng.random(n_sku) < 0.5, 0.13, 0.0),
         ),
-        row=pack(
+        pack(
             ROW_FIELDS,
             price=retail[np.arange(n_rows) // rows_per_sku],
             units_per_order=rng.integers(1, 4, n_rows).astype(np.float64),
             shipping_per_order=uniform(0, 30, n_rows),
         ),
-        path=pack(PATH_FIELDS, handling_per_unit=uniform(0, 5, n_paths), **path_columns),
-        rule=pack(
+        pack(PATH_FIELDS, handling_per_unit=uniform(0, 5, n_paths), **path_columns),
+        pack(
             RULE_FIELDS,
             regime=np.arange(n_rules) % len(REGIME_CODES),
             duty_rate=uniform(0, 0.3, n_rules),
@@ -127,8 +133,9 @@ def synthetic_inputs(n_pairs: int, seed: int = 0) -> LandedInputs:
             taxable_value_share=rng.choice([1.0, 0.6], n_rules),
             flat_duty_per_order=np.where(rng.random(n_rules) < 0.3, 23.4, 0.0),
             flat_duty_below=np.where(rng.random(n_rules) < 0.3, 1170.0, 0.0),
+            single_item_duty_rate=np.zeros(n_rules),
         ),
-        pair=pair_arrays(
+        pair_arrays(
             sku=pair_row // rows_per_sku,
             path=rng.integers(0, n_paths, n_pairs),
             row=pair_row,
@@ -144,23 +151,21 @@ def synthetic_inputs(n_pairs: int, seed: int = 0) -> LandedInputs:
     )
 
 
-def index_ordered(inp: LandedInputs) -> LandedInputs:
-    """The same pairs laid out as the index emits them: within a demand row, paths in
-    enumeration order (channel by channel), each path under its channel's rule, so
-    regimes come in runs instead of changing at random from pair to pair."""
-    pair = inp.pair
+def index_ordered(tables: tuple) -> LandedInputs:
+    """The pairs of :func:`synthetic_tables` laid out as the index emits them: within a
+    demand row, paths in enumeration order (channel by channel), each path under its
+    channel's rule, so regimes come in runs instead of changing at random per pair."""
+    *entities, pair = tables
     order = np.lexsort((pair.path, pair.row))
-    n_rules, n_paths = len(inp.rule), len(inp.path)
+    n_rules, n_paths = len(entities[3]), len(entities[2])
     values = {name: array[order] for name, array in pair._asdict().items()}
     values["rule"] = values["path"].astype(np.int64) * n_rules // n_paths
-    return dataclasses.replace(inp, pair=pair_arrays(**values))
+    return LandedInputs.build(*entities, pair_arrays(**values))
 
 
 def head(inp: LandedInputs, n: int) -> LandedInputs:
     """The first ``n`` pairs of ``inp``."""
-    return dataclasses.replace(
-        inp, pair=pair_arrays(**{k: v[:n] for k, v in inp.pair._asdict().items()})
-    )
+    return dataclasses.replace(inp, pair=type(inp.pair)(*(v[:n] for v in inp.pair)))
 
 
 def best_of(repeats: int, func: Callable[[], object]) -> float:
@@ -220,11 +225,11 @@ def reference_rate(inp: LandedInputs, sample: int) -> float:
             "vat_basis": "retail_sale" if u[RULE.vat_credited] else "import",
             **{
                 name: float(u[getattr(RULE, name)])
-                # the plain numeric rule columns, cbec_tax_factor onwards
-                for name in RULE_FIELDS[RULE_FIELDS.index("cbec_tax_factor") :]
+                # the plain numeric rule columns, cbec_tax_factor onwards (not single_item_duty_rate)
+                for name in RULE_FIELDS[RULE_FIELDS.index("cbec_tax_factor") : -1]
             },
         }
-        channel = {"earns_export_rebate": bool(pair.earns_rebate[j])}
+        channel = {"earns_export_rebate": bool(pair.flags[j] & FLAG_BITS["earns_rebate"])}
         handling = [float(p[PATH.handling_per_unit])]
         calls.append((sku, demand, lanes, handling, channel, rule))
     start = time.perf_counter()
@@ -251,8 +256,9 @@ def write(out: LandedCost) -> LandedCost:
 
 
 def bench_landed(n_pairs: int, sample: int, repeats: int) -> list[dict]:
-    inp = synthetic_inputs(n_pairs)
-    ordered = index_ordered(inp)
+    tables = synthetic_tables(n_pairs)
+    inp, ordered = LandedInputs.build(*tables), index_ordered(tables)
+    del tables
     out = LandedCost.empty(n_pairs)
     write(LandedCost.empty(1000))  # compile (cached on disk) outside the timing
     landed_cost_fused(head(inp, 1000))

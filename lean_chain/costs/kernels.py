@@ -78,7 +78,7 @@ for _helper in (
 # view passed to a call that is not inlined is reference-counted, atomically, on every
 # pair, and both threads counting on the one rule table made the kernel 3x slower.
 # The steps around them are inlined.
-for _helper in (pricing.lane_cost, tax_base, unit_costs):
+for _helper in (pricing.lane_cost, pricing.flag, tax_base, unit_costs):
     _jitable(_helper, inline="always")
 
 
@@ -134,14 +134,15 @@ def _build_kernel(formulas: tuple[Callable, ...]) -> Callable:
 
     @njit(parallel=True, cache=formulas == _BUILTIN, nogil=True, error_model="numpy")
     def kernel(
-        sku, row, path, rule, pair, components, held_value, transaction_value, order_value
+        sku, row, path, rule, parcel, pair, components, held_value, transaction_value, order_value
     ):  # pragma: no cover - compiled
         for j in prange(pair.sku.shape[0]):
             s = sku[pair.sku[j]]
             p = path[pair.path[j]]
             u = _RULE_TUPLE(rule, pair.rule[j])
-            base = tax_base(s, row[pair.row[j]], p, u, pair, j)
-            values = unit_costs(s, p, pair, j, base, dispatch(u[RULE.regime], u, base))
+            c = parcel[pair.parcel[j]]
+            base = tax_base(s, row[pair.row[j]], p, u, c, pair, j)
+            values = unit_costs(s, p, c, pair, j, base, dispatch(u[RULE.regime], u, base))
             for i in range(_N_COMPONENTS):
                 components[i, j] = values[i]
             held_value[j] = values[_N_COMPONENTS]

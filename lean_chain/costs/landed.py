@@ -87,7 +87,9 @@ __all__ = [
 
 #: ``tax_rules.csv`` columns read as-is into the rule table.
 _PLAIN_RULE_COLUMNS = tuple(
-    f for f in RULE_FIELDS if f not in ("regime", "customs_value_basis", "vat_credited")
+    f
+    for f in RULE_FIELDS
+    if f not in ("regime", "customs_value_basis", "vat_credited", "single_item_duty_rate")
 )
 
 
@@ -113,7 +115,7 @@ def landed_inputs(instance: Instance, index: Index) -> LandedInputs:
     >>> inst = lean_chain.load_instance("tests/data/tiny")
     >>> inputs = landed_inputs(inst, build_index(inst))
     >>> inputs.n_pairs == len(build_index(inst).pairs), inputs.rule.shape[1]
-    (True, 14)
+    (True, 15)
     """
     pairs, paths = index.pairs, index.paths
     skus, demand, rules = instance.skus, instance.demand, instance.tax_rules
@@ -151,7 +153,7 @@ def landed_inputs(instance: Instance, index: Index) -> LandedInputs:
     if len(over_cap_duty) != len(pairs):  # a PairIndex built without the field
         over_cap_duty = np.zeros(len(pairs))
     codes = regime_codes()
-    return LandedInputs(
+    return LandedInputs.build(
         sku=pack(SKU_FIELDS, **{f: skus[f].to_numpy(np.float64) for f in SKU_FIELDS}),
         row=pack(
             ROW_FIELDS,
@@ -165,6 +167,7 @@ def landed_inputs(instance: Instance, index: Index) -> LandedInputs:
             regime=rules["regime"].map(codes).to_numpy(np.float64),
             customs_value_basis=np.array([BASIS_CODES[b] for b in basis], dtype=np.float64),
             vat_credited=(rules["vat_basis"] == "retail_sale").to_numpy(np.float64),
+            single_item_duty_rate=np.zeros(len(rules)),  # set per pair by LandedInputs.build
             **{f: rules[f].to_numpy(np.float64) for f in _PLAIN_RULE_COLUMNS},
         ),
         pair=pair_arrays(
@@ -309,8 +312,9 @@ def landed_cost_numpy(inp: LandedInputs, out: LandedCost | None = None) -> Lande
     # the pairs' rows, one column per pair, so that the formulas read them as on one pair
     sku, row = inp.sku[pair.sku].T, inp.row[pair.row].T
     path, rule = inp.path[pair.path].T, inp.rule[pair.rule].T
-    base = tax_base(sku, row, path, rule, pair, every)
-    values = unit_costs(sku, path, pair, every, base, regime_taxes(rule, base))
+    parcel = inp.parcel[pair.parcel].T
+    base = tax_base(sku, row, path, rule, parcel, pair, every)
+    values = unit_costs(sku, path, parcel, pair, every, base, regime_taxes(rule, base))
     if out is None:
         out = LandedCost.empty(inp.n_pairs)
     out.check(inp.n_pairs)

@@ -1,10 +1,12 @@
 """What a landed-cost kernel reads and writes, and the per-pair steps around the tax regime.
 
-The inputs are four small tables of float64, one row per SKU, demand row,
-path and tax rule, whose columns are named once, in :data:`SKU_FIELDS`,
-:data:`ROW_FIELDS`, :data:`PATH_FIELDS` and
-:data:`lean_chain.costs.regimes.RULE_FIELDS`, and one array per pair for each
-of :data:`PAIR_FIELDS`. Both kernels (numpy and fused) run the same three
+The inputs are five small tables of float64, one row per SKU, demand row,
+path, tax rule and parcel-rate freight, whose columns are named once, in
+:data:`SKU_FIELDS`, :data:`ROW_FIELDS`, :data:`PATH_FIELDS`,
+:data:`lean_chain.costs.regimes.RULE_FIELDS` and :data:`PARCEL_FIELDS`, and
+one array per pair for each of :data:`PAIR_CODES` (indices into the tables
+and a byte of flags), built by :meth:`LandedInputs.build` from what is known
+per pair (:data:`PAIR_FIELDS`). Both kernels (numpy and fused) run the same three
 steps, written once here and in :mod:`lean_chain.costs.regimes`:
 :func:`tax_base`, the pair's regime formula, then :func:`unit_costs`. Like the
 regime formulas, the steps read the same on scalars (one pair, compiled) and
@@ -58,8 +60,12 @@ PATH_FIELDS = (
     ),
     "handling_per_unit",
 )
-#: One array per pair: indices into the tables (int32: 4 bytes less to read per
-#: index and pair), flags and per-pair amounts.
+#: Columns of the parcel table: parcel-rate freight per unit
+#: (:mod:`lean_chain.costs.rates`), of which up to the border, and of which inbound to
+#: the stocking node. Row 0 is zeros: every pair without parcel-rate freight points there.
+PARCEL_FIELDS = ("freight", "border", "inbound")
+#: What is known of each pair, as a caller gives it (:func:`pair_arrays`,
+#: :meth:`LandedInputs.build`): indices into the tables, flags and per-pair amounts.
 PAIR_FIELDS = {
     "sku": np.int32,
     "path": np.int32,
@@ -73,12 +79,36 @@ PAIR_FIELDS = {
     "parcel_border": np.float64,  # ... of which up to the border
     "parcel_inbound": np.float64,  # ... of which inbound to the stocking node
 }
+#: The flags of :data:`PAIR_FIELDS`, one bit each of :attr:`PairCodes.flags`.
+FLAG_BITS = {"earns_rebate": 1, "single_item_over_cap": 2, "duty_paid_stock": 4}
+#: What a kernel reads per pair (:attr:`LandedInputs.pair`): 21 bytes instead of the
+#: 51 of :data:`PAIR_FIELDS`, whose per-pair amounts move into the tables (the duty rate
+#: of a single item into its rule's row, parcel freight into the parcel table) and whose
+#: flags share one byte. The core writes 88 bytes per pair; every byte it reads besides
+#: slows it down (see benchmarks/bench_costs.py).
+PAIR_CODES = {
+    "sku": np.int32,
+    "path": np.int32,
+    "row": np.int32,
+    "rule": np.int32,  # row of LandedInputs.rule (tax rule and single-item duty rate)
+    "parcel": np.int32,  # row of LandedInputs.parcel, 0 without parcel-rate freight
+    "flags": np.uint8,  # FLAG_BITS
+}
 SKU = columns("SkuColumns", SKU_FIELDS)
 ROW = columns("RowColumns", ROW_FIELDS)
 PATH = columns("PathColumns", PATH_FIELDS)
+PARCEL = columns("ParcelColumns", PARCEL_FIELDS)
+FLAG = namedtuple("FlagBits", tuple(FLAG_BITS))(*FLAG_BITS.values())
 PairArrays = namedtuple("PairArrays", tuple(PAIR_FIELDS))
+PairCodes = namedtuple("PairCodes", tuple(PAIR_CODES))
 
-_TABLE_FIELDS = {"sku": SKU_FIELDS, "row": ROW_FIELDS, "path": PATH_FIELDS, "rule": RULE_FIELDS}
+_TABLE_FIELDS = {
+    "sku": SKU_FIELDS,
+    "row": ROW_FIELDS,
+    "path": PATH_FIELDS,
+    "rule": RULE_FIELDS,
+    "parcel": PARCEL_FIELDS,
+}
 
 
 def pack(fields: tuple[str, ...], **values) -> np.ndarray:
@@ -110,21 +140,50 @@ def pair_arrays(**values) -> PairArrays:
     )
 
 
+def _single_item_rules(rule: np.ndarray, pair: PairArrays) -> tuple[np.ndarray, np.ndarray]:
+    """The rule table with one more row per (rule, single-item duty rate) in use, and
+    each pair's row of it (its own rule's, or that of its rule and rate when single)."""
+    rule = rule.copy()
+    rule[:, RULE.single_item_duty_rate] = 0.0
+    kernel_rule = pair.rule.copy()
+    single = np.flatnonzero(pair.single_item_over_cap)
+    if len(single):
+        keys = np.column_stack((pair.rule[single], pair.over_cap_duty_rate[single]))
+        combos, of_single = np.unique(keys, axis=0, return_inverse=True)
+        extra = rule[combos[:, 0].astype(np.intp)]
+        extra[:, RULE.single_item_duty_rate] = combos[:, 1]
+        kernel_rule[single] = len(rule) + of_single.reshape(-1)
+        rule = np.vstack((rule, extra))
+    return rule, kernel_rule
+
+
+def _parcel_table(pair: PairArrays) -> tuple[np.ndarray, np.ndarray]:
+    """The parcel table (row 0 zeros, then one row per pair with parcel-rate freight)
+    and each pair's row of it."""
+    parcel = np.column_stack((pair.parcel_freight, pair.parcel_border, pair.parcel_inbound))
+    has = (parcel != 0.0).any(axis=1)
+    slot = np.zeros(len(parcel), dtype=np.int32)
+    slot[has] = np.arange(1, int(has.sum()) + 1, dtype=np.int32)
+    return np.vstack((np.zeros((1, len(PARCEL_FIELDS))), parcel[has])), slot
+
+
 @dataclass(frozen=True, eq=False)
 class LandedInputs:
-    """Everything a landed-cost kernel reads: four tables and the per-pair arrays.
+    """Everything a landed-cost kernel reads: five tables and the per-pair codes.
 
-    ``sku``, ``row``, ``path``, ``rule``: C-contiguous float64 tables, one row per
-    entity, columns :data:`SKU_FIELDS`, :data:`ROW_FIELDS`, :data:`PATH_FIELDS`,
-    :data:`~lean_chain.costs.regimes.RULE_FIELDS`; ``pair``: :data:`PAIR_FIELDS`.
-    A kernel's arguments are these fields in this order, then the outputs.
+    ``sku``, ``row``, ``path``, ``rule``, ``parcel``: C-contiguous float64 tables, one
+    row per entity, columns :data:`SKU_FIELDS`, :data:`ROW_FIELDS`,
+    :data:`PATH_FIELDS`, :data:`~lean_chain.costs.regimes.RULE_FIELDS`,
+    :data:`PARCEL_FIELDS`; ``pair``: :data:`PAIR_CODES`. A kernel's arguments are
+    these fields in this order, then the outputs. Build it with :meth:`build`.
     """
 
     sku: np.ndarray
     row: np.ndarray
     path: np.ndarray
     rule: np.ndarray
-    pair: PairArrays
+    parcel: np.ndarray
+    pair: PairCodes
 
     def __post_init__(self) -> None:
         for name, fields in _TABLE_FIELDS.items():
@@ -134,13 +193,59 @@ class LandedInputs:
             if not table.flags.c_contiguous:
                 object.__setattr__(self, name, np.ascontiguousarray(table))
 
+    @classmethod
+    def build(
+        cls, sku: np.ndarray, row: np.ndarray, path: np.ndarray, rule: np.ndarray, pair: PairArrays
+    ) -> LandedInputs:
+        """The kernel inputs of the pairs ``pair`` (:func:`pair_arrays`) over the tables.
+
+        The rule table gains a row per (rule, single-item duty rate) in use (its
+        ``single_item_duty_rate`` column is set here, whatever ``rule`` holds), the
+        parcel-rate freight moves into the parcel table, the flags into one byte.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> one = lambda fields: np.zeros((1, len(fields)))
+        >>> pair = pair_arrays(**{f: np.zeros(2) for f in PAIR_FIELDS} | {
+        ...     "single_item_over_cap": [True, False], "over_cap_duty_rate": [0.1, 0.0],
+        ...     "parcel_freight": [0.0, 7.5]})
+        >>> inp = LandedInputs.build(one(SKU_FIELDS), one(ROW_FIELDS), one(PATH_FIELDS),
+        ...                          one(RULE_FIELDS), pair)
+        >>> inp.rule[:, RULE.single_item_duty_rate].tolist(), inp.pair.rule.tolist()
+        ([0.0, 0.1], [1, 0])
+        >>> inp.parcel.tolist(), inp.pair.parcel.tolist(), inp.pair.flags.tolist()
+        ([[0.0, 0.0, 0.0], [7.5, 0.0, 0.0]], [0, 1], [2, 0])
+        """
+        kernel_rule, pair_rule = _single_item_rules(np.asarray(rule, dtype=np.float64), pair)
+        parcel, pair_parcel = _parcel_table(pair)
+        flags = np.zeros(len(pair.sku), dtype=np.uint8)
+        for name, bit in FLAG_BITS.items():
+            flags |= getattr(pair, name).astype(np.uint8) * np.uint8(bit)
+        codes = {
+            "sku": pair.sku,
+            "path": pair.path,
+            "row": pair.row,
+            "rule": pair_rule,
+            "parcel": pair_parcel,
+            "flags": flags,
+        }
+        return cls(
+            np.asarray(sku, dtype=np.float64),
+            np.asarray(row, dtype=np.float64),
+            np.asarray(path, dtype=np.float64),
+            kernel_rule,
+            parcel,
+            PairCodes(**{f: np.ascontiguousarray(codes[f], PAIR_CODES[f]) for f in PAIR_CODES}),
+        )
+
     @property
     def n_pairs(self) -> int:
         return len(self.pair.sku)
 
     def arrays(self) -> tuple:
         """The kernel's input arguments, in field order."""
-        return (self.sku, self.row, self.path, self.rule, self.pair)
+        return (self.sku, self.row, self.path, self.rule, self.parcel, self.pair)
 
 
 @dataclass(frozen=True, eq=False)
@@ -186,13 +291,18 @@ def lane_cost(sku, path, first: int):
     return sku[SKU.weight_kg] * path[first] + sku[SKU.volume_m3] * path[first + 1] + path[first + 2]
 
 
-def tax_base(sku, row, path, rule, pair: PairArrays, j) -> TaxBase:
+def flag(pair: PairCodes, j, bit: int):
+    """Whether pair ``j`` (an int, or ``slice(None)`` for every pair) has flag ``bit``."""
+    return (pair.flags[j] & bit) != 0
+
+
+def tax_base(sku, row, path, rule, parcel, pair: PairCodes, j) -> TaxBase:
     """The values a tax regime reads of pair ``j`` (see :class:`TaxBase`)."""
     procurement = sku[SKU.procurement_cost]
     price = row[ROW.price]
     units_per_order = row[ROW.units_per_order]
     w = price + row[ROW.shipping_per_order] / units_per_order
-    cif = procurement + (lane_cost(sku, path, PATH.border_freight_per_kg) + pair.parcel_border[j])
+    cif = procurement + (lane_cost(sku, path, PATH.border_freight_per_kg) + parcel[PARCEL.border])
     fob = procurement + lane_cost(sku, path, PATH.fob_freight_per_kg)
     ct_rate = select(rule[RULE.apply_consumption_tax] != 0.0, sku[SKU.consumption_tax_rate], 0.0)
     return TaxBase(
@@ -203,21 +313,24 @@ def tax_base(sku, row, path, rule, pair: PairArrays, j) -> TaxBase:
         cif,
         fob,
         ct_rate,
-        pair.single_item_over_cap[j],
-        pair.over_cap_duty_rate[j],
+        flag(pair, j, FLAG.single_item_over_cap),
     )
 
 
-def unit_costs(sku, path, pair: PairArrays, j, base: TaxBase, taxes) -> tuple:
+def unit_costs(sku, path, parcel, pair: PairCodes, j, base: TaxBase, taxes) -> tuple:
     """The :data:`OUTPUTS` of pair ``j`` given its regime's ``taxes``."""
-    duty, vat, ct, parcel, capitalised = taxes
+    duty, vat, ct, parcel_tax, capitalised = taxes
     procurement = sku[SKU.procurement_cost]
-    freight = lane_cost(sku, path, PATH.freight_per_kg) + pair.parcel_freight[j]
-    rebate = select(pair.earns_rebate[j], sku[SKU.export_rebate_rate] * procurement, 0.0)
-    inbound = lane_cost(sku, path, PATH.inbound_freight_per_kg) + pair.parcel_inbound[j]
+    freight = lane_cost(sku, path, PATH.freight_per_kg) + parcel[PARCEL.freight]
+    rebate = select(
+        flag(pair, j, FLAG.earns_rebate), sku[SKU.export_rebate_rate] * procurement, 0.0
+    )
+    inbound = lane_cost(sku, path, PATH.inbound_freight_per_kg) + parcel[PARCEL.inbound]
     # duty-paid stock carries the duty and consumption tax paid at import
     held_value = (
-        procurement + inbound + select(pair.duty_paid_stock[j] & capitalised, duty + ct, 0.0)
+        procurement
+        + inbound
+        + select(flag(pair, j, FLAG.duty_paid_stock) & capitalised, duty + ct, 0.0)
     )
     return (
         procurement,
@@ -226,7 +339,7 @@ def unit_costs(sku, path, pair: PairArrays, j, base: TaxBase, taxes) -> tuple:
         duty,
         vat,
         ct,
-        parcel,
+        parcel_tax,
         -rebate,
         held_value,
         base.w,

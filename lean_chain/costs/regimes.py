@@ -88,6 +88,10 @@ RULE_FIELDS = (
     "taxable_value_share",
     "flat_duty_per_order",
     "flat_duty_below",
+    # not a tax_rules.csv column: the duty rate of a single item above the order-value
+    # cap (resolved per pair by the index); LandedInputs.build gives each (rule, rate)
+    # in use a row of its own, so that the pair's rule index carries it
+    "single_item_duty_rate",
 )
 RULE = columns("RuleColumns", RULE_FIELDS)
 
@@ -98,9 +102,7 @@ _TRANSACTION = BASIS_CODES["transaction"]
 
 
 class TaxBase(
-    namedtuple(
-        "TaxBase", "w order_value price units_per_order cif fob ct_rate single_item over_cap_duty"
-    )
+    namedtuple("TaxBase", "w order_value price units_per_order cif fob ct_rate single_item")
 ):
     """What a regime reads of its pair, per unit (scalars in the kernel, arrays in numpy).
 
@@ -108,7 +110,8 @@ class TaxBase(
     ``price`` the row's price; ``cif`` and ``fob`` procurement plus freight up to
     the border / until the goods leave the origin's territory; ``ct_rate`` the
     consumption-tax rate (0 unless the rule applies it); ``single_item`` a single
-    item above the order-value cap, whose duty rate is ``over_cap_duty``.
+    item above the order-value cap, whose duty rate is the rule's
+    ``single_item_duty_rate``.
     """
 
     __slots__ = ()
@@ -156,7 +159,9 @@ def general_trade(rule, base: TaxBase):
 def cbec_retail(rule, base: TaxBase):
     """CBEC rate on w; a single item above the cap pays general trade on w."""
     vat_rate = rule[RULE.vat_rate]
-    g_duty, g_ct, g_vat = general_trade_taxes(base.w, base.over_cap_duty, base.ct_rate, vat_rate)
+    g_duty, g_ct, g_vat = general_trade_taxes(
+        base.w, rule[RULE.single_item_duty_rate], base.ct_rate, vat_rate
+    )
     c_ct, c_vat = cbec_retail_taxes(base.w, rule[RULE.cbec_tax_factor], base.ct_rate, vat_rate)
     single = base.single_item
     return (

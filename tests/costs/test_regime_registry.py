@@ -8,8 +8,6 @@ value worked by hand.
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pytest
 
@@ -45,7 +43,7 @@ def one_pair(regime: int, **pair) -> LandedInputs:
     one path (freight 5 per kg, handling 1), one rule (the given regime)."""
     defaults = {f: np.zeros(1) for f in PAIR_FIELDS}
     defaults.update({k: np.asarray([v]) for k, v in pair.items()})
-    return LandedInputs(
+    return LandedInputs.build(
         sku=table(SKU_FIELDS, procurement_cost=[100.0], weight_kg=[1.0]),
         row=table(ROW_FIELDS, price=[200.0], units_per_order=[2.0], shipping_per_order=[20.0]),
         path=table(PATH_FIELDS, freight_per_kg=[5.0], handling_per_unit=[1.0]),
@@ -106,11 +104,11 @@ def test_a_new_regime_runs_beside_the_builtin_ones(registered):
         earns_rebate=rng.random(n) < 0.5,
         over_cap_duty_rate=np.full(n, 0.1),
     )
-    inputs = dataclasses.replace(base, sku=sku, row=row, rule=rule, pair=pair_arrays(**pairs))
+    inputs = LandedInputs.build(sku, row, base.path, rule, pair_arrays(**pairs))
     fused, plain = landed_cost_fused(inputs), landed_cost_numpy(inputs)
     assert np.array_equal(fused.components, plain.components)
     assert np.array_equal(fused.held_value, plain.held_value)
-    new = rule[pairs["rule"], RULE.regime] == registered
+    new = inputs.rule[inputs.pair.rule, RULE.regime] == registered
     assert new.any()
     np.testing.assert_array_equal(fused.component("duty")[new], 0.1 * fused.transaction_value[new])
 
