@@ -229,6 +229,19 @@ def lane_charge_lower_bound(model: CostModel) -> np.ndarray:
     return extra
 
 
+def _row_activity(a_x: sp.spmatrix, kr_of_pair: np.ndarray) -> np.ndarray:
+    """Per row, the sum over demand rows of its largest |coefficient| among their pairs."""
+    coo = sp.coo_matrix(a_x)
+    if coo.nnz == 0:
+        return np.zeros(a_x.shape[0])
+    key = coo.row.astype(np.int64) * (int(kr_of_pair.max(initial=0)) + 1) + kr_of_pair[coo.col]
+    keys, inverse = np.unique(key, return_inverse=True)
+    largest = np.zeros(len(keys))
+    np.maximum.at(largest, inverse, np.abs(coo.data))
+    rows = keys // (int(kr_of_pair.max(initial=0)) + 1)
+    return np.bincount(rows, weights=largest, minlength=a_x.shape[0])
+
+
 def build_structure(model: CostModel) -> Structure:
     """Split ``model`` into SKU blocks and scaled coupling rows."""
     problem = build_coupling_problem(model)
@@ -270,6 +283,12 @@ def build_structure(model: CostModel) -> Structure:
         family[rows] = name
     row_max = np.asarray(abs(a_x).max(axis=1).todense()).ravel() if a_x.nnz else np.zeros(len(rhs))
     scale = np.maximum.reduce([np.abs(rhs), np.abs(b_z).max(axis=1, initial=0.0), row_max])
+    # a ratio row (no constant, no node term: profit mode's service rows, fast - alpha sold
+    # >= 0) takes its whole activity as its size, as its cost-mode twin takes alpha x demand;
+    # at its largest coefficient its subgradient entries were 100x the other rows' and
+    # swamped the step
+    ratio_row = (rhs == 0) & ~np.any(b_z != 0, axis=1)
+    scale[ratio_row] = np.maximum(scale[ratio_row], _row_activity(a_x, model.kr_of_pair)[ratio_row])
     scale = np.where(scale > 0, scale, 1.0)
     factor = sign / scale
     coupling = sp.csr_matrix(sp.diags(factor) @ a_x)

@@ -134,3 +134,22 @@ def test_underfilled_platform_is_closed():
         closed = close_underfilled_platforms(st, partly)
         assert np.all(closed[platform == 1] == -1)
         assert np.array_equal(closed[platform == 0], partly[platform == 0])
+
+
+def test_profit_service_rows_are_scaled_like_their_cost_mode_twins(profit_instance):
+    """fast - alpha x sold >= 0 has no constant: it is scaled by its whole activity (each
+    demand row at its largest coefficient), so that its scaled subgradient entries stay
+    within [-1, 1] like the other rows'; the cost-mode rows keep their scale."""
+    instance, _ = profit_instance
+    profit = build_structure(build_cost_model(instance, "profit"))
+    cost = build_structure(build_cost_model(instance, "cost"))
+    service = profit.row_family == "service"
+    assert service.any()
+    assert np.all(profit.rhs[service] == 0)
+    largest = np.zeros((len(profit.rhs), len(profit.kr)))
+    coo = profit.coupling.tocoo()
+    np.maximum.at(largest, (coo.row, profit.model.kr_of_pair[coo.col]), np.abs(coo.data))
+    assert np.all(largest[service].sum(axis=1) <= 1 + 1e-9)
+    # rows with a constant or a node term are scaled as before, in both modes
+    other = ~service
+    assert np.allclose(profit.row_scale[other], cost.row_scale[cost.row_family != "service"])
