@@ -3,13 +3,17 @@
 :func:`write_csv` writes the bytes that ``frame.to_csv(path, index=False)`` writes
 (pandas' defaults: ``,`` between fields, ``"`` around a field holding ``,``, ``"`` or a
 line break, an empty field for a missing value, floats as :func:`repr`, booleans as
-``True``/``False``), five to fifteen times faster on wide tables of a million rows.
-Every field of a chunk of rows gets a fixed slot of a byte matrix, padded with NUL
-bytes; separators sit between the slots, and one boolean compaction drops the padding.
-Floats are written digit by digit from integer arithmetic (three digits per table
-look-up) where their shortest round-trip text has at most six decimals and is not
-in scientific notation — the case of money rounded to 1e-6 — and by :func:`repr`
-otherwise; a text column is encoded once per distinct value and gathered by code.
+``True``/``False``), ten to twenty times faster on wide tables of a million rows;
+:func:`write_blocks` writes a table given block by block (the whole table is never in
+memory) with a text column as codes into its distinct values (:class:`Coded`).
+A compiled kernel (:mod:`lean_chain.io._csv_kernels`, two threads) writes a chunk of
+rows into a byte buffer while a thread writes the previous chunk to the file.
+Floats are written digit by digit where their shortest round-trip text has at most
+six decimals and is not in scientific notation — the case of money rounded to 1e-6
+— and by :func:`repr` otherwise (found by the kernel, formatted in Python); a text
+column is either one byte table of its distinct values or, for mostly distinct texts
+(sentences), encoded a chunk at a time with one join; the kernel quotes a field that
+holds a quote character.
 
 :func:`fixed_text` is ``'%.{d}f' % x`` for a whole array (numbers inside sentences).
 
@@ -28,6 +32,8 @@ from __future__ import annotations
 import csv
 import functools
 import io
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -50,40 +56,18 @@ def _nul(text: str, keep_last: bool = False) -> str:
     return "\0" * (len(text) - len(stripped)) + stripped
 
 
-def _nul_trailing(text: str, keep_first: bool = False) -> str:
-    """``text`` with its trailing zeros as NUL bytes (all but one if ``keep_first``)."""
-    stripped = text.rstrip("0")
-    if keep_first and not stripped:
-        stripped = text[:1]
-    return stripped + "\0" * (len(text) - len(stripped))
-
-
 _FOUR = [f"{v:04d}" for v in range(10_000)]
 #: Four digits of 0..9999 as one word each: zero-padded; leading zeros NUL; leading
-#: zeros NUL but the last digit kept; trailing zeros NUL.
+#: zeros NUL but the last digit kept.
 _WORDS = np.concatenate(
     [
         _word_table(_FOUR),
         _word_table([_nul(t) for t in _FOUR]),
         _word_table([_nul(t, keep_last=True) for t in _FOUR]),
-        _word_table([_nul_trailing(t) for t in _FOUR]),
     ]
 )
-_PADDED, _LEADING, _LEADING_KEEP, _TRAILING = (0, 10_000, 20_000, 30_000)
-#: The point and the first two decimals of a float (0..99) as one word: ``.dd`` and
-#: ``.d`` with trailing zeros NUL.
-_POINT2 = np.concatenate(
-    [
-        _word_table([f".{v:02d}\0" for v in range(100)]),
-        _word_table(["." + _nul_trailing(f"{v:02d}", keep_first=True) + "\0" for v in range(100)]),
-    ]
-)
-_MINUS, _COMMA, _NEWLINE = _word_table(["\0\0\0-", ",\0\0\0", "\n\0\0\0"])
-#: Floats below this (in magnitude) are written from integer digits: nine before the
-#: point, so that one ulp (< 1.2e-7) cannot hold two multiples of 1e-6.
-_DIGIT_FLOAT_MAX = 1e9
-#: repr switches to scientific notation below this magnitude.
-_REPR_FIXED_MIN = 1e-4
+_PADDED, _LEADING, _LEADING_KEEP = (0, 10_000, 20_000)
+_MINUS = _word_table(["\0\0\0-"])[0]
 
 
 def _quoted_characters() -> str:
@@ -143,56 +127,6 @@ def _put_rows(matrix: np.ndarray, rows: np.ndarray, texts: list[str]) -> np.ndar
     return matrix
 
 
-def _put_words(out: np.ndarray, rows: np.ndarray, texts: list[str]) -> None:
-    """Rows ``rows`` of the word slot ``out`` hold ``texts`` (at most 4 bytes a word)."""
-    if len(rows):
-        out[rows] = _text_matrix(texts, 4 * out.shape[1]).view(np.uint32)
-
-
-def _float_words(values: np.ndarray, out: np.ndarray) -> None:
-    """Floats as :func:`repr` writes them (missing: empty) into six words a row."""
-    magnitude = np.abs(values)
-    with np.errstate(invalid="ignore"):
-        scaled = np.rint(magnitude * 1e6)
-        digit = (
-            (magnitude < _DIGIT_FLOAT_MAX)
-            & ((magnitude >= _REPR_FIXED_MIN) | (magnitude == 0.0))
-            & (scaled / 1e6 == magnitude)
-        )
-    scaled = np.where(digit, scaled, 0.0)
-    # exact in floats: below 2**53, and a quotient k / 1e6 is never within an ulp of
-    # the next integer
-    integer = np.floor(scaled / 1e6)
-    fraction = (scaled - 1e6 * integer).astype(np.int64)
-    integer = integer.astype(np.int64)
-    high = fraction // 10_000
-    low = fraction - 10_000 * high
-    # sign, three words of integer digits, the point and two decimals, four decimals
-    out[:, 0] = np.where(np.signbit(values), _MINUS, 0)
-    _integer_words(integer, 3, out[:, 1:4])
-    out[:, 4] = _POINT2[high + 100 * (low == 0)]
-    out[:, 5] = _WORDS[low + _TRAILING]
-    out[np.flatnonzero(~digit)] = 0  # missing: an empty field
-    other = np.flatnonzero(~digit & ~np.isnan(values))
-    _put_words(out, other, [repr(v) for v in values[other].tolist()])
-
-
-def _int_words(values: np.ndarray, out: np.ndarray) -> None:
-    """Integers as :class:`str` writes them into five words a row."""
-    digit = (values > -(10**16)) & (values < 10**16)
-    out[:, 0] = np.where(values < 0, _MINUS, 0)
-    _integer_words(np.where(digit, np.abs(values), 0), 4, out[:, 1:])
-    other = np.flatnonzero(~digit)
-    _put_words(out, other, [str(v) for v in values[other].tolist()])
-
-
-_BOOL_WORDS = _text_matrix(["False", "True"], 8).view(np.uint32)
-
-
-def _bool_words(values: np.ndarray, out: np.ndarray) -> None:
-    out[:] = _BOOL_WORDS[values.astype(np.int64)]
-
-
 def _is_int(dtype) -> bool:
     """Integers that fit int64."""
     return isinstance(dtype, np.dtype) and (
@@ -200,15 +134,71 @@ def _is_int(dtype) -> bool:
     )
 
 
-#: Per column kind: how its values are read, how many words a field takes, the writer.
-_WORD_KINDS = {
-    "float": (np.float64, 6, _float_words),
-    "int": (np.int64, 5, _int_words),
-    "bool": (bool, 2, _bool_words),
-}
+def _csv_field(value: object) -> str:
+    """One value as the csv module writes it (minimal quoting; missing: empty)."""
+    text = _field_text(value)
+    if any(char in text for char in _QUOTE_CHARS):
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
 
-def _kind(dtype) -> str:
+#: Bytes that make the csv writer quote a field, as a look-up table.
+_SPECIAL = np.zeros(256, dtype=bool)
+_SPECIAL[_QUOTE_BYTES] = True
+#: Joins texts for one encoding call; a text that holds it goes the slow way.
+_SEPARATOR = "\x1f"
+
+
+def _encode_texts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each value as the text of its CSV field, unquoted (missing: empty): the UTF-8
+    bytes of all one after the other, and where each starts (one more at the end)."""
+    n = len(values)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    if pd.api.types.infer_dtype(values, skipna=False) == "string":  # the usual case
+        # one join and one encode for all, cut at the separators
+        flat = np.frombuffer(_SEPARATOR.join(values).encode("utf-8"), dtype=np.uint8)
+        cuts = np.flatnonzero(flat == ord(_SEPARATOR))
+        if len(cuts) == n - 1:
+            offsets[1:-1] = cuts - np.arange(n - 1)
+            offsets[-1] = len(flat) - (n - 1)
+            return flat[flat != ord(_SEPARATOR)] if n > 1 else flat, offsets
+        encoded = [v.encode("utf-8") for v in values]
+    else:
+        encoded = [_field_text(v).encode("utf-8") for v in values]
+    np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=n), out=offsets[1:])
+    return np.frombuffer(b"".join(encoded), dtype=np.uint8), offsets
+
+
+def _field_text(value: object) -> str:
+    """A value's text as the csv module writes it, before quoting (missing: empty)."""
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
+        return ""
+    return value if isinstance(value, str) else str(value)
+
+
+@dataclass(frozen=True, eq=False)
+class Coded:
+    """A text column as integer codes into its distinct values: ``values[codes]``, a
+    code of -1 a missing value (an empty field). What :func:`write_blocks` takes for
+    columns of few distinct texts (ids, paths): each is encoded once."""
+
+    codes: np.ndarray
+    values: np.ndarray
+
+    @classmethod
+    def factorize(cls, values: np.ndarray) -> Coded:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        return cls(codes, np.asarray(uniques, dtype=object))
+
+
+#: Column kinds of the kernel (numbers) and of text (bytes of the table).
+_KINDS = {"float": 0, "int": 1, "bool": 2, "text": 3}
+
+
+def _column_kind(column) -> str:
+    if isinstance(column, Coded):
+        return "text"
+    dtype = column.dtype
     if dtype == np.dtype(np.float64):
         return "float"
     if _is_int(dtype):
@@ -218,121 +208,170 @@ def _kind(dtype) -> str:
     return "text"
 
 
-def _csv_field(value: object) -> str:
-    """One value as the csv module writes it (minimal quoting; missing: empty)."""
-    if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
-        return ""
-    text = value if isinstance(value, str) else str(value)
-    if any(char in text for char in _QUOTE_CHARS):
-        return '"' + text.replace('"', '""') + '"'
-    return text
+class _RowWriter:
+    """CSV rows from columns, a chunk at a time, by the compiled kernel.
+
+    Numbers are written by the kernel, text fields are copied from one byte table:
+    first the distinct values of :class:`Coded` columns (encoded once per writer),
+    then the chunk's own fields (columns of mostly distinct texts, numbers that need
+    :func:`repr`).
+    """
+
+    def __init__(self, n_columns: int) -> None:
+        from lean_chain.io import _csv_kernels
+
+        self.kernels = _csv_kernels
+        self.n_columns = n_columns
+        self.blob = np.zeros(0, dtype=np.uint8)
+        self.offsets = np.zeros(1, dtype=np.int64)
+        self.coded: dict[int, tuple[np.ndarray, int, int]] = {}  # id -> values, base, widest
+        self.empty = self._add(*_encode_texts(np.array([""], dtype=object)))
+
+    def _add(self, blob: np.ndarray, offsets: np.ndarray) -> int:
+        """Append fields to the table; the code of the first."""
+        base = len(self.offsets) - 1
+        self.offsets = np.concatenate([self.offsets, self.offsets[-1] + offsets[1:]])
+        self.blob = np.concatenate([self.blob, blob])
+        return base
+
+    def _coded(self, values: np.ndarray) -> tuple[int, int]:
+        """Code of the first of ``values`` in the table, and the widest of them."""
+        known = self.coded.get(id(values))
+        if known is None or known[0] is not values:
+            blob, offsets = _encode_texts(values)
+            widest = int(np.diff(offsets).max()) if len(values) else 0
+            known = (values, self._add(blob, offsets), widest)
+            self.coded[id(values)] = known
+        return known[1], known[2]
+
+    def rows(self, columns: list, start: int, stop: int) -> list[np.ndarray]:
+        """The bytes of rows ``start..stop`` of ``columns``, in a few consecutive pieces."""
+        n, kernels = stop - start, self.kernels
+        kinds = np.array([_KINDS[_column_kind(c)] for c in columns], dtype=np.int8)
+        slots = np.zeros(len(columns), dtype=np.int64)
+        is_float = kinds == _KINDS["float"]
+        slots[is_float] = np.arange(is_float.sum())
+        is_int = (kinds == _KINDS["int"]) | (kinds == _KINDS["bool"])
+        slots[is_int] = np.arange(is_int.sum())
+        # row-major: the kernel reads a row's fields together
+        floats = np.empty((n, int(is_float.sum())), dtype=np.float64)
+        ints = np.empty((n, int(is_int.sum())), dtype=np.int64)
+        codes = np.full((n, len(columns)), -1, dtype=np.int64)
+        widths = np.full(len(columns), kernels.NUMBER_WIDTH, dtype=np.int64)
+        for column in columns:  # new distinct values first: the table grows
+            if isinstance(column, Coded):
+                self._coded(column.values)
+        local_blobs, local_offsets = [], []
+        local_base = len(self.offsets) - 1  # chunk fields follow the writer's table
+        for j, column in enumerate(columns):
+            if is_float[j]:
+                floats[:, slots[j]] = column[start:stop]
+            elif is_int[j]:
+                ints[:, slots[j]] = column[start:stop]
+            elif isinstance(column, Coded):
+                base, widths[j] = self._coded(column.values)
+                part = column.codes[start:stop]
+                codes[:, j] = np.where(part >= 0, part + base, self.empty)
+            else:
+                blob, offsets = _encode_texts(column[start:stop])
+                codes[:, j] = local_base + np.arange(n)
+                widths[j] = int(np.diff(offsets).max()) if n else 0
+                local_blobs.append(blob)
+                local_offsets.append(offsets)
+                local_base += n
+        if is_float.any():
+            at, which = np.nonzero(kernels.repr_needed(floats))
+            if len(at):
+                texts = np.array([repr(v) for v in floats[at, which].tolist()], dtype=object)
+                blob, offsets = _encode_texts(texts)
+                columns_at = np.flatnonzero(is_float)[which]
+                codes[at, columns_at] = local_base + np.arange(len(at))
+                widths[columns_at] = np.maximum(widths[columns_at], np.diff(offsets).max())
+                local_blobs.append(blob)
+                local_offsets.append(offsets)
+        blob, offsets = self.blob, self.offsets
+        if local_blobs:
+            blob = np.concatenate([blob, *local_blobs])
+            pieces = [offsets]
+            for part in local_offsets:
+                pieces.append(pieces[-1][-1] + part[1:])
+            offsets = np.concatenate(pieces)
+        # a quoted text may double its quotes
+        row_bound = int(np.where(kinds == _KINDS["text"], 2 * widths + 2, widths).sum())
+        row_bound += len(columns)
+        n_parts = max(1, min(n, 4 * _threads()))
+        parts = np.linspace(0, n, n_parts + 1).astype(np.int64)
+        # pages are touched only where rows are written: the bound costs address space
+        out = np.empty(max(n * row_bound, 1), dtype=np.uint8)
+        ends = np.zeros(n_parts, dtype=np.int64)
+        kernels.format_rows(
+            kinds, slots, floats, ints, codes, blob, offsets, _SPECIAL, parts, row_bound, out, ends
+        )
+        return [out[parts[p] * row_bound : ends[p]] for p in range(n_parts)]
 
 
-def _field_table(values: np.ndarray, separator: bytes) -> tuple[np.ndarray, np.ndarray]:
-    """Each value as a CSV field followed by ``separator``, NUL-padded, as one row of
-    bytes; and each row's width (field and separator)."""
-    if pd.api.types.infer_dtype(values, skipna=False) == "string":  # the usual case
-        texts = values
-        encoded = list(map(str.encode, texts))
-        # the few fields to quote, found in all the bytes at once
-        flat = np.frombuffer(b"\0".join(encoded), dtype=np.uint8)
-        special = np.zeros(len(flat), dtype=bool)
-        for byte in _QUOTE_BYTES:
-            special |= flat == byte
-        if special.any():
-            ends = np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)) + 1)
-            for i in np.unique(np.searchsorted(ends, np.flatnonzero(special), side="right")):
-                encoded[i] = ('"' + texts[i].replace('"', '""') + '"').encode("utf-8")
-    else:
-        encoded = [_csv_field(v).encode("utf-8") for v in values]
-    length = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
-    width = int(length.max()) + 1 if len(length) else 1
-    table = np.array(encoded, dtype=f"S{width}").view(np.uint8).reshape(len(encoded), width)
-    table[np.arange(len(encoded)), length] = ord(separator)
-    return table, length + 1
+def _threads() -> int:
+    import numba
+
+    return numba.get_num_threads()
 
 
-class _Coded:
-    """A text column: each distinct value's field once, gathered by code; a column of
-    mostly distinct values (sentences) is encoded chunk by chunk instead."""
-
-    def __init__(self, values: np.ndarray, separator: bytes, chunk_rows: int) -> None:
-        self.values, self.separator = values, separator
-        head = values[:chunk_rows]
-        self.coded = len(pd.unique(head)) <= len(head) // 2
-        if self.coded:
-            codes, uniques = pd.factorize(values, use_na_sentinel=True)
-            table, width = _field_table(np.asarray(uniques, dtype=object), separator)
-            # one more row for missing values (code -1): an empty field
-            missing = np.zeros((1, table.shape[1]), dtype=np.uint8)
-            missing[0, 0] = ord(separator)
-            self.table = np.vstack([table, missing])
-            self.width = np.append(width, 1)
-            self.codes = codes
-
-    def rows(self, start: int, stop: int) -> np.ndarray:
-        if not self.coded:
-            return _field_table(self.values[start:stop], self.separator)[0]
-        codes = self.codes[start:stop]
-        width = int(self.width[codes].max()) if len(codes) else 1
-        return self.table[codes, :width]
+def _header(names) -> bytes:
+    return (",".join(_csv_field(str(c)) for c in names) + "\n").encode("utf-8")
 
 
-class _WordRun:
-    """Consecutive columns of numbers and booleans: one word matrix, separators included."""
-
-    def __init__(self, columns: list[tuple[str, np.ndarray]], last: bool) -> None:
-        self.columns = columns
-        self.last = last
-
-    def rows(self, start: int, stop: int) -> np.ndarray:
-        slots = [_WORD_KINDS[kind][1] for kind, _ in self.columns]
-        words = np.empty((stop - start, sum(slots) + len(slots)), dtype=np.uint32)
-        at = 0
-        for (kind, values), slot in zip(self.columns, slots, strict=True):
-            _WORD_KINDS[kind][2](values[start:stop], words[:, at : at + slot])
-            words[:, at + slot] = _COMMA
-            at += slot + 1
-        if self.last:
-            words[:, -1] = _NEWLINE
-        keep = np.flatnonzero(words.any(axis=0))  # word columns NUL in every row go
-        if len(keep) < words.shape[1]:
-            words = words[:, keep]
-        return np.ascontiguousarray(words).view(np.uint8)
+def _chunks(names: list[str], blocks, chunk_rows: int):
+    """Header, then the rows of each block (a list of columns) a chunk at a time."""
+    yield [np.frombuffer(_header(names), dtype=np.uint8)]
+    writer = None
+    for columns in blocks:
+        n = len(columns[0]) if len(columns) and not isinstance(columns[0], Coded) else None
+        n = len(columns[0].codes) if n is None and len(columns) else (n or 0)
+        if n and writer is None:
+            writer = _RowWriter(len(names))
+        for start in range(0, n, chunk_rows):
+            yield writer.rows(columns, start, min(start + chunk_rows, n))
 
 
-def _pieces(frame: pd.DataFrame, chunk_rows: int) -> list[_Coded | _WordRun]:
-    """How the columns of ``frame`` are written: text columns one by one, runs of
-    number and boolean columns together."""
-    pieces: list[_Coded | _WordRun] = []
-    run: list[tuple[str, np.ndarray]] = []
-    for position, name in enumerate(frame.columns):
-        series = frame[name]
-        kind = _kind(series.dtype)
-        last = position == len(frame.columns) - 1
-        if kind == "text":
-            if run:
-                pieces.append(_WordRun(run, last=False))
-                run = []
-            separator = b"\n" if last else b","
-            pieces.append(_Coded(series.to_numpy(object), separator, chunk_rows))
-        else:
-            run.append((kind, series.to_numpy(_WORD_KINDS[kind][0])))
-    if run:
-        pieces.append(_WordRun(run, last=True))
-    return pieces
-
-
-def _assemble(pieces: list[np.ndarray], n: int) -> np.ndarray:
-    """Rows of ``pieces`` (``(n, w)`` NUL-padded bytes) side by side, the padding
-    dropped: the bytes of all rows, one after the other."""
-    out = np.empty((n, sum(p.shape[1] for p in pieces)), dtype=np.uint8)
-    at = 0
+def _write_pieces(handle, pieces: list[np.ndarray]) -> None:
     for piece in pieces:
-        out[:, at : at + piece.shape[1]] = piece
-        at += piece.shape[1]
-    flat = out.reshape(-1)
-    return flat[flat != 0]
+        handle.write(memoryview(piece))
+
+
+def _write_chunks(path: str | Path, chunks) -> None:
+    """Write ``chunks`` to ``path``; the file is written by a thread of its own while
+    the next chunk is formatted (the kernel and file writes release the GIL)."""
+    with open(path, "wb") as handle, ThreadPoolExecutor(max_workers=1) as pool:
+        pending = None
+        for pieces in chunks:
+            if pending is not None:
+                pending.result()
+            pending = pool.submit(_write_pieces, handle, pieces)
+        if pending is not None:
+            pending.result()
+
+
+def _frame_columns(frame: pd.DataFrame, chunk_rows: int) -> list:
+    """The columns of ``frame`` as :func:`write_blocks` takes them: numbers and booleans
+    as arrays, text of few distinct values :class:`Coded`, other text as objects."""
+    columns = []
+    for position in range(frame.shape[1]):
+        series = frame.iloc[:, position]
+        kind = _column_kind(series.to_numpy(copy=False)) if _is_numpy(series) else "text"
+        if kind == "float":
+            columns.append(series.to_numpy(np.float64))
+        elif kind in ("int", "bool"):
+            columns.append(series.to_numpy(np.int64 if kind == "int" else bool))
+        else:
+            values = series.to_numpy(object)
+            head = values[:chunk_rows]
+            few = len(pd.unique(head)) <= len(head) // 2
+            columns.append(Coded.factorize(values) if few else values)
+    return columns
+
+
+def _is_numpy(series: pd.Series) -> bool:
+    return isinstance(series.dtype, np.dtype)
 
 
 def _supported(frame: pd.DataFrame) -> bool:
@@ -351,28 +390,21 @@ def _supported(frame: pd.DataFrame) -> bool:
     )
 
 
-def _csv_chunks(frame: pd.DataFrame, *, chunk_rows: int = CHUNK_ROWS):
-    """The CSV bytes of ``frame`` (header first, no index), a chunk of rows at a time."""
-    yield (",".join(_csv_field(str(c)) for c in frame.columns) + "\n").encode("utf-8")
-    pieces = _pieces(frame, chunk_rows)
-    for start in range(0, len(frame), chunk_rows):
-        stop = min(start + chunk_rows, len(frame))
-        yield _assemble([p.rows(start, stop) for p in pieces], stop - start).tobytes()
-
-
 def to_csv_bytes(frame: pd.DataFrame, *, chunk_rows: int = CHUNK_ROWS) -> bytes:
     """What :func:`write_csv` writes, as bytes."""
     if not _supported(frame):
         return frame.to_csv(index=False).encode("utf-8")
-    return b"".join(_csv_chunks(frame, chunk_rows=chunk_rows))
+    columns = _frame_columns(frame, chunk_rows)
+    chunks = _chunks(list(frame.columns), [columns], chunk_rows)
+    return b"".join(piece.tobytes() for pieces in chunks for piece in pieces)
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path, *, chunk_rows: int = CHUNK_ROWS) -> None:
     """Write ``frame`` as ``frame.to_csv(path, index=False)`` would, byte for byte.
 
     Columns of floats, integers, booleans and text (missing values as empty fields)
-    are written with numpy a chunk of rows at a time; a frame with any other column
-    (dates, categoricals, repeated names), or a single column, goes to pandas.
+    are written by a compiled kernel a chunk of rows at a time; a frame with any other
+    column (dates, categoricals, repeated names), or a single column, goes to pandas.
 
     Examples
     --------
@@ -385,9 +417,31 @@ def write_csv(frame: pd.DataFrame, path: str | Path, *, chunk_rows: int = CHUNK_
     if not _supported(frame):
         frame.to_csv(path, index=False)
         return
-    with open(path, "wb") as handle:
-        for chunk in _csv_chunks(frame, chunk_rows=chunk_rows):
-            handle.write(chunk)
+    columns = _frame_columns(frame, chunk_rows)
+    _write_chunks(path, _chunks(list(frame.columns), [columns], chunk_rows))
+
+
+def write_blocks(
+    path: str | Path, names: list[str], blocks, *, chunk_rows: int = CHUNK_ROWS
+) -> None:
+    """Write a table given as consecutive blocks of rows, one block in memory at a time:
+    the bytes :func:`write_csv` writes for the concatenated table.
+
+    ``blocks`` yields lists of columns in the order of ``names``: float64, integer and
+    boolean arrays, object arrays of text, and :class:`Coded` text (give the same
+    ``values`` array in every block: it is encoded once).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "t.csv"
+    >>> ids = np.array(["x", "y,z"], dtype=object)
+    >>> blocks = ([np.array([1.5, 2.0]), Coded(np.array([0, 1]), ids)] for _ in range(2))
+    >>> write_blocks(path, ["a", "b"], blocks)
+    >>> path.read_text().splitlines()
+    ['a,b', '1.5,x', '2.0,"y,z"', '1.5,x', '2.0,"y,z"']
+    """
+    _write_chunks(path, _chunks(list(names), blocks, chunk_rows))
 
 
 def _fixed_matrix(values: np.ndarray, decimals: int) -> np.ndarray:
@@ -409,6 +463,18 @@ def _fixed_matrix(values: np.ndarray, decimals: int) -> np.ndarray:
     other = np.flatnonzero(~digit)
     matrix = words.view(np.uint8).reshape(n, -1)
     return _put_rows(matrix, other, [f"%.{decimals}f" % v for v in values[other].tolist()])
+
+
+def _assemble(pieces: list[np.ndarray], n: int) -> np.ndarray:
+    """Rows of ``pieces`` (``(n, w)`` NUL-padded bytes) side by side, the padding
+    dropped: the bytes of all rows, one after the other."""
+    out = np.empty((n, sum(p.shape[1] for p in pieces)), dtype=np.uint8)
+    at = 0
+    for piece in pieces:
+        out[:, at : at + piece.shape[1]] = piece
+        at += piece.shape[1]
+    flat = out.reshape(-1)
+    return flat[flat != 0]
 
 
 def sentences(pieces: list, n: int) -> np.ndarray:

@@ -9,7 +9,14 @@ import pandas as pd
 import pytest
 
 import lean_chain
-from lean_chain.io.fast_csv import fixed_text, sentences, to_csv_bytes, write_csv
+from lean_chain.io.fast_csv import (
+    Coded,
+    fixed_text,
+    sentences,
+    to_csv_bytes,
+    write_blocks,
+    write_csv,
+)
 
 TINY = Path(__file__).resolve().parent.parent / "data" / "tiny"
 
@@ -131,3 +138,22 @@ def test_sentences_join_literals_and_numbers():
     ]
     assert got.tolist() == expected
     assert sentences(["x"], 0).tolist() == []
+
+
+def test_blocks_with_coded_text_as_the_whole_frame(tmp_path):
+    """write_blocks over blocks (codes into distinct values, -1 missing) writes the
+    bytes of the concatenated frame."""
+    rng = np.random.default_rng(6)
+    ids = np.array(["a", "b,c", 'q"t', "m³"], dtype=object)
+    blocks, frames = [], []
+    for n in (5, 0, 12):
+        codes = rng.integers(-1, len(ids), n)
+        values = np.round(rng.normal(0, 100, n), 6)
+        sentence = np.array([f"x, {v:.1f}" for v in values], dtype=object)
+        flag = rng.random(n) < 0.5
+        blocks.append([Coded(codes, ids), values, sentence, flag])
+        text = np.append(ids, "")[codes].astype(object)
+        frames.append(pd.DataFrame({"id": text, "v": values, "s": sentence, "f": flag}))
+    write_blocks(tmp_path / "t.csv", ["id", "v", "s", "f"], iter(blocks), chunk_rows=4)
+    frame = pd.concat(frames, ignore_index=True)
+    assert (tmp_path / "t.csv").read_bytes() == pandas_bytes(frame)

@@ -1,0 +1,199 @@
+"""Compiled kernels of :mod:`lean_chain.io.fast_csv`: the bytes of CSV rows.
+
+Imported on the first big table written (numba loads in about half a second, which
+``import lean_chain`` does not pay). Compiled once per user (``cache=True``, in the
+folder :mod:`lean_chain._numba_cache` chooses). ``nogil``: the thread that writes the
+previous chunk to the file runs while the next one is formatted.
+
+A field is one of: a number written here (``kinds`` 0 float, 1 integer, 2 boolean), or
+bytes of a table (``codes[j, i] >= 0``: entry ``codes[j, i]`` of ``blob`` /
+``offsets``), which is how text and the rare numbers written by :func:`repr` come in.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+FLOAT, INT, BOOL = 0, 1, 2
+#: Floats below this (in magnitude) are written from integer digits: nine before the
+#: point, so that one ulp (< 1.2e-7) cannot hold two multiples of 1e-6.
+DIGIT_FLOAT_MAX = 1e9
+#: repr switches to scientific notation below this magnitude.
+REPR_FIXED_MIN = 1e-4
+#: Most bytes a number written here takes: sign, 19 or 20 digits (int64), or
+#: sign, nine digits, the point and six decimals (float).
+NUMBER_WIDTH = 21
+
+
+@njit(nogil=True, cache=True, error_model="numpy", inline="always")
+def _digits_float(value: float) -> bool:
+    """Whether :func:`repr` of ``value`` is its integer digits, a point and at most six
+    decimals (the value is a multiple of 1e-6 as a float; not scientific)."""
+    magnitude = abs(value)
+    if not magnitude < DIGIT_FLOAT_MAX:  # also NaN and infinities
+        return False
+    if magnitude < REPR_FIXED_MIN and magnitude != 0.0:
+        return False
+    return np.rint(magnitude * 1e6) / 1e6 == magnitude
+
+
+@njit(parallel=True, nogil=True, cache=True, error_model="numpy")
+def repr_needed(floats: np.ndarray) -> np.ndarray:
+    """Per value of ``floats`` (rows × columns): not missing and not written here."""
+    out = np.zeros(floats.shape, dtype=np.bool_)
+    for i in prange(floats.shape[0]):
+        for j in range(floats.shape[1]):
+            value = floats[i, j]
+            out[i, j] = value == value and not _digits_float(value)
+    return out
+
+
+#: "00" to "99": two digits per division.
+_PAIRS = np.frombuffer("".join(f"{v:02d}" for v in range(100)).encode("ascii"), dtype=np.uint8)
+
+
+@njit(nogil=True, cache=True, error_model="numpy", inline="always")
+def _put_digits(out: np.ndarray, pos: int, value: int) -> int:
+    """Decimal digits of ``value`` (0 <= value < 2**63) at ``pos``; the position after."""
+    n, power = 1, 10
+    while n < 19 and value >= power:
+        n += 1
+        power *= 10
+    at = pos + n
+    while value >= 100:
+        rest = value // 100
+        pair = 2 * (value - 100 * rest)
+        at -= 2
+        out[at] = _PAIRS[pair]
+        out[at + 1] = _PAIRS[pair + 1]
+        value = rest
+    if value >= 10:
+        out[at - 2] = _PAIRS[2 * value]
+        out[at - 1] = _PAIRS[2 * value + 1]
+    else:
+        out[at - 1] = 48 + value
+    return pos + n
+
+
+@njit(nogil=True, cache=True, error_model="numpy", inline="always")
+def _put_float(out: np.ndarray, pos: int, value: float) -> int:
+    """``value`` as repr writes it (a multiple of 1e-6 below 1e9); NaN: nothing."""
+    if value != value:
+        return pos
+    if math.copysign(1.0, value) < 0.0:
+        out[pos] = 45  # -
+        pos += 1
+    # the arithmetic of the numpy writer this replaced: exact, as k / 1e6 is never
+    # within an ulp of the next integer below 2**53
+    scaled = np.rint(abs(value) * 1e6)
+    integer = np.floor(scaled / 1e6)
+    fraction = np.int64(scaled - 1e6 * integer)
+    pos = _put_digits(out, pos, np.int64(integer))
+    out[pos] = 46  # .
+    # six digits (the bound leaves room), of which those up to the last non-zero count
+    for k in range(3):
+        rest = fraction // 100
+        pair = 2 * (fraction - 100 * rest)
+        out[pos + 5 - 2 * k] = _PAIRS[pair]
+        out[pos + 6 - 2 * k] = _PAIRS[pair + 1]
+        fraction = rest
+    decimals = 6
+    while decimals > 1 and out[pos + decimals] == 48:
+        decimals -= 1
+    return pos + 1 + decimals
+
+
+@njit(nogil=True, cache=True, error_model="numpy", inline="always")
+def _put_int(out: np.ndarray, pos: int, value: np.int64) -> int:
+    if value >= 0:
+        return _put_digits(out, pos, value)
+    out[pos] = 45  # -
+    if value == -9223372036854775807 - 1:  # no positive int64 of its size
+        pos = _put_digits(out, pos + 1, 922337203685477580)
+        out[pos] = 56  # 8
+        return pos + 1
+    return _put_digits(out, pos + 1, -value)
+
+
+@njit(nogil=True, cache=True, error_model="numpy", inline="always")
+def _put_bool(out: np.ndarray, pos: int, value: bool) -> int:
+    if value:
+        out[pos], out[pos + 1], out[pos + 2], out[pos + 3] = 84, 114, 117, 101  # True
+        return pos + 4
+    out[pos], out[pos + 1], out[pos + 2], out[pos + 3], out[pos + 4] = 70, 97, 108, 115, 101
+    return pos + 5
+
+
+@njit(nogil=True, cache=True, error_model="numpy", inline="always")
+def _put_text(
+    out: np.ndarray, pos: int, blob: np.ndarray, start: int, stop: int, special: np.ndarray
+) -> int:
+    """Bytes ``start..stop`` of ``blob`` as a CSV field: in double quotes, its quotes
+    doubled, when they hold a ``special`` byte. (Indices, not a view of ``blob``: a
+    view is reference-counted, atomically, per field.)"""
+    quote = False
+    for k in range(start, stop):
+        if special[blob[k]]:
+            quote = True
+            break
+    if not quote:
+        for k in range(start, stop):
+            out[pos] = blob[k]
+            pos += 1
+        return pos
+    out[pos] = 34  # "
+    pos += 1
+    for k in range(start, stop):
+        out[pos] = blob[k]
+        pos += 1
+        if blob[k] == 34:
+            out[pos] = 34
+            pos += 1
+    out[pos] = 34
+    return pos + 1
+
+
+@njit(parallel=True, nogil=True, cache=True, error_model="numpy")
+def format_rows(
+    kinds: np.ndarray,
+    slots: np.ndarray,
+    floats: np.ndarray,
+    ints: np.ndarray,
+    codes: np.ndarray,
+    blob: np.ndarray,
+    offsets: np.ndarray,
+    special: np.ndarray,
+    parts: np.ndarray,
+    row_bound: int,
+    out: np.ndarray,
+    ends: np.ndarray,
+) -> None:
+    """CSV rows ``parts[p]..parts[p + 1]`` into ``out`` from byte
+    ``parts[p] * row_bound`` on, part by part in parallel; ``ends[p]``: where part ``p``
+    ends. Field ``j`` of row ``i`` is ``floats[i, slots[j]]`` or ``ints[i, slots[j]]`` by
+    ``kinds[j]``, unless ``codes[i, j] >= 0``: then the text of entry ``codes[i, j]``
+    (bytes ``offsets[c]..offsets[c + 1]`` of ``blob``), quoted if it holds a
+    ``special`` byte."""
+    n_cols = kinds.shape[0]
+    for p in prange(parts.shape[0] - 1):
+        pos = parts[p] * row_bound
+        for i in range(parts[p], parts[p + 1]):
+            for j in range(n_cols):
+                if j:
+                    out[pos] = 44  # ,
+                    pos += 1
+                code = codes[i, j]
+                if code >= 0:
+                    pos = _put_text(out, pos, blob, offsets[code], offsets[code + 1], special)
+                elif kinds[j] == FLOAT:
+                    pos = _put_float(out, pos, floats[i, slots[j]])
+                elif kinds[j] == INT:
+                    pos = _put_int(out, pos, ints[i, slots[j]])
+                else:
+                    pos = _put_bool(out, pos, ints[i, slots[j]] != 0)
+            out[pos] = 10  # \n
+            pos += 1
+        ends[p] = pos
