@@ -540,10 +540,13 @@ def build_pairs(
         )
         drop("platform_rule", bad)
         # CBEC retail imports are for consumers' own use: no mainland physical store may
-        # sell them (Shang Cai Fa [2021] No. 39); such a store sells general-trade stock
+        # sell them (Shang Cai Fa [2021] No. 39); such a store sells general-trade stock.
+        # The exception: Hainan's offshore duty-free shops hand over bonded goods
         kind = np.append(platforms["kind"].to_numpy(object), "")
+        duty_free = np.append(platforms["duty_free_pickup"].to_numpy(bool), False)
         offline_import = (
             (kind[platform] == "physical_store")
+            & ~duty_free[platform]
             & (nodes["country"].to_numpy(object)[region] == "CN")
             & (channels["direction"] == "import").to_numpy(bool)[channel]
         )

@@ -479,6 +479,21 @@ def _check_platforms(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> No
             tokens = {t.strip() for t in str(cell).split("|")}
             if "*" not in tokens and not tokens <= allowed:
                 issues.append(Issue("platforms.csv", int(i) + 2, column, cell, expected))
+    if "duty_free_pickup" in platforms.columns:
+        not_a_store = platforms["duty_free_pickup"].astype(bool) & (
+            platforms["kind"] != "physical_store"
+        )
+        for i in platforms.index[not_a_store.to_numpy()]:
+            issues.append(
+                Issue(
+                    "platforms.csv",
+                    int(i) + 2,
+                    "duty_free_pickup",
+                    platforms.loc[i, "duty_free_pickup"],
+                    "false: only a physical_store can be a duty-free shop "
+                    f"(kind is {platforms.loc[i, 'kind']})",
+                )
+            )
     if fees.empty:
         return
     low = fees["min_price"].to_numpy(np.float64)

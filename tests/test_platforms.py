@@ -190,6 +190,38 @@ def test_physical_store_forces_general_trade_while_online_stays_bonded(tmp_path)
     assert set(flows.loc[flows["platform_id"] == "OWN", "channel_id"]) == {"1210"}
 
 
+def test_hainan_duty_free_shop_may_hand_over_bonded_stock(tmp_path):
+    """The exception to Shang Cai Fa [2021] No. 39: a store flagged duty_free_pickup keeps
+    every channel (and, at 20 units beside the online 10,000, takes the bonded one), while
+    an ordinary store in the same instance is still held to general trade."""
+    platforms = (
+        "platform_id,kind,duty_free_pickup\nOWN,own_store,false\n"
+        "STORE,physical_store,false\nHAINAN_DF,physical_store,true\n"
+    )
+    demand = (
+        "sku_id,region_id,units,platform_id\nA,R1,10000,OWN\nA,R1,20,STORE\nA,R1,20,HAINAN_DF\n"
+    )
+    folder = with_general_trade(make(tmp_path, demand, platforms=platforms, fees=""))
+    inst = lean_chain.load_instance(folder)
+    every = {"1210", "9610", "0110"}
+    assert channels_per_row(inst) == {0: every, 1: {"0110"}, 2: every}
+    assert build_index(inst).pairs.dropped["offline_store_cbec"] == 2
+    flows = lean_chain.solve(inst).tables["flows"]
+    assert set(flows.loc[flows["platform_id"] == "HAINAN_DF", "channel_id"]) == {"1210"}
+    assert set(flows.loc[flows["platform_id"] == "STORE", "channel_id"]) == {"0110"}
+
+
+def test_duty_free_pickup_on_anything_but_a_store_is_refused(tmp_path):
+    platforms = "platform_id,kind,duty_free_pickup\nOWN,own_store,true\n"
+    demand = "sku_id,region_id,units,platform_id\nA,R1,100,OWN\n"
+    folder = make(tmp_path, demand, platforms=platforms, fees="")
+    with pytest.raises(InstanceError) as caught:
+        lean_chain.load_instance(folder)
+    (issue,) = caught.value.issues
+    assert (issue.file, issue.row, issue.column) == ("platforms.csv", 2, "duty_free_pickup")
+    assert "only a physical_store" in issue.expected
+
+
 def test_a_platform_no_legal_flow_can_serve_is_reported_by_name(tmp_path):
     platforms = "platform_id,kind\nOWN,own_store\nSTORE,physical_store\n"
     demand = "sku_id,region_id,units,platform_id\nA,R1,100,OWN\nA,R1,20,STORE\n"

@@ -1193,6 +1193,16 @@ PLATFORMS = Table(
             "Channels that may serve the platform, separated by '|'; '*' for any.",
             default="*",
         ),
+        Column(
+            "duty_free_pickup",
+            "bool",
+            "A physical store that is a Hainan offshore duty-free shop (离岛免税): goods "
+            "from bonded or CBEC retail stock may be handed over there, the one exception to "
+            "the rule that a mainland physical store sells general-trade stock only (Shang "
+            "Cai Fa [2021] No. 39). Only a physical_store may set it; its tax (none within "
+            "the traveller's annual quota) is the channel's tax rule.",
+            default=False,
+        ),
     ),
 )
 
