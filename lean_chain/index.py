@@ -40,6 +40,7 @@ DROP_REASONS = (
     "service_not_allowed",
     "platform_rule",
     "offline_store_cbec",
+    "fulfilment_size",
 )
 #: Channels of China's CBEC retail import (goods for the buyer's own use, never for resale
 #: or offline sale): a mainland physical store may not be supplied through them.
@@ -539,6 +540,8 @@ def build_pairs(
             )
         )
         drop("platform_rule", bad)
+        # a unit larger or heavier than every size tier its platform fulfils
+        drop("fulfilment_size", np.isinf(instance.row_fulfilment_fees())[demand_row])
         # CBEC retail imports are for consumers' own use: no mainland physical store may
         # sell them (Shang Cai Fa [2021] No. 39); such a store sells general-trade stock.
         # The exception: Hainan's offshore duty-free shops hand over bonded goods
@@ -797,6 +800,8 @@ DROP_REASON_TEXT = {
     "or another channel",
     "offline_store_cbec": "CBEC retail imports (1210/1239/9610) may not be sold in a mainland "
     "physical store; it needs general-trade stock",
+    "fulfilment_size": "the SKU is heavier or larger than every fulfilment size tier of the "
+    "sales platform",
 }
 
 

@@ -443,6 +443,16 @@ def _check_platforms(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> No
     the commission tiers of one platform and category do not overlap and share one mode."""
     platforms = tables.get("platforms")
     fees = tables.get("platform_fees")
+    fulfilment = tables.get("platform_fulfilment_fees")
+    if fulfilment is not None and len(fulfilment):
+        _check_reference(
+            "platform_fulfilment_fees",
+            fulfilment,
+            "platform_id",
+            set(platforms["platform_id"]) if platforms is not None else set(),
+            "a platform_id listed in platforms.csv",
+            issues,
+        )
     if platforms is None or fees is None:
         return
     known = set(platforms["platform_id"])

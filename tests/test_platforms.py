@@ -74,6 +74,54 @@ def test_fees_per_row_by_hand(tmp_path):
     np.testing.assert_allclose(terms.platform_fee, [0.0, 36500.0])
 
 
+FULFILMENT = """platform_id,tier,currency,max_weight_kg,max_volume_m3,fee_per_unit
+MKT,small_standard,CNY,0.5,0.002,6
+MKT,large_standard,CNY,5,0.05,11
+MKT,oversize,USD,,,4
+"""
+
+
+def test_fulfilment_fee_is_the_cheapest_size_tier_that_takes_the_unit(tmp_path):
+    """B (0.5 kg, 0.001 m3) fits small standard: 6; A (1 kg, 0.01 m3) only large standard
+    (11) and oversize (4 USD = 28.68 CNY at 7.17): 11; OWN has no tiers: 0.
+    The fee comes off the net price in profit mode and counts in the sales table's fees."""
+    folder = make(tmp_path, DEMAND)
+    (folder / "platform_fulfilment_fees.csv").write_text(FULFILMENT)
+    (folder / "fx.csv").write_text("currency,rate_to_instance\nCNY,1\nUSD,7.17\n")
+    inst = lean_chain.load_instance(folder)
+    terms = sales_terms(inst)
+    np.testing.assert_allclose(terms.fulfilment_fee, [0.0, 11.0, 6.0])
+    np.testing.assert_allclose(terms.net_price, [198.0, 124.0 - 11.0, 101.0 - 6.0])
+    plan = lean_chain.solve(inst)
+    sales = plan.tables["sales"].set_index(["sku_id", "platform_id"])
+    assert sales.loc[("A", "MKT"), "fees"] == pytest.approx(50 * (2.0 + 11.0))
+    assert sales.loc[("B", "MKT"), "fees"] == pytest.approx(10 * (2.0 + 6.0))
+
+
+def test_a_unit_no_size_tier_takes_cannot_sell_on_the_platform(tmp_path):
+    """Without the oversize tier and with large standard up to 0.9 kg, A (1 kg) fits no
+    tier of MKT: its MKT row is excluded as fulfilment_size and named at load."""
+    folder = make(tmp_path, DEMAND)
+    tiers = FULFILMENT.replace("MKT,large_standard,CNY,5,", "MKT,large_standard,CNY,0.9,")
+    tiers = tiers.replace("USD", "CNY")
+    (folder / "platform_fulfilment_fees.csv").write_text(tiers.rsplit("MKT,oversize", 1)[0])
+    with pytest.raises(InstanceError) as caught:
+        lean_chain.load_instance(folder)
+    (issue,) = caught.value.issues
+    assert (issue.file, issue.row) == ("demand.csv", 3)
+    assert "fulfilment size tier" in issue.expected
+
+
+def test_fulfilment_tiers_of_an_unknown_platform_are_refused(tmp_path):
+    folder = make(tmp_path, DEMAND)
+    tiers = FULFILMENT.replace("MKT,oversize,USD", "X,oversize,CNY")
+    (folder / "platform_fulfilment_fees.csv").write_text(tiers)
+    with pytest.raises(InstanceError) as caught:
+        lean_chain.load_instance(folder)
+    found = [(i.file, i.row, i.column) for i in caught.value.issues]
+    assert ("platform_fulfilment_fees.csv", 4, "platform_id") in found
+
+
 @pytest.mark.parametrize(("price", "commission"), [(149.99, 14.999), (150.0, 7.5), (160.0, 8.0)])
 def test_tiered_commission_crossing_its_threshold(tmp_path, price, commission):
     """Whole-price tiers: 10 % below 150, 5 % from 150 up (the tier starts inclusive)."""

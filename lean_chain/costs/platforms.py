@@ -10,7 +10,9 @@ sold directly, no fees). Per unit of the row, at the row's price ``P``
   falls in on all of ``P``; ``portion`` tiers charge each tier's rate on the part
   of ``P`` inside it;
 - payment fee = ``payment_fee_rate`` x P;
-- order fee = ``fee_per_order`` / units per order.
+- order fee = ``fee_per_order`` / units per order;
+- fulfilment fee = the platform's size-tier fee for the SKU
+  (``platform_fulfilment_fees.csv``, :meth:`Instance.row_fulfilment_fees`).
 
 Per (SKU, platform) listing: ``listing_fee`` per horizon; per platform:
 ``annual_fee`` x horizon / 365 when it sells anything.
@@ -54,6 +56,7 @@ class SalesTerms:
     commission: np.ndarray
     payment_fee: np.ndarray
     order_fee: np.ndarray
+    fulfilment_fee: np.ndarray
     platform: np.ndarray
     row_kq: np.ndarray
     kq_sku: np.ndarray
@@ -69,12 +72,14 @@ class SalesTerms:
 
     @property
     def net_price(self) -> np.ndarray:
-        return self.price - self.commission - self.payment_fee - self.order_fee
+        return (
+            self.price - self.commission - self.payment_fee - self.order_fee - self.fulfilment_fee
+        )
 
     @property
     def fees(self) -> np.ndarray:
-        """Payment and order fees per unit (commission apart)."""
-        return self.payment_fee + self.order_fee
+        """Payment, order and fulfilment fees per unit (commission apart)."""
+        return self.payment_fee + self.order_fee + self.fulfilment_fee
 
 
 def tiered_commission(
@@ -186,6 +191,8 @@ def sales_terms(instance: Instance) -> SalesTerms:
         commission=commission,
         payment_fee=payment_fee,
         order_fee=order_fee,
+        # a row whose SKU fits no size tier has no path: its fee is never charged
+        fulfilment_fee=np.nan_to_num(instance.row_fulfilment_fees(), posinf=0.0),
         platform=platform,
         row_kq=row_kq.reshape(-1).astype(np.int64),
         kq_sku=kq_sku.astype(np.int64),

@@ -45,6 +45,7 @@ class Instance:
     platforms: pd.DataFrame | None = None
     platform_fees: pd.DataFrame | None = None
     platform_returns: pd.DataFrame | None = None
+    platform_fulfilment_fees: pd.DataFrame | None = None
 
     @property
     def name(self) -> str:
@@ -79,6 +80,52 @@ class Instance:
             price = np.where(np.isnan(own), price, own)
         self._cache["row_prices"] = price
         return price
+
+    def row_fulfilment_fees(self) -> np.ndarray:
+        """Fulfilment fee per unit of every demand row (``platform_fulfilment_fees.csv``).
+
+        The lowest fee among the size tiers of the row's platform that take its SKU
+        (``weight_kg`` and ``volume_m3`` within the tier's limits, a blank limit
+        taking any); 0 for a platform without tiers or a row sold directly; ``inf``
+        when the SKU fits no tier of its platform (the index excludes such rows' paths).
+        One array operation over (SKU, platform) x tier cells.
+        """
+        cached = self._cache.get("row_fulfilment_fees")
+        if cached is not None:
+            return cached
+        n = len(self.demand)
+        fees = np.zeros(n)
+        tiers = self.table("platform_fulfilment_fees")
+        if len(tiers) and "platform_id" in self.demand.columns:
+            names, tier_platform = np.unique(
+                tiers["platform_id"].astype(str).to_numpy(), return_inverse=True
+            )
+            tier_platform = tier_platform.reshape(-1)
+            row_platform = pd.Index(names).get_indexer(self.demand["platform_id"].astype(str))
+            sku = pd.Index(self.skus["sku_id"]).get_indexer(self.demand["sku_id"])
+            rows = np.flatnonzero(row_platform >= 0)
+            n_skus = len(self.skus)
+            keys, of_row = np.unique(
+                row_platform[rows].astype(np.int64) * n_skus + sku[rows], return_inverse=True
+            )
+            platform, key_sku = np.divmod(keys, n_skus)
+            order = np.argsort(tier_platform, kind="stable")
+            start = np.searchsorted(tier_platform[order], platform, side="left")
+            count = np.searchsorted(tier_platform[order], platform, side="right") - start
+            cell_key = np.repeat(np.arange(len(keys)), count)
+            first = np.cumsum(count) - count
+            tier = order[start[cell_key] + np.arange(len(cell_key)) - first[cell_key]]
+
+            def limit(column: str) -> np.ndarray:
+                return np.nan_to_num(tiers[column].to_numpy(np.float64), nan=np.inf)[tier]
+
+            weight = self.skus["weight_kg"].to_numpy(np.float64)[key_sku[cell_key]]
+            volume = self.skus["volume_m3"].to_numpy(np.float64)[key_sku[cell_key]]
+            fits = (weight <= limit("max_weight_kg")) & (volume <= limit("max_volume_m3"))
+            cell_fee = np.where(fits, tiers["fee_per_unit"].to_numpy(np.float64)[tier], np.inf)
+            fees[rows] = np.minimum.reduceat(cell_fee, first)[of_row.reshape(-1)]
+        self._cache["row_fulfilment_fees"] = fees
+        return fees
 
     @property
     def has_platforms(self) -> bool:

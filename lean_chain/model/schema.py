@@ -1323,6 +1323,52 @@ PLATFORM_RETURNS = Table(
     ),
 )
 
+PLATFORM_FULFILMENT = Table(
+    "platform_fulfilment_fees",
+    "Optional. A platform's fulfilment fee per unit by size tier, as marketplaces that fulfil "
+    "from their own warehouses publish them (small standard, large standard, oversize ...). "
+    "A unit pays the lowest fee among the tiers of its platform that take it (weight and "
+    "volume within the tier's limits); a SKU that fits no tier of a platform that has tiers "
+    "cannot be sold there (the path is excluded as 'fulfilment_size').",
+    key=("platform_id", "tier"),
+    required=False,
+    currency_column="currency",
+    columns=(
+        Column(
+            "platform_id", "str", "Platform.", required=True, references="platforms.platform_id"
+        ),
+        Column("tier", "str", "Size tier name (e.g. small_standard).", required=True),
+        _CURRENCY,
+        Column(
+            "max_weight_kg",
+            "float",
+            "Heaviest unit the tier takes (skus.weight_kg).",
+            default=None,
+            minimum=0,
+            unit="kg",
+            blank_means="no limit",
+        ),
+        Column(
+            "max_volume_m3",
+            "float",
+            "Largest unit the tier takes (skus.volume_m3).",
+            default=None,
+            minimum=0,
+            unit="m3",
+            blank_means="no limit",
+        ),
+        Column(
+            "fee_per_unit",
+            "float",
+            "Fulfilment fee per unit sold (pick, pack, ship to the consumer).",
+            required=True,
+            minimum=0,
+            unit="currency/unit",
+            money=True,
+        ),
+    ),
+)
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
@@ -1338,6 +1384,7 @@ TABLES: dict[str, Table] = {
         PLATFORMS,
         PLATFORM_FEES,
         PLATFORM_RETURNS,
+        PLATFORM_FULFILMENT,
     )
 }
 
