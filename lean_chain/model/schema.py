@@ -1266,6 +1266,11 @@ PLATFORM_FEES = Table(
     ),
 )
 
+#: The platform a per-platform table's row is about.
+_PLATFORM_ID = Column(
+    "platform_id", "str", "Platform.", required=True, references="platforms.platform_id"
+)
+
 PLATFORM_RETURNS = Table(
     "platform_returns",
     "Optional. Returns per platform and SKU category (the most specific category wins: an "
@@ -1278,9 +1283,7 @@ PLATFORM_RETURNS = Table(
     required=False,
     currency_column="currency",
     columns=(
-        Column(
-            "platform_id", "str", "Platform.", required=True, references="platforms.platform_id"
-        ),
+        _PLATFORM_ID,
         Column("category", "str", "SKU category (skus.category), or '*'.", default="*"),
         _CURRENCY,
         Column(
@@ -1334,9 +1337,7 @@ PLATFORM_FULFILMENT = Table(
     required=False,
     currency_column="currency",
     columns=(
-        Column(
-            "platform_id", "str", "Platform.", required=True, references="platforms.platform_id"
-        ),
+        _PLATFORM_ID,
         Column("tier", "str", "Size tier name (e.g. small_standard).", required=True),
         _CURRENCY,
         Column(
