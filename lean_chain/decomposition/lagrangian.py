@@ -105,6 +105,7 @@ class Multipliers:
     best_bound: float = -np.inf
     best_mu: np.ndarray | None = None
     stalls: int = 0
+    direction: np.ndarray | None = None  # the last step's direction
 
 
 @dataclass(frozen=True)
@@ -151,16 +152,27 @@ def subgradient(st: Structure, pair_of_row: np.ndarray, open_nodes: np.ndarray) 
 
 
 def update(state: Multipliers, step: LagrangianStep, st: Structure, upper: float) -> None:
-    """Projected subgradient step with Polyak's step size; halve after 4 stalls."""
+    """Projected, deflected subgradient step with Polyak's step size.
+
+    The step factor shrinks by 0.8 after every round that did not raise the best bound,
+    and halves after 4 in a row. Where the subgradient turns back against the last
+    direction (the bound zig-zags between two faces), the component along that
+    direction is removed (Camerini, Fratta and Maffioli's deflection).
+    """
     margin = 1e-9 * max(abs(state.best_bound), 1.0) if np.isfinite(state.best_bound) else 0.0
     if step.bound > state.best_bound + margin:
         state.best_bound, state.best_mu, state.stalls = step.bound, state.mu.copy(), 0
     else:
         state.stalls += 1
+        state.step *= 0.8
         if state.stalls >= 4:
             state.step, state.stalls = state.step / 2.0, 0
     g = subgradient(st, step.pair_of_row, step.open_nodes)
+    last = state.direction
+    if last is not None and float(g @ last) < 0:
+        g = g - float(g @ last) / float(last @ last) * last
     g = np.where((state.mu <= 0) & (g < 0), 0.0, g)  # projected direction
+    state.direction = g
     norm = float(g @ g)
     if norm <= 0 or not np.isfinite(upper):
         return

@@ -234,6 +234,7 @@ def solve_decomposed(
                 # the steps have collapsed: restart from the best multipliers
                 restarts -= 1
                 state.mu, state.step, state.stalls = state.best_mu.copy(), 0.5, 0
+                state.direction = None
         reached = _gap(best.objective if best.feasible else np.inf, best_bound) <= gap
         if not reached and not out_of_time() and state.best_mu is not None and best.feasible:
             steered = sku_tables(st, st.pair_cost + st.coupling.T @ state.best_mu)
