@@ -59,7 +59,7 @@ from lean_chain.costs.pricing import (  # noqa: E402
     pack,
     pair_arrays,
 )
-from lean_chain.costs.regimes import REGIME_CODES, RULE, RULE_FIELDS  # noqa: E402
+from lean_chain.model.regimes import REGIME_CODES, RULE, RULE_FIELDS  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 BYTES_PER_PAIR = 8 * len(OUTPUTS)  # 11 float64 written per pair

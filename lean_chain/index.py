@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from lean_chain.model.instance import Instance
-from lean_chain.model.schema import THRESHOLD_RTOL
+from lean_chain.model.regimes import THRESHOLD_RTOL
 from lean_chain.model.territories import territories
 
 #: Why a candidate (SKU, path) pair was dropped; see :attr:`PairIndex.dropped`.

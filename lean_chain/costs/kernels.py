@@ -4,7 +4,7 @@ numpy evaluates a formula one operation at a time and re-reads its
 temporaries after each; this kernel makes one pass over the pairs, keeps every
 intermediate in registers and writes each output exactly once. It runs the
 very functions the numpy path runs (:func:`lean_chain.costs.pricing.tax_base`,
-the regime formulas of :data:`lean_chain.costs.regimes.REGIMES`,
+the regime formulas of :data:`lean_chain.model.regimes.REGIMES`,
 :func:`lean_chain.costs.pricing.unit_costs`), compiled for scalars, so the two
 paths agree to the last bit.
 
@@ -30,7 +30,7 @@ from pathlib import Path
 from numba import njit, prange
 from numba.extending import overload, register_jitable
 
-from lean_chain.costs import pricing, regimes
+from lean_chain.costs import pricing
 from lean_chain.costs.pricing import (
     COMPONENTS,
     LandedCost,
@@ -38,8 +38,8 @@ from lean_chain.costs.pricing import (
     tax_base,
     unit_costs,
 )
-from lean_chain.costs.regimes import RULE, no_taxes
-from lean_chain.model.schema import THRESHOLD_RTOL
+from lean_chain.model import regimes
+from lean_chain.model.regimes import RULE, THRESHOLD_RTOL, no_taxes
 
 _N_COMPONENTS = len(COMPONENTS)
 _BUILTIN = tuple(regimes.REGIMES.values())

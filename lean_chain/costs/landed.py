@@ -11,11 +11,12 @@ tables (SKUs, demand rows, paths, tax rules; columns named in
 every pair. :func:`landed_cost_numpy` is the numpy kernel;
 :mod:`lean_chain.costs.kernels` has the fused, compiled one (numba) that
 writes each output once. Both run the same formulas (the tax regimes are in
-:mod:`lean_chain.costs.regimes`, one function each) and give the same bits;
+:mod:`lean_chain.model.regimes`, one function each) and give the same bits;
 ``LEAN_CHAIN_KERNEL=numpy`` forces the numpy kernel.
 
-Modules, each importing only those before it: ``regimes`` (tax formulas and
-their registry) -> ``pricing`` (table fields, the steps around the regime) ->
+Modules, each importing only those before it: ``lean_chain.model.regimes`` (tax
+formulas and their registry, in the first stage so that the schema reads the
+regime names from it) -> ``pricing`` (table fields, the steps around the regime) ->
 ``kernels`` (the fused kernel) -> ``landed`` (inputs from an instance, the
 numpy kernel, the API).
 
@@ -51,7 +52,9 @@ from lean_chain.costs.pricing import (
     unit_costs,
 )
 from lean_chain.costs.rates import parcel_freight
-from lean_chain.costs.regimes import (
+from lean_chain.index import LEG_LOADS, Index
+from lean_chain.model.instance import Instance
+from lean_chain.model.regimes import (
     BASIS_CODES,
     REGIME_CODES,
     REGIMES,
@@ -64,8 +67,6 @@ from lean_chain.costs.regimes import (
     general_trade_taxes,
     regime_codes,
 )
-from lean_chain.index import LEG_LOADS, Index
-from lean_chain.model.instance import Instance
 from lean_chain.model.territories import default_valuation_basis, territories
 
 __all__ = [

@@ -3,11 +3,11 @@
 The inputs are five small tables of float64, one row per SKU, demand row,
 path, tax rule and parcel-rate freight, whose columns are named once, in
 :data:`SKU_FIELDS`, :data:`ROW_FIELDS`, :data:`PATH_FIELDS`,
-:data:`lean_chain.costs.regimes.RULE_FIELDS` and :data:`PARCEL_FIELDS`, and
+:data:`lean_chain.model.regimes.RULE_FIELDS` and :data:`PARCEL_FIELDS`, and
 one array per pair for each of :data:`PAIR_CODES` (indices into the tables
 and a byte of flags), built by :meth:`LandedInputs.build` from what is known
 per pair (:data:`PAIR_FIELDS`). Both kernels (numpy and fused) run the same three
-steps, written once here and in :mod:`lean_chain.costs.regimes`:
+steps, written once here and in :mod:`lean_chain.model.regimes`:
 :func:`tax_base`, the pair's regime formula, then :func:`unit_costs`. Like the
 regime formulas, the steps read the same on scalars (one pair, compiled) and
 on arrays (every pair, numpy): the tables are passed as the pair's rows (1-D)
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lean_chain.costs.regimes import RULE, RULE_FIELDS, TaxBase, columns, select
+from lean_chain.model.regimes import RULE, RULE_FIELDS, TaxBase, columns, select
 
 #: Per-unit landed-cost components, in the order of :attr:`LandedCost.components`.
 COMPONENTS = (
@@ -173,7 +173,7 @@ class LandedInputs:
 
     ``sku``, ``row``, ``path``, ``rule``, ``parcel``: C-contiguous float64 tables, one
     row per entity, columns :data:`SKU_FIELDS`, :data:`ROW_FIELDS`,
-    :data:`PATH_FIELDS`, :data:`~lean_chain.costs.regimes.RULE_FIELDS`,
+    :data:`PATH_FIELDS`, :data:`~lean_chain.model.regimes.RULE_FIELDS`,
     :data:`PARCEL_FIELDS`; ``pair``: :data:`PAIR_CODES`. A kernel's arguments are
     these fields in this order, then the outputs. Build it with :meth:`build`.
     """

@@ -19,6 +19,8 @@ from __future__ import annotations
 from dataclasses import KW_ONLY, dataclass
 from typing import Any, Literal
 
+from lean_chain.model.regimes import REGIMES
+
 ColumnType = Literal["str", "float", "int", "bool"]
 
 NODE_KINDS = (
@@ -36,11 +38,9 @@ STOCKING_KINDS = ("bonded_zone", "overseas_warehouse", "domestic_dc")
 #: Node kinds that hold demand.
 DEMAND_KINDS = ("region", "business_buyer")
 LANE_MODES = ("sea", "air", "rail", "truck", "express", "postal")
-#: Money amounts within this relative distance of a threshold (order cap, de minimis,
-#: postal exemption) count as equal to it: an order of exactly 5,000.00 is at a 5,000 cap
-#: whatever the float rounding of units x price + shipping.
-THRESHOLD_RTOL = 1e-9
-TAX_REGIMES = ("general_trade", "cbec_retail", "postal", "low_value_parcel", "none")
+#: The tax regimes ``tax_rules.regime`` accepts: those registered in
+#: :data:`lean_chain.model.regimes.REGIMES`, each with its formula.
+TAX_REGIMES = tuple(REGIMES)
 
 
 @dataclass(frozen=True)

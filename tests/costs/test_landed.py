@@ -388,7 +388,7 @@ def test_money_in_foreign_currency_is_converted(tmp_path):
 
 
 def test_kernels_agree_bit_for_bit_and_write_into_out():
-    """Both kernels run the same formulas (lean_chain.costs.regimes): same bits; ``out=``
+    """Both kernels run the same formulas (lean_chain.model.regimes): same bits; ``out=``
     is written in place."""
     import numpy as np
 

@@ -1,7 +1,7 @@
 """A new tax regime is one function plus one registry entry in one module.
 
 The dummy regime below (a flat 10 % duty on the transaction value) exists in
-this test only: it is registered in ``lean_chain.costs.regimes.REGIMES`` and
+this test only: it is registered in ``lean_chain.model.regimes.REGIMES`` and
 nothing else changes, yet both kernels price it, to the same bits and to the
 value worked by hand.
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lean_chain.costs import regimes
 from lean_chain.costs.kernels import fused_kernel, landed_cost_fused
 from lean_chain.costs.landed import landed_cost_numpy
 from lean_chain.costs.pricing import (
@@ -26,7 +25,8 @@ from lean_chain.costs.pricing import (
     pack,
     pair_arrays,
 )
-from lean_chain.costs.regimes import RULE, RULE_FIELDS, select
+from lean_chain.model import regimes
+from lean_chain.model.regimes import RULE, RULE_FIELDS, select
 
 
 def flat_duty_10(rule, base):

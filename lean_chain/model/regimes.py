@@ -17,11 +17,13 @@ So a formula may use arithmetic, ``np.abs``/``np.maximum``, and
 ``np.where``): those read the same on arrays and on scalars. Every branch is
 evaluated and :func:`select` keeps one, so both paths give the same bits.
 
-Adding a regime is one function and one :data:`REGIMES` entry in this module
-(plus its name in ``lean_chain.model.schema.TAX_REGIMES``, so that
-``tax_rules.csv`` may use it); its code is its position in :data:`REGIMES`.
-The fused kernel is generated from the registry (see
-:func:`lean_chain.costs.kernels.fused_kernel`).
+Adding a regime is one function and one :data:`REGIMES` entry in this module:
+``tax_rules.csv``'s ``regime`` column accepts the registered names
+(``lean_chain.model.schema.TAX_REGIMES`` is read from here), its code is its
+position in :data:`REGIMES`, and the fused kernel is generated from the registry
+(see :func:`lean_chain.costs.kernels.fused_kernel`). The module sits in
+``model/``, the first stage, so that the schema can read the names; it imports
+nothing of lean_chain.
 
 Formulas (w = transaction value per unit = price + shipping per order / units
 per order, the price being the demand row's price on its platform; order value
@@ -59,7 +61,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from lean_chain.model.schema import THRESHOLD_RTOL
+#: Money amounts within this relative distance of a threshold (order cap, de minimis,
+#: postal exemption) count as equal to it: an order of exactly 5,000.00 is at a 5,000 cap
+#: whatever the float rounding of units x price + shipping.
+THRESHOLD_RTOL = 1e-9
 
 
 def columns(name: str, fields: tuple[str, ...]):
