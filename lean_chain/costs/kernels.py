@@ -9,9 +9,8 @@ the regime formulas of :data:`lean_chain.model.regimes.REGIMES`,
 paths agree to the last bit.
 
 numba cannot call through a runtime registry, so :func:`fused_kernel`
-generates the dispatch from it: a chain of small compiled functions, one per
-registered regime, ``if code == c: return formula_c(...)`` falling through to
-the next, with no taxes at the end. It builds one kernel per registry content,
+generates the dispatch from it: one function, ``if code == c: return
+formula_c(...)`` for every registered regime, no taxes otherwise. It builds one kernel per registry content,
 on first use. The built-in registry's kernel is cached on disk (``cache=True``)
 in the per-user folder chosen by :mod:`lean_chain._numba_cache`; numba's cache
 index hashes the kernel's closure, which holds a hash of the formulas' source
@@ -71,9 +70,9 @@ for _helper in (
     no_taxes,
 ):
     _jitable(_helper)
-# the regime formulas and their dispatch chain above are compiled once each and called,
-# not inlined into the kernel: inlining costs about 30 s more compile time on a fresh
-# environment (6 s -> 35 s of CPU), which every first run would pay before any progress.
+# the regime formulas are compiled once each and called, not inlined into the kernel:
+# inlining costs about 30 s more compile time on a fresh environment (6 s -> 35 s of
+# CPU), which every first run would pay before any progress.
 # They take the rule as a tuple of floats (see _row_as_tuple), never as an array view: a
 # view passed to a call that is not inlined is reference-counted, atomically, on every
 # pair, and both threads counting on the one rule table made the kernel 3x slower.
@@ -95,24 +94,28 @@ def _source_stamp(formulas: tuple[Callable, ...]) -> int:
     return 2**40 + int(digest.hexdigest()[:12], 16)
 
 
-def _last(stamp: int) -> Callable:
-    def dispatch(code, rule, base):  # pragma: no cover - compiled
-        # ``stamp`` never equals a code: it is here so that numba's cache index,
-        # which hashes this closure, changes whenever a formula's source does
-        if code == stamp:
-            return no_taxes(rule, base)
-        return no_taxes(rule, base)
+def _dispatch(formulas: tuple[Callable, ...]) -> Callable:
+    """One function, inlined into the kernel: ``if code == c: return formula_c(rule,
+    base)`` for every registered regime, no taxes for any other code.
 
-    return _jitable(dispatch)
-
-
-def _chain(code: int, formula: Callable, rest: Callable) -> Callable:
-    def dispatch(regime, rule, base):  # pragma: no cover - compiled
-        if regime == code:
-            return formula(rule, base)
-        return rest(regime, rule, base)
-
-    return _jitable(dispatch)
+    Flat, so that a pair's rule and tax base are passed once, to its formula (a
+    chain of nested calls passed them on at every level: 1.3-1.5x slower). The
+    last test compares with a hash of the formulas' source, never a code: numba's
+    cache index hashes the kernel's closure, which holds this function and so its
+    constants, so an edited formula is recompiled rather than read stale.
+    """
+    namespace: dict = {"__name__": f"{__name__}.generated", "no_taxes": no_taxes}
+    lines = ["def dispatch(code, rule, base):"]
+    for code, formula in enumerate(formulas):
+        namespace[f"formula_{code}"] = _jitable(formula)
+        lines += [f"    if code == {code}:", f"        return formula_{code}(rule, base)"]
+    lines += [
+        f"    if code == {_source_stamp(formulas)}:",
+        "        return no_taxes(rule, base)",
+        "    return no_taxes(rule, base)",
+    ]
+    exec("\n".join(lines), namespace)
+    return _jitable(namespace["dispatch"], inline="always")
 
 
 def _row_as_tuple(n: int) -> Callable:
@@ -128,9 +131,7 @@ _RULE_TUPLE = _row_as_tuple(len(regimes.RULE_FIELDS))
 
 
 def _build_kernel(formulas: tuple[Callable, ...]) -> Callable:
-    dispatch = _last(_source_stamp(formulas))
-    for code in reversed(range(len(formulas))):
-        dispatch = _chain(code, _jitable(formulas[code]), dispatch)
+    dispatch = _dispatch(formulas)
 
     @njit(parallel=True, cache=formulas == _BUILTIN, nogil=True, error_model="numpy")
     def kernel(
