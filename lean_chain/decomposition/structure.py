@@ -130,6 +130,11 @@ class Structure:
     kq_fee: np.ndarray | None = None  # listing fee per horizon
 
     @property
+    def free_listings(self) -> bool:
+        """Profit mode without listing fees (every listing's fee is 0)."""
+        return self.kq_fee is not None and not np.any(self.kq_fee)
+
+    @property
     def n_h(self) -> int:
         return len(self.node_fixed)
 

@@ -67,6 +67,8 @@ def sku_row_values(st: Structure, per_row: np.ndarray) -> np.ndarray:
     inf where it has none): their sum, or in profit mode the listings' best choice."""
     if not st.profit:
         return np.bincount(st.kr_sku, weights=per_row, minlength=st.n_sku)
+    if st.free_listings:  # min(0, 0 + sum of gains) is the sum: one pass instead of two
+        return np.bincount(st.kr_sku, weights=np.minimum(per_row, 0.0), minlength=st.n_sku)
     listed = st.kq_fee + np.bincount(
         st.kr_kq, weights=np.minimum(per_row, 0.0), minlength=len(st.kq_fee)
     )

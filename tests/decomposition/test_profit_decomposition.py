@@ -20,6 +20,7 @@ from lean_chain.costs.evaluate import evaluate_decisions
 from lean_chain.costs.model import build_cost_model
 from lean_chain.decomposition import solve_decomposed
 from lean_chain.decomposition.heuristic import close_underfilled_platforms
+from lean_chain.decomposition.lagrangian import lagrangian_step
 from lean_chain.decomposition.structure import build_structure
 
 _TOL = 1e-7
@@ -51,7 +52,10 @@ def with_platforms(folder: Path, seed: int, min_fill: float) -> None:
     )
 
 
-@pytest.fixture(scope="module", params=[(2, "mixed", 0.5), (3, "import", 0.0), (4, "export", 0.3)])
+@pytest.fixture(
+    scope="module",
+    params=[(2, "mixed", 0.5), (3, "import", 0.0), (4, "export", 0.3), (5, "mixed", 0.0)],
+)
 def profit_instance(request, tmp_path_factory):
     """A small generated instance with platforms and its proven profit optimum."""
     seed, kind, min_fill = request.param
@@ -153,3 +157,16 @@ def test_profit_service_rows_are_scaled_like_their_cost_mode_twins(profit_instan
     # rows with a constant or a node term are scaled as before, in both modes
     other = ~service
     assert np.allclose(profit.row_scale[other], cost.row_scale[cost.row_family != "service"])
+
+
+def test_profit_bound_valid_for_any_multipliers(profit_instance):
+    """L(mu) <= -optimal profit for every mu >= 0 (on the rescaled rows too), not only for
+    the multipliers the deflected subgradient visits."""
+    instance, exact = profit_instance
+    st = build_structure(build_cost_model(instance, "profit"))
+    rng = np.random.default_rng(0)
+    slack = _TOL * abs(exact.objective)
+    for _ in range(6):
+        mu = rng.exponential(scale=rng.choice([1e2, 1e4, 1e6]), size=len(st.rhs))
+        step = lagrangian_step(st, mu, np.ones(st.n_h, dtype=bool), budget=10_000)
+        assert step.bound <= exact.objective + slack
