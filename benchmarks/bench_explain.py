@@ -6,28 +6,41 @@ Per size in ``--sizes`` (default 1000,10000 SKUs; 30 regions, 10 stocking nodes,
 RSS is its own):
 
 - ``solve_s``: ``lean_chain.solve(instance, gap=0.01, time_limit=--time-limit)`` (method
-  auto: the decomposition at these sizes), which builds the alternatives table itself;
-- ``explain_s``: :func:`lean_chain.explain.alternatives` on the plan again (the best
-  of ``--repeat`` runs), ``write_s``: the table written as ``plan_io.write_run`` writes
-  it (:func:`lean_chain.io.fast_csv.write_csv`, best of ``--repeat``), against
-  ``pandas_write_s``: the same table through ``DataFrame.to_csv`` (the baseline, the
-  same bytes; one run, only up to ``--baseline-max`` SKUs: it takes minutes at 100k);
-- ``ratio`` = explain_s / (solve_s - explain_s): the explanation's share of the solve
-  it explains (target <= 0.10); ``ratio_written`` the same with the CSV write added;
+  auto: the decomposition at these sizes); ``net_solve_s`` the solve without the
+  explanation it builds itself (``explain_in_solve_s``: up to
+  ``api.ALTERNATIVES_TABLE_MAX_ROWS`` candidate rows the plan holds the alternatives
+  table, taken as ``explain_s``; above, the table is streamed when the run is written
+  and the solve has none);
+- ``explain_s``: :func:`lean_chain.explain.alternatives` on the plan again (the whole
+  table; best of ``--repeat`` runs), ``write_s``: that table written as
+  ``plan_io.write_run`` writes a held table (:func:`lean_chain.io.fast_csv.write_csv`,
+  best of ``--repeat``), against ``pandas_write_s``: the same table through
+  ``DataFrame.to_csv`` (the baseline, the same bytes; one run, only up to
+  ``--baseline-max`` SKUs: it takes minutes at 100k);
+- ``streamed_s``: :func:`lean_chain.explain.write_alternatives`, the explanation
+  computed and written a block of rows at a time (what ``write_run`` does above the
+  threshold; the same bytes), best of ``--repeat``;
+- ``ratio`` = explain_s / net_solve_s: the explanation's share of the solve it
+  explains (target <= 0.10); ``ratio_written`` the same with the CSV written, the way
+  ``write_run`` writes it at this size (``written_by``: ``table`` = explain_s +
+  write_s, ``blocks`` = streamed_s); ``ratio_streamed`` = streamed_s / net_solve_s;
 - ``explain_peak_mib``: tracemalloc's peak of one more ``alternatives`` call (numpy
-  arrays and the table; measured separately, tracemalloc slows it down), against
-  ``peak_rss_mib``, the child's peak RSS (the solve's peak, which includes its own
-  explanation);
+  arrays and the table; measured separately, tracemalloc slows it down; only up to
+  ``--trace-table-max`` SKUs), ``streamed_peak_mib`` the same of ``write_alternatives``,
+  against ``peak_rss_mib``, the peak RSS of the solve's process;
 - ``pairs``, ``rows`` (candidates listed, excluded paths included), ``csv_mib``.
 
 With ``--plan-cache DIR`` a child keeps its solved plan (decisions, status, gap, solve
 time and peak RSS) in ``DIR/plan_N.pkl`` and a later run reuses it instead of solving
 again: for 100k SKUs, whose solve takes minutes, the explanation can be measured again
-without it (``solve_s`` and ``peak_rss_mib`` are then those of the recorded solve).
+without it (``solve_s`` and ``peak_rss_mib`` are then those of the recorded solve; a
+plan recorded before streaming existed held its table: its ``explain_in_solve_s``, if
+recorded in the pickle, is used, else ``explain_s``).
 
 Writes ``benchmarks/results/bench_explain.csv``. Run: ``python
 benchmarks/bench_explain.py [--sizes 1000,10000] [--time-limit 600] [--repeat 3]
-[--plan-cache DIR]``.
+[--plan-cache DIR]``; above 10k SKUs under ``flock /tmp/lc_bigmem.lock`` on a shared
+machine.
 """
 
 from __future__ import annotations
@@ -52,13 +65,19 @@ FIELDS = (
     "pairs",
     "rows",
     "solve_s",
+    "explain_in_solve_s",
+    "net_solve_s",
     "explain_s",
     "write_s",
     "pandas_write_s",
     "write_speedup",
+    "streamed_s",
+    "written_by",
     "ratio",
     "ratio_written",
+    "ratio_streamed",
     "explain_peak_mib",
+    "streamed_peak_mib",
     "peak_rss_mib",
     "csv_mib",
 )
@@ -103,6 +122,7 @@ def _solved(skus: int, time_limit: float, scratch: Path, cache: Path | None) -> 
         "method": plan.info.get("method"),
         "solve_s": time.perf_counter() - started,
         "peak_rss_mib": _peak_rss_mib(),
+        "held": "alternatives" in plan.tables,
     }
     if cached is not None:
         with cached.open("wb") as handle:
@@ -110,53 +130,81 @@ def _solved(skus: int, time_limit: float, scratch: Path, cache: Path | None) -> 
     return solved
 
 
-def child(skus: int, time_limit: float, repeat: int, baseline_max: int, cache: Path | None) -> dict:
+def _traced_peak_mib(work) -> float:
+    tracemalloc.start()
+    work()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return round(peak / 2**20, 1)
+
+
+def child(
+    skus: int,
+    time_limit: float,
+    repeat: int,
+    baseline_max: int,
+    trace_table_max: int,
+    cache: Path | None,
+) -> dict:
     """Solve (or reuse a solve), explain and write one size; returns the measurements."""
     import lean_chain
     from lean_chain.costs.model import build_cost_model
-    from lean_chain.explain import alternatives
+    from lean_chain.explain import alternatives, write_alternatives
     from lean_chain.io.fast_csv import write_csv
 
     with tempfile.TemporaryDirectory() as scratch:
         solved = _solved(skus, time_limit, Path(scratch), cache)
         model = build_cost_model(lean_chain.load_instance(solved["folder"]))
-
-        def explain():
-            return alternatives(
-                model, solved["decisions"], status=solved["status"], gap=solved["gap"]
-            )
-
+        decisions = solved["decisions"]
+        kwargs = {"status": solved["status"], "gap": solved["gap"]}
+        explain = functools.partial(alternatives, model, decisions, **kwargs)
         explain_s, table = _best(repeat, explain)
         path = Path(scratch) / "alternatives.csv"
         write_s, _ = _best(repeat, functools.partial(write_csv, table, path))
-        csv_mib = path.stat().st_size / 2**20
         pandas_write_s = None
         if skus <= baseline_max:
             pandas_write_s, _ = _best(1, functools.partial(table.to_csv, path, index=False))
         rows = len(table)
         del table
+        stream = functools.partial(write_alternatives, path, model, decisions, **kwargs)
+        streamed_s, _ = _best(repeat, stream)
+        csv_mib = path.stat().st_size / 2**20
         peak_rss = max(_peak_rss_mib(), solved["peak_rss_mib"])
-        tracemalloc.start()
-        explain()
-        _, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-    solve_s = solved["solve_s"]
+        explain_peak = _traced_peak_mib(explain) if skus <= trace_table_max else None
+        streamed_peak = _traced_peak_mib(stream)
+    held = solved.get("held", True)
+    in_solve = solved.get("explain_in_solve_s", explain_s if held else 0.0)
+    net = max(solved["solve_s"] - in_solve, 1e-9)
     return {
         "skus": skus,
         "method": solved["method"],
         "pairs": model.n_pairs,
         "rows": rows,
-        "solve_s": round(solve_s, 3),
+        "solve_s": round(solved["solve_s"], 3),
+        "explain_in_solve_s": round(in_solve, 3),
+        "net_solve_s": round(net, 3),
         "explain_s": round(explain_s, 3),
         "write_s": round(write_s, 3),
         "pandas_write_s": None if pandas_write_s is None else round(pandas_write_s, 3),
         "write_speedup": None if pandas_write_s is None else round(pandas_write_s / write_s, 1),
-        "ratio": round(explain_s / max(solve_s - explain_s, 1e-9), 4),
-        "ratio_written": round((explain_s + write_s) / max(solve_s - explain_s, 1e-9), 4),
-        "explain_peak_mib": round(peak / 2**20, 1),
+        "streamed_s": round(streamed_s, 3),
+        "written_by": "table" if rows <= _table_max_rows() else "blocks",
+        "ratio": round(explain_s / net, 4),
+        "ratio_written": round(
+            (explain_s + write_s if rows <= _table_max_rows() else streamed_s) / net, 4
+        ),
+        "ratio_streamed": round(streamed_s / net, 4),
+        "explain_peak_mib": explain_peak,
+        "streamed_peak_mib": streamed_peak,
         "peak_rss_mib": round(peak_rss, 1),
         "csv_mib": round(csv_mib, 1),
     }
+
+
+def _table_max_rows() -> int:
+    from lean_chain.api import ALTERNATIVES_TABLE_MAX_ROWS
+
+    return ALTERNATIVES_TABLE_MAX_ROWS
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -165,6 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--time-limit", type=float, default=600.0)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--baseline-max", type=int, default=10_000)
+    parser.add_argument("--trace-table-max", type=int, default=10_000)
     parser.add_argument("--plan-cache", type=Path, default=None)
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--child", type=int, default=None, help=argparse.SUPPRESS)
@@ -172,7 +221,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.child is not None:
         print(
             json.dumps(
-                child(args.child, args.time_limit, args.repeat, args.baseline_max, args.plan_cache)
+                child(
+                    args.child,
+                    args.time_limit,
+                    args.repeat,
+                    args.baseline_max,
+                    args.trace_table_max,
+                    args.plan_cache,
+                )
             )
         )
         return 0
@@ -189,6 +245,8 @@ def main(argv: list[str] | None = None) -> int:
             str(args.repeat),
             "--baseline-max",
             str(args.baseline_max),
+            "--trace-table-max",
+            str(args.trace_table_max),
         ]
         if args.plan_cache is not None:
             args.plan_cache.mkdir(parents=True, exist_ok=True)
@@ -201,12 +259,16 @@ def main(argv: list[str] | None = None) -> int:
             if row["pandas_write_s"] is not None
             else ""
         )
+        explain_peak = row["explain_peak_mib"]
         print(
             f"{skus:>7,} SKUs ({row['method']}): {row['pairs']:,} pairs, {row['rows']:,} rows; "
-            f"solve {row['solve_s']:.2f} s, explain {row['explain_s']:.3f} s "
-            f"(ratio {row['ratio']:.3f}), CSV {row['write_s']:.2f} s{baseline} "
-            f"(ratio with it {row['ratio_written']:.3f}); explain peak "
-            f"{row['explain_peak_mib']:.0f} MiB vs process peak {row['peak_rss_mib']:.0f} MiB",
+            f"solve {row['solve_s']:.2f} s (without its explanation {row['net_solve_s']:.2f} s), "
+            f"explain {row['explain_s']:.3f} s (ratio {row['ratio']:.3f}), "
+            f"CSV {row['write_s']:.2f} s{baseline}, streamed {row['streamed_s']:.2f} s; "
+            f"written by {row['written_by']}: ratio with the CSV {row['ratio_written']:.3f}; "
+            f"peak: table {'-' if explain_peak is None else f'{explain_peak:.0f}'} MiB, "
+            f"streamed {row['streamed_peak_mib']:.0f} MiB, solve process "
+            f"{row['peak_rss_mib']:.0f} MiB",
             flush=True,
         )
     args.out.parent.mkdir(parents=True, exist_ok=True)

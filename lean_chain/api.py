@@ -555,12 +555,36 @@ def _checked_plan(
             plan_tables(model, decisions, evaluation), model, decisions, status, plan_gap, info
         ),
         info=info,
+        streamed=_streamed_alternatives(model, decisions, status, plan_gap, info),
     )
 
 
 #: Plans of the exact method with at most this many pairs get LP break-evens in their
 #: alternatives (:func:`lean_chain.explain.lp_unit_falls`: one more LP solve).
 ALTERNATIVES_LP_MAX_PAIRS = 50_000
+#: Plans with more candidate rows than this keep no alternatives table: it is written
+#: to ``plan/alternatives.csv`` a block at a time (``Plan.streamed``), as the whole
+#: table (gigabytes at 100k SKUs) would raise the process's peak memory.
+ALTERNATIVES_TABLE_MAX_ROWS = 2_000_000
+
+
+def _alternatives_rows(model: CostModel) -> int:
+    return model.n_pairs + len(model.index.pairs.excluded_path)
+
+
+def _streamed_alternatives(
+    model: CostModel, decisions: Decisions, status: str, gap, info: dict
+) -> dict:
+    """``{"alternatives": writer}`` for a plan too large to hold its alternatives."""
+    rows = _alternatives_rows(model)
+    if rows <= ALTERNATIVES_TABLE_MAX_ROWS:
+        return {}
+    from lean_chain.explain import DeferredAlternatives
+
+    info["alternatives"] = (
+        f"{rows:,} rows: written to plan/alternatives.csv a block at a time, not held"
+    )
+    return {"alternatives": DeferredAlternatives(model, decisions, status=status, gap=gap)}
 
 
 def _with_alternatives(
@@ -570,6 +594,8 @@ def _with_alternatives(
     never costs the plan: the reason goes to ``info["alternatives"]`` instead."""
     from lean_chain.explain import alternatives
 
+    if _alternatives_rows(model) > ALTERNATIVES_TABLE_MAX_ROWS:
+        return tables  # streamed when written (_streamed_alternatives)
     try:
         # LP break-evens where the fixed-integer LP is cheap: exact method, modest size
         lp = info.get("method") == "exact" and model.n_pairs <= ALTERNATIVES_LP_MAX_PAIRS
@@ -662,4 +688,4 @@ def write_plan(plan: Plan, run_dir: str | Path, *, force: bool = False) -> Path:
     previous run. Anything else (a file, a folder that is not a run) raises
     :class:`~lean_chain.errors.OutputPathError` and is left untouched.
     """
-    return write_run(run_dir, plan.summary(), plan.tables, force=force)
+    return write_run(run_dir, plan.summary(), plan.tables, force=force, streamed=plan.streamed)

@@ -47,6 +47,9 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
+import warnings
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -60,7 +63,7 @@ from lean_chain.decomposition.structure import lane_charge_lower_bound
 from lean_chain.formulation.build import build_coupling_problem
 from lean_chain.formulation.solution import encode
 from lean_chain.index import DROP_REASON_TEXT, DROP_REASONS
-from lean_chain.io.fast_csv import fixed_text, sentences
+from lean_chain.io.fast_csv import Coded, fixed_text, sentences, write_blocks
 
 #: Status of a candidate, in the table's sort order.
 STATUSES = ("chosen", "cheaper", "tie", "dearer", "excluded")
@@ -174,30 +177,51 @@ def unit_costs(model: CostModel) -> tuple[dict[str, np.ndarray], np.ndarray]:
     CBEC retail tax (the VAT and consumption tax of a ``cbec_retail`` rule within the
     cap) is its own ``cbec_tax`` column; the components still sum to the total.
     """
+    parts, total = _unit_cost_parts(model)
+    every = np.arange(model.n_pairs)
+    return {name: part(every) for name, part in parts.items()}, total
+
+
+def _unit_cost_parts(model: CostModel) -> tuple[dict[str, Callable], np.ndarray]:
+    """:func:`unit_costs` with each component a function of pair indices: the landed
+    costs' components are read when a block of the table needs them, not copied (13
+    arrays of 8 M pairs at 100k SKUs)."""
     landed = model.landed
-    # + 0.0 turns the stored -0.0 of a zero rebate into 0.0
-    parts = {name: landed.components[i] + 0.0 for i, name in enumerate(COMPONENTS)}
     pairs = model.index.pairs
     rules = model.instance.tax_rules
-    regime = (
-        rules["regime"].to_numpy(object)[np.maximum(pairs.rule, 0)]
+    cbec_rule = rules["regime"].to_numpy(object) == "cbec_retail"
+    cbec = (
+        cbec_rule[np.maximum(pairs.rule, 0)] & ~pairs.single_item_over_cap
         if len(rules)
-        else np.full(len(pairs), "", dtype=object)
+        else np.zeros(len(pairs), dtype=bool)
     )
-    cbec = (regime == "cbec_retail") & ~pairs.single_item_over_cap
-    parts["cbec_tax"] = np.where(cbec, parts["vat"] + parts["consumption_tax"], 0.0)
-    parts["vat"] = np.where(cbec, 0.0, parts["vat"])
-    parts["consumption_tax"] = np.where(cbec, 0.0, parts["consumption_tax"])
+    component = dict(zip(COMPONENTS, landed.components, strict=True))
+    vat, consumption_tax = component["vat"], component["consumption_tax"]
+
+    def read(values: np.ndarray, outside_cbec: bool = False) -> Callable:
+        # + 0.0 turns the stored -0.0 of a zero rebate into 0.0
+        if outside_cbec:  # VAT and consumption tax of CBEC retail are its cbec_tax
+            return lambda p: np.where(cbec[p], 0.0, values[p] + 0.0)
+        return lambda p: values[p] + 0.0
+
+    parts = {
+        name: read(values, name in ("vat", "consumption_tax")) for name, values in component.items()
+    }
+    parts["cbec_tax"] = lambda p: np.where(
+        cbec[p], (vat[p] + 0.0) + (consumption_tax[p] + 0.0), 0.0
+    )
     units = np.where(model.demand_units > 0, model.demand_units, 1.0)
     stocked = model.kh_of_pair >= 0
     held = np.zeros(model.n_pairs)
     held[stocked] = model.kh_held_value[model.kh_of_pair[stocked]]
-    parts["holding"] = (
+    holding = (
         model.pipeline_holding_per_share + model.holding_factor * held * model.on_hand_per_share
     ) / units
-    parts["lane_charges"] = lane_charge_lower_bound(model) / units
-    total = landed.total + parts["holding"] + parts["lane_charges"]
-    return parts, total
+    lane_charges = lane_charge_lower_bound(model) / units
+    parts["holding"] = lambda p: holding[p]
+    parts["lane_charges"] = lambda p: lane_charges[p]
+    total = landed.total + holding + lane_charges
+    return {name: parts[name] for name in UNIT_COST_PARTS}, total
 
 
 def _limit_rows(model: CostModel, decisions: Decisions):
@@ -256,6 +280,71 @@ def alternatives(
     >>> table.groupby("status").size().to_dict()
     {'chosen': 2, 'dearer': 2}
     """
+    return _explain(model, decisions, status=status, gap=gap, lp=lp).frame()
+
+
+#: Rows of the alternatives table per block written (a few hundred MB at most).
+BLOCK_ROWS = 500_000
+
+
+def write_alternatives(
+    path: str | Path,
+    model: CostModel,
+    decisions: Decisions,
+    *,
+    status: str = "optimal",
+    gap: float | None = 0.0,
+    lp: bool = False,
+    block_rows: int = BLOCK_ROWS,
+) -> int:
+    """Write :func:`alternatives` as CSV, a block of rows at a time: the bytes of
+    ``write_csv(alternatives(...), path)`` without the whole table (nor its millions of
+    sentences) in memory at once. Returns the number of rows.
+
+    Examples
+    --------
+    >>> import lean_chain, tempfile
+    >>> inst = lean_chain.load_instance("tests/data/tiny")
+    >>> plan = lean_chain.solve(inst, sensitivity=False)
+    >>> path = Path(tempfile.mkdtemp()) / "alternatives.csv"
+    >>> write_alternatives(path, lean_chain.build_cost_model(inst), plan.decisions)
+    4
+    """
+    table = _explain(model, decisions, status=status, gap=gap, lp=lp)
+    write_blocks(path, table.names, table.blocks(block_rows))
+    return len(table)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class DeferredAlternatives:
+    """The alternatives of a plan too large to hold them (``Plan.streamed``): called
+    with a path, writes them there a block at a time (:func:`write_alternatives`);
+    :meth:`frame` builds the whole table. An extra that fails never costs the run: it
+    then writes no file and warns."""
+
+    model: CostModel
+    decisions: Decisions
+    status: str = "optimal"
+    gap: float | None = 0.0
+
+    def __call__(self, path: str | Path) -> int:
+        try:
+            return write_alternatives(
+                path, self.model, self.decisions, status=self.status, gap=self.gap
+            )
+        except Exception as exc:  # an extra must never cost the plan
+            Path(path).unlink(missing_ok=True)
+            warnings.warn(f"alternatives not written: {exc!r}", stacklevel=2)
+            return 0
+
+    def frame(self) -> pd.DataFrame:
+        return alternatives(self.model, self.decisions, status=self.status, gap=self.gap)
+
+
+def _explain(
+    model: CostModel, decisions: Decisions, *, status: str, gap: float | None, lp: bool
+) -> _Table:
+    """The alternatives table of :func:`alternatives`, its columns not yet gathered."""
     inst = model.instance
     pairs, paths = model.index.pairs, model.index.paths
     currency = str(inst.params.get("currency", ""))
@@ -272,7 +361,7 @@ def alternatives(
     n = model.n_pairs
     demand_units = model.demand_units
     share = np.asarray(decisions.share, dtype=np.float64)
-    parts, unit = unit_costs(model)
+    part_of, unit = _unit_cost_parts(model)
     kr = model.kr_of_pair
     n_kr = len(model.kr_demand_row)
     chosen = share > SHARE_TOL
@@ -295,36 +384,50 @@ def alternatives(
     delta = unit - main_cost[kr]
     delta_year = delta * demand_units * per_year
 
-    reason_kind = np.full(n, "", dtype=object)
-    reason = np.full(n, "", dtype=object)
-    binding = np.full(n, "", dtype=object)
+    reason_kinds = _Labels("")
+    reason_kind = np.zeros(n, dtype=np.int8)  # codes: a few dozen kinds
+    reasons = _Texts(n)
+    binding_row = np.full(n, -1, dtype=np.int64)
     binding_slack = np.full(n, np.nan)
-    be_kind = np.full(n, "", dtype=object)
+    be_kinds = _Labels("")
+    be_kind = np.zeros(n, dtype=np.int8)
     be_value = np.full(n, np.nan)
-    be_text = np.full(n, "", dtype=object)
+    be_texts, be_notes = _Texts(n), _Texts(n)
 
+    # the sentences are written per block of the table (the texts of 8 M rows would take
+    # gigabytes): each group of pairs gets a function of pair indices that writes them
     is_chosen = code == 0
-    reason_kind[is_chosen] = "chosen"
-    reason[is_chosen] = (
-        "chosen for " + _text(100 * share[is_chosen], 1) + " % of this demand"
-    ).astype(object)
+    reason_kind[is_chosen] = reason_kinds.code("chosen")
+    reasons.add(
+        np.flatnonzero(is_chosen),
+        lambda s: ("chosen for " + _text(100 * share[s], 1) + " % of this demand").astype(object),
+    )
     is_tie = code == 2
-    reason_kind[is_tie] = "tie"
-    reason[is_tie] = "as cheap per unit as the chosen path: either gives the same cost"
+    reason_kind[is_tie] = reason_kinds.code("tie")
+    reasons.add(
+        np.flatnonzero(is_tie),
+        lambda s: "as cheap per unit as the chosen path: either gives the same cost",
+    )
     unserved = ~chosen & ~served[kr]
-    reason_kind[unserved] = "unserved"
-    reason[unserved] = "the plan does not serve this demand (profit mode: it does not pay)"
+    reason_kind[unserved] = reason_kinds.code("unserved")
+    reasons.add(
+        np.flatnonzero(unserved),
+        lambda s: "the plan does not serve this demand (profit mode: it does not pay)",
+    )
     is_dearer = (code == 3) & ~unserved
-    reason_kind[is_dearer] = "dearer"
-    reason[is_dearer] = sentences(
-        [
-            "dearer by ",
-            (delta[is_dearer], 2),
-            f" {currency} per unit than the chosen path (",
-            (delta_year[is_dearer], 0),
-            f" {currency} a year at this volume)",
-        ],
-        int(is_dearer.sum()),
+    reason_kind[is_dearer] = reason_kinds.code("dearer")
+    reasons.add(
+        np.flatnonzero(is_dearer),
+        lambda s: sentences(
+            [
+                "dearer by ",
+                (delta[s], 2),
+                f" {currency} per unit than the chosen path (",
+                (delta_year[s], 0),
+                f" {currency} a year at this volume)",
+            ],
+            len(s),
+        ),
     )
 
     # fixed costs the candidate would add, and those its row alone pays for the main path
@@ -469,27 +572,32 @@ def alternatives(
         open_[idx] = False
         return idx
 
-    def lost(idx: np.ndarray, kind: str, words) -> None:
-        """Cheaper candidates ``idx`` lost for ``kind``: "cheaper by X per unit" and why."""
-        reason_kind[idx] = kind
-        reason[idx] = "cheaper by " + _text(-delta[idx]) + f" {currency} per unit" + words
+    def lost(idx: np.ndarray, kind, words) -> None:
+        """Cheaper candidates ``idx`` lost for ``kind`` (one, or one per pair): "cheaper
+        by X per unit" and why, ``words(pairs)``."""
+        reason_kind[idx] = (
+            reason_kinds.codes(kind) if isinstance(kind, np.ndarray) else reason_kinds.code(kind)
+        )
+        reasons.add(
+            idx, lambda s: "cheaper by " + _text(-delta[s]) + f" {currency} per unit" + words(s)
+        )
 
     def breakeven(idx: np.ndarray, kind: str, value: np.ndarray, words) -> None:
-        """Break-even of the best rejected pairs among ``idx``; ``words(sub, value)``."""
-        keep = best_rejected[idx] & (be_kind[idx] == "")
+        """Break-even of the best rejected pairs among ``idx``; ``words(pairs, value)``."""
+        keep = best_rejected[idx] & (be_kind[idx] == 0)
         sub = idx[keep]
         if len(sub) == 0:
             return
-        be_kind[sub] = kind
+        be_kind[sub] = be_kinds.code(kind)
         be_value[sub] = np.asarray(value, dtype=np.float64)[keep]
-        be_text[sub] = words(sub, be_value[sub])
+        be_texts.add(sub, lambda s: words(s, be_value[s]))
 
     def held_back(idx, row_of_pair, kind, words, growth, note: str = "") -> None:
         """Candidates ``idx`` held back by limit row ``row_of_pair[idx]``: the reason,
         the row that binds, and the growth of its capacity that switches them."""
         row = row_of_pair[idx]
         lost(idx, kind, words)
-        binding[idx] = row_object[row]
+        binding_row[idx] = row
         binding_slack[idx] = upper_slack[row]
         breakeven(
             idx,
@@ -511,38 +619,45 @@ def alternatives(
     # 1. a limit row at zero slack
     idx = take(first_full[0] >= 0)
     if len(idx):
-        row = first_full[0][idx]
+        full_row = first_full[0]
         held_back(
             idx,
-            first_full[0],
-            row_family[row],
-            ", but " + row_words[row] + " in this plan",
+            full_row,
+            row_family[full_row[idx]],
+            lambda s: ", but " + row_words[full_row[s]] + " in this plan",
             first_full[1][idx] * (1.0 - share[idx]),
             " (what this demand needs there)",
         )
     # 2. a binding service target the path is too slow for
     idx = take(service_binding)
     if len(idx):
-        sr = service_row[idx]
-        days = paths.promise_days[pairs.path[idx]]
-        target = _service_days(model)[pairs.region[idx]]
+        service_days = _service_days(model)
+
+        def days(s):
+            return paths.promise_days[pairs.path[s]]
+
+        def target(s):
+            return service_days[pairs.region[s]]
+
         lost(
             idx,
             "service",
-            ", but it takes "
-            + _text(days, 1)
-            + " days and "
-            + row_object[sr]
-            + "'s service target (within "
-            + _text(target, 1)
-            + " days) binds",
+            lambda s: (
+                ", but it takes "
+                + _text(days(s), 1)
+                + " days and "
+                + row_object[service_row[s]]
+                + "'s service target (within "
+                + _text(target(s), 1)
+                + " days) binds"
+            ),
         )
-        binding[idx] = row_object[sr]
-        binding_slack[idx] = lower_slack[sr]
+        binding_row[idx] = service_row[idx]
+        binding_slack[idx] = lower_slack[service_row[idx]]
         breakeven(
             idx,
             "promise_days",
-            days - target,
+            days(idx) - target(idx),
             lambda sub, v: (
                 "switches if the path were "
                 + _text(v, 1)
@@ -552,25 +667,30 @@ def alternatives(
     # 3. not enough room left for the whole row
     idx = take(first_short[0] >= 0)
     if len(idx):
-        row = first_short[0][idx]
-        needed = first_short[1][idx] * (1.0 - share[idx])
+        short_row, short_need = first_short
+
+        def needed(s):
+            return short_need[s] * (1.0 - share[s])
+
         held_back(
             idx,
-            first_short[0],
+            short_row,
             "room",
-            ", but serving this demand through it needs "
-            + _text(needed)
-            + " "
-            + row_unit[row]
-            + " of "
-            + row_object[row]
-            + "'s "
-            + row_label[row]
-            + " and only "
-            + _text(upper_slack[row])
-            + " is left"
-            + (" (single sourcing: the demand moves whole)" if single else ""),
-            needed - upper_slack[row],
+            lambda s: (
+                ", but serving this demand through it needs "
+                + _text(needed(s))
+                + " "
+                + row_unit[short_row[s]]
+                + " of "
+                + row_object[short_row[s]]
+                + "'s "
+                + row_label[short_row[s]]
+                + " and only "
+                + _text(upper_slack[short_row[s]])
+                + " is left"
+                + (" (single sourcing: the demand moves whole)" if single else "")
+            ),
+            needed(idx) - upper_slack[short_row[idx]],
         )
     # 4. fixed costs that the SKU's volume through it does not cover
     idx = take((added > 0) & (sku_saving <= added * (1 + COST_RTOL)))
@@ -578,14 +698,16 @@ def alternatives(
         lost(
             idx,
             "fixed_cost",
-            " ("
-            + _text(saving[idx], 0)
-            + f" {currency} on this demand), but it would add "
-            + _text(added[idx])
-            + f" {currency} of fixed costs ("
-            + _fixed_words(new_channel[idx], new_slot[idx], new_node[idx])
-            + ") that its volume does not cover"
-            + gap_note,
+            lambda s: (
+                " ("
+                + _text(saving[s], 0)
+                + f" {currency} on this demand), but it would add "
+                + _text(added[s])
+                + f" {currency} of fixed costs ("
+                + _fixed_words(new_channel[s], new_slot[s], new_node[s])
+                + ") that its volume does not cover"
+                + gap_note
+            ),
         )
         with np.errstate(divide="ignore", invalid="ignore"):
             volume_year = np.where(-delta[idx] > 0, net_fixed[idx] / -delta[idx], np.nan)
@@ -605,19 +727,24 @@ def alternatives(
     # 5. the SKU already uses its most channels (and a swap would cost its other rows)
     idx = take(channel_capped)
     if len(idx):
-        most = model.sku_max_channels[pairs.sku[idx]]
+
+        def most(s):
+            return model.sku_max_channels[pairs.sku[s]]
+
         lost(
             idx,
             "max_channels",
-            ", but the SKU may use at most "
-            + _text(most, 0)
-            + " channel(s) and already uses them"
-            + gap_note,
+            lambda s: (
+                ", but the SKU may use at most "
+                + _text(most(s), 0)
+                + " channel(s) and already uses them"
+                + gap_note
+            ),
         )
         breakeven(
             idx,
             "max_channels",
-            most + 1,
+            most(idx) + 1,
             lambda sub, v: "switches if the SKU may use " + _text(v, 0) + " channels",
         )
     # 6. lane charges at this volume
@@ -626,20 +753,21 @@ def alternatives(
         lost(
             idx,
             "lane_charges",
-            " at full-load lane rates, but its lane charges at this volume "
-            "(minimum charges, container fill, weight breaks) cost more" + gap_note,
+            lambda s: (
+                " at full-load lane rates, but its lane charges at this volume "
+                "(minimum charges, container fill, weight breaks) cost more" + gap_note
+            ),
         )
     # 7. the rest
     idx = take(np.ones(n, dtype=bool))
     if len(idx):
-        lost(
-            idx,
-            "other" if proven else "gap",
+        rest = (
             ": not used, because costs it shares with other rows (stock minimums, holding "
             "of pooled stock) outweigh the saving"
             if proven
-            else ": not used" + gap_note,
+            else ": not used" + gap_note
         )
+        lost(idx, "other" if proven else "gap", lambda s: rest)
 
     # break-even of dearer (or tied) candidates: the fall in unit cost that switches them
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -668,6 +796,7 @@ def alternatives(
             ).astype(object)
         ),
     )
+    del fall
 
     lp_fall = np.full(n, np.nan)
     if lp:
@@ -675,26 +804,30 @@ def alternatives(
         if falls is not None:
             lp_fall = np.where(chosen, np.nan, falls)
             lp_known = best_rejected & np.isfinite(lp_fall)
-            idx = np.flatnonzero(lp_known & (be_kind != ""))
-            be_text[idx] = be_text[idx] + np.where(
-                lp_fall[idx] > COST_RTOL,
-                "; the LP with the plan's network fixed starts to use it once its unit cost "
-                "falls by " + _text(lp_fall[idx]) + f" {currency}",
-                "; in the LP with the plan's network fixed it already ties with the plan "
-                "(another row could make room for it at no cost)",
-            ).astype(object)
+            be_notes.add(
+                np.flatnonzero(lp_known & (be_kind != 0)),
+                lambda s: np.where(
+                    lp_fall[s] > COST_RTOL,
+                    "; the LP with the plan's network fixed starts to use it once its unit "
+                    "cost falls by " + _text(lp_fall[s]) + f" {currency}",
+                    "; in the LP with the plan's network fixed it already ties with the plan "
+                    "(another row could make room for it at no cost)",
+                ).astype(object),
+            )
             # where no exact ratio says what would switch it, the LP does
-            idx = np.flatnonzero(lp_known & (be_kind == ""))
-            be_kind[idx] = "unit_cost_lp"
+            idx = np.flatnonzero(lp_known & (be_kind == 0))
+            be_kind[idx] = be_kinds.code("unit_cost_lp")
             be_value[idx] = -lp_fall[idx]
-            be_text[idx] = (
-                "switches (in the LP with the plan's network fixed) once its unit cost falls "
-                "by more than " + _text(lp_fall[idx]) + f" {currency}"
+            be_texts.add(
+                idx,
+                lambda s: (
+                    "switches (in the LP with the plan's network fixed) once its unit cost "
+                    "falls by more than " + _text(lp_fall[s]) + f" {currency}"
+                ),
             )
 
-    # the table: usable pairs and excluded paths in the order (demand row, status, unit
-    # cost), by one permutation; each column is scattered into place once, text columns
-    # as integer codes into their few distinct values (ids, paths), turned to text last
+    # the table's rows: usable pairs and excluded paths in the order (demand row, status,
+    # unit cost), by one permutation; its columns are gathered a block of rows at a time
     ex_row, ex_path = pairs.excluded_demand_row, pairs.excluded_path
     n_ex = len(ex_row)
     # two stable sorts (the integer one a radix sort) rather than lexsort's three
@@ -703,67 +836,194 @@ def alternatives(
     row_status += np.concatenate([code, np.full(n_ex, STATUSES.index("excluded"), dtype=np.int8)])
     order = order[np.argsort(row_status[order], kind="stable")]
     del row_status
-    place = np.empty(n + n_ex, dtype=np.int64)
-    place[order] = np.arange(n + n_ex)
-    at_pair, at_excluded = place[:n], place[n:]
-    del order, place
-
-    def placed(of_pairs: np.ndarray, of_excluded) -> np.ndarray:
-        """One column in table order: the pairs' values, then the excluded paths'."""
-        out = np.empty(n + n_ex, dtype=of_pairs.dtype)
-        out[at_pair] = of_pairs
-        out[at_excluded] = of_excluded
-        return out
-
-    def text(values: np.ndarray, of_pairs: np.ndarray, of_excluded: np.ndarray) -> np.ndarray:
-        """A text column from the codes of its distinct ``values``."""
-        return np.asarray(values, dtype=object)[placed(of_pairs, of_excluded)]
 
     sku_ids = inst.skus["sku_id"].to_numpy(object)
     channel_ids = inst.channels["channel_id"].to_numpy(object)
     demand_sku = pd.Index(sku_ids).get_indexer(inst.demand["sku_id"].to_numpy(object))
     demand_region = pd.Index(node_ids).get_indexer(inst.demand["region_id"].to_numpy(object))
+    demand_units_all = inst.demand["units"].to_numpy(np.float64)
     stock_node = np.append(node_ids, "")[np.where(paths.stock_node >= 0, paths.stock_node, -1)]
     words = np.array([DROP_REASON_TEXT.get(r, r) for r in DROP_REASONS], dtype=object)
-    table = {
-        "sku_id": text(sku_ids, pairs.sku, demand_sku[ex_row]),
-        "region_id": text(node_ids, pairs.region, demand_region[ex_row]),
-        "channel_id": text(channel_ids, pairs.channel, paths.channel[ex_path]),
-        "path_key": text(paths.key, pairs.path, ex_path),
-        "route": text(_routes(model), pairs.path, ex_path),
-        "stock_node": text(stock_node, pairs.path, ex_path),
-        "promise_days": placed(paths.promise_days[pairs.path], paths.promise_days[ex_path]),
-        "units": placed(demand_units, inst.demand["units"].to_numpy(np.float64)[ex_row]),
-        "share": placed(share, 0.0),
-        "status": text(STATUSES, code, STATUSES.index("excluded")),
-        "reason_kind": placed(
-            reason_kind, np.array(DROP_REASONS, dtype=object)[pairs.excluded_reason]
+    excluded_text = ("excluded: " + words).astype(object)
+    excluded_kind = reason_kinds.codes(np.array(DROP_REASONS, dtype=object))
+    ex_reason = pairs.excluded_reason
+    no_binding = len(row_object)  # the "" after the rows' objects
+    excluded_status = STATUSES.index("excluded")
+    columns = {
+        "sku_id": _Text(sku_ids, lambda p: pairs.sku[p], lambda e: demand_sku[ex_row[e]]),
+        "region_id": _Text(node_ids, lambda p: pairs.region[p], lambda e: demand_region[ex_row[e]]),
+        "channel_id": _Text(
+            channel_ids, lambda p: pairs.channel[p], lambda e: paths.channel[ex_path[e]]
         ),
-        "reason": placed(reason, ("excluded: " + words[pairs.excluded_reason]).astype(object)),
-        "binding": placed(binding, ""),
-        "binding_slack": placed(binding_slack, np.nan),
-        "unit_cost": placed(unit, np.nan),
-        **{name: placed(parts[name], np.nan) for name in UNIT_COST_PARTS},
-        "delta_per_unit": placed(np.where(is_chosen, 0.0, delta), np.nan),
-        "delta_per_year": placed(np.where(is_chosen, 0.0, delta_year), np.nan),
-        "added_fixed_cost": placed(np.where(is_chosen, 0.0, added), np.nan),
-        "best_rejected": placed(best_rejected, False),
-        "breakeven_kind": placed(be_kind, ""),
-        "breakeven_value": placed(be_value, np.nan),
-        "breakeven": placed(be_text, ""),
-        "breakeven_local": placed(be_kind != "", False),
-        "lp_unit_fall": placed(lp_fall, np.nan),
+        "path_key": _Text(paths.key, lambda p: pairs.path[p], lambda e: ex_path[e]),
+        "route": _Text(_routes(model), lambda p: pairs.path[p], lambda e: ex_path[e]),
+        "stock_node": _Text(stock_node, lambda p: pairs.path[p], lambda e: ex_path[e]),
+        "promise_days": _Number(
+            lambda p: paths.promise_days[pairs.path[p]],
+            lambda e: paths.promise_days[ex_path[e]],
+        ),
+        "units": _Number(lambda p: demand_units[p], lambda e: demand_units_all[ex_row[e]]),
+        "share": _Number(lambda p: share[p], lambda e: 0.0, decimals=None),
+        "status": _Text(STATUSES, lambda p: code[p], lambda e: excluded_status),
+        "reason_kind": _Text(
+            reason_kinds.values, lambda p: reason_kind[p], lambda e: excluded_kind[ex_reason[e]]
+        ),
+        "reason": _Sentences(reasons.texts, lambda e: excluded_text[ex_reason[e]]),
+        "binding": _Text(
+            np.append(row_object, ""),
+            lambda p: np.where(binding_row[p] >= 0, binding_row[p], no_binding),
+            lambda e: no_binding,
+        ),
+        "binding_slack": _Number(lambda p: binding_slack[p]),
+        "unit_cost": _Number(lambda p: unit[p]),
+        **{name: _Number(part_of[name]) for name in UNIT_COST_PARTS},
+        "delta_per_unit": _Number(lambda p: np.where(code[p] == 0, 0.0, delta[p])),
+        "delta_per_year": _Number(lambda p: np.where(code[p] == 0, 0.0, delta_year[p])),
+        "added_fixed_cost": _Number(lambda p: np.where(code[p] == 0, 0.0, added[p])),
+        "best_rejected": _Number(lambda p: best_rejected[p], lambda e: False, decimals=None),
+        "breakeven_kind": _Text(be_kinds.values, lambda p: be_kind[p], lambda e: 0),
+        "breakeven_value": _Number(lambda p: be_value[p]),
+        "breakeven": _Sentences(
+            lambda p: be_texts.texts(p, be_notes), lambda e: np.full(len(e), "", dtype=object)
+        ),
+        "breakeven_local": _Number(lambda p: be_kind[p] != 0, lambda e: False, decimals=None),
+        "lp_unit_fall": _Number(lambda p: lp_fall[p]),
     }
-    columns = list(COLUMNS)
+    names = list(COLUMNS)
     if getattr(inst, "has_platforms", False):  # demand rows are per sales platform
         platform = inst.demand["platform_id"].astype(str).to_numpy(object)
-        table["platform_id"] = text(platform, pairs.demand_row, ex_row)
-        columns.insert(2, "platform_id")
-    for name in columns:  # money to 1e-6: shorter numbers in the CSV
-        if name != "share" and table[name].dtype == np.float64:
-            np.round(table[name], MONEY_DECIMALS, out=table[name])
-    # copy=False: no copy into one block of floats (a third of the time at 10k SKUs)
-    return pd.DataFrame({name: table[name] for name in columns}, copy=False)
+        columns["platform_id"] = _Text(platform, lambda p: pairs.demand_row[p], lambda e: ex_row[e])
+        names.insert(2, "platform_id")
+    return _Table(order, n, [(name, columns[name]) for name in names])
+
+
+class _Labels:
+    """A few distinct texts (kinds of reason, of break-even) and their codes."""
+
+    def __init__(self, *labels: str) -> None:
+        self.labels: list[str] = list(labels)
+
+    @property
+    def values(self) -> np.ndarray:
+        return np.array(self.labels, dtype=object)
+
+    def code(self, label: str) -> int:
+        if label not in self.labels:
+            self.labels.append(label)
+        return self.labels.index(label)
+
+    def codes(self, labels: np.ndarray) -> np.ndarray:
+        for label in pd.unique(labels):
+            self.code(label)
+        return pd.Index(self.labels).get_indexer(labels)
+
+
+class _Texts:
+    """Sentences written when a block of the table needs them: per pair the group it
+    belongs to (-1: none, an empty text), per group a function of pair indices that
+    writes their sentences (an array, or one text for all)."""
+
+    def __init__(self, n: int) -> None:
+        self.group = np.full(n, -1, dtype=np.int16)
+        self.writers: list = []
+
+    def add(self, idx: np.ndarray, writer) -> None:
+        if len(idx):
+            self.group[idx] = len(self.writers)
+            self.writers.append(writer)
+
+    def texts(self, pairs: np.ndarray, notes: _Texts | None = None) -> np.ndarray:
+        """The sentences of ``pairs``, with ``notes``' sentences appended where given."""
+        out = np.full(len(pairs), "", dtype=object)
+        group = self.group[pairs]
+        for g in np.unique(group[group >= 0]):  # a handful of groups
+            at = np.flatnonzero(group == g)
+            out[at] = self.writers[g](pairs[at])
+        if notes is not None:
+            group = notes.group[pairs]
+            for g in np.unique(group[group >= 0]):
+                at = np.flatnonzero(group == g)
+                out[at] = out[at] + notes.writers[g](pairs[at])
+        return out
+
+
+def _nan(e: np.ndarray) -> float:
+    return np.nan
+
+
+@dataclasses.dataclass(frozen=True)
+class _Number:
+    """A column of numbers (or flags): the pairs' values, the excluded paths' values;
+    money rounded to ``decimals``."""
+
+    of_pairs: Callable
+    of_excluded: Callable = _nan
+    decimals: int | None = MONEY_DECIMALS
+
+
+@dataclasses.dataclass(frozen=True)
+class _Text:
+    """A text column as codes into ``values``."""
+
+    values: Sequence[str]
+    of_pairs: Callable
+    of_excluded: Callable
+
+
+@dataclasses.dataclass(frozen=True)
+class _Sentences:
+    """A text column of mostly distinct sentences, written per block."""
+
+    of_pairs: Callable
+    of_excluded: Callable
+
+
+class _Table:
+    """The alternatives table, its rows gathered a block at a time: row ``i`` is pair
+    ``source[i]``, or excluded path ``source[i] - n_pairs``."""
+
+    def __init__(self, source: np.ndarray, n_pairs: int, columns: list) -> None:
+        self.source, self.n_pairs = source, n_pairs
+        self.names = [name for name, _ in columns]
+        self.columns = [column for _, column in columns]
+        self.text_values = {
+            id(c): np.asarray(c.values, dtype=object) for c in self.columns if isinstance(c, _Text)
+        }
+
+    def __len__(self) -> int:
+        return len(self.source)
+
+    def block(self, start: int, stop: int, *, coded: bool = False) -> list:
+        """Columns of rows ``start..stop``: arrays, text as objects (or :class:`Coded`)."""
+        source = self.source[start:stop]
+        is_pair = source < self.n_pairs
+        p = source[is_pair]
+        e = source[~is_pair] - self.n_pairs
+        out = []
+        for column in self.columns:
+            if isinstance(column, _Text):
+                values = np.empty(len(source), dtype=np.int64)
+            else:
+                of_pairs = np.asarray(column.of_pairs(p))
+                values = np.empty(len(source), dtype=of_pairs.dtype)
+            values[is_pair] = column.of_pairs(p) if isinstance(column, _Text) else of_pairs
+            values[~is_pair] = column.of_excluded(e)
+            if isinstance(column, _Text):
+                table = self.text_values[id(column)]
+                values = Coded(values, table) if coded else table[values]
+            elif isinstance(column, _Number) and column.decimals is not None:
+                np.round(values, column.decimals, out=values)  # shorter numbers in the CSV
+            out.append(values)
+        return out
+
+    def frame(self) -> pd.DataFrame:
+        columns = self.block(0, len(self))
+        # copy=False: no copy into one block of floats (a third of the time at 10k SKUs)
+        return pd.DataFrame(dict(zip(self.names, columns, strict=True)), copy=False)
+
+    def blocks(self, block_rows: int):
+        for start in range(0, len(self), block_rows):
+            yield self.block(start, min(start + block_rows, len(self)), coded=True)
 
 
 def lp_unit_falls(

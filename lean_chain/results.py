@@ -77,6 +77,10 @@ class Plan:
     evaluation: Evaluation
     tables: dict[str, pd.DataFrame]
     info: dict = field(default_factory=dict)
+    #: Tables too large to hold (the alternatives of a big plan): name -> a function
+    #: that writes the table's CSV to a path a block at a time, with ``frame()`` for
+    #: the whole table (:class:`lean_chain.explain.DeferredAlternatives`).
+    streamed: dict = field(default_factory=dict, repr=False)
 
     @property
     def cost_breakdown(self) -> dict[str, float]:
@@ -105,6 +109,8 @@ class Plan:
         """
         from lean_chain.explain import select
 
+        if "alternatives" in self.streamed:  # a big plan: built now, whole
+            return select(self.streamed["alternatives"].frame(), sku=sku, region=region)
         if "alternatives" not in self.tables:
             raise ValueError(
                 "this plan has no alternatives table: "

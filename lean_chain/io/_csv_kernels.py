@@ -29,6 +29,16 @@ NUMBER_WIDTH = 21
 
 
 @njit(nogil=True, cache=True, error_model="numpy", inline="always")
+def _rint(x: float) -> float:
+    """``np.rint`` (half to even) of 0 <= x < 2**52, where x + 0.5 is exact (numba's
+    np.rint of a scalar is a slow call)."""
+    r = math.floor(x + 0.5)
+    if r - x == 0.5 and r % 2.0 == 1.0:
+        r -= 1.0
+    return r
+
+
+@njit(nogil=True, cache=True, error_model="numpy", inline="always")
 def _digits_float(value: float) -> bool:
     """Whether :func:`repr` of ``value`` is its integer digits, a point and at most six
     decimals (the value is a multiple of 1e-6 as a float; not scientific)."""
@@ -37,7 +47,7 @@ def _digits_float(value: float) -> bool:
         return False
     if magnitude < REPR_FIXED_MIN and magnitude != 0.0:
         return False
-    return np.rint(magnitude * 1e6) / 1e6 == magnitude
+    return _rint(magnitude * 1e6) / 1e6 == magnitude
 
 
 @njit(parallel=True, nogil=True, cache=True, error_model="numpy")
@@ -88,8 +98,8 @@ def _put_float(out: np.ndarray, pos: int, value: float) -> int:
         pos += 1
     # the arithmetic of the numpy writer this replaced: exact, as k / 1e6 is never
     # within an ulp of the next integer below 2**53
-    scaled = np.rint(abs(value) * 1e6)
-    integer = np.floor(scaled / 1e6)
+    scaled = _rint(abs(value) * 1e6)
+    integer = math.floor(scaled / 1e6)
     fraction = np.int64(scaled - 1e6 * integer)
     pos = _put_digits(out, pos, np.int64(integer))
     out[pos] = 46  # .
@@ -127,18 +137,26 @@ def _put_bool(out: np.ndarray, pos: int, value: bool) -> int:
     return pos + 5
 
 
+@njit(parallel=True, nogil=True, cache=True, error_model="numpy")
+def quoted_fields(blob: np.ndarray, offsets: np.ndarray, special: np.ndarray) -> np.ndarray:
+    """Per field (bytes ``offsets[c]..offsets[c + 1]`` of ``blob``): whether it holds a
+    ``special`` byte, one the csv writer quotes."""
+    out = np.zeros(offsets.shape[0] - 1, dtype=np.bool_)
+    for c in prange(offsets.shape[0] - 1):
+        for k in range(offsets[c], offsets[c + 1]):
+            if special[blob[k]]:
+                out[c] = True
+                break
+    return out
+
+
 @njit(nogil=True, cache=True, error_model="numpy", inline="always")
 def _put_text(
-    out: np.ndarray, pos: int, blob: np.ndarray, start: int, stop: int, special: np.ndarray
+    out: np.ndarray, pos: int, blob: np.ndarray, start: int, stop: int, quote: bool
 ) -> int:
     """Bytes ``start..stop`` of ``blob`` as a CSV field: in double quotes, its quotes
-    doubled, when they hold a ``special`` byte. (Indices, not a view of ``blob``: a
-    view is reference-counted, atomically, per field.)"""
-    quote = False
-    for k in range(start, stop):
-        if special[blob[k]]:
-            quote = True
-            break
+    doubled, if ``quote``. (Indices, not a view of ``blob``: a view is
+    reference-counted, atomically, per field.)"""
     if not quote:
         for k in range(start, stop):
             out[pos] = blob[k]
@@ -165,7 +183,10 @@ def format_rows(
     codes: np.ndarray,
     blob: np.ndarray,
     offsets: np.ndarray,
-    special: np.ndarray,
+    quoted: np.ndarray,
+    chunk_blob: np.ndarray,
+    chunk_offsets: np.ndarray,
+    chunk_quoted: np.ndarray,
     parts: np.ndarray,
     row_bound: int,
     out: np.ndarray,
@@ -174,10 +195,12 @@ def format_rows(
     """CSV rows ``parts[p]..parts[p + 1]`` into ``out`` from byte
     ``parts[p] * row_bound`` on, part by part in parallel; ``ends[p]``: where part ``p``
     ends. Field ``j`` of row ``i`` is ``floats[i, slots[j]]`` or ``ints[i, slots[j]]`` by
-    ``kinds[j]``, unless ``codes[i, j] >= 0``: then the text of entry ``codes[i, j]``
-    (bytes ``offsets[c]..offsets[c + 1]`` of ``blob``), quoted if it holds a
-    ``special`` byte."""
+    ``kinds[j]``, unless ``codes[i, j] >= 0``: then the text of entry ``c = codes[i, j]``
+    (bytes ``offsets[c]..offsets[c + 1]`` of ``blob``), quoted if ``quoted[c]``; codes
+    from ``len(quoted)`` on are entries of the chunk's own table (``chunk_*``), which
+    the writer's table (distinct values, kept from chunk to chunk) is not copied into."""
     n_cols = kinds.shape[0]
+    n_table = quoted.shape[0]
     for p in prange(parts.shape[0] - 1):
         pos = parts[p] * row_bound
         for i in range(parts[p], parts[p + 1]):
@@ -186,8 +209,12 @@ def format_rows(
                     out[pos] = 44  # ,
                     pos += 1
                 code = codes[i, j]
-                if code >= 0:
-                    pos = _put_text(out, pos, blob, offsets[code], offsets[code + 1], special)
+                if code >= n_table:
+                    code -= n_table
+                    start, stop = chunk_offsets[code], chunk_offsets[code + 1]
+                    pos = _put_text(out, pos, chunk_blob, start, stop, chunk_quoted[code])
+                elif code >= 0:
+                    pos = _put_text(out, pos, blob, offsets[code], offsets[code + 1], quoted[code])
                 elif kinds[j] == FLOAT:
                     pos = _put_float(out, pos, floats[i, slots[j]])
                 elif kinds[j] == INT:

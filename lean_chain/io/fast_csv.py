@@ -224,6 +224,7 @@ class _RowWriter:
         self.n_columns = n_columns
         self.blob = np.zeros(0, dtype=np.uint8)
         self.offsets = np.zeros(1, dtype=np.int64)
+        self.quoted = np.zeros(0, dtype=bool)
         self.coded: dict[int, tuple[np.ndarray, int, int]] = {}  # id -> values, base, widest
         self.empty = self._add(*_encode_texts(np.array([""], dtype=object)))
 
@@ -232,6 +233,9 @@ class _RowWriter:
         base = len(self.offsets) - 1
         self.offsets = np.concatenate([self.offsets, self.offsets[-1] + offsets[1:]])
         self.blob = np.concatenate([self.blob, blob])
+        self.quoted = np.concatenate(
+            [self.quoted, self.kernels.quoted_fields(blob, offsets, _SPECIAL)]
+        )
         return base
 
     def _coded(self, values: np.ndarray) -> tuple[int, int]:
@@ -289,13 +293,13 @@ class _RowWriter:
                 widths[columns_at] = np.maximum(widths[columns_at], np.diff(offsets).max())
                 local_blobs.append(blob)
                 local_offsets.append(offsets)
-        blob, offsets = self.blob, self.offsets
-        if local_blobs:
-            blob = np.concatenate([blob, *local_blobs])
-            pieces = [offsets]
-            for part in local_offsets:
-                pieces.append(pieces[-1][-1] + part[1:])
-            offsets = np.concatenate(pieces)
+        # the chunk's own fields: codes from the writer's table's length on
+        chunk_blob = np.concatenate([np.zeros(0, dtype=np.uint8), *local_blobs])
+        chunk_offsets = [np.zeros(1, dtype=np.int64)]
+        for part in local_offsets:
+            chunk_offsets.append(chunk_offsets[-1][-1] + part[1:])
+        chunk_offsets = np.concatenate(chunk_offsets)
+        chunk_quoted = kernels.quoted_fields(chunk_blob, chunk_offsets, _SPECIAL)
         # a quoted text may double its quotes
         row_bound = int(np.where(kinds == _KINDS["text"], 2 * widths + 2, widths).sum())
         row_bound += len(columns)
@@ -305,7 +309,21 @@ class _RowWriter:
         out = np.empty(max(n * row_bound, 1), dtype=np.uint8)
         ends = np.zeros(n_parts, dtype=np.int64)
         kernels.format_rows(
-            kinds, slots, floats, ints, codes, blob, offsets, _SPECIAL, parts, row_bound, out, ends
+            kinds,
+            slots,
+            floats,
+            ints,
+            codes,
+            self.blob,
+            self.offsets,
+            self.quoted,
+            chunk_blob,
+            chunk_offsets,
+            chunk_quoted,
+            parts,
+            row_bound,
+            out,
+            ends,
         )
         return [out[parts[p] * row_bound : ends[p]] for p in range(n_parts)]
 
@@ -325,8 +343,8 @@ def _chunks(names: list[str], blocks, chunk_rows: int):
     yield [np.frombuffer(_header(names), dtype=np.uint8)]
     writer = None
     for columns in blocks:
-        n = len(columns[0]) if len(columns) and not isinstance(columns[0], Coded) else None
-        n = len(columns[0].codes) if n is None and len(columns) else (n or 0)
+        first = columns[0] if len(columns) else np.zeros(0)
+        n = len(first.codes if isinstance(first, Coded) else first)
         if n and writer is None:
             writer = _RowWriter(len(names))
         for start in range(0, n, chunk_rows):

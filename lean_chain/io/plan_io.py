@@ -217,11 +217,14 @@ def write_run(
     *,
     force: bool = False,
     files: dict[str, str] | None = None,
+    streamed: dict | None = None,
 ) -> Path:
     """Write ``summary.json`` and ``plan/*.csv`` into ``run_dir`` atomically.
 
     ``files`` maps further file names to their text (e.g. ``diagnosis.json`` of
-    an infeasible run, which has no ``plan/`` folder).
+    an infeasible run, which has no ``plan/`` folder). ``streamed`` maps further plan
+    tables to functions that write them to a path given (tables too large to hold in
+    memory, written a block at a time: :func:`lean_chain.explain.write_alternatives`).
 
     ``run_dir`` must be new, an empty folder, or (with ``force``) a previous
     run; anything else raises :class:`~lean_chain.errors.OutputPathError`
@@ -236,7 +239,7 @@ def write_run(
     except OSError as exc:
         raise OutputPathError(f"cannot create {run_dir.parent}: {exc.strerror}") from exc
     try:
-        return _write_locked(run_dir, summary, tables, force, files or {})
+        return _write_locked(run_dir, summary, tables, force, files or {}, streamed or {})
     except OSError as exc:
         raise OutputPathError(f"cannot write {run_dir}: {exc}") from exc
 
@@ -247,6 +250,7 @@ def _write_locked(
     tables: dict[str, pd.DataFrame],
     force: bool,
     files: dict[str, str],
+    streamed: dict,
 ) -> Path:
     with _target_lock(run_dir):
         _remove_stale(run_dir)
@@ -255,11 +259,13 @@ def _write_locked(
         tmp = run_dir.parent / f".{run_dir.name}.tmp-{uuid.uuid4().hex[:8]}"
         try:
             tmp.mkdir()
-            if tables:
+            if tables or streamed:
                 (tmp / "plan").mkdir()
             for name, frame in tables.items():
-                # the bytes of frame.to_csv(index=False), written with numpy
+                # the bytes of frame.to_csv(index=False), written by a compiled kernel
                 write_csv(frame, tmp / "plan" / f"{name}.csv")
+            for name, write in streamed.items():
+                write(tmp / "plan" / f"{name}.csv")
             for name, text in files.items():
                 (tmp / name).write_text(text, encoding="utf-8")
             text = json.dumps(_finite(summary), indent=2, default=_json_default)
