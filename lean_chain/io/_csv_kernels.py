@@ -188,13 +188,12 @@ def format_rows(
     chunk_offsets: np.ndarray,
     chunk_quoted: np.ndarray,
     parts: np.ndarray,
-    row_bound: int,
+    starts: np.ndarray,
     out: np.ndarray,
     ends: np.ndarray,
 ) -> None:
-    """CSV rows ``parts[p]..parts[p + 1]`` into ``out`` from byte
-    ``parts[p] * row_bound`` on, part by part in parallel; ``ends[p]``: where part ``p``
-    ends. Field ``j`` of row ``i`` is ``floats[i, slots[j]]`` or ``ints[i, slots[j]]`` by
+    """CSV rows ``parts[p]..parts[p + 1]`` into ``out`` from byte ``starts[p]`` on, part
+    by part in parallel; ``ends[p]``: where part ``p`` ends. Field ``j`` of row ``i`` is ``floats[i, slots[j]]`` or ``ints[i, slots[j]]`` by
     ``kinds[j]``, unless ``codes[i, j] >= 0``: then the text of entry ``c = codes[i, j]``
     (bytes ``offsets[c]..offsets[c + 1]`` of ``blob``), quoted if ``quoted[c]``; codes
     from ``len(quoted)`` on are entries of the chunk's own table (``chunk_*``), which
@@ -202,7 +201,7 @@ def format_rows(
     n_cols = kinds.shape[0]
     n_table = quoted.shape[0]
     for p in prange(parts.shape[0] - 1):
-        pos = parts[p] * row_bound
+        pos = starts[p]
         for i in range(parts[p], parts[p + 1]):
             for j in range(n_cols):
                 if j:

@@ -225,7 +225,8 @@ class _RowWriter:
         self.blob = np.zeros(0, dtype=np.uint8)
         self.offsets = np.zeros(1, dtype=np.int64)
         self.quoted = np.zeros(0, dtype=bool)
-        self.coded: dict[int, tuple[np.ndarray, int, int]] = {}  # id -> values, base, widest
+        self._bound = None
+        self.coded: dict[int, tuple[np.ndarray, int]] = {}  # id -> values, first code
         self.empty = self._add(*_encode_texts(np.array([""], dtype=object)))
 
     def _add(self, blob: np.ndarray, offsets: np.ndarray) -> int:
@@ -238,15 +239,13 @@ class _RowWriter:
         )
         return base
 
-    def _coded(self, values: np.ndarray) -> tuple[int, int]:
-        """Code of the first of ``values`` in the table, and the widest of them."""
+    def _coded(self, values: np.ndarray) -> int:
+        """Code of the first of ``values`` in the table (encoded on first sight)."""
         known = self.coded.get(id(values))
         if known is None or known[0] is not values:
-            blob, offsets = _encode_texts(values)
-            widest = int(np.diff(offsets).max()) if len(values) else 0
-            known = (values, self._add(blob, offsets), widest)
+            known = (values, self._add(*_encode_texts(values)))
             self.coded[id(values)] = known
-        return known[1], known[2]
+        return known[1]
 
     def rows(self, columns: list, start: int, stop: int) -> list[np.ndarray]:
         """The bytes of rows ``start..stop`` of ``columns``, in a few consecutive pieces."""
@@ -261,7 +260,6 @@ class _RowWriter:
         floats = np.empty((n, int(is_float.sum())), dtype=np.float64)
         ints = np.empty((n, int(is_int.sum())), dtype=np.int64)
         codes = np.full((n, len(columns)), -1, dtype=np.int64)
-        widths = np.full(len(columns), kernels.NUMBER_WIDTH, dtype=np.int64)
         for column in columns:  # new distinct values first: the table grows
             if isinstance(column, Coded):
                 self._coded(column.values)
@@ -273,13 +271,12 @@ class _RowWriter:
             elif is_int[j]:
                 ints[:, slots[j]] = column[start:stop]
             elif isinstance(column, Coded):
-                base, widths[j] = self._coded(column.values)
+                base = self._coded(column.values)
                 part = column.codes[start:stop]
                 codes[:, j] = np.where(part >= 0, part + base, self.empty)
             else:
                 blob, offsets = _encode_texts(column[start:stop])
                 codes[:, j] = local_base + np.arange(n)
-                widths[j] = int(np.diff(offsets).max()) if n else 0
                 local_blobs.append(blob)
                 local_offsets.append(offsets)
                 local_base += n
@@ -290,7 +287,6 @@ class _RowWriter:
                 blob, offsets = _encode_texts(texts)
                 columns_at = np.flatnonzero(is_float)[which]
                 codes[at, columns_at] = local_base + np.arange(len(at))
-                widths[columns_at] = np.maximum(widths[columns_at], np.diff(offsets).max())
                 local_blobs.append(blob)
                 local_offsets.append(offsets)
         # the chunk's own fields: codes from the writer's table's length on
@@ -300,13 +296,28 @@ class _RowWriter:
             chunk_offsets.append(chunk_offsets[-1][-1] + part[1:])
         chunk_offsets = np.concatenate(chunk_offsets)
         chunk_quoted = kernels.quoted_fields(chunk_blob, chunk_offsets, _SPECIAL)
-        # a quoted text may double its quotes
-        row_bound = int(np.where(kinds == _KINDS["text"], 2 * widths + 2, widths).sum())
-        row_bound += len(columns)
+        # where each part of rows starts: the bytes its rows may take at most (a quoted
+        # text may double its quotes; a number written here takes NUMBER_WIDTH at most)
+        table_bound = self._bounds()
+        chunk_bound = np.diff(chunk_offsets) * (1 + chunk_quoted) + 2 * chunk_quoted
+        n_table = len(table_bound)
+        row_bound = np.full(n, len(columns), dtype=np.int64)  # separators
+        for j in range(len(columns)):
+            code = codes[:, j]
+            if kinds[j] == _KINDS["text"] or (code >= 0).any():
+                bound = np.where(
+                    code >= n_table,
+                    chunk_bound[np.maximum(code - n_table, 0)] if len(chunk_bound) else 0,
+                    table_bound[np.minimum(code, n_table - 1)],
+                )
+                row_bound += np.where(code >= 0, bound, kernels.NUMBER_WIDTH)
+            else:
+                row_bound += kernels.NUMBER_WIDTH
         n_parts = max(1, min(n, 4 * _threads()))
         parts = np.linspace(0, n, n_parts + 1).astype(np.int64)
-        # pages are touched only where rows are written: the bound costs address space
-        out = np.empty(max(n * row_bound, 1), dtype=np.uint8)
+        part_end = np.cumsum(row_bound)[parts[1:] - 1] if n else np.zeros(1, dtype=np.int64)
+        starts = np.concatenate([[0], part_end[:-1]]).astype(np.int64)
+        out = np.empty(max(int(part_end[-1]), 1), dtype=np.uint8)
         ends = np.zeros(n_parts, dtype=np.int64)
         kernels.format_rows(
             kinds,
@@ -321,11 +332,17 @@ class _RowWriter:
             chunk_offsets,
             chunk_quoted,
             parts,
-            row_bound,
+            starts,
             out,
             ends,
         )
-        return [out[parts[p] * row_bound : ends[p]] for p in range(n_parts)]
+        return [out[starts[p] : ends[p]] for p in range(n_parts)]
+
+    def _bounds(self) -> np.ndarray:
+        """Most bytes each field of the writer's table takes written (quoted or not)."""
+        if self._bound is None or len(self._bound) != len(self.quoted):
+            self._bound = np.diff(self.offsets) * (1 + self.quoted) + 2 * self.quoted
+        return self._bound
 
 
 def _threads() -> int:
