@@ -150,6 +150,27 @@ def quoted_fields(blob: np.ndarray, offsets: np.ndarray, special: np.ndarray) ->
     return out
 
 
+@njit(parallel=True, nogil=True, cache=True, error_model="numpy")
+def row_bounds(codes: np.ndarray, table_bound: np.ndarray, chunk_bound: np.ndarray) -> np.ndarray:
+    """Per row: the most bytes it takes written (fields by ``codes`` as in
+    :func:`format_rows`, each bounded by ``table_bound`` / ``chunk_bound``, a number by
+    ``NUMBER_WIDTH``; separators included)."""
+    n_table = table_bound.shape[0]
+    out = np.empty(codes.shape[0], dtype=np.int64)
+    for i in prange(codes.shape[0]):
+        total = codes.shape[1]  # separators and the line end
+        for j in range(codes.shape[1]):
+            code = codes[i, j]
+            if code >= n_table:
+                total += chunk_bound[code - n_table]
+            elif code >= 0:
+                total += table_bound[code]
+            else:
+                total += NUMBER_WIDTH
+        out[i] = total
+    return out
+
+
 @njit(nogil=True, cache=True, error_model="numpy", inline="always")
 def _put_text(
     out: np.ndarray, pos: int, blob: np.ndarray, start: int, stop: int, quote: bool

@@ -298,21 +298,8 @@ class _RowWriter:
         chunk_quoted = kernels.quoted_fields(chunk_blob, chunk_offsets, _SPECIAL)
         # where each part of rows starts: the bytes its rows may take at most (a quoted
         # text may double its quotes; a number written here takes NUMBER_WIDTH at most)
-        table_bound = self._bounds()
         chunk_bound = np.diff(chunk_offsets) * (1 + chunk_quoted) + 2 * chunk_quoted
-        n_table = len(table_bound)
-        row_bound = np.full(n, len(columns), dtype=np.int64)  # separators
-        for j in range(len(columns)):
-            code = codes[:, j]
-            if kinds[j] == _KINDS["text"] or (code >= 0).any():
-                bound = np.where(
-                    code >= n_table,
-                    chunk_bound[np.maximum(code - n_table, 0)] if len(chunk_bound) else 0,
-                    table_bound[np.minimum(code, n_table - 1)],
-                )
-                row_bound += np.where(code >= 0, bound, kernels.NUMBER_WIDTH)
-            else:
-                row_bound += kernels.NUMBER_WIDTH
+        row_bound = kernels.row_bounds(codes, self._bounds(), chunk_bound)
         n_parts = max(1, min(n, 4 * _threads()))
         parts = np.linspace(0, n, n_parts + 1).astype(np.int64)
         part_end = np.cumsum(row_bound)[parts[1:] - 1] if n else np.zeros(1, dtype=np.int64)
