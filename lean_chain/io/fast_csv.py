@@ -41,6 +41,11 @@ import pandas as pd
 
 #: Rows per chunk: the byte matrix of one chunk stays a few tens of MB.
 CHUNK_ROWS = 65_536
+#: Tables of fewer rows are written by pandas (the same bytes): the compiled kernel's
+#: first call in a fresh environment compiles it, about 9 s of CPU (cached afterwards),
+#: which a small run such as the README's quick start (at most 34k rows a table) would
+#: pay in silence at its end, for a write pandas does in under a second.
+PANDAS_BELOW_ROWS = 50_000
 
 
 def _word_table(texts: list[str]) -> np.ndarray:
@@ -414,7 +419,7 @@ def _supported(frame: pd.DataFrame) -> bool:
 
 def to_csv_bytes(frame: pd.DataFrame, *, chunk_rows: int = CHUNK_ROWS) -> bytes:
     """What :func:`write_csv` writes, as bytes."""
-    if not _supported(frame):
+    if not _supported(frame) or len(frame) < PANDAS_BELOW_ROWS:
         return frame.to_csv(index=False).encode("utf-8")
     columns = _frame_columns(frame, chunk_rows)
     chunks = _chunks(list(frame.columns), [columns], chunk_rows)
@@ -426,7 +431,8 @@ def write_csv(frame: pd.DataFrame, path: str | Path, *, chunk_rows: int = CHUNK_
 
     Columns of floats, integers, booleans and text (missing values as empty fields)
     are written by a compiled kernel a chunk of rows at a time; a frame with any other
-    column (dates, categoricals, repeated names), or a single column, goes to pandas.
+    column (dates, categoricals, repeated names), or a single column, or fewer than
+    :data:`PANDAS_BELOW_ROWS` rows, goes to pandas.
 
     Examples
     --------
@@ -436,7 +442,7 @@ def write_csv(frame: pd.DataFrame, path: str | Path, *, chunk_rows: int = CHUNK_
     >>> path.read_text().splitlines()
     ['a,b', '1,x', '2,"y,z"']
     """
-    if not _supported(frame):
+    if not _supported(frame) or len(frame) < PANDAS_BELOW_ROWS:
         frame.to_csv(path, index=False)
         return
     columns = _frame_columns(frame, chunk_rows)

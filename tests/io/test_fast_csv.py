@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 import lean_chain
+from lean_chain.io import fast_csv
 from lean_chain.io.fast_csv import (
     Coded,
     fixed_text,
@@ -19,6 +20,23 @@ from lean_chain.io.fast_csv import (
 )
 
 TINY = Path(__file__).resolve().parent.parent / "data" / "tiny"
+
+
+@pytest.fixture(autouse=True)
+def compiled_writer_for_every_size(monkeypatch):
+    """These small tables would go to pandas: test the compiled writer on them."""
+    monkeypatch.setattr(fast_csv, "PANDAS_BELOW_ROWS", 0)
+
+
+def test_small_tables_go_to_pandas_with_the_same_bytes(tmp_path, monkeypatch):
+    monkeypatch.setattr(fast_csv, "PANDAS_BELOW_ROWS", 3)
+    calls = []
+    monkeypatch.setattr(fast_csv, "_frame_columns", lambda *a: calls.append(a) or [])
+    frame = pd.DataFrame({"a": [1.5, 2.0], "b": ["x", "y,z"]})
+    assert to_csv_bytes(frame) == pandas_bytes(frame)
+    write_csv(frame, tmp_path / "t.csv")
+    assert (tmp_path / "t.csv").read_bytes() == pandas_bytes(frame)
+    assert not calls  # the kernel's path was never taken
 
 
 def pandas_bytes(frame: pd.DataFrame) -> bytes:
