@@ -81,6 +81,8 @@ class ScenarioResult:
     sku_channel: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))
     summary: dict = field(default_factory=dict)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    #: plan tables too large to hold, written a block at a time (``Plan.streamed``)
+    streamed: dict = field(default_factory=dict)
     #: What the run store keeps of this solve (:func:`lean_chain.runstore.run_record`).
     record: dict | None = None
 
@@ -168,6 +170,7 @@ def solve_scenario(raw: _Raw, scenario: Scenario, options: SweepOptions) -> Scen
         sku_channel=pd.Series(main["channel_id"].to_numpy(), index=main["sku_id"].to_numpy()),
         summary=plan.summary(),
         tables=plan.tables,
+        streamed=plan.streamed,
         record=run_record(
             plan,
             instance,
@@ -487,7 +490,11 @@ def write_sweep(sweep: Sweep, out: str | Path, *, force: bool = False, store: An
         slug = _slug(result.name, taken)
         if result.error is None:
             sweep.written[result.name] = write_run(
-                out / slug, {"scenario": result.name, **result.summary}, result.tables, force=True
+                out / slug,
+                {"scenario": result.name, **result.summary},
+                result.tables,
+                force=True,
+                streamed=result.streamed,
             )
             if store is not None and result.record is not None:
                 store.add({**result.record, "run_dir": str(sweep.written[result.name].absolute())})

@@ -150,6 +150,24 @@ def test_failing_scenarios_do_not_stop_the_others_and_the_table_compares_with_th
     assert total == pytest.approx(closed["objective_change"], rel=1e-6)
 
 
+def test_a_big_scenario_streams_its_alternatives_into_its_run(tmp_path, monkeypatch):
+    """A plan over api.ALTERNATIVES_TABLE_MAX_ROWS writes plan/alternatives.csv a block
+    at a time: a sweep's run folder has it too, the same as a solve's run folder."""
+    from lean_chain import api
+    from lean_chain.sweep import write_sweep
+
+    monkeypatch.setattr(api, "ALTERNATIVES_TABLE_MAX_ROWS", 0)
+    sweep = run_sweep(TINY, parse_scenarios(SCENARIOS[:1]), engine="serial")
+    (_, scenario) = sweep.results
+    assert "alternatives" not in scenario.tables and "alternatives" in scenario.streamed
+    write_sweep(sweep, tmp_path / "sweep")
+    written = pd.read_csv(sweep.written["demand +20%"] / "plan" / "alternatives.csv")
+    monkeypatch.setattr(api, "ALTERNATIVES_TABLE_MAX_ROWS", 10**9)
+    held = lean_chain.solve(lean_chain.load_instance(TINY)).tables["alternatives"]
+    assert list(written.columns) == list(held.columns)
+    assert set(written["status"]) >= {"chosen"}
+
+
 def test_a_local_dask_cluster_gives_the_same_results_as_the_process_pool():
     scenarios = parse_scenarios(SCENARIOS)
     pool = run_sweep(TINY, scenarios, workers=2, engine="processes").table
