@@ -14,6 +14,7 @@ evaluated cost.
 from __future__ import annotations
 
 import dataclasses
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -76,9 +77,15 @@ def price(st: Structure, pair_of_row: np.ndarray, share: np.ndarray | None = Non
 
 def row_excess(st: Structure, pair_of_row: np.ndarray, open_nodes: np.ndarray) -> np.ndarray:
     """Scaled excess A x + B z - rhs of every coupling row (positive = violated)."""
-    share = np.zeros(st.model.n_pairs)
-    share[pair_of_row[pair_of_row >= 0]] = 1.0
-    return st.primal_coupling @ share + st.coupling_nodes @ open_nodes.astype(float) - st.rhs
+    # the columns of A at the plan's pairs only: a product with a share vector over every
+    # pair read all of A, 8 M pairs at 100k SKUs, for each of the repair's ~30 calls
+    pairs = pair_of_row[pair_of_row >= 0]
+    by_pair = st.primal_coupling_by_pair
+    start = by_pair.indptr[pairs]
+    count = by_pair.indptr[pairs + 1] - start
+    entry = np.repeat(start - np.cumsum(count) + count, count) + np.arange(count.sum())
+    use = np.bincount(by_pair.indices[entry], weights=by_pair.data[entry], minlength=len(st.rhs))
+    return use + st.coupling_nodes @ open_nodes.astype(float) - st.rhs
 
 
 def _row_coefficients(st: Structure, row: int, pairs: np.ndarray) -> np.ndarray:
@@ -250,24 +257,31 @@ def _move_rows(
     checked: np.ndarray,
 ) -> np.ndarray:
     """The moves of :func:`relieve`: demand rows ``rows`` to other pairs."""
-    model = st.model
-    candidates = st.kr.members(np.searchsorted(st.kr.keys, rows))
-    cand_row = model.kr_of_pair[candidates]
-    current = pair_of_row[cand_row]
+    segments = np.searchsorted(st.kr.keys, rows)
+    candidates = st.kr.members(segments)  # each row's pairs, rows in order
+    lengths = np.diff(np.append(st.kr.starts, len(st.kr.order)))[segments]
+    local = np.repeat(np.arange(len(rows)), lengths)
+    starts = np.cumsum(lengths) - lengths
+    current = pair_of_row[rows][local]
     relief = _row_coefficients(st, row, current) - _row_coefficients(st, row, candidates)
     allowed = (relief > 1e-12) & np.append(open_nodes, True)[st.pair_col[candidates]]
-    allowed &= _channel_room(st, pair_of_row, candidates)
+    kc_used, kh_used = _used_channels(st, pair_of_row)
+    allowed &= _channel_room(st, pair_of_row, candidates, kc_used)
     allowed[allowed] = _fits_alone(st, candidates[allowed], current[allowed], slack, checked)
     if not allowed.any():
         return pair_of_row
-    extra = cost[candidates] - cost[current] + _added_fixed(st, pair_of_row, candidates)
-    ratio = np.where(allowed, extra / np.where(allowed, relief, 1.0), np.inf)
-    local = np.searchsorted(rows, cand_row)
-    order = np.lexsort((ratio, local))
-    first = order[np.searchsorted(local[order], np.arange(len(rows)))]
+    extra = cost[candidates] - cost[current]
+    extra += _added_fixed(st, pair_of_row, candidates, (kc_used, kh_used))
+    with np.errstate(invalid="ignore"):
+        ratio = np.where(allowed, extra / np.where(allowed, relief, 1.0), np.inf)
+    ratio[np.isnan(ratio)] = np.inf
+    # per demand row its first candidate of least ratio (its candidates are contiguous)
+    smallest = np.minimum.reduceat(ratio, starts)
+    position = np.where(ratio <= smallest[local], np.arange(len(ratio)), len(ratio))
+    first = np.minimum.reduceat(position, starts)
     movable = np.flatnonzero(np.isfinite(ratio[first]))
     best = first[movable]
-    keep = _one_new_channel_per_sku(st, pair_of_row, candidates[best], ratio[best])
+    keep = _one_new_channel_per_sku(st, pair_of_row, candidates[best], ratio[best], kc_used)
     movable, best = movable[keep], best[keep]
     if len(best) == 0:
         return pair_of_row
@@ -318,15 +332,30 @@ def close_underfilled_platforms(st: Structure, pair_of_row: np.ndarray) -> np.nd
     return np.where(on & short[np.maximum(platform, 0)], -1, pair_of_row)
 
 
-def _one_new_channel_per_sku(
-    st: Structure, pair_of_row: np.ndarray, new: np.ndarray, ratio: np.ndarray
-) -> np.ndarray:
-    """Keep moves into used channels, and per SKU only the moves into the channel of its
-    best move that opens a new one (so a block of moves never exceeds the channel limit)."""
+def _used_channels(st: Structure, pair_of_row: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per (SKU, channel) and per (SKU, node): whether the plan uses it."""
     model = st.model
     used = pair_of_row[pair_of_row >= 0]
     kc_used = np.zeros(len(model.kc_sku), dtype=bool)
     kc_used[model.kc_of_pair[used]] = True
+    kh_used = np.zeros(len(model.kh_sku), dtype=bool)
+    kh = model.kh_of_pair[used]
+    kh_used[kh[kh >= 0]] = True
+    return kc_used, kh_used
+
+
+def _one_new_channel_per_sku(
+    st: Structure,
+    pair_of_row: np.ndarray,
+    new: np.ndarray,
+    ratio: np.ndarray,
+    kc_used: np.ndarray | None = None,
+) -> np.ndarray:
+    """Keep moves into used channels, and per SKU only the moves into the channel of its
+    best move that opens a new one (so a block of moves never exceeds the channel limit)."""
+    model = st.model
+    if kc_used is None:
+        kc_used = _used_channels(st, pair_of_row)[0]
     kc = model.kc_of_pair[new]
     adds = ~kc_used[kc]
     sku = model.kc_sku[kc]
@@ -354,15 +383,16 @@ def _fits_alone(
     return ~bad
 
 
-def _added_fixed(st: Structure, pair_of_row: np.ndarray, candidates: np.ndarray) -> np.ndarray:
-    """Channel and slotting fixed costs a candidate pair would add to its SKU's plan."""
+def _added_fixed(
+    st: Structure,
+    pair_of_row: np.ndarray,
+    candidates: np.ndarray,
+    used: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
+    """Channel and slotting fixed costs a candidate pair would add to its SKU's plan
+    (``used``: the plan's :func:`_used_channels`, when the caller has them)."""
     model = st.model
-    used = pair_of_row[pair_of_row >= 0]
-    kc_used = np.zeros(len(model.kc_sku), dtype=bool)
-    kc_used[model.kc_of_pair[used]] = True
-    kh_used = np.zeros(len(model.kh_sku), dtype=bool)
-    stocked = used[model.kh_of_pair[used] >= 0]
-    kh_used[model.kh_of_pair[stocked]] = True
+    kc_used, kh_used = used if used is not None else _used_channels(st, pair_of_row)
     kc = model.kc_of_pair[candidates]
     kh = model.kh_of_pair[candidates]
     added = np.where(kc_used[kc], 0.0, model.kc_fixed_cost[kc])
@@ -371,12 +401,16 @@ def _added_fixed(st: Structure, pair_of_row: np.ndarray, candidates: np.ndarray)
     )
 
 
-def _channel_room(st: Structure, pair_of_row: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+def _channel_room(
+    st: Structure,
+    pair_of_row: np.ndarray,
+    candidates: np.ndarray,
+    kc_used: np.ndarray | None = None,
+) -> np.ndarray:
     """True where a candidate's channel is already used by its SKU or the SKU may add one."""
     model = st.model
-    used = pair_of_row[pair_of_row >= 0]
-    kc_used = np.zeros(len(model.kc_sku), dtype=bool)
-    kc_used[model.kc_of_pair[used]] = True
+    if kc_used is None:
+        kc_used = _used_channels(st, pair_of_row)[0]
     channels = np.bincount(model.kc_sku[kc_used], minlength=st.n_sku)
     kc = model.kc_of_pair[candidates]
     sku = model.kc_sku[kc]
@@ -417,13 +451,9 @@ def polish(
     while the running sum of their row changes stays within the rows' slack,
     the first SKU that would break a row is skipped, and so on.
     """
-    open_cols = np.append(open_nodes, True)
-    _, sets, patterns = best_channel_sets(st, tables, open_cols)
-    proposal = rows_for_sets(st, tables, open_cols, sets, patterns)
+    proposal, proposal_cost = _cheapest_plans(st, tables, open_nodes)
     with np.errstate(invalid="ignore"):  # inf - inf: SKUs without a plan either way
-        saving = sku_plan_cost(st, pair_of_row, tables.cost) - sku_plan_cost(
-            st, proposal, tables.cost
-        )
+        saving = sku_plan_cost(st, pair_of_row, tables.cost) - proposal_cost
     candidates = np.flatnonzero(
         np.isfinite(saving) & (saving > 1e-9 * np.abs(saving).max(initial=1.0))
     )
@@ -435,9 +465,15 @@ def polish(
     # (profit mode: rows may start or stop selling; pair -1 changes no coupling row)
     served = np.ones(len(pair_of_row), dtype=bool) if st.profit else pair_of_row >= 0
     rows = np.flatnonzero((local[st.kr_sku] >= 0) & (proposal != pair_of_row) & served)
-    per_row = move_deltas(st, proposal[rows], pair_of_row[rows])  # rows x moved demand rows
-    delta = np.zeros((len(slack), len(candidates)))
-    np.add.at(delta.T, local[st.kr_sku[rows]], per_row.T)
+    # per candidate SKU, the sum of its moved rows' changes (sparse: a dense rows x moved
+    # demand rows array and np.add.at took seconds at 100k SKUs)
+    by_pair = st.primal_coupling_by_pair
+    per_row = by_pair[proposal[rows]] - by_pair[pair_of_row[rows]]  # moved rows x coupling rows
+    of_sku = sp.csr_matrix(
+        (np.ones(len(rows)), (local[st.kr_sku[rows]], np.arange(len(rows)))),
+        shape=(len(candidates), len(rows)),
+    )
+    delta = np.asarray((of_sku @ per_row).T.todense())
     order = np.argsort(-saving[candidates], kind="stable")
     accepted = candidates[accept_in_order(delta, slack, order, max_passes=max_passes)]
     if len(accepted) == 0:
@@ -445,6 +481,28 @@ def polish(
     moved = np.zeros(st.n_sku, dtype=bool)
     moved[accepted] = True
     return np.where(moved[st.kr_sku], proposal, pair_of_row)
+
+
+#: Per cost tables (weakly held), per open node set: each SKU's cheapest plan and its cost.
+_CHEAPEST_PLANS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _cheapest_plans(
+    st: Structure, tables: SkuTables, open_nodes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each SKU's cheapest plan against ``tables`` with ``open_nodes`` (rows' pairs) and its
+    cost per SKU. Kept per tables and node set: every construction polishes against the
+    same true tables, mostly with the same nodes open."""
+    cache = _CHEAPEST_PLANS.setdefault(tables, {})
+    key = np.asarray(open_nodes, dtype=bool).tobytes()
+    if key not in cache:
+        open_cols = np.append(open_nodes, True)
+        _, sets, patterns = best_channel_sets(st, tables, open_cols)
+        proposal = rows_for_sets(st, tables, open_cols, sets, patterns)
+        if len(cache) >= 8:  # node search tries one set per node: keep the memory bounded
+            cache.pop(next(iter(cache)))
+        cache[key] = (proposal, sku_plan_cost(st, proposal, tables.cost))
+    return cache[key]
 
 
 def construct(
