@@ -4,6 +4,7 @@ large to hold its table streams it into its run folder."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -63,3 +64,22 @@ def test_a_plan_too_large_to_hold_streams_its_alternatives(tmp_path, monkeypatch
     assert written == _whole_table_csv(held.tables["alternatives"])
     pd.testing.assert_frame_equal(plan.explain(sku="A"), held.explain(sku="A"))
     assert run_alternatives(run)["status"].tolist() == ["chosen", "dearer", "chosen", "dearer"]
+
+
+def test_a_streamed_table_that_fails_never_costs_the_plan(tmp_path, monkeypatch):
+    """The explanation is an extra: if writing it fails, the run is still written, without
+    plan/alternatives.csv and with the reason in summary.json."""
+    monkeypatch.setattr(api, "ALTERNATIVES_TABLE_MAX_ROWS", 0)
+    plan = lean_chain.solve(lean_chain.load_instance(TINY), sensitivity=False)
+
+    def broken(path):
+        path.write_text("half a ta")
+        raise ValueError("no explanation today")
+
+    plan.streamed["alternatives"] = broken
+    run = lean_chain.write_plan(plan, tmp_path / "run")
+    assert (run / "plan" / "flows.csv").is_file()
+    assert not (run / "plan" / "alternatives.csv").exists()
+    summary = json.loads((run / "summary.json").read_text())
+    assert "no explanation today" in summary["alternatives"]
+    assert summary["objective"] == pytest.approx(plan.objective)

@@ -265,7 +265,14 @@ def _write_locked(
                 # the bytes of frame.to_csv(index=False), written by a compiled kernel
                 write_csv(frame, tmp / "plan" / f"{name}.csv")
             for name, write in streamed.items():
-                write(tmp / "plan" / f"{name}.csv")
+                target = tmp / "plan" / f"{name}.csv"
+                try:
+                    write(target)
+                except OSError:
+                    raise
+                except Exception as exc:  # an extra that fails never costs the plan
+                    target.unlink(missing_ok=True)
+                    summary = {**summary, name: f"not written: {exc!r}"}
             for name, text in files.items():
                 (tmp / name).write_text(text, encoding="utf-8")
             text = json.dumps(_finite(summary), indent=2, default=_json_default)
