@@ -67,19 +67,24 @@ def test_a_plan_too_large_to_hold_streams_its_alternatives(tmp_path, monkeypatch
 
 
 def test_a_streamed_table_that_fails_never_costs_the_plan(tmp_path, monkeypatch):
-    """The explanation is an extra: if writing it fails, the run is still written, without
-    plan/alternatives.csv and with the reason in summary.json."""
+    """The explanation is an extra: if writing it fails or is interrupted (Ctrl-C), the run
+    is still written, without plan/alternatives.csv and with the reason in summary.json."""
     monkeypatch.setattr(api, "ALTERNATIVES_TABLE_MAX_ROWS", 0)
     plan = lean_chain.solve(lean_chain.load_instance(TINY), sensitivity=False)
 
-    def broken(path):
-        path.write_text("half a ta")
-        raise ValueError("no explanation today")
+    for error, why in (
+        (ValueError("no explanation today"), "no explanation today"),
+        (KeyboardInterrupt(), "interrupted"),
+    ):
 
-    plan.streamed["alternatives"] = broken
-    run = lean_chain.write_plan(plan, tmp_path / "run")
-    assert (run / "plan" / "flows.csv").is_file()
-    assert not (run / "plan" / "alternatives.csv").exists()
-    summary = json.loads((run / "summary.json").read_text())
-    assert "no explanation today" in summary["alternatives"]
-    assert summary["objective"] == pytest.approx(plan.objective)
+        def broken(path, error=error):
+            path.write_text("half a ta")
+            raise error
+
+        plan.streamed["alternatives"] = broken
+        run = lean_chain.write_plan(plan, tmp_path / type(error).__name__)
+        assert (run / "plan" / "flows.csv").is_file()
+        assert not (run / "plan" / "alternatives.csv").exists()
+        summary = json.loads((run / "summary.json").read_text())
+        assert why in summary["alternatives"]
+        assert summary["objective"] == pytest.approx(plan.objective)

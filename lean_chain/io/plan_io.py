@@ -270,9 +270,10 @@ def _write_locked(
                     write(target)
                 except OSError:
                     raise
-                except Exception as exc:  # an extra that fails never costs the plan
+                except (Exception, KeyboardInterrupt) as exc:  # an extra never costs the plan
                     target.unlink(missing_ok=True)
-                    summary = {**summary, name: f"not written: {exc!r}"}
+                    why = "interrupted" if isinstance(exc, KeyboardInterrupt) else repr(exc)
+                    summary = {**summary, name: f"not written: {why}"}
             for name, text in files.items():
                 (tmp / name).write_text(text, encoding="utf-8")
             text = json.dumps(_finite(summary), indent=2, default=_json_default)
