@@ -197,3 +197,42 @@ def test_plan_parts_match_their_direct_computation(profit_instance):
             heuristic._CHEAPEST_PLANS.clear()
             fresh = heuristic.polish(st, true_tables, step.pair_of_row, step.open_nodes)
             assert np.array_equal(kept, fresh)
+
+
+def test_plans_between_every_kth_round_only_after_a_leap_of_the_bound(profit_instance, monkeypatch):
+    """With a plan due every 5th round, a round in between builds one only when its bound
+    closed at least _LEAP_SHARE (here 2 %) of the gap left open (or no plan is feasible yet); the
+    extra plans leave plan >= optimum >= bound."""
+    from lean_chain.decomposition import method
+
+    instance, exact = profit_instance
+    model = build_cost_model(instance, "profit")
+    monkeypatch.setattr(method, "_PAIRS_PER_PLAN_ROUND", 1)  # every min(n_pairs, 5) = 5
+    monkeypatch.setattr(method, "_LEAP_SHARE", 0.02)  # small instances close gaps slowly
+    rounds_done: list[int] = []
+    built: list[int] = []
+    real = method.construct
+
+    def counting(*args, **kwargs):
+        built.append(len(rounds_done) + 1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(method, "construct", counting)
+    result = solve_decomposed(
+        model,
+        gap=1e-9,
+        max_rounds=30,
+        progress=lambda phase, *_: rounds_done.append(1) if phase.startswith("round") else None,
+    )
+    history = result.history
+    between = {r for r in built if 2 <= r <= len(history) and r % 5}
+    assert between  # the leap rule fired on each of these instances
+    for r in between:
+        before, now = history[r - 2], history[r - 1]
+        if not before["feasible"]:
+            continue
+        closed = now["bound"] - before["best_bound"]
+        assert closed >= method._LEAP_SHARE * (before["objective"] - before["best_bound"])
+    slack = _TOL * abs(exact.objective)
+    assert result.feasible
+    assert result.bound <= exact.objective + slack <= result.objective + 2 * slack
