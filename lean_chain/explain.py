@@ -48,7 +48,6 @@ Examples
 from __future__ import annotations
 
 import dataclasses
-import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -319,8 +318,7 @@ def write_alternatives(
 class DeferredAlternatives:
     """The alternatives of a plan too large to hold them (``Plan.streamed``): called
     with a path, writes them there a block at a time (:func:`write_alternatives`);
-    :meth:`frame` builds the whole table. An extra that fails never costs the run: it
-    then writes no file and warns."""
+    :meth:`frame` builds the whole table."""
 
     model: CostModel
     decisions: Decisions
@@ -328,14 +326,11 @@ class DeferredAlternatives:
     gap: float | None = 0.0
 
     def __call__(self, path: str | Path) -> int:
-        try:
-            return write_alternatives(
-                path, self.model, self.decisions, status=self.status, gap=self.gap
-            )
-        except Exception as exc:  # an extra must never cost the plan
-            Path(path).unlink(missing_ok=True)
-            warnings.warn(f"alternatives not written: {exc!r}", stacklevel=2)
-            return 0
+        # a failure is caught by write_run, which writes the run without the table and
+        # says why in summary.json (an extra never costs the plan)
+        return write_alternatives(
+            path, self.model, self.decisions, status=self.status, gap=self.gap
+        )
 
     def frame(self) -> pd.DataFrame:
         return alternatives(self.model, self.decisions, status=self.status, gap=self.gap)

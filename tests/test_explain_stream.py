@@ -77,11 +77,12 @@ def test_a_streamed_table_that_fails_never_costs_the_plan(tmp_path, monkeypatch)
         (KeyboardInterrupt(), "interrupted"),
     ):
 
-        def broken(path, error=error):
-            path.write_text("half a ta")
+        def broken(path, *args, error=error, **kwargs):
+            Path(path).write_text("half a ta")
             raise error
 
-        plan.streamed["alternatives"] = broken
+        # the plan's own deferred writer, failing inside the explanation
+        monkeypatch.setattr("lean_chain.explain.write_alternatives", broken)
         run = lean_chain.write_plan(plan, tmp_path / type(error).__name__)
         assert (run / "plan" / "flows.csv").is_file()
         assert not (run / "plan" / "alternatives.csv").exists()
