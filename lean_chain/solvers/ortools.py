@@ -68,8 +68,7 @@ class OrtoolsBackend(Backend):
     backend then solves for any feasible point to tell the two apart.
     """
 
-    # OR-Tools runs the search without calling back into Python
-    _ALL = CAPABILITIES - {Capability.PROGRESS, Capability.TARGET}
+    _ALL = CAPABILITIES - {Capability.PROGRESS}
     capabilities = _ALL
 
     def __init__(self, engine: str):

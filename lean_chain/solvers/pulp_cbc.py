@@ -161,8 +161,7 @@ class CbcBackend(Backend):
     """CBC through PuLP (``pulp.PULP_CBC_CMD``)."""
 
     name = "cbc"
-    # CBC runs as a separate program: nothing reaches Python during its search
-    capabilities = CAPABILITIES - {Capability.PROGRESS, Capability.TARGET}
+    capabilities = CAPABILITIES - {Capability.PROGRESS}
 
     def solve(self, problem: MipProblem, options: SolveOptions) -> SolveResult:
         pulp = _import_pulp()

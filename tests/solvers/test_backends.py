@@ -148,15 +148,14 @@ def test_capability_registry():
         assert declared == get_backend(name).capabilities
     assert capabilities("highs") == CAPABILITIES
     # no callback from CBC's program or OR-Tools' solve reaches Python during the search
-    assert capabilities("cbc") == CAPABILITIES - {"progress", "target"}
-    assert capabilities("ortools-scip") == CAPABILITIES - {"progress", "target"}
+    assert capabilities("cbc") == CAPABILITIES - {"progress"}
+    assert capabilities("ortools-scip") == CAPABILITIES - {"progress"}
     # OR-Tools' HiGHS wrapper: no bound beyond the objective, hints crash it, one thread pool
     assert capabilities("ortools-highs") == CAPABILITIES - {
         "bound",
         "warm_start",
         "threads",
         "progress",
-        "target",
     }
 
 
@@ -170,7 +169,7 @@ def test_capability_registry():
 def test_missing_package_raises_solver_not_available(monkeypatch, name, module, hint):
     monkeypatch.setitem(sys.modules, module, None)  # makes `import module` fail
     backend = get_backend(name)  # the factory itself imports nothing
-    assert capabilities(name) >= CAPABILITIES - {"progress", "target"}
+    assert capabilities(name) >= CAPABILITIES - {"progress"}
     with pytest.raises(SolverNotAvailableError) as caught:
         backend.solve(KNAPSACK, SolveOptions())
     assert module in str(caught.value)
