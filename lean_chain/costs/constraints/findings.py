@@ -137,15 +137,31 @@ def node_limit_finding(
     h = int(np.flatnonzero(model.h_node == gave.ident)[0])
     value = limit[h]
     needed = value + gave.slack / scale
-    only = namer.only_through(model.h_of_pair == h)
-    skus = namer.top_skus(only)
     message = (
         f"{namer.node_kind[gave.ident].replace('_', ' ')} {gave.name}: {what} of "
         f"{value:,.6g} {unit}, but at least {needed:,.6g} {unit} is needed"
     )
+    return finding_with_captives(
+        namer, value, needed, unit, message, model.h_of_pair == h, "can be served only from there"
+    )
+
+
+def finding_with_captives(
+    namer: Namer,
+    limit: float,
+    needed: float,
+    unit: str,
+    message: str,
+    pairs: np.ndarray,
+    how: str,
+) -> SlackFinding:
+    """A limit that has to give, with the demand rows whose every pair is in ``pairs``.
+
+    Where there are such rows, ``message`` goes on with how many there are and
+    ``how`` they depend on the limit, and names their SKUs with the most units.
+    """
+    only = namer.only_through(pairs)
+    skus = namer.top_skus(only)
     if len(only):
-        message += (
-            f"; {len(only):,} demand rows can be served only from there "
-            f"(most units: {', '.join(skus)})"
-        )
-    return SlackFinding(float(value), float(needed), unit, message, skus)
+        message += f"; {len(only):,} demand rows {how} (most units: {', '.join(skus)})"
+    return SlackFinding(float(limit), float(needed), unit, message, skus)

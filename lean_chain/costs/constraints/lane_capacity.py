@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from lean_chain.costs.constraints.base import ConstraintFamily, RowBuilder, over_limit
-from lean_chain.costs.constraints.findings import SlackFinding
+from lean_chain.costs.constraints.findings import finding_with_captives
 from lean_chain.costs.model import CAPACITY_QUANTITIES
 
 if TYPE_CHECKING:
-    from lean_chain.costs.constraints.findings import Namer, Slack
+    from lean_chain.costs.constraints.findings import Namer, Slack, SlackFinding
     from lean_chain.costs.evaluate import Decisions
     from lean_chain.costs.model import CostModel
 
@@ -74,12 +74,8 @@ def explain_lane_capacity_slack(namer: Namer, gave: Slack) -> SlackFinding:
     what = f"lane {gave.name}" if leg < 0 else f"service {model.index.legs.key[leg]}"
     on_it = np.zeros(model.n_pairs, dtype=bool)
     on_it[model.cap_pair[model.cap_of == local]] = True
-    only = namer.only_through(on_it)
-    skus = namer.top_skus(only)
     message = f"{what}: {limit:,.6g} {unit} per horizon, the plan needs {needed:,.6g}"
-    if len(only):
-        message += f"; {len(only):,} demand rows can only travel it (most units: {', '.join(skus)})"
-    return SlackFinding(limit, needed, unit, message, skus)
+    return finding_with_captives(namer, limit, needed, unit, message, on_it, "can only travel it")
 
 
 FAMILY = ConstraintFamily(

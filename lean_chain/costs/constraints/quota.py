@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from lean_chain.costs.constraints.base import ConstraintFamily, RowBuilder, over_limit, rows_of
-from lean_chain.costs.constraints.findings import SlackFinding
+from lean_chain.costs.constraints.findings import finding_with_captives
 from lean_chain.costs.model import quota_limits, quota_pairs
 
 if TYPE_CHECKING:
-    from lean_chain.costs.constraints.findings import Namer, Slack
+    from lean_chain.costs.constraints.findings import Namer, Slack, SlackFinding
     from lean_chain.costs.evaluate import Decisions
     from lean_chain.costs.model import CostModel
 
@@ -64,18 +64,13 @@ def explain_quota_slack(namer: Namer, gave: Slack) -> SlackFinding:
     limit = float(gave.upper)
     needed = limit + gave.slack
     cbec = quota_pairs(model) & (model.index.pairs.region == gave.ident)
-    only = namer.only_through(cbec)
-    skus = namer.top_skus(only)
     message = (
         f"region {gave.name}: the CBEC quota of {limit:,.0f} {unit} (consumers x annual limit "
         f"per person, over the horizon) is below the {needed:,.0f} {unit} of CBEC sales needed"
     )
-    if len(only):
-        message += (
-            f"; {len(only):,} demand rows reach it only through CBEC channels "
-            f"(most units: {', '.join(skus)})"
-        )
-    return SlackFinding(limit, needed, unit, message, skus)
+    return finding_with_captives(
+        namer, limit, needed, unit, message, cbec, "reach it only through CBEC channels"
+    )
 
 
 FAMILY = ConstraintFamily(
