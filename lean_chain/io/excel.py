@@ -156,30 +156,25 @@ class _SheetReader:
     label: str
     issues: list[Issue]
 
+    def _refuse(self, row: int, column: str, value: str, expected: str) -> None:
+        """Record that the cell in ``row``, ``column`` holds ``value``, not ``expected``."""
+        self.issues.append(Issue(self.label, row, column, value, expected))
+
     def text(self, cell: Any, row: int, column: str, kind: str) -> str | None:
         """The text of ``cell`` for a column of type ``kind``; ``None`` (and an issue) if bad."""
         if _is_formula(cell):
-            self.issues.append(
-                Issue(
-                    self.label,
-                    row,
-                    column,
-                    _formula_text(cell),
-                    f"a value, not a formula (cell {cell.coordinate}; formulas are never "
-                    "evaluated: paste the values instead)",
-                )
+            self._refuse(
+                row,
+                column,
+                _formula_text(cell),
+                f"a value, not a formula (cell {cell.coordinate}; formulas are never "
+                "evaluated: paste the values instead)",
             )
             return None
         value = cell.value
         if cell.data_type == "e":  # an Excel error such as #N/A or #DIV/0!
-            self.issues.append(
-                Issue(
-                    self.label,
-                    row,
-                    column,
-                    str(value),
-                    f"a value, not an Excel error ({cell.coordinate})",
-                )
+            self._refuse(
+                row, column, str(value), f"a value, not an Excel error ({cell.coordinate})"
             )
             return None
         if value is None:
@@ -197,15 +192,12 @@ class _SheetReader:
                 if isinstance(value, datetime.datetime) and value.time() == datetime.time():
                     return value.date().isoformat()
                 return value.isoformat()
-            self.issues.append(
-                Issue(
-                    self.label,
-                    row,
-                    column,
-                    str(value),
-                    f"{'a number' if kind != 'bool' else 'true or false'}, not a date or time "
-                    f"(cell {cell.coordinate}: format it as a number)",
-                )
+            self._refuse(
+                row,
+                column,
+                str(value),
+                f"{'a number' if kind != 'bool' else 'true or false'}, not a date or time "
+                f"(cell {cell.coordinate}: format it as a number)",
             )
             return None
         return str(value)
@@ -756,7 +748,7 @@ def write_template(
     Raises
     ------
     OutputPathError
-        ``path`` exists (without ``overwrite``), is a folder or does not end in ``.xlsx``.
+        ``path`` may not be written (see :func:`check_workbook_target`).
     InstanceError
         ``source`` cannot be read.
 
@@ -964,7 +956,7 @@ def write_plan_workbook(
     Parameters
     ----------
     path : str or Path
-        The ``.xlsx`` file to write (written to a temporary file and moved into place).
+        The ``.xlsx`` file to write.
     summary : mapping
         The plan's summary (:meth:`lean_chain.results.Plan.summary`): scalars go to
         the ``summary`` sheet, ``cost_breakdown`` and ``kpis`` to their own sheets.
@@ -976,12 +968,12 @@ def write_plan_workbook(
     Returns
     -------
     Path
-        ``path``.
+        ``path``, written to a temporary file and moved into place.
 
     Raises
     ------
     OutputPathError
-        ``path`` exists (without ``overwrite``), is a folder or does not end in ``.xlsx``.
+        ``path`` may not be written (see :func:`check_workbook_target`).
 
     Examples
     --------
