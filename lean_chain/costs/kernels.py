@@ -169,18 +169,10 @@ def fused_kernel() -> Callable:
 def landed_cost_fused(inp: LandedInputs, out: LandedCost | None = None) -> LandedCost:
     """Price every pair of ``inp`` in one compiled, parallel pass.
 
-    Parameters
-    ----------
-    inp
-        The kernel inputs (:func:`lean_chain.costs.landed.landed_inputs`).
-    out
-        Outputs of the right size (:meth:`LandedCost.empty`), written in place
-        to re-price without allocating (and page-faulting) new memory.
-
-    Returns
-    -------
-    LandedCost
-        ``out`` when given.
+    :func:`lean_chain.costs.landed.price_pairs`'s default kernel: it takes ``inp``
+    and ``out`` as :func:`~lean_chain.costs.landed.landed_cost_numpy` does and gives
+    the same bits. Writing into ``out`` (:meth:`LandedCost.empty`) re-prices
+    without allocating (and page-faulting) new memory.
 
     Raises
     ------

@@ -114,8 +114,9 @@ def landed_inputs(instance: Instance, index: Index) -> LandedInputs:
     >>> import lean_chain
     >>> from lean_chain.index import build_index
     >>> inst = lean_chain.load_instance("tests/data/tiny")
-    >>> inputs = landed_inputs(inst, build_index(inst))
-    >>> inputs.n_pairs == len(build_index(inst).pairs), inputs.rule.shape[1]
+    >>> index = build_index(inst)
+    >>> inputs = landed_inputs(inst, index)
+    >>> inputs.n_pairs == len(index.pairs), inputs.rule.shape[1]
     (True, 15)
     """
     pairs, paths = index.pairs, index.paths
