@@ -174,6 +174,20 @@ VALUATION_BASES = ("cif", "fob", "transaction")
 LIMIT_PERIODS = ("horizon", "day", "shipment")
 
 
+def _share(name: str, description: str, *, below_one: bool = False, **spec: Any) -> Column:
+    """A float column holding a share: from 0 up to 1 (``below_one``: less than 1)."""
+    return Column(
+        name,
+        "float",
+        description,
+        minimum=0,
+        maximum=1,
+        exclusive_maximum=below_one,
+        unit="fraction",
+        **spec,
+    )
+
+
 def _limit_columns(what: str, periods: tuple[str, ...]) -> tuple[Column, ...]:
     """Capacity columns of a lane or carrier service: kg, m3 and units per ``limit_per``."""
     columns = tuple(
@@ -300,16 +314,12 @@ SKUS = Table(
             exclusive_minimum=True,
             unit="m3",
         ),
-        Column(
+        _share(
             "consumption_tax_rate",
-            "float",
             "China consumption-tax rate (e.g. 0.15 for premium cosmetics); used where the "
             "tax rule applies consumption tax.",
             default=0.0,
-            minimum=0,
-            maximum=1,
-            exclusive_maximum=True,
-            unit="fraction",
+            below_one=True,
         ),
         Column(
             "positive_list",
@@ -317,14 +327,10 @@ SKUS = Table(
             "On the CBEC retail import positive list (required by channels that say so).",
             default=True,
         ),
-        Column(
+        _share(
             "export_rebate_rate",
-            "float",
             "Export VAT rebate rate on the procurement cost for channels that earn a rebate.",
             default=0.0,
-            minimum=0,
-            maximum=1,
-            unit="fraction",
         ),
         Column(
             "max_channels",
@@ -421,14 +427,10 @@ NODES = Table(
             unit="days",
             blank_means="no service target",
         ),
-        Column(
+        _share(
             "service_share",
-            "float",
             "Demand nodes: the share alpha of demand to deliver within service_days.",
             default=0.0,
-            minimum=0,
-            maximum=1,
-            unit="fraction",
         ),
         Column(
             "consumers",
@@ -737,14 +739,10 @@ TAX_RULES = Table(
             default="retail_sale",
             choices=("retail_sale", "import"),
         ),
-        Column(
+        _share(
             "cbec_tax_factor",
-            "float",
             "cbec_retail: share of VAT + consumption tax charged (0.7).",
             default=0.7,
-            minimum=0,
-            maximum=1,
-            unit="fraction",
         ),
         Column(
             "order_value_cap",
@@ -819,15 +817,11 @@ TAX_RULES = Table(
             unit="currency/order",
             money=True,
         ),
-        Column(
+        _share(
             "taxable_value_share",
-            "float",
             "low_value_parcel: taxable value as a share of "
             "the transaction value (Japan personal imports: 0.6).",
             default=1.0,
-            minimum=0,
-            maximum=1,
-            unit="fraction",
         ),
         Column(
             "flat_duty_per_order",
@@ -1132,15 +1126,11 @@ PLATFORMS = Table(
             unit="currency/SKU",
             money=True,
         ),
-        Column(
+        _share(
             "payment_fee_rate",
-            "float",
             "Payment (processing) fee as a share of the price.",
             default=0.0,
-            minimum=0,
-            maximum=1,
-            exclusive_maximum=True,
-            unit="fraction",
+            below_one=True,
         ),
         Column(
             "fee_per_order",
@@ -1161,15 +1151,11 @@ PLATFORMS = Table(
             unit="currency/unit",
             money=True,
         ),
-        Column(
+        _share(
             "min_fill_rate",
-            "float",
             "Profit mode: smallest share of the platform's demand to serve when the platform "
             "is open (marketplaces delist sellers who cancel).",
             default=0.0,
-            minimum=0,
-            maximum=1,
-            unit="fraction",
         ),
         Column(
             "stock_nodes",
@@ -1245,15 +1231,11 @@ PLATFORM_FEES = Table(
             money=True,
             blank_means="no upper limit",
         ),
-        Column(
+        _share(
             "commission_rate",
-            "float",
             "Commission as a share of the price (whole) or of the portion in the tier.",
             required=True,
-            minimum=0,
-            maximum=1,
-            exclusive_maximum=True,
-            unit="fraction",
+            below_one=True,
         ),
         Column(
             "tier_mode",
@@ -1286,15 +1268,8 @@ PLATFORM_RETURNS = Table(
         _PLATFORM_ID,
         Column("category", "str", "SKU category (skus.category), or '*'.", default="*"),
         _CURRENCY,
-        Column(
-            "return_rate",
-            "float",
-            "Share of the units sold that come back.",
-            required=True,
-            minimum=0,
-            maximum=1,
-            exclusive_maximum=True,
-            unit="fraction",
+        _share(
+            "return_rate", "Share of the units sold that come back.", required=True, below_one=True
         ),
         Column(
             "cost_per_return",
@@ -1305,14 +1280,10 @@ PLATFORM_RETURNS = Table(
             unit="currency/unit",
             money=True,
         ),
-        Column(
+        _share(
             "resaleable_share",
-            "float",
             "Share of returned units sold again (the rest is written off).",
             default=0.0,
-            minimum=0,
-            maximum=1,
-            unit="fraction",
         ),
         Column(
             "reimport_tax_rate",
