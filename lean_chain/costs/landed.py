@@ -409,6 +409,8 @@ def landed_cost(instance: Instance, index: Index, kernel: str | None = None) -> 
     >>> import lean_chain
     >>> from lean_chain.index import build_index
     >>> inst = lean_chain.load_instance("tests/data/tiny")
+    >>> landed_cost(inst, build_index(inst)) is landed_cost(inst, build_index(inst))  # cached
+    True
     >>> cost = landed_cost(inst, build_index(inst))
     >>> cost.components.shape[0] == len(COMPONENTS), cost.held_value.shape == (cost.components.shape[1],)
     (True, True)
