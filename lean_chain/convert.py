@@ -139,6 +139,15 @@ def _header(path: Path, tokens: list[str], fmt: str) -> tuple[int, int]:
     return sizes[0], sizes[1]
 
 
+def _facility_numbers(path: Path, tokens: list[str], m: int, what: str) -> list[float]:
+    """Each facility's ``what`` ("capacity" or "fixed cost") from the m pairs
+    'capacity fixed_cost' that follow the header."""
+    offset = ("capacity", "fixed cost").index(what)
+    return [
+        _number(path, tokens, 2 + 2 * i + offset, f"{what} of facility {i + 1}") for i in range(m)
+    ]
+
+
 def _check_count(path: Path, tokens: list[str], expected: int, layout: str) -> None:
     if len(tokens) != expected:
         raise ValueError(
@@ -215,10 +224,8 @@ def read_orlib_cap(path: str | Path, capacity: float | None = None) -> FacilityL
                 f"{path}: the file states its capacities; capacity={capacity:g} applies only "
                 "to files (like capa) whose capacities are the word 'capacity'"
             )
-        capacities = [
-            _number(path, tokens, 2 + 2 * i, f"capacity of facility {i + 1}") for i in range(m)
-        ]
-    fixed = [_number(path, tokens, 3 + 2 * i, f"fixed cost of facility {i + 1}") for i in range(m)]
+        capacities = _facility_numbers(path, tokens, m, "capacity")
+    fixed = _facility_numbers(path, tokens, m, "fixed cost")
     demands: list[float] = []
     costs = [[0.0] * n for _ in range(m)]
     position = 2 + 2 * m
@@ -260,10 +267,8 @@ def read_holmberg(path: str | Path) -> FacilityLocation:
         "m rows of n costs"
     )
     _check_count(path, tokens, 2 + 2 * m + n + m * n, layout)
-    capacities = [
-        _number(path, tokens, 2 + 2 * i, f"capacity of facility {i + 1}") for i in range(m)
-    ]
-    fixed = [_number(path, tokens, 3 + 2 * i, f"fixed cost of facility {i + 1}") for i in range(m)]
+    capacities = _facility_numbers(path, tokens, m, "capacity")
+    fixed = _facility_numbers(path, tokens, m, "fixed cost")
     start = 2 + 2 * m
     demands = [_number(path, tokens, start + j, f"demand of customer {j + 1}") for j in range(n)]
     start += n
