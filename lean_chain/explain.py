@@ -62,7 +62,7 @@ from lean_chain.decomposition.structure import lane_charge_lower_bound
 from lean_chain.formulation.build import build_coupling_problem
 from lean_chain.formulation.solution import encode
 from lean_chain.index import DROP_REASON_TEXT, DROP_REASONS
-from lean_chain.io.fast_csv import Coded, fixed_text, sentences, write_blocks
+from lean_chain.io.fast_csv import Coded, RowTexts, Texts, When, sentences, write_blocks
 
 #: Status of a candidate, in the table's sort order.
 STATUSES = ("chosen", "cheaper", "tie", "dearer", "excluded")
@@ -88,6 +88,20 @@ UNIT_COST_PARTS = (
     *COMPONENTS[_CBEC_AT:],
     "holding",
     "lane_charges",
+)
+#: The fixed costs a candidate adds, in words, by ``new channel + 2 new slot + 4 new node``.
+FIXED_COST_WORDS = np.array(
+    [
+        "",
+        "the channel's per-SKU fixed cost",
+        "slotting at its node",
+        "the channel's per-SKU fixed cost, slotting at its node",
+        "opening its node",
+        "the channel's per-SKU fixed cost, opening its node",
+        "slotting at its node, opening its node",
+        "the channel's per-SKU fixed cost, slotting at its node, opening its node",
+    ],
+    dtype=object,
 )
 #: Columns of the alternatives table, in order.
 COLUMNS = (
@@ -117,11 +131,6 @@ COLUMNS = (
     "breakeven_local",
     "lp_unit_fall",
 )
-
-
-def _text(values: np.ndarray, decimals: int = 2) -> np.ndarray:
-    """Numbers as text, element-wise (no thousands separators)."""
-    return fixed_text(values, decimals)
 
 
 def _first_per_group(
@@ -395,7 +404,7 @@ def _explain(
     reason_kind[is_chosen] = reason_kinds.code("chosen")
     reasons.add(
         np.flatnonzero(is_chosen),
-        lambda s: ("chosen for " + _text(100 * share[s], 1) + " % of this demand").astype(object),
+        lambda s: sentences(["chosen for ", (100 * share[s], 1), " % of this demand"], len(s)),
     )
     is_tie = code == 2
     reason_kind[is_tie] = reason_kinds.code("tie")
@@ -569,23 +578,27 @@ def _explain(
 
     def lost(idx: np.ndarray, kind, words) -> None:
         """Cheaper candidates ``idx`` lost for ``kind`` (one, or one per pair): "cheaper
-        by X per unit" and why, ``words(pairs)``."""
+        by X per unit" and why, ``words(pairs)`` (pieces of :func:`sentences`)."""
         reason_kind[idx] = (
             reason_kinds.codes(kind) if isinstance(kind, np.ndarray) else reason_kinds.code(kind)
         )
         reasons.add(
-            idx, lambda s: "cheaper by " + _text(-delta[s]) + f" {currency} per unit" + words(s)
+            idx,
+            lambda s: sentences(
+                ["cheaper by ", (-delta[s], 2), f" {currency} per unit", *words(s)], len(s)
+            ),
         )
 
     def breakeven(idx: np.ndarray, kind: str, value: np.ndarray, words) -> None:
-        """Break-even of the best rejected pairs among ``idx``; ``words(pairs, value)``."""
+        """Break-even of the best rejected pairs among ``idx``; ``words(pairs, value)``
+        (pieces of :func:`sentences`)."""
         keep = best_rejected[idx] & (be_kind[idx] == 0)
         sub = idx[keep]
         if len(sub) == 0:
             return
         be_kind[sub] = be_kinds.code(kind)
         be_value[sub] = np.asarray(value, dtype=np.float64)[keep]
-        be_texts.add(sub, lambda s: words(s, be_value[s]))
+        be_texts.add(sub, lambda s: sentences(words(s, be_value[s]), len(s)))
 
     def held_back(idx, row_of_pair, kind, words, growth, note: str = "") -> None:
         """Candidates ``idx`` held back by limit row ``row_of_pair[idx]``: the reason,
@@ -598,17 +611,17 @@ def _explain(
             idx,
             "capacity",
             growth,
-            lambda sub, v: (
-                "switches when "
-                + row_object[row_of_pair[sub]]
-                + "'s "
-                + row_label[row_of_pair[sub]]
-                + " grows by "
-                + _text(v)
-                + " "
-                + row_unit[row_of_pair[sub]]
-                + note
-            ),
+            lambda sub, v: [
+                "switches when ",
+                Coded(row_of_pair[sub], row_object),
+                "'s ",
+                Coded(row_of_pair[sub], row_label),
+                " grows by ",
+                (v, 2),
+                " ",
+                Coded(row_of_pair[sub], row_unit),
+                note,
+            ],
         )
 
     # 1. a limit row at zero slack
@@ -619,7 +632,7 @@ def _explain(
             idx,
             full_row,
             row_family[full_row[idx]],
-            lambda s: ", but " + row_words[full_row[s]] + " in this plan",
+            lambda s: [", but ", Coded(full_row[s], row_words), " in this plan"],
             first_full[1][idx] * (1.0 - share[idx]),
             " (what this demand needs there)",
         )
@@ -637,15 +650,15 @@ def _explain(
         lost(
             idx,
             "service",
-            lambda s: (
-                ", but it takes "
-                + _text(days(s), 1)
-                + " days and "
-                + row_object[service_row[s]]
-                + "'s service target (within "
-                + _text(target(s), 1)
-                + " days) binds"
-            ),
+            lambda s: [
+                ", but it takes ",
+                (days(s), 1),
+                " days and ",
+                Coded(service_row[s], row_object),
+                "'s service target (within ",
+                (target(s), 1),
+                " days) binds",
+            ],
         )
         binding_row[idx] = service_row[idx]
         binding_slack[idx] = lower_slack[service_row[idx]]
@@ -653,11 +666,11 @@ def _explain(
             idx,
             "promise_days",
             days(idx) - target(idx),
-            lambda sub, v: (
-                "switches if the path were "
-                + _text(v, 1)
-                + " days faster, or the region's service target lower"
-            ),
+            lambda sub, v: [
+                "switches if the path were ",
+                (v, 1),
+                " days faster, or the region's service target lower",
+            ],
         )
     # 3. not enough room left for the whole row
     idx = take(first_short[0] >= 0)
@@ -671,20 +684,19 @@ def _explain(
             idx,
             short_row,
             "room",
-            lambda s: (
-                ", but serving this demand through it needs "
-                + _text(needed(s))
-                + " "
-                + row_unit[short_row[s]]
-                + " of "
-                + row_object[short_row[s]]
-                + "'s "
-                + row_label[short_row[s]]
-                + " and only "
-                + _text(upper_slack[short_row[s]])
-                + " is left"
-                + (" (single sourcing: the demand moves whole)" if single else "")
-            ),
+            lambda s: [
+                ", but serving this demand through it needs ",
+                (needed(s), 2),
+                " ",
+                Coded(short_row[s], row_unit),
+                " of ",
+                Coded(short_row[s], row_object),
+                "'s ",
+                Coded(short_row[s], row_label),
+                " and only ",
+                (upper_slack[short_row[s]], 2),
+                " is left" + (" (single sourcing: the demand moves whole)" if single else ""),
+            ],
             needed(idx) - upper_slack[short_row[idx]],
         )
     # 4. fixed costs that the SKU's volume through it does not cover
@@ -693,16 +705,15 @@ def _explain(
         lost(
             idx,
             "fixed_cost",
-            lambda s: (
-                " ("
-                + _text(saving[s], 0)
-                + f" {currency} on this demand), but it would add "
-                + _text(added[s])
-                + f" {currency} of fixed costs ("
-                + _fixed_words(new_channel[s], new_slot[s], new_node[s])
-                + ") that its volume does not cover"
-                + gap_note
-            ),
+            lambda s: [
+                " (",
+                (saving[s], 0),
+                f" {currency} on this demand), but it would add ",
+                (added[s], 2),
+                f" {currency} of fixed costs (",
+                Coded(new_channel[s] * 1 + new_slot[s] * 2 + new_node[s] * 4, FIXED_COST_WORDS),
+                ") that its volume does not cover" + gap_note,
+            ],
         )
         with np.errstate(divide="ignore", invalid="ignore"):
             volume_year = np.where(-delta[idx] > 0, net_fixed[idx] / -delta[idx], np.nan)
@@ -710,14 +721,15 @@ def _explain(
             idx,
             "volume",
             volume_year * per_year,
-            lambda sub, v: (
-                "switches at about " + _text(v, 0) + " units a year of this demand "
-                "(now "
-                + _text(demand_units[sub] * per_year, 0)
-                + "): there its saving covers "
-                + _text(net_fixed[sub])
-                + f" {currency} of net fixed cost"
-            ),
+            lambda sub, v: [
+                "switches at about ",
+                (v, 0),
+                " units a year of this demand (now ",
+                (demand_units[sub] * per_year, 0),
+                "): there its saving covers ",
+                (net_fixed[sub], 2),
+                f" {currency} of net fixed cost",
+            ],
         )
     # 5. the SKU already uses its most channels (and a swap would cost its other rows)
     idx = take(channel_capped)
@@ -729,18 +741,17 @@ def _explain(
         lost(
             idx,
             "max_channels",
-            lambda s: (
-                ", but the SKU may use at most "
-                + _text(most(s), 0)
-                + " channel(s) and already uses them"
-                + gap_note
-            ),
+            lambda s: [
+                ", but the SKU may use at most ",
+                (most(s), 0),
+                " channel(s) and already uses them" + gap_note,
+            ],
         )
         breakeven(
             idx,
             "max_channels",
             most(idx) + 1,
-            lambda sub, v: "switches if the SKU may use " + _text(v, 0) + " channels",
+            lambda sub, v: ["switches if the SKU may use ", (v, 0), " channels"],
         )
     # 6. lane charges at this volume
     idx = take(nonlinear)
@@ -748,10 +759,10 @@ def _explain(
         lost(
             idx,
             "lane_charges",
-            lambda s: (
+            lambda s: [
                 " at full-load lane rates, but its lane charges at this volume "
                 "(minimum charges, container fill, weight breaks) cost more" + gap_note
-            ),
+            ],
         )
     # 7. the rest
     idx = take(np.ones(n, dtype=bool))
@@ -762,7 +773,7 @@ def _explain(
             if proven
             else ": not used" + gap_note
         )
-        lost(idx, "other" if proven else "gap", lambda s: rest)
+        lost(idx, "other" if proven else "gap", lambda s: [rest])
 
     # break-even of dearer (or tied) candidates: the fall in unit cost that switches them
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -772,24 +783,25 @@ def _explain(
         idx,
         "unit_cost",
         -fall[idx],
-        lambda sub, v: (
-            "switches if its unit cost falls by more than "
-            + _text(-v)
-            + f" {currency} (to "
-            + _text(unit[sub] + v)
-            + f" {currency})"
-            + np.where(
+        lambda sub, v: [
+            "switches if its unit cost falls by more than ",
+            (-v, 2),
+            f" {currency} (to ",
+            (unit[sub] + v, 2),
+            f" {currency})",
+            When(
                 net_fixed[sub] > 0,
-                ": "
-                + _text(delta[sub])
-                + " per unit dearer, plus "
-                + _text(net_fixed[sub])
-                + f" {currency} of fixed costs over "
-                + _text(demand_units[sub], 0)
-                + " units",
-                "",
-            ).astype(object)
-        ),
+                [
+                    ": ",
+                    (delta[sub], 2),
+                    " per unit dearer, plus ",
+                    (net_fixed[sub], 2),
+                    f" {currency} of fixed costs over ",
+                    (demand_units[sub], 0),
+                    " units",
+                ],
+            ),
+        ],
     )
     del fall
 
@@ -801,13 +813,28 @@ def _explain(
             lp_known = best_rejected & np.isfinite(lp_fall)
             be_notes.add(
                 np.flatnonzero(lp_known & (be_kind != 0)),
-                lambda s: np.where(
-                    lp_fall[s] > COST_RTOL,
-                    "; the LP with the plan's network fixed starts to use it once its unit "
-                    "cost falls by " + _text(lp_fall[s]) + f" {currency}",
-                    "; in the LP with the plan's network fixed it already ties with the plan "
-                    "(another row could make room for it at no cost)",
-                ).astype(object),
+                lambda s: sentences(
+                    [
+                        When(
+                            lp_fall[s] > COST_RTOL,
+                            [
+                                "; the LP with the plan's network fixed starts to use it "
+                                "once its unit cost falls by ",
+                                (lp_fall[s], 2),
+                                f" {currency}",
+                            ],
+                        ),
+                        When(
+                            ~(lp_fall[s] > COST_RTOL),
+                            [
+                                "; in the LP with the plan's network fixed it already ties "
+                                "with the plan (another row could make room for it at no "
+                                "cost)"
+                            ],
+                        ),
+                    ],
+                    len(s),
+                ),
             )
             # where no exact ratio says what would switch it, the LP does
             idx = np.flatnonzero(lp_known & (be_kind == 0))
@@ -815,9 +842,14 @@ def _explain(
             be_value[idx] = -lp_fall[idx]
             be_texts.add(
                 idx,
-                lambda s: (
-                    "switches (in the LP with the plan's network fixed) once its unit cost "
-                    "falls by more than " + _text(lp_fall[s]) + f" {currency}"
+                lambda s: sentences(
+                    [
+                        "switches (in the LP with the plan's network fixed) once its unit "
+                        "cost falls by more than ",
+                        (lp_fall[s], 2),
+                        f" {currency}",
+                    ],
+                    len(s),
                 ),
             )
 
@@ -863,7 +895,9 @@ def _explain(
         "reason_kind": _Text(
             reason_kinds.values, lambda p: reason_kind[p], lambda e: excluded_kind[ex_reason[e]]
         ),
-        "reason": _Sentences(reasons.texts, lambda e: excluded_text[ex_reason[e]]),
+        "reason": _Sentences(
+            reasons, excluded_texts=Texts.of(excluded_text), excluded=lambda e: ex_reason[e]
+        ),
         "binding": _Text(
             np.append(row_object, ""),
             lambda p: np.where(binding_row[p] >= 0, binding_row[p], no_binding),
@@ -878,9 +912,7 @@ def _explain(
         "best_rejected": _Number(lambda p: best_rejected[p], lambda e: False, decimals=None),
         "breakeven_kind": _Text(be_kinds.values, lambda p: be_kind[p], lambda e: 0),
         "breakeven_value": _Number(lambda p: be_value[p]),
-        "breakeven": _Sentences(
-            lambda p: be_texts.texts(p, be_notes), lambda e: np.full(len(e), "", dtype=object)
-        ),
+        "breakeven": _Sentences(be_texts, be_notes),
         "breakeven_local": _Number(lambda p: be_kind[p] != 0, lambda e: False, decimals=None),
         "lp_unit_fall": _Number(lambda p: lp_fall[p]),
     }
@@ -916,7 +948,8 @@ class _Labels:
 class _Texts:
     """Sentences written when a block of the table needs them: per pair the group it
     belongs to (-1: none, an empty text), per group a function of pair indices that
-    writes their sentences (an array, or one text for all)."""
+    writes their sentences (:class:`~lean_chain.io.fast_csv.Texts`, or one text for
+    all)."""
 
     def __init__(self, n: int) -> None:
         self.group = np.full(n, -1, dtype=np.int16)
@@ -927,19 +960,12 @@ class _Texts:
             self.group[idx] = len(self.writers)
             self.writers.append(writer)
 
-    def texts(self, pairs: np.ndarray, notes: _Texts | None = None) -> np.ndarray:
-        """The sentences of ``pairs``, with ``notes``' sentences appended where given."""
-        out = np.full(len(pairs), "", dtype=object)
+    def put(self, rows: RowTexts, at: np.ndarray, pairs: np.ndarray, append: bool = False):
+        """The sentences of ``pairs`` as the texts of rows ``at`` (appended if ``append``)."""
         group = self.group[pairs]
         for g in np.unique(group[group >= 0]):  # a handful of groups
-            at = np.flatnonzero(group == g)
-            out[at] = self.writers[g](pairs[at])
-        if notes is not None:
-            group = notes.group[pairs]
-            for g in np.unique(group[group >= 0]):
-                at = np.flatnonzero(group == g)
-                out[at] = out[at] + notes.writers[g](pairs[at])
-        return out
+            which = np.flatnonzero(group == g)
+            rows.put(at[which], self.writers[g](pairs[which]), append=append)
 
 
 def _nan(e: np.ndarray) -> float:
@@ -967,10 +993,14 @@ class _Text:
 
 @dataclasses.dataclass(frozen=True)
 class _Sentences:
-    """A text column of mostly distinct sentences, written per block."""
+    """A text column of mostly distinct sentences, written per block: the pairs'
+    ``texts`` (with ``notes`` appended), and text ``excluded(e)`` of ``excluded_texts``
+    for excluded paths ``e``."""
 
-    of_pairs: Callable
-    of_excluded: Callable
+    texts: _Texts
+    notes: _Texts | None = None
+    excluded_texts: Texts | None = None
+    excluded: Callable | None = None
 
 
 class _Table:
@@ -996,6 +1026,9 @@ class _Table:
         e = source[~is_pair] - self.n_pairs
         out = []
         for column in self.columns:
+            if isinstance(column, _Sentences):
+                out.append(self._sentences(column, is_pair, p, e, coded))
+                continue
             if isinstance(column, _Text):
                 values = np.empty(len(source), dtype=np.int64)
             else:
@@ -1010,6 +1043,19 @@ class _Table:
                 np.round(values, column.decimals, out=values)  # shorter numbers in the CSV
             out.append(values)
         return out
+
+    @staticmethod
+    def _sentences(column: _Sentences, is_pair, p, e, coded: bool):
+        """A sentence column's texts of a block (as objects unless ``coded``)."""
+        rows = RowTexts(len(is_pair))
+        at = np.flatnonzero(is_pair)
+        column.texts.put(rows, at, p)
+        if column.notes is not None:
+            column.notes.put(rows, at, p, append=True)
+        if column.excluded is not None and len(e):
+            rows.put(np.flatnonzero(~is_pair), column.excluded_texts, index=column.excluded(e))
+        texts = rows.build()
+        return texts if coded else texts.to_objects()
 
     def frame(self) -> pd.DataFrame:
         columns = self.block(0, len(self))
@@ -1070,24 +1116,6 @@ def _first_entry(pair: np.ndarray, row: np.ndarray, val: np.ndarray, n: int):
         first_row[pair[chosen]] = row[chosen]
         first_val[pair[chosen]] = val[chosen]
     return first_row, first_val
-
-
-def _fixed_words(new_channel, new_slot, new_node) -> np.ndarray:
-    """Which fixed costs each candidate adds, in words."""
-    words = np.array(
-        [
-            "",
-            "the channel's per-SKU fixed cost",
-            "slotting at its node",
-            "the channel's per-SKU fixed cost, slotting at its node",
-            "opening its node",
-            "the channel's per-SKU fixed cost, opening its node",
-            "slotting at its node, opening its node",
-            "the channel's per-SKU fixed cost, slotting at its node, opening its node",
-        ],
-        dtype=object,
-    )
-    return words[new_channel * 1 + new_slot * 2 + new_node * 4]
 
 
 def _service_days(model: CostModel) -> np.ndarray:

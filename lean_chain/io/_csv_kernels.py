@@ -96,23 +96,30 @@ def _put_float(out: np.ndarray, pos: int, value: float) -> int:
     if math.copysign(1.0, value) < 0.0:
         out[pos] = 45  # -
         pos += 1
-    # the arithmetic of the numpy writer this replaced: exact, as k / 1e6 is never
-    # within an ulp of the next integer below 2**53
-    scaled = _rint(abs(value) * 1e6)
-    integer = math.floor(scaled / 1e6)
-    fraction = np.int64(scaled - 1e6 * integer)
-    pos = _put_digits(out, pos, np.int64(integer))
+    # integer arithmetic on the value in millionths (exact below 2**53)
+    scaled = np.int64(_rint(abs(value) * 1e6))
+    integer = scaled // 1_000_000
+    fraction = scaled - 1_000_000 * integer
+    pos = _put_digits(out, pos, integer)
     out[pos] = 46  # .
-    # six digits (the bound leaves room), of which those up to the last non-zero count
-    for k in range(3):
+    if fraction == 0:  # "x.0": zeros and whole numbers, the most common values
+        out[pos + 1] = 48
+        return pos + 2
+    # the decimals up to the last non-zero one
+    decimals = 6
+    while fraction % 10 == 0:
+        fraction //= 10
+        decimals -= 1
+    at = pos + decimals  # written from the last, two at a time, zero-padded
+    while at > pos + 1:
         rest = fraction // 100
         pair = 2 * (fraction - 100 * rest)
-        out[pos + 5 - 2 * k] = _PAIRS[pair]
-        out[pos + 6 - 2 * k] = _PAIRS[pair + 1]
+        out[at - 1] = _PAIRS[pair]
+        out[at] = _PAIRS[pair + 1]
+        at -= 2
         fraction = rest
-    decimals = 6
-    while decimals > 1 and out[pos + decimals] == 48:
-        decimals -= 1
+    if at == pos + 1:
+        out[at] = 48 + fraction
     return pos + 1 + decimals
 
 
@@ -244,3 +251,23 @@ def format_rows(
             out[pos] = 10  # \n
             pos += 1
         ends[p] = pos
+
+
+@njit(parallel=True, nogil=True, cache=True, error_model="numpy")
+def join_texts(
+    data: np.ndarray,
+    offsets: np.ndarray,
+    first: np.ndarray,
+    second: np.ndarray,
+    out_offsets: np.ndarray,
+    out: np.ndarray,
+) -> None:
+    """Row ``i`` of ``out`` (from byte ``out_offsets[i]``): text ``first[i]`` then text
+    ``second[i]`` of ``data`` / ``offsets`` (-1: none)."""
+    for i in prange(first.shape[0]):
+        pos = out_offsets[i]
+        for which in (first[i], second[i]):
+            if which >= 0:
+                for k in range(offsets[which], offsets[which + 1]):
+                    out[pos] = data[k]
+                    pos += 1

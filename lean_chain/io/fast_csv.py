@@ -32,6 +32,7 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import itertools
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -190,6 +191,9 @@ class Coded:
     codes: np.ndarray
     values: np.ndarray
 
+    def __len__(self) -> int:
+        return len(self.codes)
+
     @classmethod
     def factorize(cls, values: np.ndarray) -> Coded:
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
@@ -201,7 +205,7 @@ _KINDS = {"float": 0, "int": 1, "bool": 2, "text": 3}
 
 
 def _column_kind(column) -> str:
-    if isinstance(column, Coded):
+    if isinstance(column, Coded | Texts):
         return "text"
     dtype = column.dtype
     if dtype == np.dtype(np.float64):
@@ -280,7 +284,11 @@ class _RowWriter:
                 part = column.codes[start:stop]
                 codes[:, j] = np.where(part >= 0, part + base, self.empty)
             else:
-                blob, offsets = _encode_texts(column[start:stop])
+                if isinstance(column, Texts):  # already bytes
+                    bounds = column.offsets[start : stop + 1]
+                    blob, offsets = column.data[bounds[0] : bounds[-1]], bounds - bounds[0]
+                else:
+                    blob, offsets = _encode_texts(column[start:stop])
                 codes[:, j] = local_base + np.arange(n)
                 local_blobs.append(blob)
                 local_offsets.append(offsets)
@@ -352,8 +360,7 @@ def _chunks(names: list[str], blocks, chunk_rows: int):
     yield [np.frombuffer(_header(names), dtype=np.uint8)]
     writer = None
     for columns in blocks:
-        first = columns[0] if len(columns) else np.zeros(0)
-        n = len(first.codes if isinstance(first, Coded) else first)
+        n = len(columns[0]) if len(columns) else 0
         if n and writer is None:
             writer = _RowWriter(len(names))
         for start in range(0, n, chunk_rows):
@@ -456,8 +463,9 @@ def write_blocks(
     the bytes :func:`write_csv` writes for the concatenated table.
 
     ``blocks`` yields lists of columns in the order of ``names``: float64, integer and
-    boolean arrays, object arrays of text, and :class:`Coded` text (give the same
-    ``values`` array in every block: it is encoded once).
+    boolean arrays, object arrays of text, :class:`Texts` (text already bytes) and
+    :class:`Coded` text (give the same ``values`` array in every block: it is encoded
+    once).
 
     Examples
     --------
@@ -493,40 +501,164 @@ def _fixed_matrix(values: np.ndarray, decimals: int) -> np.ndarray:
     return _put_rows(matrix, other, [f"%.{decimals}f" % v for v in values[other].tolist()])
 
 
-def _assemble(pieces: list[np.ndarray], n: int) -> np.ndarray:
+def _assemble(pieces: list[np.ndarray], n: int) -> Texts:
     """Rows of ``pieces`` (``(n, w)`` NUL-padded bytes) side by side, the padding
-    dropped: the bytes of all rows, one after the other."""
+    dropped: one text per row."""
     out = np.empty((n, sum(p.shape[1] for p in pieces)), dtype=np.uint8)
     at = 0
     for piece in pieces:
         out[:, at : at + piece.shape[1]] = piece
         at += piece.shape[1]
-    flat = out.reshape(-1)
-    return flat[flat != 0]
+    kept = out != 0
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.count_nonzero(kept, axis=1), out=offsets[1:])
+    return Texts(out[kept], offsets)
 
 
-def sentences(pieces: list, n: int) -> np.ndarray:
-    """``n`` texts, each the concatenation of ``pieces``: a :class:`str` (the same in
-    every text; no line breaks) or ``(values, decimals)``, numbers written as
-    ``'%.{decimals}f'`` (0 to 3 decimals, see :func:`fixed_text`). One pass over bytes
-    for the whole sentence, rather than one concatenation of objects per piece.
+@dataclass(frozen=True, eq=False)
+class Texts:
+    """Texts as their UTF-8 bytes one after the other: text ``i`` is bytes
+    ``offsets[i]..offsets[i + 1]`` of ``data``. What :func:`sentences` writes and
+    :func:`write_blocks` takes for a column of mostly distinct texts: no
+    :class:`str` per text, which costs more than the sentence itself.
 
-    >>> sentences(["dearer by ", (np.array([1.5, 20.0]), 2), " a unit"], 2).tolist()
-    ['dearer by 1.50 a unit', 'dearer by 20.00 a unit']
+    >>> Texts.of(["a", "", "b,c"]).tolist()
+    ['a', '', 'b,c']
     """
-    if n == 0:
-        return np.zeros(0, dtype=object)
+
+    data: np.ndarray
+    offsets: np.ndarray
+
+    @classmethod
+    def of(cls, texts) -> Texts:
+        """The texts of a sequence of :class:`str` (missing values: empty)."""
+        return cls(*_encode_texts(np.asarray(texts, dtype=object)))
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def tolist(self) -> list[str]:
+        raw = self.data.tobytes()
+        bounds = self.offsets.tolist()
+        if not len(self.data) or int(self.data.max()) < 128:  # ASCII: bytes are characters
+            text = raw.decode("ascii")
+            return [text[a:b] for a, b in itertools.pairwise(bounds)]
+        return [raw[a:b].decode("utf-8") for a, b in itertools.pairwise(bounds)]
+
+    def to_objects(self) -> np.ndarray:
+        """The texts as an object array of :class:`str`."""
+        out = np.empty(len(self), dtype=object)
+        out[:] = self.tolist()
+        return out
+
+
+@dataclass(frozen=True, eq=False)
+class When:
+    """A piece of :func:`sentences` written only in the rows where ``mask`` holds."""
+
+    mask: np.ndarray
+    pieces: list
+
+
+def _piece_matrices(pieces: list, n: int) -> list[np.ndarray]:
+    """The ``(n, w)`` NUL-padded byte matrix of each piece of :func:`sentences`."""
     matrices = []
-    for piece in [*pieces, "\n"]:
+    for piece in pieces:
         if isinstance(piece, str):
             literal = np.frombuffer(piece.encode("utf-8"), dtype=np.uint8)
             matrices.append(np.broadcast_to(literal, (n, len(literal))))
+        elif isinstance(piece, Coded):  # a text per row from a table: only those used
+            used, index = np.unique(np.asarray(piece.codes), return_inverse=True)
+            table = _text_matrix(np.append(piece.values, "")[used])
+            matrices.append(table[index.reshape(-1)])
+        elif isinstance(piece, When):
+            for matrix in _piece_matrices(piece.pieces, n):
+                matrices.append(np.where(piece.mask[:, None], matrix, np.uint8(0)))
         else:
             values, decimals = piece
             values = np.asarray(values, dtype=np.float64).reshape(-1)
             matrices.append(_fixed_matrix(values, decimals))
-    text = _assemble(matrices, n).tobytes().decode("utf-8")
-    return np.array(text.split("\n")[:-1], dtype=object)
+    return matrices
+
+
+def sentences(pieces: list, n: int) -> Texts:
+    """``n`` texts, each the concatenation of ``pieces``: a :class:`str` (the same in
+    every text), ``(values, decimals)``, numbers written as ``'%.{decimals}f'`` (0 to 3
+    decimals, see :func:`fixed_text`), a :class:`Coded` text per row (-1: none), or
+    :class:`When` (pieces in some rows only). One pass over bytes for the whole
+    sentence, rather than one concatenation of objects per piece; no text may hold a
+    NUL character.
+
+    >>> sentences(["dearer by ", (np.array([1.5, 20.0]), 2), " a unit"], 2).tolist()
+    ['dearer by 1.50 a unit', 'dearer by 20.00 a unit']
+    >>> node = Coded(np.array([1, 0]), np.array(["BZ", "WH"], dtype=object))
+    >>> sentences([node, When(np.array([True, False]), [" is full"])], 2).tolist()
+    ['WH is full', 'BZ']
+    """
+    if n == 0:
+        return Texts(np.zeros(0, dtype=np.uint8), np.zeros(1, dtype=np.int64))
+    return _assemble(_piece_matrices(pieces, n), n)
+
+
+class RowTexts:
+    """The texts of ``n`` rows put together from several sets of texts: row ``i`` is
+    text ``first[i]`` followed by text ``second[i]`` of the sets put, in the order they
+    were put (-1: nothing). :meth:`build` copies them in row order (a compiled kernel).
+
+    >>> rows = RowTexts(3)
+    >>> rows.put(np.array([0, 2]), Texts.of(["a", "b"]))
+    >>> rows.put(np.array([2]), "!", append=True)
+    >>> rows.build().tolist()
+    ['a', '', 'b!']
+    """
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.first = np.full(n, -1, dtype=np.int64)
+        self.second = np.full(n, -1, dtype=np.int64)
+        self.sets: list[Texts] = []
+        self.size = 0
+
+    def put(
+        self,
+        rows: np.ndarray,
+        texts: Texts | str,
+        *,
+        index: np.ndarray | None = None,
+        append: bool = False,
+    ) -> None:
+        """``texts`` (one per row, or text ``index[i]`` for row ``rows[i]``, or one
+        :class:`str` for all) as the text of ``rows`` (appended to it if ``append``)."""
+        if isinstance(texts, str):
+            texts, index = Texts.of([texts]), np.zeros(len(rows), dtype=np.int64)
+        elif index is None:
+            index = np.arange(len(texts), dtype=np.int64)
+        index = np.asarray(index, dtype=np.int64)
+        (self.second if append else self.first)[rows] = self.size + index
+        self.sets.append(texts)
+        self.size += len(texts)
+
+    def build(self) -> Texts:
+        from lean_chain.io import _csv_kernels
+
+        if not self.sets:
+            return Texts(np.zeros(0, dtype=np.uint8), np.zeros(self.n + 1, dtype=np.int64))
+        data = np.concatenate([t.data for t in self.sets])
+        offsets = np.zeros(self.size + 1, dtype=np.int64)
+        at, ends = 0, 0
+        for t in self.sets:
+            offsets[at + 1 : at + len(t) + 1] = ends + t.offsets[1:] - t.offsets[0]
+            at, ends = at + len(t), ends + int(t.offsets[-1] - t.offsets[0])
+        length = np.diff(offsets)
+        out_offsets = np.zeros(self.n + 1, dtype=np.int64)
+        np.cumsum(
+            np.where(self.first >= 0, length[self.first], 0)
+            + np.where(self.second >= 0, length[self.second], 0),
+            out=out_offsets[1:],
+        )
+        out = np.empty(int(out_offsets[-1]), dtype=np.uint8)
+        _csv_kernels.join_texts(data, offsets, self.first, self.second, out_offsets, out)
+        return Texts(out, out_offsets)
 
 
 def fixed_text(values: np.ndarray, decimals: int = 2) -> np.ndarray:
@@ -542,7 +674,7 @@ def fixed_text(values: np.ndarray, decimals: int = 2) -> np.ndarray:
     values = np.asarray(values, dtype=np.float64).reshape(-1)
     if decimals > 3:
         return np.char.mod(f"%.{decimals}f", values).astype(object)
-    return sentences([(values, decimals)], len(values))
+    return sentences([(values, decimals)], len(values)).to_objects()
 
 
 @functools.cache
