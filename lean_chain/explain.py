@@ -478,14 +478,9 @@ def _explain(
 
     # the most the SKU could save through the candidate's (channel, node) on all its rows
     option = kc.astype(np.int64) * (n_kh + 1) + (kh + 1)
-    n_option = int(option.max()) + 1 if n else 1
     saving = np.maximum(main_cost[kr] - unit, 0.0) * demand_units
     saving = np.where(np.isfinite(saving), saving, 0.0)
-    cell_of, cell = pd.factorize(kr.astype(np.int64) * n_option + option)
-    best_cell = np.zeros(len(cell))
-    np.maximum.at(best_cell, cell_of, saving)
-    option_of_cell = pd.factorize(cell % n_option)[0]
-    sku_saving = np.bincount(option_of_cell, weights=best_cell)[option_of_cell][cell_of]
+    sku_saving = _sku_saving(pairs.sku, kr, option, saving)
 
     # limit rows of the plan, and the first binding (or too full) one of each pair
     problem, _activity, offered, upper_slack, lower_slack = _limit_rows(model, decisions)
@@ -857,12 +852,11 @@ def _explain(
     # unit cost), by one permutation; its columns are gathered a block of rows at a time
     ex_row, ex_path = pairs.excluded_demand_row, pairs.excluded_path
     n_ex = len(ex_row)
-    # two stable sorts (the integer one a radix sort) rather than lexsort's three
-    order = np.argsort(np.concatenate([unit, np.full(n_ex, np.inf)]), kind="stable")
-    row_status = np.concatenate([pairs.demand_row, ex_row]).astype(np.int64) * len(STATUSES)
-    row_status += np.concatenate([code, np.full(n_ex, STATUSES.index("excluded"), dtype=np.int8)])
-    order = order[np.argsort(row_status[order], kind="stable")]
-    del row_status
+    order = _table_order(
+        np.concatenate([pairs.demand_row, ex_row]).astype(np.int64) * len(STATUSES)
+        + np.concatenate([code, np.full(n_ex, STATUSES.index("excluded"), dtype=np.int8)]),
+        np.concatenate([unit, np.full(n_ex, np.inf)]),
+    )
 
     sku_ids = inst.skus["sku_id"].to_numpy(object)
     channel_ids = inst.channels["channel_id"].to_numpy(object)
@@ -924,6 +918,57 @@ def _explain(
     return _Table(order, n, [(name, columns[name]) for name in names])
 
 
+def _sku_saving(
+    sku: np.ndarray, row: np.ndarray, option: np.ndarray, saving: np.ndarray
+) -> np.ndarray:
+    """Per pair: the sum over its SKU's demand rows of the row's largest ``saving``
+    among pairs with its ``option`` (a (channel, node) of the SKU).
+
+    By SKU and row segments in a kernel where pairs come ordered by SKU and row (as
+    the index builds them); by hashing otherwise.
+
+    >>> row, option = np.array([0, 0, 1, 1]), np.array([7, 7, 7, 8])
+    >>> _sku_saving(np.zeros(4, dtype=int), row, option, np.array([1.0, 3.0, 2.0, 5.0])).tolist()
+    [5.0, 5.0, 5.0, 5.0]
+    """
+    sku, row = np.asarray(sku, dtype=np.int64), np.asarray(row, dtype=np.int64)
+    if len(sku) == 0:
+        return np.zeros(0)
+    new_sku = np.flatnonzero(sku[1:] != sku[:-1]) + 1
+    if np.all(sku[1:] >= sku[:-1]) and np.all(row[1:] >= row[:-1]):
+        from lean_chain import _explain_kernels
+
+        starts = np.concatenate([[0], new_sku, [len(sku)]]).astype(np.int64)
+        return _explain_kernels.best_saving_per_option(
+            starts, row, np.asarray(option, dtype=np.int64), np.asarray(saving, np.float64)
+        )
+    n_option = int(option.max()) + 1
+    cell_of, cell = pd.factorize(row * n_option + option)
+    best_cell = np.zeros(len(cell))
+    np.maximum.at(best_cell, cell_of, saving)
+    option_of_cell = pd.factorize(cell % n_option)[0]
+    return np.bincount(option_of_cell, weights=best_cell)[option_of_cell][cell_of]
+
+
+def _table_order(row_status: np.ndarray, unit: np.ndarray) -> np.ndarray:
+    """The permutation that sorts by ``row_status``, then ``unit``, then position
+    (``np.lexsort((unit, row_status))``): a stable sort of the row codes, which come
+    nearly sorted (pairs are ordered by demand row), then each (row, status) segment
+    by unit cost in a kernel.
+
+    >>> _table_order(np.array([5, 0, 5, 0]), np.array([1.0, 3.0, 0.5, 2.0])).tolist()
+    [3, 1, 2, 0]
+    """
+    from lean_chain import _explain_kernels
+
+    order = np.argsort(row_status, kind="stable")
+    ordered = row_status[order]
+    starts = np.flatnonzero(np.diff(ordered)) + 1
+    bounds = np.concatenate([[0], starts, [len(order)]]).astype(np.int64)
+    _explain_kernels.sort_segments(order, bounds, np.ascontiguousarray(unit, dtype=np.float64))
+    return order
+
+
 class _Labels:
     """A few distinct texts (kinds of reason, of break-even) and their codes."""
 
@@ -963,7 +1008,8 @@ class _Texts:
     def put(self, rows: RowTexts, at: np.ndarray, pairs: np.ndarray, append: bool = False):
         """The sentences of ``pairs`` as the texts of rows ``at`` (appended if ``append``)."""
         group = self.group[pairs]
-        for g in np.unique(group[group >= 0]):  # a handful of groups
+        present = np.bincount(group + 1, minlength=len(self.writers) + 1)[1:]
+        for g in np.flatnonzero(present):  # a handful of groups
             which = np.flatnonzero(group == g)
             rows.put(at[which], self.writers[g](pairs[which]), append=append)
 

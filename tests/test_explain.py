@@ -477,3 +477,35 @@ def test_decomposition_plans_use_slack_reasons_and_say_within_the_gap(tmp_path):
     optimality = table["reason_kind"].isin(["fixed_cost", "max_channels", "lane_charges", "gap"])
     if plan.gap is not None and plan.gap > 1e-6:
         assert table.loc[optimality, "reason"].str.contains("within the plan's gap").all()
+
+
+def test_segment_kernels_agree_with_sorting_and_hashing():
+    """The table's order and each SKU's best saving per (channel, node), computed by
+    segment in kernels, equal numpy's lexsort and the hashing fallback, also with NaN
+    and infinite keys and with segments longer than the insertion sort takes."""
+    from lean_chain.explain import _sku_saving, _table_order
+
+    rng = np.random.default_rng(19)
+    n = 20_000
+    sku = np.sort(rng.integers(0, 300, n))
+    row = np.sort(sku * 40 + rng.integers(0, 3, n))  # a few demand rows per SKU
+    unit = np.round(rng.random(n) * 5, 1)
+    unit[rng.random(n) < 0.02] = np.inf
+    unit[rng.random(n) < 0.01] = np.nan
+    row_status = row * 5 + rng.integers(0, 5, n)
+    row_status[:500] = 3  # one long segment
+    row_status[-300:] = rng.integers(0, row_status.max(), 300)  # excluded paths, unsorted
+    assert _table_order(row_status, unit).tolist() == np.lexsort((unit, row_status)).tolist()
+    option = sku * 10 + rng.integers(0, 6, n)
+    saving = np.maximum(rng.normal(1, 2, n), 0.0)
+    fast = _sku_saving(sku, row, option, saving)
+    shuffled = rng.permutation(n)  # not ordered: the hashing path
+    slow = _sku_saving(sku[shuffled], row[shuffled], option[shuffled], saving[shuffled])
+    np.testing.assert_allclose(fast[shuffled], slow, rtol=1e-12)
+    by_hand = {}
+    for r, o, v in zip(row, option, saving, strict=True):
+        by_hand[(r, o)] = max(by_hand.get((r, o), 0.0), v)
+    per_option = {}
+    for (_, o), v in by_hand.items():
+        per_option[o] = per_option.get(o, 0.0) + v
+    np.testing.assert_allclose(fast, [per_option[o] for o in option], rtol=1e-12)

@@ -21,7 +21,8 @@ FLOAT, INT, BOOL = 0, 1, 2
 #: Floats below this (in magnitude) are written from integer digits: nine before the
 #: point, so that one ulp (< 1.2e-7) cannot hold two multiples of 1e-6.
 DIGIT_FLOAT_MAX = 1e9
-#: repr switches to scientific notation below this magnitude.
+#: repr switches to scientific notation below this magnitude (written here for the
+#: multiples of 1e-6, as repr writes them).
 REPR_FIXED_MIN = 1e-4
 #: Most bytes a number written here takes: sign, 19 or 20 digits (int64), or
 #: sign, nine digits, the point and six decimals (float).
@@ -45,9 +46,10 @@ def _digits_float(value: float) -> bool:
     magnitude = abs(value)
     if not magnitude < DIGIT_FLOAT_MAX:  # also NaN and infinities
         return False
-    if magnitude < REPR_FIXED_MIN and magnitude != 0.0:
+    millionths = _rint(magnitude * 1e6)
+    if magnitude < REPR_FIXED_MIN and millionths == 0.0 and magnitude != 0.0:
         return False
-    return _rint(magnitude * 1e6) / 1e6 == magnitude
+    return millionths / 1e6 == magnitude
 
 
 @njit(parallel=True, nogil=True, cache=True, error_model="numpy")
@@ -89,6 +91,28 @@ def _put_digits(out: np.ndarray, pos: int, value: int) -> int:
 
 
 @njit(nogil=True, cache=True, error_model="numpy", inline="always")
+def _put_small(out: np.ndarray, pos: int, millionths: np.int64) -> int:
+    """repr of ``millionths`` (1 to 99) times 1e-6: the shortest digits that read back
+    as that float (which is the nearest float to the decimal, as ``k / 1e6`` is)."""
+    if millionths < 10:
+        out[pos] = 48 + millionths
+        exponent = 54  # 6
+        pos += 1
+    else:
+        tens = millionths // 10
+        units = millionths - 10 * tens
+        out[pos] = 48 + tens
+        pos += 1
+        if units:
+            out[pos] = 46  # .
+            out[pos + 1] = 48 + units
+            pos += 2
+        exponent = 53  # 5
+    out[pos], out[pos + 1], out[pos + 2], out[pos + 3] = 101, 45, 48, exponent  # e-0x
+    return pos + 4
+
+
+@njit(nogil=True, cache=True, error_model="numpy", inline="always")
 def _put_float(out: np.ndarray, pos: int, value: float) -> int:
     """``value`` as repr writes it (a multiple of 1e-6 below 1e9); NaN: nothing."""
     if value != value:
@@ -98,6 +122,8 @@ def _put_float(out: np.ndarray, pos: int, value: float) -> int:
         pos += 1
     # integer arithmetic on the value in millionths (exact below 2**53)
     scaled = np.int64(_rint(abs(value) * 1e6))
+    if 0 < scaled < 100:  # below 1e-4: repr's scientific notation, "4.4e-05", "5e-06"
+        return _put_small(out, pos, scaled)
     integer = scaled // 1_000_000
     fraction = scaled - 1_000_000 * integer
     pos = _put_digits(out, pos, integer)

@@ -568,9 +568,12 @@ def _piece_matrices(pieces: list, n: int) -> list[np.ndarray]:
             literal = np.frombuffer(piece.encode("utf-8"), dtype=np.uint8)
             matrices.append(np.broadcast_to(literal, (n, len(literal))))
         elif isinstance(piece, Coded):  # a text per row from a table: only those used
-            used, index = np.unique(np.asarray(piece.codes), return_inverse=True)
-            table = _text_matrix(np.append(piece.values, "")[used])
-            matrices.append(table[index.reshape(-1)])
+            codes = np.asarray(piece.codes, dtype=np.int64) + 1  # 0: none
+            used = np.flatnonzero(np.bincount(codes, minlength=len(piece.values) + 1))
+            position = np.zeros(len(piece.values) + 1, dtype=np.int64)
+            position[used] = np.arange(len(used))
+            table = _text_matrix(np.append("", piece.values)[used])
+            matrices.append(table[position[codes]])
         elif isinstance(piece, When):
             for matrix in _piece_matrices(piece.pieces, n):
                 matrices.append(np.where(piece.mask[:, None], matrix, np.uint8(0)))
