@@ -477,7 +477,25 @@ def write_blocks(
     >>> path.read_text().splitlines()
     ['a,b', '1.5,x', '2.0,"y,z"', '1.5,x', '2.0,"y,z"']
     """
-    _write_chunks(path, _chunks(list(names), blocks, chunk_rows))
+    _write_chunks(path, _chunks(list(names), _ahead(blocks), chunk_rows))
+
+
+def _ahead(blocks):
+    """``blocks``, each made by a thread of its own while the one before is formatted
+    (both mostly release the GIL: numpy gathers, compiled kernels); an error or an
+    interruption in the maker reaches the caller, who stops the maker on leaving."""
+    iterator = iter(blocks)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(next, iterator, None)
+        try:
+            while True:
+                block = pending.result()
+                if block is None:
+                    return
+                pending = pool.submit(next, iterator, None)
+                yield block
+        finally:
+            pending.cancel()
 
 
 def _fixed_matrix(values: np.ndarray, decimals: int) -> np.ndarray:
