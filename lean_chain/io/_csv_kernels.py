@@ -52,15 +52,33 @@ def _digits_float(value: float) -> bool:
     return millionths / 1e6 == magnitude
 
 
+@njit(nogil=True, cache=True, error_model="numpy", inline="always")
+def _repr_needed(value: float) -> bool:
+    return value == value and not _digits_float(value)
+
+
 @njit(parallel=True, nogil=True, cache=True, error_model="numpy")
-def repr_needed(floats: np.ndarray) -> np.ndarray:
-    """Per value of ``floats`` (rows × columns): not missing and not written here."""
-    out = np.zeros(floats.shape, dtype=np.bool_)
-    for i in prange(floats.shape[0]):
-        for j in range(floats.shape[1]):
-            value = floats[i, j]
-            out[i, j] = value == value and not _digits_float(value)
-    return out
+def repr_needed(floats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The values of ``floats`` (rows × columns) not missing and not written here: their
+    rows and columns, row by row (as :func:`numpy.nonzero` lists them)."""
+    n, m = floats.shape
+    count = np.zeros(n + 1, dtype=np.int64)
+    for i in prange(n):
+        for j in range(m):
+            if _repr_needed(floats[i, j]):
+                count[i + 1] += 1
+    for i in range(n):
+        count[i + 1] += count[i]
+    rows = np.empty(count[n], dtype=np.int64)
+    columns = np.empty(count[n], dtype=np.int64)
+    for i in prange(n):
+        if count[i + 1] > count[i]:
+            at = count[i]
+            for j in range(m):
+                if _repr_needed(floats[i, j]):
+                    rows[at], columns[at] = i, j
+                    at += 1
+    return rows, columns
 
 
 #: "00" to "99": two digits per division.
@@ -297,3 +315,28 @@ def join_texts(
                 for k in range(offsets[which], offsets[which + 1]):
                     out[pos] = data[k]
                     pos += 1
+
+
+@njit(parallel=True, nogil=True, cache=True, error_model="numpy")
+def compact_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The non-NUL bytes of each row of ``matrix`` (rows × width), one row after the
+    other, and where each row starts (one more at the end)."""
+    n, width = matrix.shape
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    for i in prange(n):
+        count = 0
+        for k in range(width):
+            if matrix[i, k] != 0:
+                count += 1
+        offsets[i + 1] = count
+    for i in range(n):
+        offsets[i + 1] += offsets[i]
+    out = np.empty(offsets[n], dtype=np.uint8)
+    for i in prange(n):
+        pos = offsets[i]
+        for k in range(width):
+            byte = matrix[i, k]
+            if byte != 0:
+                out[pos] = byte
+                pos += 1
+    return out, offsets

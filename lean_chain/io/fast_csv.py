@@ -30,6 +30,7 @@ True
 from __future__ import annotations
 
 import csv
+import dataclasses
 import functools
 import io
 import itertools
@@ -175,6 +176,14 @@ def _encode_texts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.frombuffer(b"".join(encoded), dtype=np.uint8), offsets
 
 
+def _quoted(blob: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Per field (bytes ``offsets[c]..offsets[c + 1]`` of ``blob``): whether the CSV
+    writer quotes it."""
+    from lean_chain.io import _csv_kernels
+
+    return _csv_kernels.quoted_fields(blob, offsets, _SPECIAL)
+
+
 def _field_text(value: object) -> str:
     """A value's text as the csv module writes it, before quoting (missing: empty)."""
     if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
@@ -243,9 +252,7 @@ class _RowWriter:
         base = len(self.offsets) - 1
         self.offsets = np.concatenate([self.offsets, self.offsets[-1] + offsets[1:]])
         self.blob = np.concatenate([self.blob, blob])
-        self.quoted = np.concatenate(
-            [self.quoted, self.kernels.quoted_fields(blob, offsets, _SPECIAL)]
-        )
+        self.quoted = np.concatenate([self.quoted, _quoted(blob, offsets)])
         return base
 
     def _coded(self, values: np.ndarray) -> int:
@@ -272,7 +279,7 @@ class _RowWriter:
         for column in columns:  # new distinct values first: the table grows
             if isinstance(column, Coded):
                 self._coded(column.values)
-        local_blobs, local_offsets = [], []
+        local_blobs, local_offsets, local_quoted = [], [], []
         local_base = len(self.offsets) - 1  # chunk fields follow the writer's table
         for j, column in enumerate(columns):
             if is_float[j]:
@@ -284,17 +291,21 @@ class _RowWriter:
                 part = column.codes[start:stop]
                 codes[:, j] = np.where(part >= 0, part + base, self.empty)
             else:
+                quoted = None
                 if isinstance(column, Texts):  # already bytes
                     bounds = column.offsets[start : stop + 1]
                     blob, offsets = column.data[bounds[0] : bounds[-1]], bounds - bounds[0]
+                    if column.quoted is not None:
+                        quoted = column.quoted[start:stop]
                 else:
                     blob, offsets = _encode_texts(column[start:stop])
                 codes[:, j] = local_base + np.arange(n)
                 local_blobs.append(blob)
                 local_offsets.append(offsets)
+                local_quoted.append(_quoted(blob, offsets) if quoted is None else quoted)
                 local_base += n
         if is_float.any():
-            at, which = np.nonzero(kernels.repr_needed(floats))
+            at, which = kernels.repr_needed(floats)
             if len(at):
                 texts = np.array([repr(v) for v in floats[at, which].tolist()], dtype=object)
                 blob, offsets = _encode_texts(texts)
@@ -302,13 +313,14 @@ class _RowWriter:
                 codes[at, columns_at] = local_base + np.arange(len(at))
                 local_blobs.append(blob)
                 local_offsets.append(offsets)
+                local_quoted.append(_quoted(blob, offsets))
         # the chunk's own fields: codes from the writer's table's length on
         chunk_blob = np.concatenate([np.zeros(0, dtype=np.uint8), *local_blobs])
         chunk_offsets = [np.zeros(1, dtype=np.int64)]
         for part in local_offsets:
             chunk_offsets.append(chunk_offsets[-1][-1] + part[1:])
         chunk_offsets = np.concatenate(chunk_offsets)
-        chunk_quoted = kernels.quoted_fields(chunk_blob, chunk_offsets, _SPECIAL)
+        chunk_quoted = np.concatenate([np.zeros(0, dtype=bool), *local_quoted])
         # where each part of rows starts: the bytes its rows may take at most (a quoted
         # text may double its quotes; a number written here takes NUMBER_WIDTH at most)
         chunk_bound = np.diff(chunk_offsets) * (1 + chunk_quoted) + 2 * chunk_quoted
@@ -527,10 +539,9 @@ def _assemble(pieces: list[np.ndarray], n: int) -> Texts:
     for piece in pieces:
         out[:, at : at + piece.shape[1]] = piece
         at += piece.shape[1]
-    kept = out != 0
-    offsets = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.count_nonzero(kept, axis=1), out=offsets[1:])
-    return Texts(out[kept], offsets)
+    from lean_chain.io import _csv_kernels
+
+    return Texts(*_csv_kernels.compact_rows(out))
 
 
 @dataclass(frozen=True, eq=False)
@@ -546,11 +557,18 @@ class Texts:
 
     data: np.ndarray
     offsets: np.ndarray
+    #: per text, whether it holds a character the CSV writer quotes (None: not known)
+    quoted: np.ndarray | None = None
 
     @classmethod
     def of(cls, texts) -> Texts:
         """The texts of a sequence of :class:`str` (missing values: empty)."""
-        return cls(*_encode_texts(np.asarray(texts, dtype=object)))
+        data, offsets = _encode_texts(np.asarray(texts, dtype=object))
+        return cls(data, offsets, _quoted(data, offsets))
+
+    def quoted_or_found(self) -> np.ndarray:
+        """:attr:`quoted`, found in the bytes if not known."""
+        return _quoted(self.data, self.offsets) if self.quoted is None else self.quoted
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
@@ -578,13 +596,15 @@ class When:
     pieces: list
 
 
-def _piece_matrices(pieces: list, n: int) -> list[np.ndarray]:
-    """The ``(n, w)`` NUL-padded byte matrix of each piece of :func:`sentences`."""
-    matrices = []
+def _piece_matrices(pieces: list, n: int) -> tuple[list[np.ndarray], np.ndarray]:
+    """The ``(n, w)`` NUL-padded byte matrix of each piece of :func:`sentences`, and per
+    row whether any piece holds a character the CSV writer quotes (numbers never do)."""
+    matrices, quoted = [], np.zeros(n, dtype=bool)
     for piece in pieces:
         if isinstance(piece, str):
             literal = np.frombuffer(piece.encode("utf-8"), dtype=np.uint8)
             matrices.append(np.broadcast_to(literal, (n, len(literal))))
+            quoted |= bool(_SPECIAL[literal].any())
         elif isinstance(piece, Coded):  # a text per row from a table: only those used
             codes = np.asarray(piece.codes, dtype=np.int64) + 1  # 0: none
             used = np.flatnonzero(np.bincount(codes, minlength=len(piece.values) + 1))
@@ -592,14 +612,17 @@ def _piece_matrices(pieces: list, n: int) -> list[np.ndarray]:
             position[used] = np.arange(len(used))
             table = _text_matrix(np.append("", piece.values)[used])
             matrices.append(table[position[codes]])
+            quoted |= _SPECIAL[table].any(axis=1)[position[codes]]
         elif isinstance(piece, When):
-            for matrix in _piece_matrices(piece.pieces, n):
+            inner, inner_quoted = _piece_matrices(piece.pieces, n)
+            for matrix in inner:
                 matrices.append(np.where(piece.mask[:, None], matrix, np.uint8(0)))
+            quoted |= inner_quoted & piece.mask
         else:
             values, decimals = piece
             values = np.asarray(values, dtype=np.float64).reshape(-1)
             matrices.append(_fixed_matrix(values, decimals))
-    return matrices
+    return matrices, quoted
 
 
 def sentences(pieces: list, n: int) -> Texts:
@@ -617,8 +640,9 @@ def sentences(pieces: list, n: int) -> Texts:
     ['WH is full', 'BZ']
     """
     if n == 0:
-        return Texts(np.zeros(0, dtype=np.uint8), np.zeros(1, dtype=np.int64))
-    return _assemble(_piece_matrices(pieces, n), n)
+        return Texts(np.zeros(0, dtype=np.uint8), np.zeros(1, dtype=np.int64), np.zeros(0, bool))
+    matrices, quoted = _piece_matrices(pieces, n)
+    return dataclasses.replace(_assemble(matrices, n), quoted=quoted)
 
 
 class RowTexts:
@@ -663,8 +687,13 @@ class RowTexts:
         from lean_chain.io import _csv_kernels
 
         if not self.sets:
-            return Texts(np.zeros(0, dtype=np.uint8), np.zeros(self.n + 1, dtype=np.int64))
+            return Texts(
+                np.zeros(0, dtype=np.uint8),
+                np.zeros(self.n + 1, dtype=np.int64),
+                np.zeros(self.n, dtype=bool),
+            )
         data = np.concatenate([t.data for t in self.sets])
+        quoted = np.append(np.concatenate([t.quoted_or_found() for t in self.sets]), False)
         offsets = np.zeros(self.size + 1, dtype=np.int64)
         at, ends = 0, 0
         for t in self.sets:
@@ -679,7 +708,7 @@ class RowTexts:
         )
         out = np.empty(int(out_offsets[-1]), dtype=np.uint8)
         _csv_kernels.join_texts(data, offsets, self.first, self.second, out_offsets, out)
-        return Texts(out, out_offsets)
+        return Texts(out, out_offsets, quoted[self.first] | quoted[self.second])
 
 
 def fixed_text(values: np.ndarray, decimals: int = 2) -> np.ndarray:
