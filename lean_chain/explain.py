@@ -508,16 +508,15 @@ def _explain(
     limit = np.isin(row_family, list(LIMIT_FAMILIES))
     scale = np.maximum(1.0, np.abs(np.where(np.isfinite(offered), offered, 0.0)))
     full = limit & (offered > 0) & (upper_slack <= SLACK_RTOL * scale)
-    x = problem.col_blocks["x"]
-    coo = problem.matrix[:, x].tocoo()
-    entry_row, entry_pair, entry_val = coo.row, coo.col, coo.data
+    # the entries of the cheaper candidates (the only ones given such reasons) in the
+    # limit rows: read from the CSR arrays (a few dozen rows), not by slicing columns
     cheaper = code == 1
-    blocked = cheaper[entry_pair] & full[entry_row] & (entry_val > 0)
+    entry_row, entry_pair, entry_val = _pair_entries(problem, cheaper)
+    blocked = full[entry_row] & (entry_val > 0)
     first_full = _first_entry(entry_pair[blocked], entry_row[blocked], entry_val[blocked], n)
     need = entry_val * (1.0 - share[entry_pair])
     short = (
-        cheaper[entry_pair]
-        & limit[entry_row]
+        limit[entry_row]
         & (offered[entry_row] > 0)
         & ~full[entry_row]
         & (need > upper_slack[entry_row] + SLACK_RTOL * scale[entry_row])
@@ -535,10 +534,8 @@ def _explain(
         member = np.zeros(n, dtype=bool)
         in_service = (entry_row >= rows.start) & (entry_row < rows.stop)
         member[entry_pair[in_service]] = True
-        lower = problem.row_lower
-        sr = np.maximum(service_row, 0)
-        tight = lower_slack[sr] <= SLACK_RTOL * np.maximum(1.0, np.abs(lower[sr]))
-        service_binding = (service_row >= 0) & tight & ~member
+        tight = lower_slack <= SLACK_RTOL * np.maximum(1.0, np.abs(problem.row_lower))
+        service_binding = (service_row >= 0) & tight[np.maximum(service_row, 0)] & ~member
 
     # channels per SKU at their limit
     used_per_sku = np.bincount(
@@ -1148,6 +1145,16 @@ def lp_unit_falls(
         | (np.append(decisions.stocked, False)[kh] & np.append(decisions.node_open, False)[h])
     )
     return np.where(in_plan, np.maximum(reduced, 0.0) / units, np.nan)
+
+
+def _pair_entries(problem, pairs_wanted: np.ndarray):
+    """The matrix entries (row, pair, value) of the ``x`` columns of ``pairs_wanted``."""
+    matrix, x = problem.matrix, problem.col_blocks["x"]
+    row = np.repeat(np.arange(problem.n_rows, dtype=np.int64), np.diff(matrix.indptr))
+    pair = matrix.indices.astype(np.int64) - x.start
+    keep = (pair >= 0) & (pair < x.stop - x.start)
+    keep[keep] = pairs_wanted[pair[keep]]
+    return row[keep], pair[keep], matrix.data[keep]
 
 
 def _first_entry(pair: np.ndarray, row: np.ndarray, val: np.ndarray, n: int):
