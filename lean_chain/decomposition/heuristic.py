@@ -26,6 +26,7 @@ from lean_chain.costs.evaluate import (
     cost_breakdown,
     decisions_from_shares,
 )
+from lean_chain.costs.model import piecewise_leg_cost
 from lean_chain.decomposition.structure import Structure
 from lean_chain.decomposition.subproblem import (
     SkuTables,
@@ -530,6 +531,151 @@ def construct(
         if split.feasible:
             return split, []
     return price(st, pair_of_row), left
+
+
+def load_leg_charges(
+    st: Structure, decisions: Decisions
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per container leg and per weight-break leg: what the pair costs charge the plan
+    (their linear lower bound) and what the plan pays (whole loads per shipment, the
+    tariff at the leg's weight per shipment)."""
+    model, share = st.model, decisions.share
+    container_charged = np.bincount(
+        model.ct_of,
+        weights=st.container_part * share[model.ct_pair],
+        minlength=len(model.ct_leg),
+    )
+    weight_charged = np.bincount(
+        model.pw_of,
+        weights=st.weight_break_part * share[model.pw_pair],
+        minlength=len(model.pw_leg),
+    )
+    return (
+        container_charged,
+        model.ct_cost * decisions.containers,
+        weight_charged,
+        piecewise_leg_cost(model, share),
+    )
+
+
+def scaled_load_costs(st: Structure, decisions: Decisions, rates: dict) -> np.ndarray:
+    """Per pair, its cost with the load legs charged what they cost ``decisions``.
+
+    A container or weight-break leg the plan uses costs, per unit of its linear lower
+    bound (the share of ``pair_cost`` it charges), what the plan pays for it: whole
+    loads per shipment, the tariff at the plan's weight per shipment with its minimum
+    charges. A leg the plan leaves empty keeps its rate in ``rates`` (updated here; 1,
+    the bound itself, at first).
+    """
+    model = st.model
+    ct_charged, ct_paid, pw_charged, pw_paid = load_leg_charges(st, decisions)
+    cost = st.pair_cost.copy()
+    if len(model.ct_leg):
+        used = ct_charged > 0
+        rate = np.where(used, ct_paid / np.where(used, ct_charged, 1.0), 1.0)
+        rate = rates["container"] = np.where(used, rate, rates.get("container", 1.0))
+        cost += np.bincount(
+            model.ct_pair,
+            weights=(rate[model.ct_of] - 1.0) * st.container_part,
+            minlength=model.n_pairs,
+        )
+    if len(model.pw_leg):
+        used = pw_charged > 0
+        rate = np.where(used, pw_paid / np.where(used, pw_charged, 1.0), 1.0)
+        rate = rates["weight"] = np.where(used, rate, rates.get("weight", 1.0))
+        cost += np.bincount(
+            model.pw_pair,
+            weights=(rate[model.pw_of] - 1.0) * st.weight_break_part,
+            minlength=model.n_pairs,
+        )
+    return cost
+
+
+def slope_scaling(st: Structure, plan: Priced, iterations: int = 6) -> Priced:
+    """Re-plan every share by an LP with the load legs priced at what the plan pays.
+
+    Dynamic slope scaling (Kim and Pardalos): the LP over the shares of the pairs in
+    the plan's channels, stocked SKUs and open nodes, with every coupling row, charges
+    each load leg its cost per unit under the last plan (:func:`scaled_load_costs`);
+    its solution (rows may split) is priced by the evaluation core and becomes the
+    next plan. Legs that carry little get dear and empty; the others fill up. Stops
+    after ``iterations`` LPs or two without a better plan; returns the best plan
+    priced (``plan`` if none is better).
+    """
+    from lean_chain.formulation.problem import MipProblem
+    from lean_chain.solvers import SolveOptions, get_backend
+
+    model = st.model
+    if st.container_part is None or not plan.feasible:
+        return plan
+    decisions = plan.decisions
+    usable = (
+        decisions.channel_used[model.kc_of_pair]
+        & np.where(model.kh_of_pair >= 0, decisions.stocked[np.maximum(model.kh_of_pair, 0)], True)
+        & np.append(decisions.node_open, True)[st.pair_col]
+    )
+    pairs = np.flatnonzero(usable)
+    local_row = np.searchsorted(st.kr.keys, model.kr_of_pair[pairs])
+    n_rows, n = len(st.kr.keys), len(pairs)
+    matrix = sp.vstack(
+        [
+            sp.csr_matrix((np.ones(n), (local_row, np.arange(n))), shape=(n_rows, n)),
+            st.primal_coupling[:, pairs],
+        ]
+    ).tocsr()
+    upper = st.rhs - st.coupling_nodes @ decisions.node_open.astype(float)
+    served = np.zeros(n_rows)
+    served[np.searchsorted(st.kr.keys, st.kr.keys[plan.pair_of_row[st.kr.keys] >= 0])] = 1.0
+    best = current = plan
+    rates: dict = {}
+    stale = 0
+    for _ in range(iterations):
+        cost = scaled_load_costs(st, current.decisions, rates)
+        problem = MipProblem(
+            objective=cost[pairs],
+            matrix=matrix,
+            row_lower=np.concatenate(
+                [np.zeros(n_rows) if st.profit else served, np.full(len(st.rhs), -np.inf)]
+            ),
+            row_upper=np.concatenate([np.ones(n_rows), upper]),
+            col_lower=np.zeros(n),
+            col_upper=np.ones(n),
+            integrality=np.zeros(n, dtype=bool),
+        )
+        result = get_backend("highs").solve(problem, SolveOptions(time_limit_s=60.0))
+        if not result.status.has_solution:
+            break
+        values = np.clip(result.solution, 0.0, 1.0)
+        values[values < 1e-9] = 0.0
+        totals = np.bincount(local_row, weights=values, minlength=n_rows)
+        if st.profit:
+            totals = np.maximum(totals, 1.0)
+        share = np.zeros(model.n_pairs)
+        share[pairs] = values / np.where(totals > 0, totals, 1.0)[local_row]
+        dominant = st.kr.argmin(-share)
+        pair_of_row = np.full(len(st.kr), -1, dtype=np.int64)
+        pair_of_row[st.kr.keys] = dominant
+        pair_of_row[st.kr.keys[share[dominant] <= 1e-9]] = -1
+        candidate = price(st, pair_of_row, share)
+        if not candidate.feasible:
+            break
+        if better(candidate, best):
+            best, stale = candidate, 0
+        else:
+            stale += 1
+            if stale == 2:  # the rates cycle between two plans
+                break
+        current = candidate
+    return best
+
+
+def load_leg_excess(st: Structure, decisions: Decisions) -> float:
+    """What a plan pays on its container and weight-break legs above what its pair costs
+    charge them (their linear lower bound)."""
+    if st.container_part is None:
+        return 0.0
+    ct_charged, ct_paid, pw_charged, pw_paid = load_leg_charges(st, decisions)
+    return float((ct_paid - ct_charged).sum() + (pw_paid - pw_charged).sum())
 
 
 def split_rows(

@@ -128,6 +128,10 @@ class Structure:
     kr_kq: np.ndarray | None = None  # listing group of each demand row, -1: sold directly
     kq_sku: np.ndarray | None = None
     kq_fee: np.ndarray | None = None  # listing fee per horizon
+    # the load legs' share of pair_cost, per unit share: per ct_pair and per pw_pair
+    # incidence (see load_leg_parts); the heuristic rescales them to what a plan pays
+    container_part: np.ndarray | None = None
+    weight_break_part: np.ndarray | None = None
 
     @property
     def free_listings(self) -> bool:
@@ -143,7 +147,9 @@ class Structure:
         return len(self.sku_local_fixed)
 
 
-def lane_charge_lower_bound(model: CostModel) -> np.ndarray:
+def lane_charge_lower_bound(
+    model: CostModel, parts: tuple[np.ndarray, np.ndarray] | None = None
+) -> np.ndarray:
     """Per pair and unit share, a linear cost that never exceeds its lane charges.
 
     Containers: cost per load / load size (volume when the size is given in
@@ -151,10 +157,41 @@ def lane_charge_lower_bound(model: CostModel) -> np.ndarray:
     (the next-break rule and the minimum charge only lower it as w grows), so
     f(w) >= w f(w_max) / w_max, with w_max the most the leg could carry per
     shipment: the LP relaxation's charge. Fixed charges per
-    shipment: the LP share charge / most the leg could carry x units.
+    shipment: the LP share charge / most the leg could carry x units. ``parts``: the
+    model's :func:`load_leg_parts`, when the caller has them.
     """
     extra = np.zeros(model.n_pairs)
+    container, weight_break = parts if parts is not None else load_leg_parts(model)
     units = model.demand_units
+    if len(model.ct_leg):
+        extra += np.bincount(model.ct_pair, weights=container, minlength=model.n_pairs)
+    if len(model.pw_leg):
+        extra += np.bincount(model.pw_pair, weights=weight_break, minlength=model.n_pairs)
+    if len(model.ob_leg):
+        # order bands: every unit pays at least its cheapest band's charge
+        cheapest = np.full(len(model.ob_of), np.inf)
+        np.minimum.at(cheapest, model.ob_cell_inc, model.ob_cell_cost)
+        extra += np.bincount(
+            model.ob_pair, weights=cheapest * units[model.ob_pair], minlength=model.n_pairs
+        )
+    if len(model.fx_leg):
+        most = np.bincount(model.fx_of, weights=units[model.fx_pair], minlength=len(model.fx_leg))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            per_unit = np.where(most > 0, model.fx_cost / most, 0.0)
+        extra += np.bincount(
+            model.fx_pair,
+            weights=per_unit[model.fx_of] * units[model.fx_pair],
+            minlength=model.n_pairs,
+        )
+    return extra
+
+
+def load_leg_parts(model: CostModel) -> tuple[np.ndarray, np.ndarray]:
+    """The linear lower bound of :func:`lane_charge_lower_bound` on container legs (per
+    ``ct_pair`` incidence) and on weight-break legs (per ``pw_pair`` incidence), per
+    unit share: what a plan's load legs are charged in the pair costs."""
+    units = model.demand_units
+    container = np.zeros(len(model.ct_pair))
     if len(model.ct_leg):
         by_volume = ~np.isnan(model.ct_size_m3)
         per_unit = np.where(
@@ -164,13 +201,10 @@ def lane_charge_lower_bound(model: CostModel) -> np.ndarray:
             model.pair_weight_kg[model.ct_pair]
             / np.nan_to_num(model.ct_size_kg, nan=np.inf)[model.ct_of],
         )
-        extra += np.bincount(
-            model.ct_pair,
-            weights=(model.ct_cost / model.ct_shipments)[model.ct_of]
-            * per_unit
-            * units[model.ct_pair],
-            minlength=model.n_pairs,
+        container = (
+            (model.ct_cost / model.ct_shipments)[model.ct_of] * per_unit * units[model.ct_pair]
         )
+    weight_break = np.zeros(len(model.pw_pair))
     if len(model.pw_leg):
         actual = np.bincount(
             model.pw_of,
@@ -210,28 +244,8 @@ def lane_charge_lower_bound(model: CostModel) -> np.ndarray:
             model.pw_volumetric_per_unit,
             model.pw_actual_per_unit,
         )
-        extra += np.bincount(
-            model.pw_pair,
-            weights=rate[model.pw_of] * quantity * units[model.pw_pair],
-            minlength=model.n_pairs,
-        )
-    if len(model.ob_leg):
-        # order bands: every unit pays at least its cheapest band's charge
-        cheapest = np.full(len(model.ob_of), np.inf)
-        np.minimum.at(cheapest, model.ob_cell_inc, model.ob_cell_cost)
-        extra += np.bincount(
-            model.ob_pair, weights=cheapest * units[model.ob_pair], minlength=model.n_pairs
-        )
-    if len(model.fx_leg):
-        most = np.bincount(model.fx_of, weights=units[model.fx_pair], minlength=len(model.fx_leg))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            per_unit = np.where(most > 0, model.fx_cost / most, 0.0)
-        extra += np.bincount(
-            model.fx_pair,
-            weights=per_unit[model.fx_of] * units[model.fx_pair],
-            minlength=model.n_pairs,
-        )
-    return extra
+        weight_break = rate[model.pw_of] * quantity * units[model.pw_pair]
+    return container, weight_break
 
 
 def _row_activity(a_x: sp.spmatrix, kr_of_pair: np.ndarray) -> np.ndarray:
@@ -259,7 +273,8 @@ def build_structure(model: CostModel) -> Structure:
     held = np.zeros(n_pairs)
     held[explicit] = model.kh_held_value[model.kh_of_pair[explicit]]
     pair_cost += model.holding_factor * held * model.on_hand_per_share
-    pair_cost += lane_charge_lower_bound(model)
+    load_parts = load_leg_parts(model)
+    pair_cost += lane_charge_lower_bound(model, load_parts)
 
     # coupling rows as A x + B z <= rhs; I (minimum-stock groups) >= the flows' stock
     matrix = problem.matrix.tocsc()
@@ -384,5 +399,7 @@ def build_structure(model: CostModel) -> Structure:
         rhs=rhs / scale,
         row_family=family,
         row_scale=scale,
+        container_part=load_parts[0],
+        weight_break_part=load_parts[1],
         **listing,
     )
