@@ -275,7 +275,7 @@ class _RowWriter:
         # row-major: the kernel reads a row's fields together
         floats = np.empty((n, int(is_float.sum())), dtype=np.float64)
         ints = np.empty((n, int(is_int.sum())), dtype=np.int64)
-        codes = np.full((n, len(columns)), -1, dtype=np.int64)
+        codes = np.full((n, len(columns)), -1, dtype=np.int32)
         for column in columns:  # new distinct values first: the table grows
             if isinstance(column, Coded):
                 self._coded(column.values)
