@@ -19,7 +19,11 @@ RSS is its own):
   ``--baseline-max`` SKUs: it takes minutes at 100k);
 - ``streamed_s``: :func:`lean_chain.explain.write_alternatives`, the explanation
   computed and written a block of rows at a time (what ``write_run`` does above the
-  threshold; the same bytes), best of ``--repeat``;
+  threshold; the same bytes), best of ``--repeat``, with the cost model's coupling
+  problem built, as a plan solved by the decomposition leaves it (its structure builds
+  it; ``formulation.build`` keeps it per model); ``streamed_cold_s``: the first such
+  call on the fresh model, which builds it (what a plan of the exact MIP pays; its
+  ``streamed_s`` is taken as that);
 - ``ratio`` = explain_s / net_solve_s: the explanation's share of the solve it
   explains (target <= 0.10); ``ratio_written`` the same with the CSV written, the way
   ``write_run`` writes it at this size (``written_by``: ``table`` = explain_s +
@@ -72,6 +76,7 @@ FIELDS = (
     "pandas_write_s",
     "write_speedup",
     "streamed_s",
+    "streamed_cold_s",
     "written_by",
     "ratio",
     "ratio_written",
@@ -158,16 +163,21 @@ def child(
         decisions = solved["decisions"]
         kwargs = {"status": solved["status"], "gap": solved["gap"]}
         explain = functools.partial(alternatives, model, decisions, **kwargs)
-        explain_s, table = _best(repeat, explain)
         path = Path(scratch) / "alternatives.csv"
+        stream = functools.partial(write_alternatives, path, model, decisions, **kwargs)
+        # first on this model: builds its coupling problem, which a plan solved by the
+        # decomposition finds built (its structure built it); the exact MIP's does not
+        streamed_cold_s, _ = _best(1, stream)
+        explain_s, table = _best(repeat, explain)
         write_s, _ = _best(repeat, functools.partial(write_csv, table, path))
         pandas_write_s = None
         if skus <= baseline_max:
             pandas_write_s, _ = _best(1, functools.partial(table.to_csv, path, index=False))
         rows = len(table)
         del table
-        stream = functools.partial(write_alternatives, path, model, decisions, **kwargs)
         streamed_s, _ = _best(repeat, stream)
+        if solved["method"] != "decompose":  # the explanation builds the coupling problem
+            streamed_s = max(streamed_s, streamed_cold_s)
         csv_mib = path.stat().st_size / 2**20
         peak_rss = max(_peak_rss_mib(), solved["peak_rss_mib"])
         explain_peak = _traced_peak_mib(explain) if skus <= trace_table_max else None
@@ -188,6 +198,7 @@ def child(
         "pandas_write_s": None if pandas_write_s is None else round(pandas_write_s, 3),
         "write_speedup": None if pandas_write_s is None else round(pandas_write_s / write_s, 1),
         "streamed_s": round(streamed_s, 3),
+        "streamed_cold_s": round(streamed_cold_s, 3),
         "written_by": "table" if rows <= _table_max_rows() else "blocks",
         "ratio": round(explain_s / net, 4),
         "ratio_written": round(
