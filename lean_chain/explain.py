@@ -49,7 +49,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -63,7 +62,15 @@ from lean_chain.decomposition.structure import lane_charge_lower_bound
 from lean_chain.formulation.build import build_coupling_problem
 from lean_chain.formulation.solution import encode
 from lean_chain.index import DROP_REASON_TEXT, DROP_REASONS
-from lean_chain.io.fast_csv import Coded, RowTexts, Texts, When, sentences, write_blocks
+from lean_chain.io.fast_csv import (
+    Coded,
+    RowTexts,
+    Texts,
+    When,
+    kernel_worker,
+    sentences,
+    write_blocks,
+)
 
 #: Status of a candidate, in the table's sort order.
 STATUSES = ("chosen", "cheaper", "tie", "dearer", "excluded")
@@ -355,14 +362,14 @@ def _explain(
     computed by a thread of its own while the reasons are found (numpy and the kernels
     release the GIL: a few seconds less at 100k SKUs).
     """
-    with ThreadPoolExecutor(max_workers=1) as aside:
+    with kernel_worker() as aside:
         return _explain_beside(model, decisions, aside, status=status, gap=gap, lp=lp)
 
 
 def _explain_beside(
     model: CostModel,
     decisions: Decisions,
-    aside: ThreadPoolExecutor,
+    aside,
     *,
     status: str,
     gap: float | None,

@@ -89,3 +89,34 @@ def test_a_streamed_table_that_fails_never_costs_the_plan(tmp_path, monkeypatch)
         summary = json.loads((run / "summary.json").read_text())
         assert why in summary["alternatives"]
         assert summary["objective"] == pytest.approx(plan.objective)
+
+
+def test_streaming_where_numba_has_only_its_workqueue_layer(tmp_path):
+    """Without OpenMP or TBB numba runs parallel kernels on its workqueue layer, which
+    aborts the process when two threads launch kernels at once: the explanation then
+    runs its kernels from one thread, and writes the same bytes."""
+    import os
+    import subprocess
+    import sys
+
+    script = f"""
+import numba
+import lean_chain
+from lean_chain.costs.model import build_cost_model
+from lean_chain.explain import write_alternatives
+instance = lean_chain.load_instance({str(TINY)!r})
+plan = lean_chain.solve(instance, sensitivity=False)
+model = build_cost_model(instance)
+write_alternatives({str(tmp_path / "alternatives.csv")!r}, model, plan.decisions, block_rows=1)
+print(numba.threading_layer())
+"""
+    env = dict(os.environ, NUMBA_THREADING_LAYER="workqueue")
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split()[-1] == "workqueue"
+    instance = lean_chain.load_instance(TINY)
+    plan = lean_chain.solve(instance, sensitivity=False)
+    expected = _whole_table_csv(alternatives(build_cost_model(instance), plan.decisions))
+    assert (tmp_path / "alternatives.csv").read_bytes() == expected

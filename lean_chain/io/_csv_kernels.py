@@ -340,3 +340,25 @@ def compact_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
                 out[pos] = byte
                 pos += 1
     return out, offsets
+
+
+@njit(parallel=True, nogil=True, cache=True)
+def _touch(values: np.ndarray) -> None:
+    """A parallel kernel that does nothing useful: run once to start numba's threading
+    layer, so that :func:`concurrent_launches_safe` can ask which one it is."""
+    for i in prange(values.shape[0]):
+        values[i] = 0
+
+
+def concurrent_launches_safe() -> bool:
+    """Whether two threads may run parallel kernels at the same time: numba's ``omp``
+    and ``tbb`` threading layers allow it; ``workqueue`` (the fallback where neither
+    library is installed) aborts the process on a concurrent launch."""
+    import numba
+
+    try:
+        layer = numba.threading_layer()
+    except ValueError:  # no parallel kernel has run yet in this process
+        _touch(np.zeros(1, dtype=np.int64))
+        layer = numba.threading_layer()
+    return layer in ("omp", "tbb")

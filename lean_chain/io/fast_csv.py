@@ -34,7 +34,7 @@ import dataclasses
 import functools
 import io
 import itertools
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -492,12 +492,41 @@ def write_blocks(
     _write_chunks(path, _chunks(list(names), _ahead(blocks), chunk_rows))
 
 
+class _Inline:
+    """An executor that runs what it is given at once, in the caller's thread."""
+
+    def __enter__(self) -> _Inline:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as error:  # handed to the caller by result()
+            future.set_exception(error)
+        return future
+
+
+def kernel_worker() -> ThreadPoolExecutor | _Inline:
+    """One worker thread for work that may run compiled parallel kernels beside the
+    caller's: a thread where numba's threading layer allows concurrent launches, the
+    caller's own thread otherwise (the ``workqueue`` layer aborts on them)."""
+    from lean_chain.io import _csv_kernels
+
+    if _csv_kernels.concurrent_launches_safe():
+        return ThreadPoolExecutor(max_workers=1)
+    return _Inline()
+
+
 def _ahead(blocks):
     """``blocks``, each made by a thread of its own while the one before is formatted
     (both mostly release the GIL: numpy gathers, compiled kernels); an error or an
     interruption in the maker reaches the caller, who stops the maker on leaving."""
     iterator = iter(blocks)
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    with kernel_worker() as pool:
         pending = pool.submit(next, iterator, None)
         try:
             while True:
