@@ -62,16 +62,16 @@ def focus_node_costs(st: Structure, tables: SkuTables, open_cols: np.ndarray) ->
     return table
 
 
-def sku_row_values(st: Structure, per_row: np.ndarray) -> np.ndarray:
+def sku_row_values(st: Structure, per_row: np.ndarray, clipped: bool = False) -> np.ndarray:
     """Per SKU, the value of its demand rows at ``per_row`` (each row's best pair in a set;
-    inf where it has none): their sum, or in profit mode the listings' best choice."""
+    inf where it has none): their sum, or in profit mode the listings' best choice
+    (``clipped``: ``per_row`` is already at most 0)."""
     if not st.profit:
         return np.bincount(st.kr_sku, weights=per_row, minlength=st.n_sku)
+    gains = per_row if clipped else np.minimum(per_row, 0.0)
     if st.free_listings:  # min(0, 0 + sum of gains) is the sum: one pass instead of two
-        return np.bincount(st.kr_sku, weights=np.minimum(per_row, 0.0), minlength=st.n_sku)
-    listed = st.kq_fee + np.bincount(
-        st.kr_kq, weights=np.minimum(per_row, 0.0), minlength=len(st.kq_fee)
-    )
+        return np.bincount(st.kr_sku, weights=gains, minlength=st.n_sku)
+    listed = st.kq_fee + np.bincount(st.kr_kq, weights=gains, minlength=len(st.kq_fee))
     return np.bincount(st.kq_sku, weights=np.minimum(listed, 0.0), minlength=st.n_sku)
 
 
@@ -95,24 +95,35 @@ def best_channel_sets(
     """
     table = row_channel_costs(st, tables, open_cols)
     focus_table = focus_node_costs(st, tables, open_cols)
+    if st.profit:
+        # a row's value only counts where it gains (min(best, 0)): clipped once here, not
+        # in sku_row_values for every set (the same minimum, bit for bit)
+        np.minimum(table, 0.0, out=table)
+        np.minimum(focus_table, 0.0, out=focus_table)
     best = np.full(st.n_sku, np.inf)
     best_set = np.zeros(st.n_sku, dtype=np.int64)
     best_pattern = np.full(st.n_sku, -1, dtype=np.int64)
     limit = st.model.sku_max_channels
     row_focus = st.sku_focus[st.kr_sku]
+    # each channel's cost for the rows of SKUs whose focus it is not (once, not per set)
+    off_focus = np.where(row_focus[:, None] == np.arange(table.shape[1]), np.inf, table)
     for mask, size in zip(st.subsets.tolist(), st.subset_size.tolist(), strict=True):
+        if mask == 0:  # profit mode: nothing sold, value 0 (it is the first set)
+            better = best > 0.0
+            best[better], best_set[better], best_pattern[better] = 0.0, 0, -1
+            continue
         members = [bit for bit in range(table.shape[1]) if mask >> bit & 1]
         fixed = st.sku_local_fixed[:, members].sum(axis=1)
         fixed[limit < size] = np.inf
         focus_in = (st.sku_focus >= 0) & ((mask >> np.maximum(st.sku_focus, 0)) & 1 == 1)
         others = np.full(len(st.kr), np.inf)
         for bit in members:
-            others = np.minimum(others, np.where(row_focus == bit, np.inf, table[:, bit]))
+            others = np.minimum(others, off_focus[:, bit])
         focus_any = table[np.arange(len(st.kr)), np.maximum(row_focus, 0)]
         # "any" pattern: every row at its cheapest pair in the set (the focus channel
         # pays a second slotting fee where it is in the set and may use several nodes)
         per_row = np.minimum(others, np.where(focus_in[st.kr_sku], focus_any, np.inf))
-        value = sku_row_values(st, per_row) + fixed
+        value = sku_row_values(st, per_row, clipped=True) + fixed
         value += np.where(focus_in, st.sku_slotting, 0.0)
         better = value < best
         best[better], best_set[better], best_pattern[better] = value[better], mask, -1
@@ -120,7 +131,7 @@ def best_channel_sets(
             continue
         for rank in range(st.n_node_ranks):
             per_row = np.minimum(others, focus_table[:, rank])
-            value = sku_row_values(st, per_row) + fixed
+            value = sku_row_values(st, per_row, clipped=True) + fixed
             value[~focus_in] = np.inf
             better = value < best
             best[better], best_set[better], best_pattern[better] = value[better], mask, rank
