@@ -570,24 +570,17 @@ def scaled_load_costs(st: Structure, decisions: Decisions, rates: dict) -> np.nd
     model = st.model
     ct_charged, ct_paid, pw_charged, pw_paid = load_leg_charges(st, decisions)
     cost = st.pair_cost.copy()
-    if len(model.ct_leg):
-        used = ct_charged > 0
-        rate = np.where(used, ct_paid / np.where(used, ct_charged, 1.0), 1.0)
-        rate = rates["container"] = np.where(used, rate, rates.get("container", 1.0))
-        cost += np.bincount(
-            model.ct_pair,
-            weights=(rate[model.ct_of] - 1.0) * st.container_part,
-            minlength=model.n_pairs,
-        )
-    if len(model.pw_leg):
-        used = pw_charged > 0
-        rate = np.where(used, pw_paid / np.where(used, pw_charged, 1.0), 1.0)
-        rate = rates["weight"] = np.where(used, rate, rates.get("weight", 1.0))
-        cost += np.bincount(
-            model.pw_pair,
-            weights=(rate[model.pw_of] - 1.0) * st.weight_break_part,
-            minlength=model.n_pairs,
-        )
+    kinds = (
+        ("container", ct_charged, ct_paid, model.ct_pair, model.ct_of, st.container_part),
+        ("weight", pw_charged, pw_paid, model.pw_pair, model.pw_of, st.weight_break_part),
+    )
+    for kind, charged, paid, pair, leg_of, part in kinds:
+        if len(charged) == 0:
+            continue
+        used = charged > 0
+        rate = np.where(used, paid / np.where(used, charged, 1.0), 1.0)
+        rate = rates[kind] = np.where(used, rate, rates.get(kind, 1.0))
+        cost += np.bincount(pair, weights=(rate[leg_of] - 1.0) * part, minlength=model.n_pairs)
     return cost
 
 
