@@ -733,7 +733,11 @@ def split_rows(
 
 
 def reoptimize_shares(
-    st: Structure, plan: Priced, time_limit: float, relative_gap: float = 1e-6
+    st: Structure,
+    plan: Priced,
+    time_limit: float,
+    relative_gap: float = 1e-6,
+    target: float | None = None,
 ) -> Priced | None:
     """Re-plan every share within the plan's channels, stocked SKUs and open nodes.
 
@@ -741,7 +745,9 @@ def reoptimize_shares(
     plan already pays for, with those decisions fixed, is solved by HiGHS from
     the plan itself: rows may split where whole rows wasted capacity, and the
     lane charges are priced exactly. ``relative_gap``: how close to the restricted
-    optimum HiGHS must get. Returns the better plan, or None.
+    optimum HiGHS must get; ``target``: an objective (the MIP's, which the evaluation
+    core reproduces) at which HiGHS may stop, such as the one that meets the
+    decomposition's gap against its own bound. Returns the better plan, or None.
     """
     from lean_chain.formulation.build import build_problem
     from lean_chain.formulation.solution import decode, encode
@@ -767,6 +773,7 @@ def reoptimize_shares(
         time_limit_s=time_limit,
         relative_gap=relative_gap,
         warm_start=encode(problem, model, decisions),
+        target_objective=target,
     )
     result = get_backend("highs").solve(restricted, options)
     if not result.status.has_solution:

@@ -89,6 +89,21 @@ class DecompositionResult:
         return None
 
 
+def _meets_gap(bound: float, gap: float) -> float | None:
+    """The largest objective whose gap to ``bound`` (:func:`_gap`) is at most ``gap``
+    (a millionth of it spared for rounding); None where there is none.
+
+    >>> round(_meets_gap(-241.0, 0.01), 4), round(_meets_gap(99.0, 0.01), 4)
+    (-238.6139, 100.0)
+    >>> _gap(_meets_gap(-241.0, 0.01), -241.0) <= 0.01
+    True
+    """
+    if not np.isfinite(bound) or not 0 < gap < 1:
+        return None
+    spared = gap * (1.0 - 1e-6)
+    return bound / (1.0 - spared) if bound >= 0 else bound / (1.0 + spared)
+
+
 def _gap(objective: float, bound: float) -> float:
     if not (np.isfinite(objective) and np.isfinite(bound)):
         return float("inf")
@@ -219,8 +234,11 @@ def solve_decomposed(
         remaining = 60.0 if time_limit is None else time_limit - elapsed()
         if remaining <= 0.5 or st.model.n_pairs > _REOPTIMIZE_MAX_PAIRS:
             return best
-        # a quarter of the asked gap: the rest is left for the bound
-        improved = reoptimize_shares(st, best, min(remaining, 60.0), max(gap / 4, 1e-6))
+        # a quarter of the asked gap: the rest is left for the bound; but a plan that
+        # meets the asked gap against the bound already held ends the search
+        improved = reoptimize_shares(
+            st, best, min(remaining, 60.0), max(gap / 4, 1e-6), _meets_gap(best_bound, gap)
+        )
         reoptimized = improved if improved is not None else best
         return reoptimized
 

@@ -3,8 +3,9 @@
 >>> from lean_chain.solvers import available_solvers, capabilities, DEFAULT_SOLVER
 >>> DEFAULT_SOLVER in available_solvers()
 True
->>> sorted(capabilities("highs"))
-['bound', 'integer', 'log_file', 'progress', 'relative_gap', 'threads', 'time_limit', 'warm_start']
+>>> sorted(capabilities("highs"))  # doctest: +NORMALIZE_WHITESPACE
+['bound', 'integer', 'log_file', 'progress', 'relative_gap', 'target', 'threads',
+ 'time_limit', 'warm_start']
 """
 
 from __future__ import annotations

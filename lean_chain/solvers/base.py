@@ -58,6 +58,8 @@ class Capability(enum.StrEnum):
     BOUND = "bound"
     #: :attr:`SolveOptions.progress` receives the incumbent and bound
     PROGRESS = "progress"
+    #: :attr:`SolveOptions.target_objective` stops the search at the first plan that meets it
+    TARGET = "target"
 
 
 #: Every capability, as the strings backends declare.
@@ -147,6 +149,11 @@ class SolveOptions:
     #: called as ``progress(elapsed_s, best_objective, best_bound)`` during the search
     #: (backends with the ``progress`` capability; at most about once a second)
     progress: Callable[[float, float, float], None] | None = None
+    #: stop as soon as a plan whose objective is at or below this value is found (backends
+    #: with the ``target`` capability): for a caller that holds a bound of its own, such
+    #: as a decomposition re-optimizing part of its plan, the objective at which its own
+    #: gap is met, so that the solver does not go on to prove a gap nobody asked for
+    target_objective: float | None = None
 
 
 @dataclass(frozen=True, eq=False)

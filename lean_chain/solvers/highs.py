@@ -138,6 +138,21 @@ def _report_progress(highs, progress) -> None:
     highs.cbMipInterrupt += on_event
 
 
+def _stop_at_target(highs, target: float, reached: list[bool]) -> None:
+    """Interrupt the MIP search once its incumbent is at or below ``target``.
+
+    Subscribed to the MIP interrupt callback; ``reached`` becomes ``[True]`` when it
+    stopped the run (HiGHS then reports ``kInterrupt`` with the incumbent and bound).
+    """
+
+    def on_event(event) -> None:
+        if float(event.data_out.mip_primal_bound) <= target:
+            reached[:] = [True]
+            event.interrupt()
+
+    highs.cbMipInterrupt += on_event
+
+
 def _run_interruptibly(highs) -> bool:
     """Run HiGHS in highspy's solver thread; Ctrl-C asks it to stop at its next check.
 
@@ -201,6 +216,9 @@ class HighsBackend(Backend):
             reset(True)
         if options.progress is not None:
             _report_progress(highs, options.progress)
+        reached: list[bool] = [False]
+        if options.target_objective is not None:
+            _stop_at_target(highs, float(options.target_objective), reached)
         interrupted = _run_interruptibly(highs)
         model_status = highs.getModelStatus()
         name = model_status.name
@@ -240,6 +258,8 @@ class HighsBackend(Backend):
             message += f"; {int(info.mip_node_count)} nodes"
         if interrupted:
             message += "; interrupted (Ctrl-C or SIGTERM)"
+        elif reached[0]:
+            message += f"; stopped at the target objective {options.target_objective:.10g}"
         if notes:
             message += "; " + "; ".join(notes)
         return SolveResult(

@@ -68,7 +68,8 @@ class OrtoolsBackend(Backend):
     backend then solves for any feasible point to tell the two apart.
     """
 
-    _ALL = CAPABILITIES - {Capability.PROGRESS}
+    # OR-Tools runs the search without calling back into Python
+    _ALL = CAPABILITIES - {Capability.PROGRESS, Capability.TARGET}
     capabilities = _ALL
 
     def __init__(self, engine: str):

@@ -161,7 +161,8 @@ class CbcBackend(Backend):
     """CBC through PuLP (``pulp.PULP_CBC_CMD``)."""
 
     name = "cbc"
-    capabilities = CAPABILITIES - {Capability.PROGRESS}
+    # CBC runs as a separate program: nothing reaches Python during its search
+    capabilities = CAPABILITIES - {Capability.PROGRESS, Capability.TARGET}
 
     def solve(self, problem: MipProblem, options: SolveOptions) -> SolveResult:
         pulp = _import_pulp()

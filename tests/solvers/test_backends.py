@@ -148,14 +148,15 @@ def test_capability_registry():
         assert declared == get_backend(name).capabilities
     assert capabilities("highs") == CAPABILITIES
     # no callback from CBC's program or OR-Tools' solve reaches Python during the search
-    assert capabilities("cbc") == CAPABILITIES - {"progress"}
-    assert capabilities("ortools-scip") == CAPABILITIES - {"progress"}
+    assert capabilities("cbc") == CAPABILITIES - {"progress", "target"}
+    assert capabilities("ortools-scip") == CAPABILITIES - {"progress", "target"}
     # OR-Tools' HiGHS wrapper: no bound beyond the objective, hints crash it, one thread pool
     assert capabilities("ortools-highs") == CAPABILITIES - {
         "bound",
         "warm_start",
         "threads",
         "progress",
+        "target",
     }
 
 
@@ -169,7 +170,7 @@ def test_capability_registry():
 def test_missing_package_raises_solver_not_available(monkeypatch, name, module, hint):
     monkeypatch.setitem(sys.modules, module, None)  # makes `import module` fail
     backend = get_backend(name)  # the factory itself imports nothing
-    assert capabilities(name) >= CAPABILITIES - {"progress"}
+    assert capabilities(name) >= CAPABILITIES - {"progress", "target"}
     with pytest.raises(SolverNotAvailableError) as caught:
         backend.solve(KNAPSACK, SolveOptions())
     assert module in str(caught.value)

@@ -27,6 +27,7 @@ from lean_chain.solvers import (
 INF = np.inf
 #: What every capability test below covers; kept equal to CAPABILITIES by a test.
 TESTED = {
+    "target",
     "integer",
     "time_limit",
     "relative_gap",
@@ -119,7 +120,7 @@ def test_every_capability_has_a_test():
 def test_the_new_backends_declare_everything():
     assert capabilities("highs") == CAPABILITIES
     # CBC runs as a separate program: no callback reaches Python during its search
-    assert capabilities("cbc") == CAPABILITIES - {"progress"}
+    assert capabilities("cbc") == CAPABILITIES - {"progress", "target"}
 
 
 # -- integer ----------------------------------------------------------------------------------
@@ -183,6 +184,23 @@ def test_a_loose_gap_stops_early_as_optimal(name):
         # a proven bound, so the true gap is within the tolerance asked for
         assert HARD_LP - BOUND_TOL <= result.bound <= result.objective + 1e-6
         assert (result.objective - result.bound) / abs(result.objective) <= 0.5
+
+
+# -- target -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", declaring("target"))
+def test_a_target_objective_stops_at_the_first_plan_that_meets_it(name):
+    # 3 % above the LP bound: met by the first good plans, while the run asked for the
+    # default gap is still going at 6 s (see the relative_gap test)
+    target = 0.97 * HARD_LP
+    result = get_backend(name).solve(HARD, SolveOptions(time_limit_s=20, target_objective=target))
+    assert result.status.has_solution, result.message
+    assert result.objective <= target
+    assert result.wall_s < 5
+    assert "stopped at the target objective" in result.message
+    if "bound" in capabilities(name):
+        assert HARD_LP - BOUND_TOL <= result.bound <= result.objective + 1e-6
 
 
 # -- bound ------------------------------------------------------------------------------------
