@@ -25,7 +25,11 @@ import numpy as np
 import scipy.sparse as sp
 
 from lean_chain.costs import constraints
-from lean_chain.costs.constraints.base import stock_groups_with_minimum, substituted_stock
+from lean_chain.costs.constraints.base import (
+    RowBuilder,
+    stock_groups_with_minimum,
+    substituted_stock,
+)
 from lean_chain.costs.model import CostModel, piecewise_table
 from lean_chain.formulation.problem import MipProblem
 
@@ -45,23 +49,15 @@ __all__ = [
 
 
 @dataclass
-class ProblemBuilder:
-    """Accumulates column blocks and COO row blocks, then emits a :class:`MipProblem`."""
+class ProblemBuilder(RowBuilder):
+    """Accumulates column blocks and the families' COO row blocks (:class:`RowBuilder`),
+    then emits a :class:`MipProblem`."""
 
     objective: list[np.ndarray] = field(default_factory=list)
     col_lower: list[np.ndarray] = field(default_factory=list)
     col_upper: list[np.ndarray] = field(default_factory=list)
     integrality: list[np.ndarray] = field(default_factory=list)
-    col_blocks: dict[str, slice] = field(default_factory=dict)
     n_cols: int = 0
-    rows: list[np.ndarray] = field(default_factory=list)
-    cols: list[np.ndarray] = field(default_factory=list)
-    vals: list[np.ndarray] = field(default_factory=list)
-    row_lower: list[np.ndarray] = field(default_factory=list)
-    row_upper: list[np.ndarray] = field(default_factory=list)
-    row_blocks: dict[str, slice] = field(default_factory=dict)
-    row_objects: dict[str, tuple[str, np.ndarray]] = field(default_factory=dict)
-    n_rows: int = 0
 
     def add_columns(
         self,
@@ -81,40 +77,6 @@ class ProblemBuilder:
         self.col_blocks[name] = slice(start, start + n)
         self.n_cols += n
         return start
-
-    def add_rows(
-        self,
-        name: str,
-        n_rows: int,
-        row: np.ndarray,
-        col: np.ndarray,
-        val: np.ndarray,
-        lower: float | np.ndarray,
-        upper: float | np.ndarray,
-        objects: tuple[str, np.ndarray] | None = None,
-    ) -> None:
-        """Add ``n_rows`` rows given as local row numbers, global columns and values.
-
-        ``objects`` = ``(kind, ids)`` names what each row is about (see
-        :attr:`MipProblem.row_objects`), for diagnosis and sensitivity reports.
-        """
-        if n_rows == 0:
-            return
-        if objects is not None:
-            kind, ids = objects
-            self.row_objects[name] = (kind, np.asarray(ids, dtype=np.int64))
-        start = self.n_rows
-        self.rows.append(np.asarray(row, dtype=np.int64) + start)
-        self.cols.append(np.asarray(col, dtype=np.int64))
-        self.vals.append(np.asarray(val, dtype=np.float64))
-        self.row_lower.append(
-            np.broadcast_to(np.asarray(lower, dtype=np.float64), (n_rows,)).copy()
-        )
-        self.row_upper.append(
-            np.broadcast_to(np.asarray(upper, dtype=np.float64), (n_rows,)).copy()
-        )
-        self.row_blocks[name] = slice(start, start + n_rows)
-        self.n_rows += n_rows
 
     def build(self) -> MipProblem:
         """The accumulated columns and rows as one :class:`MipProblem`."""

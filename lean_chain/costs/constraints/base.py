@@ -2,8 +2,8 @@
 small builder interface its rows are written through.
 
 A family module holds one rule in both of its forms: ``define`` adds the rule's
-rows to the MIP (through any object with :class:`RowBuilder`'s two members, so
-the costs stage never imports the formulation), and ``violations`` checks a
+rows to the MIP (through a :class:`RowBuilder`, which the formulation's problem
+builder extends, so the costs stage never imports the formulation), and ``violations`` checks a
 plan against the same rule and says in the planner's words what it breaks.
 Where the rows have a plan-side meaning, both forms read one helper of the
 module (the quantity each pair puts on a row and the row's limit).
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -29,10 +29,24 @@ TOLERANCE = 1e-6
 MAX_LISTED = 20
 
 
-class RowBuilder(Protocol):
-    """The part of :class:`lean_chain.formulation.build.ProblemBuilder` a family uses."""
+@dataclass
+class RowBuilder:
+    """Row blocks accumulated as COO triplets: what a family writes its rows through.
 
-    col_blocks: dict[str, slice]
+    :class:`lean_chain.formulation.build.ProblemBuilder` extends it with the column
+    blocks (``col_blocks``, which families read) and emits the sparse problem, so the
+    costs stage never imports the formulation.
+    """
+
+    col_blocks: dict[str, slice] = field(default_factory=dict)
+    rows: list[np.ndarray] = field(default_factory=list)
+    cols: list[np.ndarray] = field(default_factory=list)
+    vals: list[np.ndarray] = field(default_factory=list)
+    row_lower: list[np.ndarray] = field(default_factory=list)
+    row_upper: list[np.ndarray] = field(default_factory=list)
+    row_blocks: dict[str, slice] = field(default_factory=dict)
+    row_objects: dict[str, tuple[str, np.ndarray]] = field(default_factory=dict)
+    n_rows: int = 0
 
     def add_rows(
         self,
@@ -45,7 +59,29 @@ class RowBuilder(Protocol):
         upper: float | np.ndarray,
         objects: tuple[str, np.ndarray] | None = None,
     ) -> None:
-        """Add ``n_rows`` rows (local row numbers, global columns, values, bounds)."""
+        """Add ``n_rows`` rows given as local row numbers, global columns and values.
+
+        ``objects`` = ``(kind, ids)`` names what each row is about (see
+        :attr:`lean_chain.formulation.problem.MipProblem.row_objects`), for diagnosis
+        and sensitivity reports.
+        """
+        if n_rows == 0:
+            return
+        if objects is not None:
+            kind, ids = objects
+            self.row_objects[name] = (kind, np.asarray(ids, dtype=np.int64))
+        start = self.n_rows
+        self.rows.append(np.asarray(row, dtype=np.int64) + start)
+        self.cols.append(np.asarray(col, dtype=np.int64))
+        self.vals.append(np.asarray(val, dtype=np.float64))
+        self.row_lower.append(
+            np.broadcast_to(np.asarray(lower, dtype=np.float64), (n_rows,)).copy()
+        )
+        self.row_upper.append(
+            np.broadcast_to(np.asarray(upper, dtype=np.float64), (n_rows,)).copy()
+        )
+        self.row_blocks[name] = slice(start, start + n_rows)
+        self.n_rows += n_rows
 
 
 def _no_violations(model: CostModel, decisions: Decisions, on_hand: np.ndarray) -> list[str]:
