@@ -617,6 +617,17 @@ def leg_quantities(model: CostModel, share: np.ndarray) -> tuple[np.ndarray, np.
     return np.maximum(actual, volumetric).astype(np.float64), actual.astype(np.float64)
 
 
+def leg_most_quantity(model: CostModel) -> np.ndarray:
+    """Per piecewise leg: the most it could carry over the horizon (every pair's whole
+    share, each at the larger of its actual and volumetric quantity)."""
+    return np.bincount(
+        model.pw_of,
+        weights=np.maximum(model.pw_actual_per_unit, model.pw_volumetric_per_unit)
+        * model.demand_units[model.pw_pair],
+        minlength=len(model.pw_leg),
+    )
+
+
 def piecewise_table(model: CostModel) -> dict[str, np.ndarray]:
     """The pieces of every piecewise leg's per-shipment cost function, concatenated.
 
@@ -626,12 +637,7 @@ def piecewise_table(model: CostModel) -> dict[str, np.ndarray]:
     """
     from lean_chain.costs.rates import piecewise_pieces
 
-    most = np.bincount(
-        model.pw_of,
-        weights=np.maximum(model.pw_actual_per_unit, model.pw_volumetric_per_unit)
-        * model.demand_units[model.pw_pair],
-        minlength=len(model.pw_leg),
-    )
+    most = leg_most_quantity(model)
     parts: dict[str, list[np.ndarray]] = {k: [] for k in ("leg", "lo", "hi", "slope", "intercept")}
     for g in range(len(model.pw_leg)):
         lo, hi, slope, intercept = piecewise_pieces(

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from lean_chain.costs.model import CostModel
+from lean_chain.costs.model import CostModel, leg_most_quantity, leg_quantities
 from lean_chain.costs.rates import piecewise_rate_floor
 from lean_chain.formulation.build import build_coupling_problem, substituted_stock
 
@@ -206,23 +206,8 @@ def load_leg_parts(model: CostModel) -> tuple[np.ndarray, np.ndarray]:
         )
     weight_break = np.zeros(len(model.pw_pair))
     if len(model.pw_leg):
-        actual = np.bincount(
-            model.pw_of,
-            weights=model.pw_actual_per_unit * units[model.pw_pair],
-            minlength=len(model.pw_leg),
-        )
-        volumetric = np.bincount(
-            model.pw_of,
-            weights=model.pw_volumetric_per_unit * units[model.pw_pair],
-            minlength=len(model.pw_leg),
-        )
-        most = np.bincount(
-            model.pw_of,
-            weights=np.maximum(model.pw_actual_per_unit, model.pw_volumetric_per_unit)
-            * units[model.pw_pair],
-            minlength=len(model.pw_leg),
-        )
-        per_shipment = most / model.pw_shipments
+        chargeable, actual = leg_quantities(model, np.ones(model.n_pairs))
+        per_shipment = leg_most_quantity(model) / model.pw_shipments
         # each band's charge per unit never increases with w: f(w) >= w x the floor
         rate = np.array(
             [
@@ -238,9 +223,10 @@ def load_leg_parts(model: CostModel) -> tuple[np.ndarray, np.ndarray]:
                 )
             ]
         )
-        # the chargeable max(sum actual, sum volumetric) is at least either sum
+        # the chargeable max(sum actual, sum volumetric) is at least either sum: charge
+        # the volumetric measure where it is the larger
         quantity = np.where(
-            (volumetric > actual)[model.pw_of],
+            (chargeable > actual)[model.pw_of],
             model.pw_volumetric_per_unit,
             model.pw_actual_per_unit,
         )
