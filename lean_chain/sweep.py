@@ -38,7 +38,7 @@ import multiprocessing
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +54,8 @@ BASE = "base"
 
 @dataclass(frozen=True)
 class SweepOptions:
-    """How every scenario is solved (see :func:`lean_chain.api.solve`)."""
+    """How every scenario is solved: each field is a keyword of :func:`lean_chain.api.solve`
+    (and goes as it is into the run record's options)."""
 
     method: str = "auto"
     solver: str = "highs"
@@ -129,14 +130,7 @@ def solve_scenario(raw: _Raw, scenario: Scenario, options: SweepOptions) -> Scen
     try:
         tables, params = apply_scenario(raw.tables, raw.params, scenario)
         instance = instance_from_tables(tables, params, raw.source)
-        plan = solve(
-            instance,
-            method=options.method,
-            solver=options.solver,
-            gap=options.gap,
-            time_limit=options.time_limit,
-            threads=1,
-        )
+        plan = solve(instance, **asdict(options), threads=1)
     except NotApplicable as exc:
         return ScenarioResult(
             scenario.name, "not applicable", wall_s=time.perf_counter() - started, error=str(exc)
@@ -175,13 +169,7 @@ def solve_scenario(raw: _Raw, scenario: Scenario, options: SweepOptions) -> Scen
             plan,
             instance,
             instance_path=raw.source,
-            options={
-                "scenario": scenario.name,
-                "method": options.method,
-                "solver": options.solver,
-                "gap": options.gap,
-                "time_limit": options.time_limit,
-            },
+            options={"scenario": scenario.name, **asdict(options)},
         ),
     )
 
