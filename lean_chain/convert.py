@@ -122,7 +122,9 @@ def _number(path: Path, tokens: list[str], position: int, what: str) -> float:
     return value
 
 
-def _header(path: Path, tokens: list[str], fmt: str) -> tuple[int, int]:
+def _read_sized(path: Path, fmt: str) -> tuple[list[str], int, int]:
+    """The tokens of the ``fmt`` file ``path`` and its header 'm n' (facilities, customers)."""
+    tokens = _tokens(path)
     if len(tokens) < 2:
         raise ValueError(
             f"{path}: expected a {fmt} file starting with 'm n' (facilities, customers), "
@@ -136,7 +138,7 @@ def _header(path: Path, tokens: list[str], fmt: str) -> tuple[int, int]:
                 f"{path}: {what} is {tokens[position]!r}; expected a whole number >= 1"
             )
         sizes.append(int(value))
-    return sizes[0], sizes[1]
+    return tokens, sizes[0], sizes[1]
 
 
 def _facility_numbers(path: Path, tokens: list[str], m: int, what: str) -> list[float]:
@@ -195,8 +197,7 @@ def read_orlib_cap(path: str | Path, capacity: float | None = None) -> FacilityL
         Naming the file and what was expected (counts, numbers, capacity).
     """
     path = Path(path)
-    tokens = _tokens(path)
-    m, n = _header(path, tokens, "OR-Library cap")
+    tokens, m, n = _read_sized(path, "OR-Library cap")
     layout = (
         f"2 + 2m + n(1 + m) for m={m}, n={n}: 'm n', m x 'capacity fixed_cost', "
         "then per customer its demand and m costs"
@@ -260,8 +261,7 @@ def read_holmberg(path: str | Path) -> FacilityLocation:
         Naming the file and what was expected (counts, numbers).
     """
     path = Path(path)
-    tokens = _tokens(path)
-    m, n = _header(path, tokens, "Holmberg")
+    tokens, m, n = _read_sized(path, "Holmberg")
     layout = (
         f"2 + 2m + n + mn for m={m}, n={n}: 'm n', m x 'capacity fixed_cost', n demands, "
         "m rows of n costs"
