@@ -62,40 +62,39 @@ def read_decisions(model: CostModel, run_dir: str | Path) -> Decisions:
         ok = pair >= 0
         np.add.at(share, pair[ok], units[ok] / model.demand_units[pair[ok]])
 
-    def flags(table, flag, key_columns, vocabularies, codes, expected, optional=False):
-        """One boolean per model group, True where the plan's table flags it (an
-        ``optional`` flag column, when absent, flags every listed row)."""
+    ids = {"sku_id": sku_ids, "channel_id": channel_ids, "node_id": node_ids}
+
+    def flags(table, flag, keys, expected, optional=False):
+        """One boolean per model group, True where the plan's table flags it. ``keys``
+        maps each key column to the group's code of it; an ``optional`` flag column,
+        when absent, flags every listed row."""
+        columns, codes = list(keys), list(keys.values())
         out = np.zeros(len(codes[0]), dtype=bool)
-        required = tuple(key_columns) if optional else (*key_columns, flag)
+        required = tuple(columns) if optional else (*columns, flag)
         frame = read_plan_csv(plan_dir, table, required, issues)
         if frame is not None:
-            group = lookup_keys(frame, table, key_columns, vocabularies, codes, issues, expected)
+            vocabularies = [ids[column] for column in columns]
+            group = lookup_keys(frame, table, columns, vocabularies, codes, issues, expected)
             out[group[(group >= 0) & plan_flags(frame, table, flag, issues)]] = True
         return out
 
     channel_used = flags(
         "sku_channels",
         "used",
-        ["sku_id", "channel_id"],
-        [sku_ids, channel_ids],
-        [model.kc_sku, model.kc_channel],
+        {"sku_id": model.kc_sku, "channel_id": model.kc_channel},
         "a channel this SKU can use in the instance",
         optional=True,
     )
     stocked = flags(
         "stock",
         "stocked",
-        ["sku_id", "node_id"],
-        [sku_ids, node_ids],
-        [model.kh_sku, model.kh_node],
+        {"sku_id": model.kh_sku, "node_id": model.kh_node},
         "a stocking node that can hold this SKU in the instance",
     )
     node_open = flags(
         "nodes",
         "open",
-        ["node_id"],
-        [node_ids],
-        [model.h_node],
+        {"node_id": model.h_node},
         "a stocking node used by some path of the instance",
     )
 
