@@ -362,3 +362,145 @@ def concurrent_launches_safe() -> bool:
         _touch(np.zeros(1, dtype=np.int64))
         layer = numba.threading_layer()
     return layer in ("omp", "tbb")
+
+
+#: Numbers in sentences are written here below this (times ``10**decimals``); larger
+#: ones, NaN and infinities by ``%`` in Python.
+FIXED_SCALED_MAX = 1e15
+#: Dekker's splitter for float64: 2**27 + 1.
+_SPLITTER = 134217729.0
+#: 10**d as floats and as integers, d = 0 to 3 (decimals of numbers in sentences).
+_SCALES = np.array([1.0, 10.0, 100.0, 1000.0])
+_POWERS = np.array([1, 10, 100, 1000], dtype=np.int64)
+
+
+@njit(nogil=True, cache=True, error_model="numpy", inline="always")
+def _fixed_scaled(value: float, scale: float) -> np.int64:
+    """``abs(value) * scale`` rounded to the nearest integer, ties to even, from the
+    exact binary value (as ``'%.{d}f'`` rounds, ``scale = 10**d``); -1 where it is
+    not below :data:`FIXED_SCALED_MAX` (also NaN and infinities).
+
+    The product is rounded once by the multiplication; its exact error comes from
+    Dekker's product (both factors split into halves of 26 bits), so that a product
+    within its rounding error of a half is decided by the exact value."""
+    a = abs(value)
+    product = a * scale
+    if not product < FIXED_SCALED_MAX:
+        return np.int64(-1)
+    c = _SPLITTER * a
+    a_high = c - (c - a)
+    a_low = a - a_high
+    c = _SPLITTER * scale
+    s_high = c - (c - scale)
+    s_low = scale - s_high
+    error = ((a_high * s_high - product) + a_high * s_low + a_low * s_high) + a_low * s_low
+    whole = math.floor(product)
+    above_half = (product - whole - 0.5) + error  # exact sign: both terms are exact
+    rounded = np.int64(whole)
+    if above_half > 0.0 or (above_half == 0.0 and rounded % 2 == 1):
+        rounded += 1
+    return rounded
+
+
+@njit(nogil=True, cache=True, error_model="numpy", inline="always")
+def _count_digits(value: np.int64) -> int:
+    n, power = 1, 10
+    while n < 19 and value >= power:
+        n += 1
+        power *= 10
+    return n
+
+
+@njit(parallel=True, nogil=True, cache=True, error_model="numpy")
+def write_sentences(
+    n: int,
+    ops: np.ndarray,
+    literal_data: np.ndarray,
+    literal_offsets: np.ndarray,
+    literal_quoted: np.ndarray,
+    numbers: np.ndarray,
+    codes: np.ndarray,
+    table_data: np.ndarray,
+    table_offsets: np.ndarray,
+    table_quoted: np.ndarray,
+    masks: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``n`` texts, each the pieces of ``ops`` one after the other: the bytes of all,
+    where each starts (one more at the end), per text whether the CSV writer quotes it,
+    and per text whether a number in it was left to Python (its bytes are then wrong).
+
+    ``ops`` has a row per piece: kind (0: literal ``arg`` of ``literal_data`` /
+    ``literal_offsets``; 1: number ``numbers[arg, i]`` with ``decimals`` decimals;
+    2: text ``codes[arg, i]`` of ``table_data`` / ``table_offsets``, -1 none), ``arg``,
+    ``mask`` (the piece is written where ``masks[mask, i]``; -1: everywhere) and
+    ``decimals``."""
+    m = ops.shape[0]
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    quoted = np.zeros(n, dtype=np.bool_)
+    left = np.zeros(n, dtype=np.bool_)
+    for i in prange(n):
+        length = 0
+        for j in range(m):
+            kind, arg, mask, decimals = ops[j, 0], ops[j, 1], ops[j, 2], ops[j, 3]
+            if mask >= 0 and not masks[mask, i]:
+                continue
+            if kind == 0:
+                length += literal_offsets[arg + 1] - literal_offsets[arg]
+                if literal_quoted[arg]:
+                    quoted[i] = True
+            elif kind == 1:
+                value = numbers[arg, i]
+                rounded = _fixed_scaled(value, _SCALES[decimals])
+                if rounded < 0:
+                    left[i] = True
+                    continue
+                whole = rounded // _POWERS[decimals]
+                length += _count_digits(whole) + (decimals + 1 if decimals > 0 else 0)
+                if math.copysign(1.0, value) < 0.0:
+                    length += 1
+            else:
+                code = codes[arg, i]
+                if code >= 0:
+                    length += table_offsets[code + 1] - table_offsets[code]
+                    if table_quoted[code]:
+                        quoted[i] = True
+        offsets[i + 1] = length
+    for i in range(n):
+        offsets[i + 1] += offsets[i]
+    out = np.empty(offsets[n], dtype=np.uint8)
+    for i in prange(n):
+        if left[i]:
+            continue
+        pos = offsets[i]
+        for j in range(m):
+            kind, arg, mask, decimals = ops[j, 0], ops[j, 1], ops[j, 2], ops[j, 3]
+            if mask >= 0 and not masks[mask, i]:
+                continue
+            if kind == 0:
+                for k in range(literal_offsets[arg], literal_offsets[arg + 1]):
+                    out[pos] = literal_data[k]
+                    pos += 1
+            elif kind == 1:
+                value = numbers[arg, i]
+                rounded = _fixed_scaled(value, _SCALES[decimals])
+                if math.copysign(1.0, value) < 0.0:
+                    out[pos] = 45  # -
+                    pos += 1
+                power = _POWERS[decimals]
+                whole = rounded // power
+                pos = _put_digits(out, pos, whole)
+                if decimals > 0:
+                    out[pos] = 46  # .
+                    fraction = rounded - whole * power
+                    for k in range(decimals, 0, -1):
+                        rest = fraction // 10
+                        out[pos + k] = 48 + (fraction - 10 * rest)
+                        fraction = rest
+                    pos += decimals + 1
+            else:
+                code = codes[arg, i]
+                if code >= 0:
+                    for k in range(table_offsets[code], table_offsets[code + 1]):
+                        out[pos] = table_data[k]
+                        pos += 1
+    return out, offsets, quoted, left

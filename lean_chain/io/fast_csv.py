@@ -15,7 +15,10 @@ column is either one byte table of its distinct values or, for mostly distinct t
 (sentences), encoded a chunk at a time with one join; the kernel quotes a field that
 holds a quote character.
 
-:func:`fixed_text` is ``'%.{d}f' % x`` for a whole array (numbers inside sentences).
+:func:`fixed_text` is ``'%.{d}f' % x`` for a whole array (numbers inside sentences);
+:func:`sentences` joins literals, such numbers and coded texts into one text per row,
+by a compiled kernel straight into the bytes for big arrays (the exact product's error
+decides a number within an ulp of a half), by numpy for small ones.
 
 Examples
 --------
@@ -48,6 +51,9 @@ CHUNK_ROWS = 65_536
 #: which a small run such as the README's quick start (at most 34k rows a table) would
 #: pay in silence at its end, for a write pandas does in under a second.
 PANDAS_BELOW_ROWS = 50_000
+#: :func:`sentences` of this many texts or more are written by a compiled kernel; fewer
+#: by numpy (which a small run's explanation uses without compiling the kernel).
+SENTENCE_KERNEL_ROWS = 20_000
 
 
 def _word_table(texts: list[str]) -> np.ndarray:
@@ -670,8 +676,108 @@ def sentences(pieces: list, n: int) -> Texts:
     """
     if n == 0:
         return Texts(np.zeros(0, dtype=np.uint8), np.zeros(1, dtype=np.int64), np.zeros(0, bool))
+    if n >= SENTENCE_KERNEL_ROWS:
+        return _compiled_sentences(pieces, n)
     matrices, quoted = _piece_matrices(pieces, n)
     return dataclasses.replace(_assemble(matrices, n), quoted=quoted)
+
+
+def _compiled_sentences(pieces: list, n: int) -> Texts:
+    """:func:`sentences` by the compiled kernel, straight into the bytes of the texts
+    (no padded matrix per piece); the rare rows holding a number the kernel leaves to
+    ``%`` (NaN, infinities, huge values) are written by numpy and put in place."""
+    from lean_chain.io import _csv_kernels
+
+    program = _SentenceProgram(n)
+    program.add(pieces, -1)
+    data, offsets, quoted, left = _csv_kernels.write_sentences(n, *program.arguments())
+    texts = Texts(data, offsets, quoted)
+    rows = np.flatnonzero(left)
+    if len(rows) == 0:
+        return texts
+    kept = np.flatnonzero(~left)
+    joined = RowTexts(n)
+    joined.put(kept, texts, index=kept)
+    matrices, slow_quoted = _piece_matrices(_rows_of(pieces, rows), len(rows))
+    joined.put(rows, dataclasses.replace(_assemble(matrices, len(rows)), quoted=slow_quoted))
+    return joined.build()
+
+
+def _rows_of(pieces: list, rows: np.ndarray) -> list:
+    """The pieces of :func:`sentences` for ``rows`` only."""
+    out = []
+    for piece in pieces:
+        if isinstance(piece, str):
+            out.append(piece)
+        elif isinstance(piece, Coded):
+            out.append(Coded(np.asarray(piece.codes)[rows], piece.values))
+        elif isinstance(piece, When):
+            out.append(When(np.asarray(piece.mask)[rows], _rows_of(piece.pieces, rows)))
+        else:
+            values, decimals = piece
+            out.append((np.asarray(values, dtype=np.float64).reshape(-1)[rows], decimals))
+    return out
+
+
+class _SentenceProgram:
+    """The pieces of :func:`sentences` as the arrays of
+    :func:`~lean_chain.io._csv_kernels.write_sentences`: one op per piece (kind,
+    argument, mask, decimals), :class:`When` flattened into one mask per nesting."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.ops: list[tuple[int, int, int, int]] = []
+        self.literals: list[str] = []
+        self.numbers: list[np.ndarray] = []
+        self.codes: list[np.ndarray] = []
+        self.tables: list[np.ndarray] = []
+        self.masks: list[np.ndarray] = []
+
+    def add(self, pieces: list, mask: int) -> None:
+        for piece in pieces:
+            if isinstance(piece, str):
+                self.ops.append((0, len(self.literals), mask, 0))
+                self.literals.append(piece)
+            elif isinstance(piece, Coded):
+                base = sum(len(t) for t in self.tables)
+                codes = np.asarray(piece.codes, dtype=np.int64)
+                self.ops.append((2, len(self.codes), mask, 0))
+                self.codes.append(np.where(codes >= 0, codes + base, -1))
+                self.tables.append(np.asarray(piece.values, dtype=object))
+            elif isinstance(piece, When):
+                inner = np.asarray(piece.mask, dtype=bool)
+                if mask >= 0:
+                    inner = inner & self.masks[mask]
+                self.masks.append(inner)
+                self.add(piece.pieces, len(self.masks) - 1)
+            else:
+                values, decimals = piece
+                if not 0 <= decimals <= 3:  # as the numpy path writes them
+                    raise ValueError(f"0 to 3 decimals, not {decimals}")
+                self.ops.append((1, len(self.numbers), mask, int(decimals)))
+                self.numbers.append(np.asarray(values, dtype=np.float64).reshape(-1))
+
+    def arguments(self) -> tuple:
+        literal_data, literal_offsets = _encode_texts(np.array(self.literals, dtype=object))
+        tables = np.concatenate(self.tables) if self.tables else np.zeros(0, dtype=object)
+        table_data, table_offsets = _encode_texts(tables)
+        return (
+            np.array(self.ops, dtype=np.int64).reshape(-1, 4),
+            literal_data,
+            literal_offsets,
+            _quoted(literal_data, literal_offsets),
+            _stack(self.numbers, np.float64, self.n),
+            _stack(self.codes, np.int64, self.n),
+            table_data,
+            table_offsets,
+            _quoted(table_data, table_offsets),
+            _stack(self.masks, np.bool_, self.n),
+        )
+
+
+def _stack(rows: list[np.ndarray], dtype, n: int) -> np.ndarray:
+    """``rows`` (each of ``n`` values) as one ``(len(rows), n)`` array."""
+    return np.stack(rows).astype(dtype, copy=False) if rows else np.zeros((0, n), dtype=dtype)
 
 
 class RowTexts:

@@ -158,6 +158,51 @@ def test_sentences_join_literals_and_numbers():
     assert sentences(["x"], 0).tolist() == []
 
 
+def _adversarial_numbers(rng, n):
+    """Floats of every size, exact and near halves at 0-3 decimals, signed zeros, NaN,
+    infinities and values too big for the kernel."""
+    special = [0.0, -0.0, np.nan, np.inf, -np.inf, 1e15, 9.99e14, 1e300, -1e-300, 2.5, 0.125]
+    parts = [
+        rng.normal(0, 1e3, n),
+        np.round(rng.uniform(-100, 100, n), 3),  # 1.005-like: within an ulp of a half
+        (rng.integers(-(10**6), 10**6, n) + 0.5) / 10.0 ** rng.integers(0, 4, n),
+        10.0 ** rng.uniform(-8, 14, n) * rng.choice([-1, 1], n),
+        rng.choice(special, n // 20),
+    ]
+    values = np.concatenate(parts)
+    rng.shuffle(values)
+    return values
+
+
+@pytest.mark.parametrize("decimals", [0, 1, 2, 3])
+def test_compiled_sentences_are_the_numpy_ones_and_percent_format(monkeypatch, decimals):
+    """The kernel path of sentences() writes the bytes (and quoting flags) of the numpy
+    path, for literals, numbers, coded texts (missing, quoted) and nested When; its
+    numbers are '%.{d}f' exactly, including the rows it leaves to Python."""
+    rng = np.random.default_rng(40 + decimals)
+    values = _adversarial_numbers(rng, 6000)
+    n = len(values)
+    node = Coded(rng.integers(-1, 3, n), np.array(["BZ", "W,H", 'q"x'], dtype=object))
+    inner = fast_csv.When(rng.random(n) < 0.5, ["!", node])
+    pieces = [
+        "a, ",
+        (values, decimals),
+        " mid ",
+        node,
+        fast_csv.When(rng.random(n) < 0.5, [" full ", (values * 3, decimals), inner]),
+        (np.abs(values), decimals),
+    ]
+    monkeypatch.setattr(fast_csv, "SENTENCE_KERNEL_ROWS", 0)
+    compiled = sentences(pieces, n)
+    plain = sentences([(values, decimals)], n)
+    monkeypatch.setattr(fast_csv, "SENTENCE_KERNEL_ROWS", n + 1)
+    by_numpy = sentences(pieces, n)
+    assert np.array_equal(compiled.offsets, by_numpy.offsets)
+    assert np.array_equal(compiled.data, by_numpy.data)
+    assert np.array_equal(compiled.quoted, by_numpy.quoted)
+    assert plain.tolist() == [f"%.{decimals}f" % v for v in values.tolist()]
+
+
 def test_blocks_with_coded_text_as_the_whole_frame(tmp_path):
     """write_blocks over blocks (codes into distinct values, -1 missing) writes the
     bytes of the concatenated frame."""
