@@ -246,6 +246,12 @@ class _RowWriter:
 
         self.kernels = _csv_kernels
         self.n_columns = n_columns
+        # buffers kept from chunk to chunk: fresh memory costs a page fault per 4 KiB,
+        # which on some machines costs as much as formatting the bytes; the bytes of a
+        # chunk alternate between two, so a chunk's bytes stay valid while the next
+        # one is made (the file writer's one write in flight)
+        self._buffers: dict[str, np.ndarray] = {}
+        self._turn = 0
         self.blob = np.zeros(0, dtype=np.uint8)
         self.offsets = np.zeros(1, dtype=np.int64)
         self.quoted = np.zeros(0, dtype=bool)
@@ -270,7 +276,8 @@ class _RowWriter:
         return known[1]
 
     def rows(self, columns: list, start: int, stop: int) -> list[np.ndarray]:
-        """The bytes of rows ``start..stop`` of ``columns``, in a few consecutive pieces."""
+        """The bytes of rows ``start..stop`` of ``columns``, in a few consecutive pieces
+        (valid until the second next call: the writer's buffer)."""
         n, kernels = stop - start, self.kernels
         kinds = np.array([_KINDS[_column_kind(c)] for c in columns], dtype=np.int8)
         slots = np.zeros(len(columns), dtype=np.int64)
@@ -279,9 +286,10 @@ class _RowWriter:
         is_int = (kinds == _KINDS["int"]) | (kinds == _KINDS["bool"])
         slots[is_int] = np.arange(is_int.sum())
         # row-major: the kernel reads a row's fields together
-        floats = np.empty((n, int(is_float.sum())), dtype=np.float64)
-        ints = np.empty((n, int(is_int.sum())), dtype=np.int64)
-        codes = np.full((n, len(columns)), -1, dtype=np.int32)
+        floats = self._buffer("floats", (n, int(is_float.sum())), np.float64)
+        ints = self._buffer("ints", (n, int(is_int.sum())), np.int64)
+        codes = self._buffer("codes", (n, len(columns)), np.int32)
+        codes.fill(-1)
         for column in columns:  # new distinct values first: the table grows
             if isinstance(column, Coded):
                 self._coded(column.values)
@@ -335,7 +343,8 @@ class _RowWriter:
         parts = np.linspace(0, n, n_parts + 1).astype(np.int64)
         part_end = np.cumsum(row_bound)[parts[1:] - 1] if n else np.zeros(1, dtype=np.int64)
         starts = np.concatenate([[0], part_end[:-1]]).astype(np.int64)
-        out = np.empty(max(int(part_end[-1]), 1), dtype=np.uint8)
+        self._turn = 1 - self._turn
+        out = self._buffer(f"out{self._turn}", (max(int(part_end[-1]), 1),), np.uint8)
         ends = np.zeros(n_parts, dtype=np.int64)
         kernels.format_rows(
             kinds,
@@ -355,6 +364,15 @@ class _RowWriter:
             ends,
         )
         return [out[starts[p] : ends[p]] for p in range(n_parts)]
+
+    def _buffer(self, name: str, shape: tuple, dtype) -> np.ndarray:
+        """An array of ``shape``: the start of the buffer ``name``, grown if too small."""
+        size = int(np.prod(shape))
+        buffer = self._buffers.get(name)
+        if buffer is None or buffer.size < size:
+            buffer = np.empty(size + size // 4, dtype=dtype)
+            self._buffers[name] = buffer
+        return buffer[:size].reshape(shape)
 
     def _bounds(self) -> np.ndarray:
         """Most bytes each field of the writer's table takes written (quoted or not)."""
