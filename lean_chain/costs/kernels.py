@@ -137,13 +137,16 @@ def _build_kernel(formulas: tuple[Callable, ...]) -> Callable:
     def kernel(
         sku, row, path, rule, parcel, pair, components, held_value, transaction_value, order_value
     ):  # pragma: no cover - compiled
-        for j in prange(pair.sku.shape[0]):
-            s = sku[pair.sku[j]]
-            p = path[pair.path[j]]
-            u = _RULE_TUPLE(rule, pair.rule[j])
-            c = parcel[pair.parcel[j]]
-            base = tax_base(s, row[pair.row[j]], p, u, c, pair, j)
-            values = unit_costs(s, p, c, pair, j, base, dispatch(u[RULE.regime], u, base))
+        # the codes in the kernel order (LandedInputs.build), read in sequence; each pair
+        # writes its outputs at its position
+        for t in prange(pair.sku.shape[0]):
+            s = sku[pair.sku[t]]
+            p = path[pair.path[t]]
+            u = _RULE_TUPLE(rule, pair.rule[t])
+            c = parcel[pair.parcel[t]]
+            base = tax_base(s, row[pair.row[t]], p, u, c, pair, t)
+            values = unit_costs(s, p, c, pair, t, base, dispatch(u[RULE.regime], u, base))
+            j = pair.position[t]
             for i in range(_N_COMPONENTS):
                 components[i, j] = values[i]
             held_value[j] = values[_N_COMPONENTS]

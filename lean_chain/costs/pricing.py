@@ -4,9 +4,11 @@ The inputs are five small tables of float64, one row per SKU, demand row,
 path, tax rule and parcel-rate freight, whose columns are named once, in
 :data:`SKU_FIELDS`, :data:`ROW_FIELDS`, :data:`PATH_FIELDS`,
 :data:`lean_chain.model.regimes.RULE_FIELDS` and :data:`PARCEL_FIELDS`, and
-one array per pair for each of :data:`PAIR_CODES` (indices into the tables
-and a byte of flags), built by :meth:`LandedInputs.build` from what is known
-per pair (:data:`PAIR_FIELDS`). Both kernels (numpy and fused) run the same three
+one array per pair for each of :data:`PAIR_CODES` (indices into the tables,
+a byte of flags and the pair's position), built by :meth:`LandedInputs.build`
+from what is known per pair (:data:`PAIR_FIELDS`). The codes are stored in the
+kernel order: by blocks of :data:`KERNEL_BLOCK` pairs, grouped by regime within
+each block, each pair writing its outputs at its position. Both kernels (numpy and fused) run the same three
 steps, written once here and in :mod:`lean_chain.model.regimes`:
 :func:`tax_base`, the pair's regime formula, then :func:`unit_costs`. Like the
 regime formulas, the steps read the same on scalars (one pair, compiled) and
@@ -21,8 +23,9 @@ from collections import namedtuple
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit, prange
 
-from lean_chain.model.regimes import RULE, RULE_FIELDS, TaxBase, columns, select
+from lean_chain.model.regimes import REGIMES, RULE, RULE_FIELDS, TaxBase, columns, select
 
 #: Per-unit landed-cost components, in the order of :attr:`LandedCost.components`.
 COMPONENTS = (
@@ -81,19 +84,25 @@ PAIR_FIELDS = {
 }
 #: The flags of :data:`PAIR_FIELDS`, one bit each of :attr:`PairCodes.flags`.
 FLAG_BITS = {"earns_rebate": 1, "single_item_over_cap": 2, "duty_paid_stock": 4}
-#: What a kernel reads per pair (:attr:`LandedInputs.pair`): 21 bytes instead of the
+#: What a kernel reads per pair (:attr:`LandedInputs.pair`): 25 bytes instead of the
 #: 51 of :data:`PAIR_FIELDS`, whose per-pair amounts move into the tables (the duty rate
 #: of a single item into its rule's row, parcel freight into the parcel table) and whose
 #: flags share one byte. The core writes 88 bytes per pair; every byte it reads besides
-#: slows it down (see benchmarks/bench_costs.py).
+#: slows it down (see benchmarks/bench_costs.py). Unsigned: an index never wraps around.
 PAIR_CODES = {
-    "sku": np.int32,
-    "path": np.int32,
-    "row": np.int32,
-    "rule": np.int32,  # row of LandedInputs.rule (tax rule and single-item duty rate)
-    "parcel": np.int32,  # row of LandedInputs.parcel, 0 without parcel-rate freight
+    "sku": np.uint32,
+    "path": np.uint32,
+    "row": np.uint32,
+    "rule": np.uint32,  # row of LandedInputs.rule (tax rule and single-item duty rate)
+    "parcel": np.uint32,  # row of LandedInputs.parcel, 0 without parcel-rate freight
     "flags": np.uint8,  # FLAG_BITS
+    "position": np.uint32,  # the pair's position in the caller's order: where its outputs go
 }
+#: Pairs per block of the kernel order (:meth:`LandedInputs.build`): within a block the
+#: pairs are grouped by regime, so that the regime dispatch takes one branch many times
+#: in a row; the block's outputs (11 x 256 x 8 bytes) stay in the core's cache until
+#: written back in full lines.
+KERNEL_BLOCK = 256
 SKU = columns("SkuColumns", SKU_FIELDS)
 ROW = columns("RowColumns", ROW_FIELDS)
 PATH = columns("PathColumns", PATH_FIELDS)
@@ -167,6 +176,44 @@ def _parcel_table(pair: PairArrays) -> tuple[np.ndarray, np.ndarray]:
     return np.vstack((np.zeros((1, len(PARCEL_FIELDS))), parcel[has])), slot
 
 
+def _regime_groups(rule: np.ndarray) -> np.ndarray:
+    """Per rule row, its regime's code, or ``len(REGIMES)`` for a code not registered."""
+    code = rule[:, RULE.regime]
+    known = (code >= 0) & (code < len(REGIMES)) & (code == np.floor(code))
+    return np.where(known, code, len(REGIMES)).astype(np.intp)
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def _kernel_order(group_of_rule, n_groups, sku, path, row, rule, parcel, flags, out):
+    """Write the codes (caller's order) into ``out`` (:data:`PAIR_CODES` order) in the
+    kernel order: a counting sort by regime group within each block, stable."""
+    n = sku.shape[0]
+    n_blocks = (n + KERNEL_BLOCK - 1) // KERNEL_BLOCK
+    per_chunk = 64  # blocks per parallel chunk: one scratch array each
+    for chunk in prange((n_blocks + per_chunk - 1) // per_chunk):
+        start = np.empty(n_groups + 1, np.int64)
+        for b in range(chunk * per_chunk, min(chunk * per_chunk + per_chunk, n_blocks)):
+            lo = b * KERNEL_BLOCK
+            hi = min(lo + KERNEL_BLOCK, n)
+            start[:] = 0
+            for j in range(lo, hi):
+                start[group_of_rule[rule[j]] + 1] += 1
+            start[0] = lo
+            for g in range(n_groups):
+                start[g + 1] += start[g]
+            for j in range(lo, hi):
+                g = group_of_rule[rule[j]]
+                t = start[g]
+                start[g] = t + 1
+                out[0][t] = sku[j]
+                out[1][t] = path[j]
+                out[2][t] = row[j]
+                out[3][t] = rule[j]
+                out[4][t] = parcel[j]
+                out[5][t] = flags[j]
+                out[6][t] = j
+
+
 @dataclass(frozen=True, eq=False)
 class LandedInputs:
     """Everything a landed-cost kernel reads: five tables and the per-pair codes.
@@ -174,8 +221,10 @@ class LandedInputs:
     ``sku``, ``row``, ``path``, ``rule``, ``parcel``: C-contiguous float64 tables, one
     row per entity, columns :data:`SKU_FIELDS`, :data:`ROW_FIELDS`,
     :data:`PATH_FIELDS`, :data:`~lean_chain.model.regimes.RULE_FIELDS`,
-    :data:`PARCEL_FIELDS`; ``pair``: :data:`PAIR_CODES`. A kernel's arguments are
-    these fields in this order, then the outputs. Build it with :meth:`build`.
+    :data:`PARCEL_FIELDS`; ``pair``: :data:`PAIR_CODES`, in the kernel order (entry
+    ``t`` is the pair at position ``pair.position[t]`` of the caller's order: see
+    :meth:`build`). A kernel's arguments are these fields in this order, then the
+    outputs. Build it with :meth:`build`.
     """
 
     sku: np.ndarray
@@ -202,6 +251,12 @@ class LandedInputs:
         The rule table gains a row per (rule, single-item duty rate) in use (its
         ``single_item_duty_rate`` column is set here, whatever ``rule`` holds), the
         parcel-rate freight moves into the parcel table, the flags into one byte.
+        The codes are stored in the kernel order: the pairs in blocks of
+        :data:`KERNEL_BLOCK`, grouped within each block by the regime of their rule
+        (stable), with ``position`` giving each one's place in ``pair``. With the
+        regimes at random from pair to pair, a kernel in the caller's order
+        mispredicts the regime dispatch on most pairs; in blocks it reads its codes
+        in sequence as before and writes its outputs within the block.
 
         Examples
         --------
@@ -216,27 +271,32 @@ class LandedInputs:
         ([0.0, 0.1], [1, 0])
         >>> inp.parcel.tolist(), inp.pair.parcel.tolist(), inp.pair.flags.tolist()
         ([[0.0, 0.0, 0.0], [7.5, 0.0, 0.0]], [0, 1], [2, 0])
+        >>> inp.pair.position.tolist()  # both under the rule's regime: the caller's order
+        [0, 1]
         """
         kernel_rule, pair_rule = _single_item_rules(np.asarray(rule, dtype=np.float64), pair)
         parcel, pair_parcel = _parcel_table(pair)
         flags = np.zeros(len(pair.sku), dtype=np.uint8)
         for name, bit in FLAG_BITS.items():
             flags |= getattr(pair, name).astype(np.uint8) * np.uint8(bit)
-        codes = {
-            "sku": pair.sku,
-            "path": pair.path,
-            "row": pair.row,
-            "rule": pair_rule,
-            "parcel": pair_parcel,
-            "flags": flags,
-        }
+        ordered = PairCodes(*(np.empty(len(flags), dtype) for dtype in PAIR_CODES.values()))
+        group = _regime_groups(kernel_rule)
+        _kernel_order(
+            group,
+            len(REGIMES) + 1,
+            *(np.ascontiguousarray(a) for a in (pair.sku, pair.path, pair.row)),
+            np.ascontiguousarray(pair_rule),
+            pair_parcel,
+            flags,
+            ordered,
+        )
         return cls(
             np.asarray(sku, dtype=np.float64),
             np.asarray(row, dtype=np.float64),
             np.asarray(path, dtype=np.float64),
             kernel_rule,
             parcel,
-            PairCodes(**{f: np.ascontiguousarray(codes[f], PAIR_CODES[f]) for f in PAIR_CODES}),
+            ordered,
         )
 
     @property
