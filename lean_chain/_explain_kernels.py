@@ -84,3 +84,44 @@ def best_saving_per_option(
         for i in range(a, b):
             out[i] = total[slot[i - a]]
     return out
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _alive(i: int, depth: int, valid: np.ndarray, keys: np.ndarray, lows: np.ndarray) -> bool:
+    """Whether element ``i`` is valid and at the segment's least of its first ``depth``
+    keys (``lows``)."""
+    if not valid[i]:
+        return False
+    for q in range(depth):
+        if not keys[q, i] <= lows[q]:
+            return False
+    return True
+
+
+@njit(parallel=True, nogil=True, cache=True)
+def first_least_per_segment(starts: np.ndarray, keys: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Per segment ``starts[s]..starts[s + 1]``: its first valid element with the least
+    ``keys[0]``, among those the least ``keys[1]``, and so on; -1 if none. As numpy's
+    minimum does, a NaN key among the candidates leaves none."""
+    n_keys = keys.shape[0]
+    n_segments = starts.shape[0] - 1
+    out = np.full(n_segments, -1, dtype=np.int64)
+    lows = np.empty((n_segments, max(n_keys, 1)))
+    for s in prange(n_segments):
+        a, b = starts[s], starts[s + 1]
+        low = lows[s]
+        for q in range(n_keys):
+            least = np.inf
+            for i in range(a, b):
+                if _alive(i, q, valid, keys, low):
+                    value = keys[q, i]
+                    if value != value:
+                        least = np.nan
+                        break
+                    least = min(least, value)
+            low[q] = least
+        for i in range(a, b):
+            if _alive(i, n_keys, valid, keys, low):
+                out[s] = i
+                break
+    return out

@@ -147,7 +147,8 @@ def _first_per_group(
     """Per group id in ``0..group.max()``: the valid element with the smallest ``keys``
     (lexicographic, the last key first as in :func:`numpy.lexsort`), -1 if none.
 
-    Linear (segment reductions) when ``group`` is sorted, as pairs are by demand row.
+    Segment by segment in a kernel when ``group`` is sorted, as pairs are by demand row;
+    by a sort otherwise.
 
     >>> _first_per_group(np.array([0, 0, 1, 1]), np.array([3.0, 1.0, 2.0, 5.0])).tolist()
     [1, 2]
@@ -159,15 +160,16 @@ def _first_per_group(
     if n == 0:
         return first
     if np.all(group[1:] >= group[:-1]):
+        from lean_chain import _explain_kernels
+
         starts = np.flatnonzero(np.append(True, group[1:] != group[:-1]))
-        of = np.cumsum(np.append(True, group[1:] != group[:-1])) - 1
-        mask = valid.copy()
-        for key in reversed(keys):
-            key = np.asarray(key, dtype=np.float64)
-            low = np.minimum.reduceat(np.where(mask, key, np.inf), starts)
-            mask &= key <= low[of]
-        pick = np.minimum.reduceat(np.where(mask, np.arange(n), n), starts)
-        found = pick < n
+        stacked = np.empty((len(keys), n))
+        for q, key in enumerate(reversed(keys)):
+            stacked[q] = key
+        pick = _explain_kernels.first_least_per_segment(
+            np.append(starts, n).astype(np.int64), stacked, np.asarray(valid, dtype=bool)
+        )
+        found = pick >= 0
         first[group[starts[found]]] = pick[found]
         return first
     member = np.flatnonzero(valid)

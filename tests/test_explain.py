@@ -479,6 +479,37 @@ def test_decomposition_plans_use_slack_reasons_and_say_within_the_gap(tmp_path):
         assert table.loc[optimality, "reason"].str.contains("within the plan's gap").all()
 
 
+def test_first_per_group_kernel_agrees_with_the_sort():
+    """Per demand row, the first valid candidate with the least keys (ties broken by the
+    next key, then by position): the segment kernel for rows in order equals the sorting
+    path on the same elements shuffled, with infinite keys and invalid elements; a NaN
+    key among a row's candidates leaves the row without one (as numpy's minimum)."""
+    from lean_chain.explain import _first_per_group
+
+    rng = np.random.default_rng(23)
+    n = 5_000
+    group = np.sort(rng.integers(0, 900, n))
+    unit = rng.integers(0, 4, n).astype(float)
+    unit[rng.random(n) < 0.05] = np.inf
+    share = rng.integers(0, 3, n).astype(float)
+    valid = rng.random(n) < 0.7
+    shuffled = rng.permutation(n)
+    position = np.arange(n, dtype=float)  # the kernel's last tie-break, made a key here
+    for keys, kw in (((unit,), {}), ((unit, -share), {}), ((unit,), {"valid": valid})):
+        fast = _first_per_group(group, *keys, **kw)
+        slow_kw = {"valid": kw["valid"][shuffled]} if kw else {}
+        slow_keys = (position[shuffled], *(k[shuffled] for k in keys))
+        slow = _first_per_group(group[shuffled], *slow_keys, **slow_kw)
+        assert fast.tolist() == np.where(slow >= 0, shuffled[np.maximum(slow, 0)], -1).tolist()
+    tied = _first_per_group(np.zeros(4, dtype=int), np.array([2.0, 1.0, 1.0, 0.0]), -np.ones(4))
+    assert tied.tolist() == [3]
+    ties = _first_per_group(np.zeros(3, dtype=int), np.array([1.0, 0.0, 0.0]))
+    assert ties.tolist() == [1]
+    with_nan = unit.copy()
+    with_nan[0] = np.nan
+    assert _first_per_group(group, with_nan)[group[0]] == -1
+
+
 def test_segment_kernels_agree_with_sorting_and_hashing():
     """The table's order and each SKU's best saving per (channel, node), computed by
     segment in kernels, equal numpy's lexsort and the hashing fallback, also with NaN
