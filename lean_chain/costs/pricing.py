@@ -180,38 +180,89 @@ def _regime_groups(rule: np.ndarray) -> np.ndarray:
     """Per rule row, its regime's code, or ``len(REGIMES)`` for a code not registered."""
     code = rule[:, RULE.regime]
     known = (code >= 0) & (code < len(REGIMES)) & (code == np.floor(code))
-    return np.where(known, code, len(REGIMES)).astype(np.intp)
+    return np.where(known, code, len(REGIMES)).astype(np.uint8 if len(REGIMES) < 255 else np.intp)
 
 
 @njit(parallel=True, cache=True, nogil=True)
 def _kernel_order(group_of_rule, n_groups, sku, path, row, rule, parcel, flags, out):
     """Write the codes (caller's order) into ``out`` (:data:`PAIR_CODES` order) in the
-    kernel order: a counting sort by regime group within each block, stable."""
+    kernel order: a counting sort by regime group within each block, stable; the codes
+    are then copied block by block in sequence."""
     n = sku.shape[0]
     n_blocks = (n + KERNEL_BLOCK - 1) // KERNEL_BLOCK
-    per_chunk = 64  # blocks per parallel chunk: one scratch array each
+    per_chunk = 64  # blocks per parallel chunk: one set of scratch arrays each
     for chunk in prange((n_blocks + per_chunk - 1) // per_chunk):
         start = np.empty(n_groups + 1, np.int64)
+        group = np.empty(KERNEL_BLOCK, np.intp)
+        source = np.empty(KERNEL_BLOCK, np.intp)
         for b in range(chunk * per_chunk, min(chunk * per_chunk + per_chunk, n_blocks)):
             lo = b * KERNEL_BLOCK
-            hi = min(lo + KERNEL_BLOCK, n)
+            m = min(lo + KERNEL_BLOCK, n) - lo
             start[:] = 0
-            for j in range(lo, hi):
-                start[group_of_rule[rule[j]] + 1] += 1
-            start[0] = lo
+            for k in range(m):
+                g = group_of_rule[rule[lo + k]]
+                group[k] = g
+                start[g + 1] += 1
             for g in range(n_groups):
                 start[g + 1] += start[g]
-            for j in range(lo, hi):
-                g = group_of_rule[rule[j]]
-                t = start[g]
-                start[g] = t + 1
-                out[0][t] = sku[j]
-                out[1][t] = path[j]
-                out[2][t] = row[j]
-                out[3][t] = rule[j]
-                out[4][t] = parcel[j]
-                out[5][t] = flags[j]
-                out[6][t] = j
+            for k in range(m):
+                t = start[group[k]]
+                start[group[k]] = t + 1
+                source[t] = lo + k
+            for t in range(m):
+                j = source[t]
+                out[0][lo + t] = sku[j]
+                out[1][lo + t] = path[j]
+                out[2][lo + t] = row[j]
+                out[3][lo + t] = rule[j]
+                out[4][lo + t] = parcel[j]
+                out[5][lo + t] = flags[j]
+                out[6][lo + t] = j
+
+
+def kernel_order(rule: np.ndarray, codes: PairCodes, out: PairCodes | None = None) -> PairCodes:
+    """``codes`` (in the caller's order; their ``position`` is not read) in the kernel order.
+
+    By blocks of :data:`KERNEL_BLOCK` pairs, the pairs of each block grouped by the
+    regime of their row of ``rule`` (the kernels' rule table), in the caller's order
+    within a group; ``position`` is each one's place in ``codes``. One parallel pass.
+
+    Parameters
+    ----------
+    rule
+        The rule table (:data:`~lean_chain.model.regimes.RULE_FIELDS` columns).
+    codes
+        Per pair, the fields of :data:`PAIR_CODES` but ``position`` (any integer type).
+    out
+        Arrays of :data:`PAIR_CODES` to write into (new ones by default).
+
+    Returns
+    -------
+    PairCodes
+        ``out`` when given.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rule = np.zeros((2, len(RULE_FIELDS)))
+    >>> rule[1, RULE.regime] = 1.0  # rule 1 under another regime
+    >>> codes = PairCodes(*(np.zeros(4, np.int32),) * 3, np.array([1, 0, 1, 0]),
+    ...                   np.zeros(4, np.int32), np.arange(4, dtype=np.uint8), None)
+    >>> ordered = kernel_order(rule, codes)
+    >>> ordered.rule.tolist(), ordered.position.tolist(), ordered.flags.tolist()
+    ([0, 0, 1, 1], [1, 3, 0, 2], [1, 3, 0, 2])
+    """
+    n = len(codes.sku)
+    if out is None:
+        out = PairCodes(*(np.empty(n, dtype) for dtype in PAIR_CODES.values()))
+    fields = [f for f in PAIR_CODES if f != "position"]
+    _kernel_order(
+        _regime_groups(rule),
+        len(REGIMES) + 1,
+        *(np.ascontiguousarray(getattr(codes, f)) for f in fields),
+        out,
+    )
+    return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -279,17 +330,8 @@ class LandedInputs:
         flags = np.zeros(len(pair.sku), dtype=np.uint8)
         for name, bit in FLAG_BITS.items():
             flags |= getattr(pair, name).astype(np.uint8) * np.uint8(bit)
-        ordered = PairCodes(*(np.empty(len(flags), dtype) for dtype in PAIR_CODES.values()))
-        group = _regime_groups(kernel_rule)
-        _kernel_order(
-            group,
-            len(REGIMES) + 1,
-            *(np.ascontiguousarray(a) for a in (pair.sku, pair.path, pair.row)),
-            np.ascontiguousarray(pair_rule),
-            pair_parcel,
-            flags,
-            ordered,
-        )
+        codes = (pair.sku, pair.path, pair.row, pair_rule, pair_parcel, flags)
+        ordered = kernel_order(kernel_rule, PairCodes(*codes, None))
         return cls(
             np.asarray(sku, dtype=np.float64),
             np.asarray(row, dtype=np.float64),
