@@ -157,10 +157,12 @@ def _single_item_rules(rule: np.ndarray, pair: PairArrays) -> tuple[np.ndarray, 
     kernel_rule = pair.rule.copy()
     single = np.flatnonzero(pair.single_item_over_cap)
     if len(single):
-        keys = np.column_stack((pair.rule[single], pair.over_cap_duty_rate[single]))
-        combos, of_single = np.unique(keys, axis=0, return_inverse=True)
-        extra = rule[combos[:, 0].astype(np.intp)]
-        extra[:, RULE.single_item_duty_rate] = combos[:, 1]
+        # the (rule, rate) combinations in use, in (rule, rate) order, as one integer key
+        rates, rate_of = np.unique(pair.over_cap_duty_rate[single], return_inverse=True)
+        keys = pair.rule[single].astype(np.int64) * len(rates) + rate_of.reshape(-1)
+        combos, of_single = np.unique(keys, return_inverse=True)
+        extra = rule[combos // len(rates)]
+        extra[:, RULE.single_item_duty_rate] = rates[combos % len(rates)]
         kernel_rule[single] = len(rule) + of_single.reshape(-1)
         rule = np.vstack((rule, extra))
     return rule, kernel_rule
@@ -169,11 +171,16 @@ def _single_item_rules(rule: np.ndarray, pair: PairArrays) -> tuple[np.ndarray, 
 def _parcel_table(pair: PairArrays) -> tuple[np.ndarray, np.ndarray]:
     """The parcel table (row 0 zeros, then one row per pair with parcel-rate freight)
     and each pair's row of it."""
-    parcel = np.column_stack((pair.parcel_freight, pair.parcel_border, pair.parcel_inbound))
-    has = (parcel != 0.0).any(axis=1)
-    slot = np.zeros(len(parcel), dtype=np.int32)
-    slot[has] = np.arange(1, int(has.sum()) + 1, dtype=np.int32)
-    return np.vstack((np.zeros((1, len(PARCEL_FIELDS))), parcel[has])), slot
+    columns = [np.asarray(getattr(pair, f"parcel_{f}"), np.float64) for f in PARCEL_FIELDS]
+    has = columns[0] != 0.0
+    for column in columns[1:]:
+        has |= column != 0.0
+    slot = np.cumsum(has, dtype=np.int32)
+    table = np.zeros((int(slot[-1]) + 1 if len(slot) else 1, len(PARCEL_FIELDS)))
+    np.multiply(slot, has, out=slot)
+    for i, column in enumerate(columns):
+        table[1:, i] = column[has]
+    return table, slot
 
 
 def _regime_groups(rule: np.ndarray) -> np.ndarray:
