@@ -11,16 +11,25 @@ output (11 float64 per pair: 8 components, held, transaction and order value):
   allocating its outputs, as ``landed_cost`` does;
 - ``core_prealloc``: the same kernel writing into preallocated outputs (``out=``);
 - ``core_index_order``: preallocated, with the pairs laid out as ``lean_chain.index``
-  lays them out (regimes in runs instead of a random regime per pair);
+  lays them out (by demand row, then path);
+- ``kernel_order``: the precompute the core relies on, part of every pricing:
+  ``LandedInputs.build`` stores the pair codes by blocks of 256 pairs grouped by regime
+  (``lean_chain.costs.pricing.kernel_order``), timed from the codes in the caller's
+  order into preallocated codes; ``core_prealloc_with_order``: that order, then
+  ``core_prealloc`` on it, timed together;
+- ``inputs_build``: all of ``LandedInputs.build`` (the order among it), what a pricing
+  runs between the tables and the core;
 - ``numpy``: the numpy kernel (``landed_cost_numpy``), timed on the first 2 M pairs;
 - ``reference``: the pure-Python scalar reference of ``tests/costs/reference.py``,
   timed on a sample of 100,000 pairs.
 
 Each is the best of ``--repeats`` runs (the machine may be shared: the best run is the
-one least disturbed). Prints core / limit (target: core_prealloc >= 0.80 of
-write_limit_prealloc), core / reference, core / numpy, checks that the two kernels
-agree bit for bit, then times 1,000 Monte Carlo scenarios of a 10,000-SKU plan stocked
-at 10 nodes, and writes ``benchmarks/results/bench_costs.csv``.
+one least disturbed), printed with the CPU time of that run per pair (every thread's:
+``NUMBA_NUM_THREADS=1`` gives one thread's cost). Prints core / limit (target:
+core_prealloc >= 0.80 of write_limit_prealloc; also with the order), core / reference,
+core / numpy, checks that the two kernels agree bit for bit, then times 1,000 Monte
+Carlo scenarios of a 10,000-SKU plan stocked at 10 nodes (``--scenarios 0``: none), and
+writes ``benchmarks/results/bench_costs.csv``.
 
 Run: ``python benchmarks/bench_costs.py [--pairs 10000000] [--repeats 5] [--scenarios 1000]``.
 """
@@ -272,7 +281,7 @@ def write(out: LandedCost) -> LandedCost:
 
 
 def time_core(
-    inp: LandedInputs, ordered: LandedInputs, out: LandedCost, repeats: int
+    tables: tuple, inp: LandedInputs, ordered: LandedInputs, out: LandedCost, repeats: int
 ) -> tuple[dict, dict]:
     """Best wall seconds and its CPU seconds of every landed-cost variant, interleaved."""
     n_pairs = inp.n_pairs
@@ -297,6 +306,8 @@ def time_core(
         "core_index_order": lambda: landed_cost_fused(ordered, out),
         "kernel_order": lambda: kernel_order(inp.rule, codes, out=scratch),
         "core_prealloc_with_order": core_with_order,
+        # everything a pricing runs before the core (the kernel order among it)
+        "inputs_build": lambda: LandedInputs.build(*tables),
     }
     for _ in range(repeats):
         for name, func in variants.items():
@@ -314,7 +325,7 @@ def bench_landed(n_pairs: int, sample: int, repeats: int) -> list[dict]:
     landed_cost_fused(head(tables, 1000))
     out.components.fill(0.0), out.held_value.fill(0.0)  # touch every page once
     out.transaction_value.fill(0.0), out.order_value.fill(0.0)
-    seconds, cpu = time_core(inp, ordered, out, repeats)
+    seconds, cpu = time_core(tables, inp, ordered, out, repeats)
     few = head(tables, min(n_pairs, NUMPY_PAIRS))
     del tables
     numpy_s = best_of(1, lambda: landed_cost_numpy(few))
