@@ -65,10 +65,10 @@ from lean_chain.index import DROP_REASON_TEXT, DROP_REASONS
 from lean_chain.io.fast_csv import (
     Coded,
     RowTexts,
+    Sentences,
     Texts,
     When,
     kernel_worker,
-    sentences,
     write_blocks,
 )
 
@@ -444,7 +444,7 @@ def _explain_beside(
     reason_kind[is_chosen] = reason_kinds.code("chosen")
     reasons.add(
         np.flatnonzero(is_chosen),
-        lambda s: sentences(["chosen for ", (100 * share[s], 1), " % of this demand"], len(s)),
+        lambda s: Sentences(["chosen for ", (100 * share[s], 1), " % of this demand"], len(s)),
     )
     is_tie = code == 2
     reason_kind[is_tie] = reason_kinds.code("tie")
@@ -462,7 +462,7 @@ def _explain_beside(
     reason_kind[is_dearer] = reason_kinds.code("dearer")
     reasons.add(
         np.flatnonzero(is_dearer),
-        lambda s: sentences(
+        lambda s: Sentences(
             [
                 "dearer by ",
                 (delta[s], 2),
@@ -616,7 +616,7 @@ def _explain_beside(
         )
         reasons.add(
             idx,
-            lambda s: sentences(
+            lambda s: Sentences(
                 ["cheaper by ", (-delta[s], 2), f" {currency} per unit", *words(s)], len(s)
             ),
         )
@@ -630,7 +630,7 @@ def _explain_beside(
             return
         be_kind[sub] = be_kinds.code(kind)
         be_value[sub] = np.asarray(value, dtype=np.float64)[keep]
-        be_texts.add(sub, lambda s: sentences(words(s, be_value[s]), len(s)))
+        be_texts.add(sub, lambda s: Sentences(words(s, be_value[s]), len(s)))
 
     def held_back(idx, row_of_pair, kind, words, growth, note: str = "") -> None:
         """Candidates ``idx`` held back by limit row ``row_of_pair[idx]``: the reason,
@@ -845,7 +845,7 @@ def _explain_beside(
             lp_known = best_rejected & np.isfinite(lp_fall)
             be_notes.add(
                 np.flatnonzero(lp_known & (be_kind != 0)),
-                lambda s: sentences(
+                lambda s: Sentences(
                     [
                         When(
                             lp_fall[s] > COST_RTOL,
@@ -874,7 +874,7 @@ def _explain_beside(
             be_value[idx] = -lp_fall[idx]
             be_texts.add(
                 idx,
-                lambda s: sentences(
+                lambda s: Sentences(
                     [
                         "switches (in the LP with the plan's network fixed) once its unit "
                         "cost falls by more than ",
@@ -1021,7 +1021,7 @@ class _Labels:
 class _Texts:
     """Sentences written when a block of the table needs them: per pair the group it
     belongs to (-1: none, an empty text), per group a function of pair indices that
-    writes their sentences (:class:`~lean_chain.io.fast_csv.Texts`, or one text for
+    writes their sentences (:class:`~lean_chain.io.fast_csv.Sentences`, or one text for
     all)."""
 
     def __init__(self, n: int) -> None:

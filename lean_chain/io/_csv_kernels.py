@@ -298,26 +298,6 @@ def format_rows(
 
 
 @njit(parallel=True, nogil=True, cache=True, error_model="numpy")
-def join_texts(
-    data: np.ndarray,
-    offsets: np.ndarray,
-    first: np.ndarray,
-    second: np.ndarray,
-    out_offsets: np.ndarray,
-    out: np.ndarray,
-) -> None:
-    """Row ``i`` of ``out`` (from byte ``out_offsets[i]``): text ``first[i]`` then text
-    ``second[i]`` of ``data`` / ``offsets`` (-1: none)."""
-    for i in prange(first.shape[0]):
-        pos = out_offsets[i]
-        for which in (first[i], second[i]):
-            if which >= 0:
-                for k in range(offsets[which], offsets[which + 1]):
-                    out[pos] = data[k]
-                    pos += 1
-
-
-@njit(parallel=True, nogil=True, cache=True, error_model="numpy")
 def compact_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The non-NUL bytes of each row of ``matrix`` (rows × width), one row after the
     other, and where each row starts (one more at the end)."""
@@ -411,68 +391,71 @@ def _count_digits(value: np.int64) -> int:
     return n
 
 
-@njit(parallel=True, nogil=True, cache=True, error_model="numpy")
-def write_sentences(
-    n: int,
-    ops: np.ndarray,
-    literal_data: np.ndarray,
-    literal_offsets: np.ndarray,
-    literal_quoted: np.ndarray,
-    numbers: np.ndarray,
-    codes: np.ndarray,
-    table_data: np.ndarray,
-    table_offsets: np.ndarray,
-    table_quoted: np.ndarray,
-    masks: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``n`` texts, each the pieces of ``ops`` one after the other: the bytes of all,
-    where each starts (one more at the end), per text whether the CSV writer quotes it,
-    and per text whether a number in it was left to Python (its bytes are then wrong).
-
-    ``ops`` has a row per piece: kind (0: literal ``arg`` of ``literal_data`` /
-    ``literal_offsets``; 1: number ``numbers[arg, i]`` with ``decimals`` decimals;
-    2: text ``codes[arg, i]`` of ``table_data`` / ``table_offsets``, -1 none), ``arg``,
-    ``mask`` (the piece is written where ``masks[mask, i]``; -1: everywhere) and
-    ``decimals``."""
-    m = ops.shape[0]
-    offsets = np.zeros(n + 1, dtype=np.int64)
-    quoted = np.zeros(n, dtype=np.bool_)
-    left = np.zeros(n, dtype=np.bool_)
-    for i in prange(n):
-        length = 0
-        for j in range(m):
-            kind, arg, mask, decimals = ops[j, 0], ops[j, 1], ops[j, 2], ops[j, 3]
-            if mask >= 0 and not masks[mask, i]:
+@njit(nogil=True, cache=True, error_model="numpy", inline="always")
+def _sentence_length(program, i: int) -> tuple[int, bool, bool]:
+    """Bytes of text ``i`` of ``program`` (see :func:`sentence_lengths`), whether it
+    holds a character the CSV writer quotes, and whether a number in it is left to
+    Python."""
+    ops, literal_offsets, literal_quoted = program[0], program[2], program[3]
+    numbers, codes, table_offsets, table_quoted, masks = program[4], program[5], *program[7:]
+    length, quoted, left = 0, False, False
+    for j in range(ops.shape[0]):
+        kind, arg, mask, decimals = ops[j, 0], ops[j, 1], ops[j, 2], ops[j, 3]
+        if mask >= 0 and not masks[mask, i]:
+            continue
+        if kind == 0:
+            length += literal_offsets[arg + 1] - literal_offsets[arg]
+            quoted |= literal_quoted[arg]
+        elif kind == 1:
+            value = numbers[arg, i]
+            rounded = _fixed_scaled(value, _SCALES[decimals])
+            if rounded < 0:
+                left = True
                 continue
-            if kind == 0:
-                length += literal_offsets[arg + 1] - literal_offsets[arg]
-                if literal_quoted[arg]:
-                    quoted[i] = True
-            elif kind == 1:
-                value = numbers[arg, i]
-                rounded = _fixed_scaled(value, _SCALES[decimals])
-                if rounded < 0:
-                    left[i] = True
-                    continue
-                whole = rounded // _POWERS[decimals]
-                length += _count_digits(whole) + (decimals + 1 if decimals > 0 else 0)
-                if math.copysign(1.0, value) < 0.0:
-                    length += 1
-            else:
-                code = codes[arg, i]
-                if code >= 0:
-                    length += table_offsets[code + 1] - table_offsets[code]
-                    if table_quoted[code]:
-                        quoted[i] = True
-        offsets[i + 1] = length
-    for i in range(n):
-        offsets[i + 1] += offsets[i]
-    out = np.empty(offsets[n], dtype=np.uint8)
+            whole = rounded // _POWERS[decimals]
+            length += _count_digits(whole) + (decimals + 1 if decimals > 0 else 0)
+            if math.copysign(1.0, value) < 0.0:
+                length += 1
+        else:
+            code = codes[arg, i]
+            if code >= 0:
+                length += table_offsets[code + 1] - table_offsets[code]
+                quoted |= table_quoted[code]
+    return length, quoted, left
+
+
+@njit(parallel=True, nogil=True, cache=True, error_model="numpy")
+def sentence_lengths(program, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per text of ``program``: its bytes, whether the CSV writer quotes it, and whether
+    a number in it is left to Python (NaN, infinite or too big: :func:`put_sentences`
+    leaves its bytes to the caller).
+
+    ``program`` is ``(ops, literal_data, literal_offsets, literal_quoted, numbers,
+    codes, table_data, table_offsets, table_quoted, masks)``: text ``i`` is the pieces
+    of ``ops`` one after the other, a row per piece: kind (0: literal ``arg`` of
+    ``literal_data`` / ``literal_offsets``; 1: number ``numbers[arg, i]`` with
+    ``decimals`` decimals, ``'%.{d}f'``; 2: text ``codes[arg, i]`` of ``table_data`` /
+    ``table_offsets``, -1 none), ``arg``, ``mask`` (the piece is written where
+    ``masks[mask, i]``; -1: everywhere) and ``decimals``."""
+    lengths = np.empty(n, dtype=np.int64)
+    quoted = np.empty(n, dtype=np.bool_)
+    left = np.empty(n, dtype=np.bool_)
     for i in prange(n):
+        lengths[i], quoted[i], left[i] = _sentence_length(program, i)
+    return lengths, quoted, left
+
+
+@njit(parallel=True, nogil=True, cache=True, error_model="numpy")
+def put_sentences(program, starts: np.ndarray, left: np.ndarray, out: np.ndarray) -> None:
+    """Text ``i`` of ``program`` (see :func:`sentence_lengths`) into ``out`` from byte
+    ``starts[i]`` on, unless ``left[i]``."""
+    ops, literal_data, literal_offsets = program[0], program[1], program[2]
+    numbers, codes, table_data, table_offsets, masks = *program[4:8], program[9]
+    for i in prange(starts.shape[0]):
         if left[i]:
             continue
-        pos = offsets[i]
-        for j in range(m):
+        pos = starts[i]
+        for j in range(ops.shape[0]):
             kind, arg, mask, decimals = ops[j, 0], ops[j, 1], ops[j, 2], ops[j, 3]
             if mask >= 0 and not masks[mask, i]:
                 continue
@@ -503,4 +486,18 @@ def write_sentences(
                     for k in range(table_offsets[code], table_offsets[code + 1]):
                         out[pos] = table_data[k]
                         pos += 1
-    return out, offsets, quoted, left
+
+
+@njit(parallel=True, nogil=True, cache=True, error_model="numpy")
+def put_texts(
+    data: np.ndarray, offsets: np.ndarray, items: np.ndarray, starts: np.ndarray, out: np.ndarray
+) -> None:
+    """Text ``items[i]`` of ``data`` / ``offsets`` into ``out`` from byte ``starts[i]``
+    on (-1: nothing)."""
+    for i in prange(items.shape[0]):
+        item = items[i]
+        if item >= 0:
+            pos = starts[i]
+            for k in range(offsets[item], offsets[item + 1]):
+                out[pos] = data[k]
+                pos += 1

@@ -695,30 +695,39 @@ def sentences(pieces: list, n: int) -> Texts:
     if n == 0:
         return Texts(np.zeros(0, dtype=np.uint8), np.zeros(1, dtype=np.int64), np.zeros(0, bool))
     if n >= SENTENCE_KERNEL_ROWS:
-        return _compiled_sentences(pieces, n)
+        rows = RowTexts(n)
+        rows.put(np.arange(n), Sentences(pieces, n))
+        return rows.build()
+    return _numpy_sentences(pieces, n)
+
+
+def _numpy_sentences(pieces: list, n: int) -> Texts:
+    """:func:`sentences` by numpy: a NUL-padded byte matrix per piece, side by side,
+    the padding dropped."""
     matrices, quoted = _piece_matrices(pieces, n)
     return dataclasses.replace(_assemble(matrices, n), quoted=quoted)
 
 
-def _compiled_sentences(pieces: list, n: int) -> Texts:
-    """:func:`sentences` by the compiled kernel, straight into the bytes of the texts
-    (no padded matrix per piece); the rare rows holding a number the kernel leaves to
-    ``%`` (NaN, infinities, huge values) are written by numpy and put in place."""
-    from lean_chain.io import _csv_kernels
+@dataclass(frozen=True, eq=False)
+class Sentences:
+    """The ``n`` texts of :func:`sentences`, not yet written: :class:`RowTexts` writes
+    them straight into the bytes of its rows, without a text of their own first.
 
-    program = _SentenceProgram(n)
-    program.add(pieces, -1)
-    data, offsets, quoted, left = _csv_kernels.write_sentences(n, *program.arguments())
-    texts = Texts(data, offsets, quoted)
-    rows = np.flatnonzero(left)
-    if len(rows) == 0:
-        return texts
-    kept = np.flatnonzero(~left)
-    joined = RowTexts(n)
-    joined.put(kept, texts, index=kept)
-    matrices, slow_quoted = _piece_matrices(_rows_of(pieces, rows), len(rows))
-    joined.put(rows, dataclasses.replace(_assemble(matrices, len(rows)), quoted=slow_quoted))
-    return joined.build()
+    >>> rows = RowTexts(2)
+    >>> rows.put(np.array([1, 0]), Sentences(["cost ", (np.array([1.5, 2.25]), 1)], 2))
+    >>> rows.build().tolist()
+    ['cost 2.2', 'cost 1.5']
+    """
+
+    pieces: list
+    n: int
+
+    def __len__(self) -> int:
+        return self.n
+
+    def texts(self) -> Texts:
+        """The texts, written now."""
+        return sentences(self.pieces, self.n)
 
 
 def _rows_of(pieces: list, rows: np.ndarray) -> list:
@@ -738,8 +747,8 @@ def _rows_of(pieces: list, rows: np.ndarray) -> list:
 
 
 class _SentenceProgram:
-    """The pieces of :func:`sentences` as the arrays of
-    :func:`~lean_chain.io._csv_kernels.write_sentences`: one op per piece (kind,
+    """The pieces of :func:`sentences` as the program of
+    :func:`~lean_chain.io._csv_kernels.sentence_lengths`: one op per piece (kind,
     argument, mask, decimals), :class:`When` flattened into one mask per nesting."""
 
     def __init__(self, n: int) -> None:
@@ -776,6 +785,7 @@ class _SentenceProgram:
                 self.numbers.append(np.asarray(values, dtype=np.float64).reshape(-1))
 
     def arguments(self) -> tuple:
+        """The program: the kernels' first argument."""
         literal_data, literal_offsets = _encode_texts(np.array(self.literals, dtype=object))
         tables = np.concatenate(self.tables) if self.tables else np.zeros(0, dtype=object)
         table_data, table_offsets = _encode_texts(tables)
@@ -801,7 +811,8 @@ def _stack(rows: list[np.ndarray], dtype, n: int) -> np.ndarray:
 class RowTexts:
     """The texts of ``n`` rows put together from several sets of texts: row ``i`` is
     text ``first[i]`` followed by text ``second[i]`` of the sets put, in the order they
-    were put (-1: nothing). :meth:`build` copies them in row order (a compiled kernel).
+    were put (-1: nothing). :meth:`build` copies them in row order, and writes
+    :class:`Sentences` straight into their rows (compiled kernels).
 
     >>> rows = RowTexts(3)
     >>> rows.put(np.array([0, 2]), Texts.of(["a", "b"]))
@@ -814,13 +825,16 @@ class RowTexts:
         self.n = n
         self.first = np.full(n, -1, dtype=np.int64)
         self.second = np.full(n, -1, dtype=np.int64)
-        self.sets: list[Texts] = []
+        self.sets: list[Texts | Sentences] = []
+        #: per set: its rows and whether appended (for Sentences, written in place)
+        self.rows: list[np.ndarray] = []
+        self.appended: list[bool] = []
         self.size = 0
 
     def put(
         self,
         rows: np.ndarray,
-        texts: Texts | str,
+        texts: Texts | Sentences | str,
         *,
         index: np.ndarray | None = None,
         append: bool = False,
@@ -829,11 +843,16 @@ class RowTexts:
         :class:`str` for all) as the text of ``rows`` (appended to it if ``append``)."""
         if isinstance(texts, str):
             texts, index = Texts.of([texts]), np.zeros(len(rows), dtype=np.int64)
-        elif index is None:
+        elif isinstance(texts, Sentences) and (index is not None or texts.n < SENTENCE_KERNEL_ROWS):
+            texts = texts.texts()  # texts shared by rows, or few: written first
+        if index is None:
             index = np.arange(len(texts), dtype=np.int64)
         index = np.asarray(index, dtype=np.int64)
+        rows = np.asarray(rows, dtype=np.int64)
         (self.second if append else self.first)[rows] = self.size + index
         self.sets.append(texts)
+        self.rows.append(rows)
+        self.appended.append(append)
         self.size += len(texts)
 
     def build(self) -> Texts:
@@ -845,23 +864,64 @@ class RowTexts:
                 np.zeros(self.n + 1, dtype=np.int64),
                 np.zeros(self.n, dtype=bool),
             )
-        data = np.concatenate([t.data for t in self.sets])
-        quoted = np.append(np.concatenate([t.quoted_or_found() for t in self.sets]), False)
-        offsets = np.zeros(self.size + 1, dtype=np.int64)
-        at, ends = 0, 0
-        for t in self.sets:
-            offsets[at + 1 : at + len(t) + 1] = ends + t.offsets[1:] - t.offsets[0]
-            at, ends = at + len(t), ends + int(t.offsets[-1] - t.offsets[0])
-        length = np.diff(offsets)
-        out_offsets = np.zeros(self.n + 1, dtype=np.int64)
-        np.cumsum(
-            np.where(self.first >= 0, length[self.first], 0)
-            + np.where(self.second >= 0, length[self.second], 0),
-            out=out_offsets[1:],
-        )
-        out = np.empty(int(out_offsets[-1]), dtype=np.uint8)
-        _csv_kernels.join_texts(data, offsets, self.first, self.second, out_offsets, out)
-        return Texts(out, out_offsets, quoted[self.first] | quoted[self.second])
+        lengths, quoted, programs = [], [], {}
+        for k, texts in enumerate(self.sets):
+            if isinstance(texts, Texts):
+                lengths.append(np.diff(texts.offsets))
+                quoted.append(texts.quoted_or_found())
+                continue
+            program = _SentenceProgram(texts.n)
+            program.add(texts.pieces, -1)
+            program = program.arguments()
+            length, is_quoted, left = _csv_kernels.sentence_lengths(program, texts.n)
+            items = np.flatnonzero(left)  # numbers left to '%': these texts by numpy
+            slow = (
+                _numpy_sentences(_rows_of(texts.pieces, items), len(items)) if len(items) else None
+            )
+            if slow is not None:
+                length[items] = np.diff(slow.offsets)
+                is_quoted[items] = slow.quoted
+            programs[k] = (program, left, items, slow)
+            lengths.append(length)
+            quoted.append(is_quoted)
+        length = np.append(np.concatenate(lengths), 0)  # -1: nothing
+        first_length, second_length = length[self.first], length[self.second]
+        offsets = np.zeros(self.n + 1, dtype=np.int64)
+        np.cumsum(first_length + second_length, out=offsets[1:])
+        out = np.empty(int(offsets[-1]), dtype=np.uint8)
+        starts = {False: offsets[:-1], True: offsets[:-1] + first_length}
+        self._copy_texts(out, starts)
+        for k, (program, left, items, slow) in programs.items():
+            at = starts[self.appended[k]][self.rows[k]]
+            _csv_kernels.put_sentences(program, at, left, out)
+            if slow is not None:
+                _csv_kernels.put_texts(
+                    slow.data, slow.offsets, np.arange(len(items)), at[items], out
+                )
+        quoted = np.append(np.concatenate(quoted), False)
+        return Texts(out, offsets, quoted[self.first] | quoted[self.second])
+
+    def _copy_texts(self, out: np.ndarray, starts: dict) -> None:
+        """The rows' texts of the sets already written (:class:`Texts`) into ``out``."""
+        from lean_chain.io import _csv_kernels
+
+        written = [k for k, texts in enumerate(self.sets) if isinstance(texts, Texts)]
+        if not written:
+            return
+        # their bytes one after the other, and each set's items renumbered among them
+        item = np.full(self.size + 1, -1, dtype=np.int64)
+        data, offsets = [], [np.zeros(1, dtype=np.int64)]
+        base, at, ends = 0, 0, 0
+        for texts in self.sets:
+            if isinstance(texts, Texts):
+                item[base : base + len(texts)] = np.arange(at, at + len(texts))
+                data.append(texts.data[texts.offsets[0] : texts.offsets[-1]])
+                offsets.append(ends + texts.offsets[1:] - texts.offsets[0])
+                at, ends = at + len(texts), ends + int(texts.offsets[-1] - texts.offsets[0])
+            base += len(texts)
+        data, offsets = np.concatenate(data), np.concatenate(offsets)
+        for which, append in ((self.first, False), (self.second, True)):
+            _csv_kernels.put_texts(data, offsets, item[which], starts[append], out)
 
 
 def fixed_text(values: np.ndarray, decimals: int = 2) -> np.ndarray:

@@ -203,6 +203,48 @@ def test_compiled_sentences_are_the_numpy_ones_and_percent_format(monkeypatch, d
     assert plain.tolist() == [f"%.{decimals}f" % v for v in values.tolist()]
 
 
+def test_row_texts_write_sentences_in_place_as_joined_texts(monkeypatch):
+    """RowTexts writes Sentences straight into their rows (kernel path), beside texts
+    already written, shared texts and appended ones, with rows left out and numbers
+    left to '%': the bytes and quoting of writing each set first and joining them."""
+    rng = np.random.default_rng(8)
+    n = 3000
+    order = rng.permutation(n)
+    first_rows, second_rows, shared_rows = order[:1200], order[1200:2500], order[2500:2900]
+    values = _adversarial_numbers(rng, 1200)[:1200]
+    tail_rows = rng.choice(n, 700, replace=False)
+    tail = rng.normal(0, 10, 700)
+    shared = fast_csv.Texts.of(['"q", said', "plain"])
+    shared_index = rng.integers(0, 2, len(shared_rows))
+
+    def build():
+        rows = fast_csv.RowTexts(n)
+        rows.put(first_rows, fast_csv.Sentences(["cost, ", (values, 2), " CNY"], 1200))
+        rows.put(second_rows, "dearer")
+        rows.put(tail_rows, fast_csv.Sentences(["; by ", (tail, 1)], 700), append=True)
+        rows.put(shared_rows, shared, index=shared_index)
+        return rows.build()
+
+    monkeypatch.setattr(fast_csv, "SENTENCE_KERNEL_ROWS", 0)
+    in_place = build()
+    monkeypatch.setattr(fast_csv, "SENTENCE_KERNEL_ROWS", 10**9)
+    joined = build()
+    assert np.array_equal(in_place.offsets, joined.offsets)
+    assert np.array_equal(in_place.data, joined.data)
+    assert np.array_equal(in_place.quoted, joined.quoted)
+    expected = [""] * n
+    for row, v in zip(first_rows, values.tolist(), strict=True):
+        expected[row] = f"cost, {v:.2f} CNY"
+    for row in second_rows:
+        expected[row] = "dearer"
+    for row, k in zip(shared_rows, shared_index, strict=True):
+        expected[row] = ['"q", said', "plain"][k]
+    for row, v in zip(tail_rows, tail.tolist(), strict=True):
+        expected[row] += f"; by {v:.1f}"
+    assert in_place.tolist() == expected
+    assert in_place.quoted.tolist() == [("," in t) or ('"' in t) for t in expected]
+
+
 def test_blocks_with_coded_text_as_the_whole_frame(tmp_path):
     """write_blocks over blocks (codes into distinct values, -1 missing) writes the
     bytes of the concatenated frame."""
