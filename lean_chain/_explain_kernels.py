@@ -125,3 +125,38 @@ def first_least_per_segment(starts: np.ndarray, keys: np.ndarray, valid: np.ndar
                 out[s] = i
                 break
     return out
+
+
+@njit(parallel=True, nogil=True, cache=True)
+def column_entries(
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    data: np.ndarray,
+    start: int,
+    stop: int,
+    wanted: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The entries of a CSR matrix in columns ``start + j`` with ``wanted[j]``
+    (``start <= column < stop``), row by row: their rows, ``j`` and values."""
+    n_rows = indptr.shape[0] - 1
+    count = np.zeros(n_rows + 1, dtype=np.int64)
+    for r in prange(n_rows):
+        found = 0
+        for k in range(indptr[r], indptr[r + 1]):
+            column = indices[k]
+            if start <= column < stop and wanted[column - start]:
+                found += 1
+        count[r + 1] = found
+    for r in range(n_rows):
+        count[r + 1] += count[r]
+    rows = np.empty(count[n_rows], dtype=np.int64)
+    columns = np.empty(count[n_rows], dtype=np.int64)
+    values = np.empty(count[n_rows], dtype=data.dtype)
+    for r in prange(n_rows):
+        at = count[r]
+        for k in range(indptr[r], indptr[r + 1]):
+            column = indices[k]
+            if start <= column < stop and wanted[column - start]:
+                rows[at], columns[at], values[at] = r, column - start, data[k]
+                at += 1
+    return rows, columns, values

@@ -564,18 +564,17 @@ def _explain_beside(
     first_short = _first_entry(entry_pair[short], entry_row[short], entry_val[short], n)
 
     # service: a binding target in the pair's region that the pair is too slow to count for
+    # (per region, not per pair: the row of each region's target)
     service_binding = np.zeros(n, dtype=bool)
-    service_row = np.full(n, -1, dtype=np.int64)
+    service_row_of_region = np.full(len(node_ids), -1, dtype=np.int64)
     if "service" in problem.row_blocks:
         rows = problem.row_blocks["service"]
-        row_of_region = np.full(len(node_ids), -1, dtype=np.int64)
-        row_of_region[problem.row_objects["service"][1]] = np.arange(rows.start, rows.stop)
-        service_row = row_of_region[pairs.region]
-        member = np.zeros(n, dtype=bool)
+        service_row_of_region[problem.row_objects["service"][1]] = np.arange(rows.start, rows.stop)
         in_service = (entry_row >= rows.start) & (entry_row < rows.stop)
-        member[entry_pair[in_service]] = True
         tight = lower_slack <= SLACK_RTOL * np.maximum(1.0, np.abs(problem.row_lower))
-        service_binding = (service_row >= 0) & tight[np.maximum(service_row, 0)] & ~member
+        region_binding = (service_row_of_region >= 0) & tight[np.maximum(service_row_of_region, 0)]
+        service_binding = region_binding[pairs.region]
+        service_binding[entry_pair[in_service]] = False  # the pair counts for the target
 
     # channels per SKU at their limit
     used_per_sku = np.bincount(
@@ -686,14 +685,14 @@ def _explain_beside(
                 ", but it takes ",
                 (days(s), 1),
                 " days and ",
-                Coded(service_row[s], row_object),
+                Coded(service_row_of_region[pairs.region[s]], row_object),
                 "'s service target (within ",
                 (target(s), 1),
                 " days) binds",
             ],
         )
-        binding_row[idx] = service_row[idx]
-        binding_slack[idx] = lower_slack[service_row[idx]]
+        binding_row[idx] = service_row_of_region[pairs.region[idx]]
+        binding_slack[idx] = lower_slack[binding_row[idx]]
         breakeven(
             idx,
             "promise_days",
@@ -808,13 +807,14 @@ def _explain_beside(
         lost(idx, "other" if proven else "gap", lambda s: [rest])
 
     # break-even of dearer (or tied) candidates: the fall in unit cost that switches them
-    with np.errstate(divide="ignore", invalid="ignore"):
-        fall = delta + net_fixed / np.where(demand_units > 0, demand_units, np.inf)
     idx = np.flatnonzero((code >= 2) & (code <= 3) & served[kr])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        units_of = np.where(demand_units[idx] > 0, demand_units[idx], np.inf)
+        fall = delta[idx] + net_fixed[idx] / units_of
     breakeven(
         idx,
         "unit_cost",
-        -fall[idx],
+        -fall,
         lambda sub, v: [
             "switches if its unit cost falls by more than ",
             (-v, 2),
@@ -837,7 +837,7 @@ def _explain_beside(
     )
     del fall
 
-    lp_fall = np.full(n, np.nan)
+    lp_fall = None  # per pair where the LP was solved
     if lp:
         falls = lp_unit_falls(model, decisions)
         if falls is not None:
@@ -936,7 +936,9 @@ def _explain_beside(
         "breakeven_value": _Number(lambda p: be_value[p]),
         "breakeven": _Sentences(be_texts, be_notes),
         "breakeven_local": _Number(lambda p: be_kind[p] != 0, lambda e: False, decimals=None),
-        "lp_unit_fall": _Number(lambda p: lp_fall[p]),
+        "lp_unit_fall": _Number(
+            lambda p: lp_fall[p] if lp_fall is not None else np.full(len(p), np.nan)
+        ),
     }
     names = list(COLUMNS)
     if getattr(inst, "has_platforms", False):  # demand rows are per sales platform
@@ -1179,13 +1181,14 @@ def lp_unit_falls(
 
 
 def _pair_entries(problem, pairs_wanted: np.ndarray):
-    """The matrix entries (row, pair, value) of the ``x`` columns of ``pairs_wanted``."""
+    """The matrix entries (row, pair, value) of the ``x`` columns of ``pairs_wanted``,
+    row by row (a kernel over the CSR arrays: no array the size of the matrix)."""
+    from lean_chain import _explain_kernels
+
     matrix, x = problem.matrix, problem.col_blocks["x"]
-    row = np.repeat(np.arange(problem.n_rows, dtype=np.int64), np.diff(matrix.indptr))
-    pair = matrix.indices.astype(np.int64) - x.start
-    keep = (pair >= 0) & (pair < x.stop - x.start)
-    keep[keep] = pairs_wanted[pair[keep]]
-    return row[keep], pair[keep], matrix.data[keep]
+    return _explain_kernels.column_entries(
+        matrix.indptr, matrix.indices, matrix.data, x.start, x.stop, pairs_wanted
+    )
 
 
 def _first_entry(pair: np.ndarray, row: np.ndarray, val: np.ndarray, n: int):
