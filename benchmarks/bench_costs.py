@@ -13,10 +13,10 @@ output (11 float64 per pair: 8 components, held, transaction and order value):
 - ``core_index_order``: preallocated, with the pairs laid out as ``lean_chain.index``
   lays them out (by demand row, then path);
 - ``kernel_order``: the precompute the core relies on, part of every pricing:
-  ``LandedInputs.build`` stores the pair codes by blocks of 256 pairs grouped by regime
-  (``lean_chain.costs.pricing.kernel_order``), timed from the codes in the caller's
-  order into preallocated codes; ``core_prealloc_with_order``: that order, then
-  ``core_prealloc`` on it, timed together;
+  ``LandedInputs.build`` finds the order in which the fused kernel prices the pairs, by
+  blocks of 256 grouped by regime (``lean_chain.costs.pricing.kernel_order``, a byte
+  per pair), timed into a preallocated array; ``core_prealloc_with_order``: that order,
+  then ``core_prealloc`` in it, timed together;
 - ``inputs_build``: all of ``LandedInputs.build`` (the order among it), what a pricing
   runs between the tables and the core;
 - ``numpy``: the numpy kernel (``landed_cost_numpy``), timed on the first 2 M pairs;
@@ -65,7 +65,6 @@ from lean_chain.costs.pricing import (  # noqa: E402
     SKU_FIELDS,
     LandedCost,
     LandedInputs,
-    PairCodes,
     kernel_order,
     pack,
     pair_arrays,
@@ -194,14 +193,6 @@ def timed(repeats: int, func: Callable[[], object]) -> tuple[float, float]:
     return best
 
 
-def caller_codes(inp: LandedInputs) -> PairCodes:
-    """``inp``'s pair codes back in the caller's order (what :func:`kernel_order` reads)."""
-    pair = inp.pair
-    at = np.empty(inp.n_pairs, dtype=np.intp)
-    at[pair.position] = np.arange(inp.n_pairs)
-    return PairCodes(*(getattr(pair, f)[at] for f in PairCodes._fields))
-
-
 def reference_rate(inp: LandedInputs, sample: int) -> float:
     """Pairs per second of the pure-Python reference on the first ``sample`` pairs.
 
@@ -285,13 +276,13 @@ def time_core(
 ) -> tuple[dict, dict]:
     """Best wall seconds and its CPU seconds of every landed-cost variant, interleaved."""
     n_pairs = inp.n_pairs
-    # the kernel order (LandedInputs.build), from the codes in the caller's order into
-    # preallocated codes: the part of building the inputs that the core's speed relies on
-    codes, scratch = caller_codes(inp), caller_codes(inp)
-    reordered = dataclasses.replace(inp, pair=scratch)
+    # the kernel order (part of LandedInputs.build), found again into a preallocated
+    # array: the part of building the inputs that the core's speed relies on
+    scratch = np.empty(n_pairs, dtype=np.uint8)
+    reordered = dataclasses.replace(inp, pair=inp.pair._replace(order=scratch))
 
     def core_with_order() -> LandedCost:
-        kernel_order(inp.rule, codes, out=scratch)
+        kernel_order(inp.rule, inp.pair.rule, out=scratch)
         return landed_cost_fused(reordered, out)
 
     core_with_order()
@@ -304,7 +295,7 @@ def time_core(
         "core_fresh": lambda: landed_cost_fused(inp),
         "core_prealloc": lambda: landed_cost_fused(inp, out),
         "core_index_order": lambda: landed_cost_fused(ordered, out),
-        "kernel_order": lambda: kernel_order(inp.rule, codes, out=scratch),
+        "kernel_order": lambda: kernel_order(inp.rule, inp.pair.rule, out=scratch),
         "core_prealloc_with_order": core_with_order,
         # everything a pricing runs before the core (the kernel order among it)
         "inputs_build": lambda: LandedInputs.build(*tables),

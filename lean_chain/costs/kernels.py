@@ -32,6 +32,7 @@ from numba.extending import overload, register_jitable
 from lean_chain.costs import pricing
 from lean_chain.costs.pricing import (
     COMPONENTS,
+    KERNEL_BLOCK,
     LandedCost,
     LandedInputs,
     tax_base,
@@ -137,16 +138,16 @@ def _build_kernel(formulas: tuple[Callable, ...]) -> Callable:
     def kernel(
         sku, row, path, rule, parcel, pair, components, held_value, transaction_value, order_value
     ):  # pragma: no cover - compiled
-        # the codes in the kernel order (LandedInputs.build), read in sequence; each pair
-        # writes its outputs at its position
+        # t runs through the pairs as they come, j through them in the kernel order:
+        # each block of KERNEL_BLOCK pairs grouped by regime (pricing.kernel_order)
         for t in prange(pair.sku.shape[0]):
-            s = sku[pair.sku[t]]
-            p = path[pair.path[t]]
-            u = _RULE_TUPLE(rule, pair.rule[t])
-            c = parcel[pair.parcel[t]]
-            base = tax_base(s, row[pair.row[t]], p, u, c, pair, t)
-            values = unit_costs(s, p, c, pair, t, base, dispatch(u[RULE.regime], u, base))
-            j = pair.position[t]
+            j = t - (t & (KERNEL_BLOCK - 1)) + pair.order[t]
+            s = sku[pair.sku[j]]
+            p = path[pair.path[j]]
+            u = _RULE_TUPLE(rule, pair.rule[j])
+            c = parcel[pair.parcel[j]]
+            base = tax_base(s, row[pair.row[j]], p, u, c, pair, j)
+            values = unit_costs(s, p, c, pair, j, base, dispatch(u[RULE.regime], u, base))
             for i in range(_N_COMPONENTS):
                 components[i, j] = values[i]
             held_value[j] = values[_N_COMPONENTS]

@@ -322,7 +322,7 @@ def landed_cost_numpy(inp: LandedInputs, out: LandedCost | None = None) -> Lande
     out.check(inp.n_pairs)
     targets = (*out.components, out.held_value, out.transaction_value, out.order_value)
     for target, value in zip(targets, values, strict=True):
-        target[pair.position] = value  # the pairs come in the kernel order
+        target[...] = value
     return out
 
 

@@ -5,10 +5,10 @@ path, tax rule and parcel-rate freight, whose columns are named once, in
 :data:`SKU_FIELDS`, :data:`ROW_FIELDS`, :data:`PATH_FIELDS`,
 :data:`lean_chain.model.regimes.RULE_FIELDS` and :data:`PARCEL_FIELDS`, and
 one array per pair for each of :data:`PAIR_CODES` (indices into the tables,
-a byte of flags and the pair's position), built by :meth:`LandedInputs.build`
-from what is known per pair (:data:`PAIR_FIELDS`). The codes are stored in the
-kernel order: by blocks of :data:`KERNEL_BLOCK` pairs, grouped by regime within
-each block, each pair writing its outputs at its position. Both kernels (numpy and fused) run the same three
+a byte of flags and a byte of the kernel order), built by
+:meth:`LandedInputs.build` from what is known per pair (:data:`PAIR_FIELDS`).
+The fused kernel prices the pairs in the kernel order: by blocks of
+:data:`KERNEL_BLOCK` pairs, grouped by regime within each block. Both kernels (numpy and fused) run the same three
 steps, written once here and in :mod:`lean_chain.model.regimes`:
 :func:`tax_base`, the pair's regime formula, then :func:`unit_costs`. Like the
 regime formulas, the steps read the same on scalars (one pair, compiled) and
@@ -84,11 +84,12 @@ PAIR_FIELDS = {
 }
 #: The flags of :data:`PAIR_FIELDS`, one bit each of :attr:`PairCodes.flags`.
 FLAG_BITS = {"earns_rebate": 1, "single_item_over_cap": 2, "duty_paid_stock": 4}
-#: What a kernel reads per pair (:attr:`LandedInputs.pair`): 25 bytes instead of the
+#: What a kernel reads per pair (:attr:`LandedInputs.pair`): 22 bytes instead of the
 #: 51 of :data:`PAIR_FIELDS`, whose per-pair amounts move into the tables (the duty rate
 #: of a single item into its rule's row, parcel freight into the parcel table) and whose
 #: flags share one byte. The core writes 88 bytes per pair; every byte it reads besides
-#: slows it down (see benchmarks/bench_costs.py). Unsigned: an index never wraps around.
+#: slows it down (see benchmarks/bench_costs.py). The indices are unsigned, so that the
+#: kernel never checks them for wrap-around (the caller's int32 arrays, viewed).
 PAIR_CODES = {
     "sku": np.uint32,
     "path": np.uint32,
@@ -96,12 +97,13 @@ PAIR_CODES = {
     "rule": np.uint32,  # row of LandedInputs.rule (tax rule and single-item duty rate)
     "parcel": np.uint32,  # row of LandedInputs.parcel, 0 without parcel-rate freight
     "flags": np.uint8,  # FLAG_BITS
-    "position": np.uint32,  # the pair's position in the caller's order: where its outputs go
+    "order": np.uint8,  # the kernel order: see KERNEL_BLOCK and kernel_order
 }
-#: Pairs per block of the kernel order (:meth:`LandedInputs.build`): within a block the
-#: pairs are grouped by regime, so that the regime dispatch takes one branch many times
-#: in a row; the block's outputs (11 x 256 x 8 bytes) stay in the core's cache until
-#: written back in full lines.
+#: Pairs per block of the kernel order (:func:`kernel_order`), at most 256 (a byte per
+#: pair): the fused kernel prices the pairs of a block grouped by regime, so that its
+#: regime dispatch takes the same branch many times in a row instead of mispredicting
+#: on most pairs when the regimes change at random from pair to pair, and writes their
+#: outputs within the block (11 x 256 x 8 bytes, in the core's cache).
 KERNEL_BLOCK = 256
 SKU = columns("SkuColumns", SKU_FIELDS)
 ROW = columns("RowColumns", ROW_FIELDS)
@@ -191,17 +193,14 @@ def _regime_groups(rule: np.ndarray) -> np.ndarray:
 
 
 @njit(parallel=True, cache=True, nogil=True)
-def _kernel_order(group_of_rule, n_groups, sku, path, row, rule, parcel, flags, out):
-    """Write the codes (caller's order) into ``out`` (:data:`PAIR_CODES` order) in the
-    kernel order: a counting sort by regime group within each block, stable; the codes
-    are then copied block by block in sequence."""
-    n = sku.shape[0]
+def _kernel_order(group_of_rule, n_groups, rule, order):
+    """A stable counting sort of each block's pairs by the group of their rule."""
+    n = rule.shape[0]
     n_blocks = (n + KERNEL_BLOCK - 1) // KERNEL_BLOCK
     per_chunk = 64  # blocks per parallel chunk: one set of scratch arrays each
     for chunk in prange((n_blocks + per_chunk - 1) // per_chunk):
         start = np.empty(n_groups + 1, np.int64)
         group = np.empty(KERNEL_BLOCK, np.intp)
-        source = np.empty(KERNEL_BLOCK, np.intp)
         for b in range(chunk * per_chunk, min(chunk * per_chunk + per_chunk, n_blocks)):
             lo = b * KERNEL_BLOCK
             m = min(lo + KERNEL_BLOCK, n) - lo
@@ -210,42 +209,35 @@ def _kernel_order(group_of_rule, n_groups, sku, path, row, rule, parcel, flags, 
                 g = group_of_rule[rule[lo + k]]
                 group[k] = g
                 start[g + 1] += 1
+            start[0] = lo
             for g in range(n_groups):
                 start[g + 1] += start[g]
             for k in range(m):
                 t = start[group[k]]
                 start[group[k]] = t + 1
-                source[t] = lo + k
-            for t in range(m):
-                j = source[t]
-                out[0][lo + t] = sku[j]
-                out[1][lo + t] = path[j]
-                out[2][lo + t] = row[j]
-                out[3][lo + t] = rule[j]
-                out[4][lo + t] = parcel[j]
-                out[5][lo + t] = flags[j]
-                out[6][lo + t] = j
+                order[t] = k
 
 
-def kernel_order(rule: np.ndarray, codes: PairCodes, out: PairCodes | None = None) -> PairCodes:
-    """``codes`` (in the caller's order; their ``position`` is not read) in the kernel order.
+def kernel_order(rule: np.ndarray, pair_rule: np.ndarray, out: np.ndarray | None = None):
+    """The kernel order of pairs under the rules ``pair_rule`` (rows of ``rule``).
 
-    By blocks of :data:`KERNEL_BLOCK` pairs, the pairs of each block grouped by the
-    regime of their row of ``rule`` (the kernels' rule table), in the caller's order
-    within a group; ``position`` is each one's place in ``codes``. One parallel pass.
+    Within each block of :data:`KERNEL_BLOCK` pairs, entry ``t`` is the offset in
+    its block of the pair the kernel prices ``t``-th: the block's pairs grouped by
+    the regime of their rule, in their own order within a group (a pair under a
+    code not registered goes last). One parallel pass, a byte per pair.
 
     Parameters
     ----------
     rule
         The rule table (:data:`~lean_chain.model.regimes.RULE_FIELDS` columns).
-    codes
-        Per pair, the fields of :data:`PAIR_CODES` but ``position`` (any integer type).
+    pair_rule
+        Each pair's row of ``rule``.
     out
-        Arrays of :data:`PAIR_CODES` to write into (new ones by default).
+        A uint8 array of one entry per pair to write into (a new one by default).
 
     Returns
     -------
-    PairCodes
+    numpy.ndarray
         ``out`` when given.
 
     Examples
@@ -253,22 +245,14 @@ def kernel_order(rule: np.ndarray, codes: PairCodes, out: PairCodes | None = Non
     >>> import numpy as np
     >>> rule = np.zeros((2, len(RULE_FIELDS)))
     >>> rule[1, RULE.regime] = 1.0  # rule 1 under another regime
-    >>> codes = PairCodes(*(np.zeros(4, np.int32),) * 3, np.array([1, 0, 1, 0]),
-    ...                   np.zeros(4, np.int32), np.arange(4, dtype=np.uint8), None)
-    >>> ordered = kernel_order(rule, codes)
-    >>> ordered.rule.tolist(), ordered.position.tolist(), ordered.flags.tolist()
-    ([0, 0, 1, 1], [1, 3, 0, 2], [1, 3, 0, 2])
+    >>> kernel_order(rule, np.array([1, 0, 1, 0])).tolist()
+    [1, 3, 0, 2]
     """
-    n = len(codes.sku)
+    if KERNEL_BLOCK > 256:  # pragma: no cover - a constant
+        raise ValueError("KERNEL_BLOCK must fit a byte")
     if out is None:
-        out = PairCodes(*(np.empty(n, dtype) for dtype in PAIR_CODES.values()))
-    fields = [f for f in PAIR_CODES if f != "position"]
-    _kernel_order(
-        _regime_groups(rule),
-        len(REGIMES) + 1,
-        *(np.ascontiguousarray(getattr(codes, f)) for f in fields),
-        out,
-    )
+        out = np.empty(len(pair_rule), dtype=np.uint8)
+    _kernel_order(_regime_groups(rule), len(REGIMES) + 1, np.ascontiguousarray(pair_rule), out)
     return out
 
 
@@ -279,10 +263,9 @@ class LandedInputs:
     ``sku``, ``row``, ``path``, ``rule``, ``parcel``: C-contiguous float64 tables, one
     row per entity, columns :data:`SKU_FIELDS`, :data:`ROW_FIELDS`,
     :data:`PATH_FIELDS`, :data:`~lean_chain.model.regimes.RULE_FIELDS`,
-    :data:`PARCEL_FIELDS`; ``pair``: :data:`PAIR_CODES`, in the kernel order (entry
-    ``t`` is the pair at position ``pair.position[t]`` of the caller's order: see
-    :meth:`build`). A kernel's arguments are these fields in this order, then the
-    outputs. Build it with :meth:`build`.
+    :data:`PARCEL_FIELDS`; ``pair``: :data:`PAIR_CODES`, ``pair.order`` being the
+    :func:`kernel_order` of ``pair.rule``. A kernel's arguments are these fields in
+    this order, then the outputs. Build it with :meth:`build`.
     """
 
     sku: np.ndarray
@@ -308,13 +291,8 @@ class LandedInputs:
 
         The rule table gains a row per (rule, single-item duty rate) in use (its
         ``single_item_duty_rate`` column is set here, whatever ``rule`` holds), the
-        parcel-rate freight moves into the parcel table, the flags into one byte.
-        The codes are stored in the kernel order: the pairs in blocks of
-        :data:`KERNEL_BLOCK`, grouped within each block by the regime of their rule
-        (stable), with ``position`` giving each one's place in ``pair``. With the
-        regimes at random from pair to pair, a kernel in the caller's order
-        mispredicts the regime dispatch on most pairs; in blocks it reads its codes
-        in sequence as before and writes its outputs within the block.
+        parcel-rate freight moves into the parcel table, the flags into one byte,
+        and the kernel order is found (:func:`kernel_order`).
 
         Examples
         --------
@@ -329,7 +307,7 @@ class LandedInputs:
         ([0.0, 0.1], [1, 0])
         >>> inp.parcel.tolist(), inp.pair.parcel.tolist(), inp.pair.flags.tolist()
         ([[0.0, 0.0, 0.0], [7.5, 0.0, 0.0]], [0, 1], [2, 0])
-        >>> inp.pair.position.tolist()  # both under the rule's regime: the caller's order
+        >>> inp.pair.order.tolist()  # both under the rule's regime: the caller's order
         [0, 1]
         """
         kernel_rule, pair_rule = _single_item_rules(np.asarray(rule, dtype=np.float64), pair)
@@ -337,15 +315,30 @@ class LandedInputs:
         flags = np.zeros(len(pair.sku), dtype=np.uint8)
         for name, bit in FLAG_BITS.items():
             flags |= getattr(pair, name).astype(np.uint8) * np.uint8(bit)
-        codes = (pair.sku, pair.path, pair.row, pair_rule, pair_parcel, flags)
-        ordered = kernel_order(kernel_rule, PairCodes(*codes, None))
+        codes = {
+            "sku": pair.sku,
+            "path": pair.path,
+            "row": pair.row,
+            "rule": pair_rule,
+            "parcel": pair_parcel,
+            "flags": flags,
+            "order": kernel_order(kernel_rule, pair_rule),
+        }
+        for f, dtype in PAIR_CODES.items():  # int32 indices viewed as uint32: no copy
+            code = codes[f]
+            same_size = np.dtype(dtype).itemsize == code.dtype.itemsize
+            signed_view = code.dtype.kind == "i" and np.dtype(dtype).kind == "u" and same_size
+            if signed_view and code.flags.c_contiguous:
+                codes[f] = code.view(dtype)
+            else:
+                codes[f] = np.ascontiguousarray(code, dtype)
         return cls(
             np.asarray(sku, dtype=np.float64),
             np.asarray(row, dtype=np.float64),
             np.asarray(path, dtype=np.float64),
             kernel_rule,
             parcel,
-            ordered,
+            PairCodes(**codes),
         )
 
     @property

@@ -108,8 +108,7 @@ def test_a_new_regime_runs_beside_the_builtin_ones(registered):
     fused, plain = landed_cost_fused(inputs), landed_cost_numpy(inputs)
     assert np.array_equal(fused.components, plain.components)
     assert np.array_equal(fused.held_value, plain.held_value)
-    new = np.zeros(n, dtype=bool)  # the codes come in the kernel order: back to the pairs'
-    new[inputs.pair.position] = inputs.rule[inputs.pair.rule, RULE.regime] == registered
+    new = inputs.rule[inputs.pair.rule, RULE.regime] == registered
     assert new.any()
     np.testing.assert_array_equal(fused.component("duty")[new], 0.1 * fused.transaction_value[new])
 
