@@ -294,6 +294,11 @@ class LandedInputs:
         parcel-rate freight moves into the parcel table, the flags into one byte,
         and the kernel order is found (:func:`kernel_order`).
 
+        Raises
+        ------
+        ValueError
+            For a negative index into a table (the kernel reads them unsigned).
+
         Examples
         --------
         >>> import numpy as np
@@ -310,6 +315,10 @@ class LandedInputs:
         >>> inp.pair.order.tolist()  # both under the rule's regime: the caller's order
         [0, 1]
         """
+        for name in ("sku", "path", "row", "rule"):  # read unsigned by the kernel
+            index = np.asarray(getattr(pair, name))
+            if len(index) and index.min() < 0:
+                raise ValueError(f"pair {name} indices must not be negative")
         kernel_rule, pair_rule = _single_item_rules(np.asarray(rule, dtype=np.float64), pair)
         parcel, pair_parcel = _parcel_table(pair)
         flags = np.zeros(len(pair.sku), dtype=np.uint8)
