@@ -415,16 +415,9 @@ def _explain_beside(
     code[~chosen & (np.abs(unit - row_max) <= tol)] = 2
     code[~chosen & (unit > row_max + tol)] = 3
     code[~chosen & ~served[kr]] = 3  # a row without plan: nothing to compare with
-    # the table's rows: usable pairs and excluded paths in the order (demand row, status,
-    # unit cost); its columns are gathered a block of rows at a time
+    # the table's columns are gathered a block of rows at a time
     ex_row, ex_path = pairs.excluded_demand_row, pairs.excluded_path
     n_ex = len(ex_row)
-    order = aside.submit(
-        _table_order,
-        np.concatenate([pairs.demand_row, ex_row]).astype(np.int64) * len(STATUSES)
-        + np.concatenate([code, np.full(n_ex, STATUSES.index("excluded"), dtype=np.int8)]),
-        np.concatenate([unit, np.full(n_ex, np.inf)]),
-    )
     delta = unit - main_cost[kr]
     delta_year = delta * demand_units * per_year
 
@@ -474,53 +467,19 @@ def _explain_beside(
         ),
     )
 
-    # fixed costs the candidate would add, and those its row alone pays for the main path
-    kc, kh, h = model.kc_of_pair, model.kh_of_pair, model.h_of_pair
-    stocked = kh >= 0
-    new_channel = ~decisions.channel_used[kc]
-    kh_safe, h_safe = np.maximum(kh, 0), np.maximum(h, 0)
-    # padded with one entry so that unstocked pairs (-1 -> 0) index safely
-    stocked_kh = np.append(decisions.stocked, True)
-    open_h = np.append(decisions.node_open, True)
-    slotting = np.append(model.kh_slotting_cost, 0.0)
-    node_fixed = np.append(model.h_fixed_cost, 0.0)
-    new_slot = stocked & ~stocked_kh[kh_safe]
-    new_node = stocked & ~open_h[h_safe]
-    slot_cost = np.where(stocked, slotting[kh_safe], 0.0)
-    node_cost = np.where(stocked, node_fixed[h_safe], 0.0)
-    added = (
-        np.where(new_channel, model.kc_fixed_cost[kc], 0.0)
-        + np.where(new_slot, slot_cost, 0.0)
-        + np.where(new_node, node_cost, 0.0)
+    # fixed costs the candidate would add or free, and what the SKU could save
+    new_channel = ~decisions.channel_used[model.kc_of_pair]
+    fixed = aside.submit(
+        _fixed_costs, model, decisions, new_channel, chosen, main_pair, main_cost, unit
     )
-    # rows per used (SKU, channel) and (SKU, node), SKUs per open node: what one row frees
-    # pd.unique / pd.factorize: hashing, no sort (the labels' order does not matter)
-    kr_kc = pd.unique(kr[chosen].astype(np.int64) * len(model.kc_sku) + kc[chosen])
-    rows_per_kc = np.bincount(kr_kc % len(model.kc_sku), minlength=len(model.kc_sku))
-    ch_st = chosen & stocked
-    n_kh = max(len(model.kh_sku), 1)
-    kr_kh = pd.unique(kr[ch_st].astype(np.int64) * n_kh + kh[ch_st])
-    rows_per_kh = np.bincount(kr_kh % n_kh, minlength=n_kh)
-    kh_per_h = np.bincount(model.kh_h[decisions.stocked], minlength=max(len(model.h_node), 1))
-    m = np.maximum(main_pair[kr], 0)
-    has_main = main_pair[kr] >= 0
-    freed = np.where(
-        has_main & (kc[m] != kc) & (rows_per_kc[kc[m]] == 1), model.kc_fixed_cost[kc[m]], 0.0
+    # the table's rows: usable pairs and excluded paths in the order (demand row, status,
+    # unit cost), found on the worker after the fixed costs (needed last)
+    order = aside.submit(
+        _table_order,
+        np.concatenate([pairs.demand_row, ex_row]).astype(np.int64) * len(STATUSES)
+        + np.concatenate([code, np.full(n_ex, STATUSES.index("excluded"), dtype=np.int8)]),
+        np.concatenate([unit, np.full(n_ex, np.inf)]),
     )
-    m_stocked = has_main & stocked[m]
-    freed += np.where(m_stocked & (kh[m] != kh) & (rows_per_kh[kh_safe[m]] == 1), slot_cost[m], 0.0)
-    freed += np.where(
-        m_stocked & (h[m] != h) & (kh_per_h[h_safe[m]] == 1) & (rows_per_kh[kh_safe[m]] == 1),
-        node_cost[m],
-        0.0,
-    )
-    net_fixed = added - freed
-
-    # the most the SKU could save through the candidate's (channel, node) on all its rows
-    option = kc.astype(np.int64) * (n_kh + 1) + (kh + 1)
-    saving = np.maximum(main_cost[kr] - unit, 0.0) * demand_units
-    saving = np.where(np.isfinite(saving), saving, 0.0)
-    sku_saving = _sku_saving(pairs.sku, kr, option, saving)
 
     # limit rows of the plan, and the first binding (or too full) one of each pair
     problem, _activity, offered, upper_slack, lower_slack = limit_rows.result()
@@ -597,6 +556,10 @@ def _explain_beside(
     best = _first_per_group(kr, unit, valid=rejected)
     best_rejected = np.zeros(n, dtype=bool)
     best_rejected[best[best >= 0]] = True
+
+    fixed = fixed.result()
+    new_slot, new_node, added = fixed.new_slot, fixed.new_node, fixed.added
+    net_fixed, saving, sku_saving = fixed.net_fixed, fixed.saving, fixed.sku_saving
 
     open_ = cheaper.copy()
     single = bool(inst.params.get("single_sourcing", False))
@@ -946,6 +909,82 @@ def _explain_beside(
         columns["platform_id"] = _Text(platform, lambda p: pairs.demand_row[p], lambda e: ex_row[e])
         names.insert(2, "platform_id")
     return _Table(order, n, [(name, columns[name]) for name in names])
+
+
+@dataclasses.dataclass(frozen=True)
+class _FixedCosts:
+    """Per pair: the fixed costs its candidate would add to the plan (a new channel,
+    slot, node: which ones), those net of what its demand row alone pays for the main
+    path, what it would save on its row's volume, and the most its SKU could save
+    through its (channel, node)."""
+
+    new_channel: np.ndarray
+    new_slot: np.ndarray
+    new_node: np.ndarray
+    added: np.ndarray
+    net_fixed: np.ndarray
+    saving: np.ndarray
+    sku_saving: np.ndarray
+
+
+def _fixed_costs(
+    model: CostModel,
+    decisions: Decisions,
+    new_channel: np.ndarray,
+    chosen: np.ndarray,
+    main_pair: np.ndarray,
+    main_cost: np.ndarray,
+    unit: np.ndarray,
+) -> _FixedCosts:
+    """:class:`_FixedCosts` of every pair (``main_pair`` / ``main_cost``: per demand
+    row, its main path and that path's unit cost)."""
+    kr, demand_units = model.kr_of_pair, model.demand_units
+    kc, kh, h = model.kc_of_pair, model.kh_of_pair, model.h_of_pair
+    stocked = kh >= 0
+    kh_safe, h_safe = np.maximum(kh, 0), np.maximum(h, 0)
+    # padded with one entry so that unstocked pairs (-1 -> 0) index safely
+    stocked_kh = np.append(decisions.stocked, True)
+    open_h = np.append(decisions.node_open, True)
+    slotting = np.append(model.kh_slotting_cost, 0.0)
+    node_fixed = np.append(model.h_fixed_cost, 0.0)
+    new_slot = stocked & ~stocked_kh[kh_safe]
+    new_node = stocked & ~open_h[h_safe]
+    slot_cost = np.where(stocked, slotting[kh_safe], 0.0)
+    node_cost = np.where(stocked, node_fixed[h_safe], 0.0)
+    added = (
+        np.where(new_channel, model.kc_fixed_cost[kc], 0.0)
+        + np.where(new_slot, slot_cost, 0.0)
+        + np.where(new_node, node_cost, 0.0)
+    )
+    # rows per used (SKU, channel) and (SKU, node), SKUs per open node: what one row frees
+    # pd.unique / pd.factorize: hashing, no sort (the labels' order does not matter)
+    kr_kc = pd.unique(kr[chosen].astype(np.int64) * len(model.kc_sku) + kc[chosen])
+    rows_per_kc = np.bincount(kr_kc % len(model.kc_sku), minlength=len(model.kc_sku))
+    ch_st = chosen & stocked
+    n_kh = max(len(model.kh_sku), 1)
+    kr_kh = pd.unique(kr[ch_st].astype(np.int64) * n_kh + kh[ch_st])
+    rows_per_kh = np.bincount(kr_kh % n_kh, minlength=n_kh)
+    kh_per_h = np.bincount(model.kh_h[decisions.stocked], minlength=max(len(model.h_node), 1))
+    m = np.maximum(main_pair[kr], 0)
+    has_main = main_pair[kr] >= 0
+    freed = np.where(
+        has_main & (kc[m] != kc) & (rows_per_kc[kc[m]] == 1), model.kc_fixed_cost[kc[m]], 0.0
+    )
+    m_stocked = has_main & stocked[m]
+    freed += np.where(m_stocked & (kh[m] != kh) & (rows_per_kh[kh_safe[m]] == 1), slot_cost[m], 0.0)
+    freed += np.where(
+        m_stocked & (h[m] != h) & (kh_per_h[h_safe[m]] == 1) & (rows_per_kh[kh_safe[m]] == 1),
+        node_cost[m],
+        0.0,
+    )
+    net_fixed = added - freed
+
+    # the most the SKU could save through the candidate's (channel, node) on all its rows
+    option = kc.astype(np.int64) * (n_kh + 1) + (kh + 1)
+    saving = np.maximum(main_cost[kr] - unit, 0.0) * demand_units
+    saving = np.where(np.isfinite(saving), saving, 0.0)
+    sku_saving = _sku_saving(model.index.pairs.sku, kr, option, saving)
+    return _FixedCosts(new_channel, new_slot, new_node, added, net_fixed, saving, sku_saving)
 
 
 def _sku_saving(
