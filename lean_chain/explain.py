@@ -469,9 +469,7 @@ def _explain_beside(
 
     # fixed costs the candidate would add or free, and what the SKU could save
     new_channel = ~decisions.channel_used[model.kc_of_pair]
-    fixed = aside.submit(
-        _fixed_costs, model, decisions, new_channel, chosen, main_pair, main_cost, unit
-    )
+    fixed = aside.submit(_fixed_costs, model, decisions, new_channel, chosen, main_pair)
     # the table's rows: usable pairs and excluded paths in the order (demand row, status,
     # unit cost), found on the worker after the fixed costs (needed last)
     order = aside.submit(
@@ -557,9 +555,14 @@ def _explain_beside(
     best_rejected = np.zeros(n, dtype=bool)
     best_rejected[best[best >= 0]] = True
 
+    saving, sku_saving = _savings(model, main_cost, unit)  # while the worker ends
     fixed = fixed.result()
-    new_slot, new_node, added = fixed.new_slot, fixed.new_node, fixed.added
-    net_fixed, saving, sku_saving = fixed.net_fixed, fixed.saving, fixed.sku_saving
+    new_slot, new_node, added, net_fixed = (
+        fixed.new_slot,
+        fixed.new_node,
+        fixed.added,
+        fixed.net_fixed,
+    )
 
     open_ = cheaper.copy()
     single = bool(inst.params.get("single_sourcing", False))
@@ -914,17 +917,14 @@ def _explain_beside(
 @dataclasses.dataclass(frozen=True)
 class _FixedCosts:
     """Per pair: the fixed costs its candidate would add to the plan (a new channel,
-    slot, node: which ones), those net of what its demand row alone pays for the main
-    path, what it would save on its row's volume, and the most its SKU could save
-    through its (channel, node)."""
+    slot, node: which ones), and those net of what its demand row alone pays for the
+    main path."""
 
     new_channel: np.ndarray
     new_slot: np.ndarray
     new_node: np.ndarray
     added: np.ndarray
     net_fixed: np.ndarray
-    saving: np.ndarray
-    sku_saving: np.ndarray
 
 
 def _fixed_costs(
@@ -933,12 +933,10 @@ def _fixed_costs(
     new_channel: np.ndarray,
     chosen: np.ndarray,
     main_pair: np.ndarray,
-    main_cost: np.ndarray,
-    unit: np.ndarray,
 ) -> _FixedCosts:
-    """:class:`_FixedCosts` of every pair (``main_pair`` / ``main_cost``: per demand
-    row, its main path and that path's unit cost)."""
-    kr, demand_units = model.kr_of_pair, model.demand_units
+    """:class:`_FixedCosts` of every pair (``main_pair``: per demand row, its main
+    path)."""
+    kr = model.kr_of_pair
     kc, kh, h = model.kc_of_pair, model.kh_of_pair, model.h_of_pair
     stocked = kh >= 0
     kh_safe, h_safe = np.maximum(kh, 0), np.maximum(h, 0)
@@ -978,13 +976,19 @@ def _fixed_costs(
         0.0,
     )
     net_fixed = added - freed
+    return _FixedCosts(new_channel, new_slot, new_node, added, net_fixed)
 
-    # the most the SKU could save through the candidate's (channel, node) on all its rows
+
+def _savings(model: CostModel, main_cost: np.ndarray, unit: np.ndarray):
+    """Per pair: what its candidate would save on its demand row at the plan's volume,
+    and the most its SKU could save through the candidate's (channel, node) on all its
+    rows."""
+    kr, kc, kh = model.kr_of_pair, model.kc_of_pair, model.kh_of_pair
+    n_kh = max(len(model.kh_sku), 1)
     option = kc.astype(np.int64) * (n_kh + 1) + (kh + 1)
-    saving = np.maximum(main_cost[kr] - unit, 0.0) * demand_units
+    saving = np.maximum(main_cost[kr] - unit, 0.0) * model.demand_units
     saving = np.where(np.isfinite(saving), saving, 0.0)
-    sku_saving = _sku_saving(model.index.pairs.sku, kr, option, saving)
-    return _FixedCosts(new_channel, new_slot, new_node, added, net_fixed, saving, sku_saving)
+    return saving, _sku_saving(model.index.pairs.sku, kr, option, saving)
 
 
 def _sku_saving(
