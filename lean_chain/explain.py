@@ -360,9 +360,10 @@ def _explain(
 ) -> _Table:
     """The alternatives table of :func:`alternatives`, its columns not yet gathered.
 
-    The plan's limit rows and the table's order, which the reasons do not need, are
-    computed by a thread of its own while the reasons are found (numpy and the kernels
-    release the GIL: a few seconds less at 100k SKUs).
+    The plan's limit rows, the fixed costs each candidate would add and the table's
+    order are computed by a thread of its own while the main one reads the limit rows
+    and finds the reasons (numpy and the kernels release the GIL: a few seconds less at
+    100k SKUs).
     """
     with kernel_worker() as aside:
         return _explain_beside(model, decisions, aside, status=status, gap=gap, lp=lp)
@@ -467,7 +468,7 @@ def _explain_beside(
         ),
     )
 
-    # fixed costs the candidate would add or free, and what the SKU could save
+    # fixed costs the candidate would add or free (on the worker)
     new_channel = ~decisions.channel_used[model.kc_of_pair]
     fixed = aside.submit(_fixed_costs, model, decisions, new_channel, chosen, main_pair)
     # the table's rows: usable pairs and excluded paths in the order (demand row, status,
