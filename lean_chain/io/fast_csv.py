@@ -891,13 +891,18 @@ class RowTexts:
         out = np.empty(int(offsets[-1]), dtype=np.uint8)
         starts = {False: offsets[:-1], True: offsets[:-1] + first_length}
         self._copy_texts(out, starts)
+        base = np.cumsum([0, *(len(texts) for texts in self.sets)])
         for k, (program, left, items, slow) in programs.items():
-            at = starts[self.appended[k]][self.rows[k]]
-            _csv_kernels.put_sentences(program, at, left, out)
+            rows, append = self.rows[k], self.appended[k]
+            at = starts[append][rows]
+            # a row put again since holds another text: this one is not written there
+            replaced = (self.second if append else self.first)[rows] != base[k] + np.arange(
+                len(rows)
+            )
+            _csv_kernels.put_sentences(program, at, left | replaced, out)
             if slow is not None:
-                _csv_kernels.put_texts(
-                    slow.data, slow.offsets, np.arange(len(items)), at[items], out
-                )
+                kept = np.flatnonzero(~replaced[items])
+                _csv_kernels.put_texts(slow.data, slow.offsets, kept, at[items[kept]], out)
         quoted = np.append(np.concatenate(quoted), False)
         return Texts(out, offsets, quoted[self.first] | quoted[self.second])
 

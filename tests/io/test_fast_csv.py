@@ -205,8 +205,9 @@ def test_compiled_sentences_are_the_numpy_ones_and_percent_format(monkeypatch, d
 
 def test_row_texts_write_sentences_in_place_as_joined_texts(monkeypatch):
     """RowTexts writes Sentences straight into their rows (kernel path), beside texts
-    already written, shared texts and appended ones, with rows left out and numbers
-    left to '%': the bytes and quoting of writing each set first and joining them."""
+    already written, shared texts and appended ones, with rows left out, rows put again
+    and numbers left to '%': the bytes and quoting of writing each set first and
+    joining them."""
     rng = np.random.default_rng(8)
     n = 3000
     order = rng.permutation(n)
@@ -219,8 +220,10 @@ def test_row_texts_write_sentences_in_place_as_joined_texts(monkeypatch):
 
     def build():
         rows = fast_csv.RowTexts(n)
+        rows.put(order[2900:], fast_csv.Sentences(["replaced ", (values[:100], 2)], 100))
         rows.put(first_rows, fast_csv.Sentences(["cost, ", (values, 2), " CNY"], 1200))
         rows.put(second_rows, "dearer")
+        rows.put(order[2900:], fast_csv.Texts.of(["put again"]), index=np.zeros(100, dtype=int))
         rows.put(tail_rows, fast_csv.Sentences(["; by ", (tail, 1)], 700), append=True)
         rows.put(shared_rows, shared, index=shared_index)
         return rows.build()
@@ -239,6 +242,8 @@ def test_row_texts_write_sentences_in_place_as_joined_texts(monkeypatch):
         expected[row] = "dearer"
     for row, k in zip(shared_rows, shared_index, strict=True):
         expected[row] = ['"q", said', "plain"][k]
+    for row in order[2900:]:  # the text put last
+        expected[row] = "put again"
     for row, v in zip(tail_rows, tail.tolist(), strict=True):
         expected[row] += f"; by {v:.1f}"
     assert in_place.tolist() == expected
