@@ -917,11 +917,10 @@ def _explain_beside(
 
 @dataclasses.dataclass(frozen=True)
 class _FixedCosts:
-    """Per pair: the fixed costs its candidate would add to the plan (a new channel,
-    slot, node: which ones), and those net of what its demand row alone pays for the
-    main path."""
+    """Per pair: the fixed costs its candidate would add to the plan (a new slot or
+    node: which ones; the new channel is the caller's, with its cost in ``added``),
+    and those net of what its demand row alone pays for the main path."""
 
-    new_channel: np.ndarray
     new_slot: np.ndarray
     new_node: np.ndarray
     added: np.ndarray
@@ -977,7 +976,7 @@ def _fixed_costs(
         0.0,
     )
     net_fixed = added - freed
-    return _FixedCosts(new_channel, new_slot, new_node, added, net_fixed)
+    return _FixedCosts(new_slot, new_node, added, net_fixed)
 
 
 def _savings(model: CostModel, main_cost: np.ndarray, unit: np.ndarray):

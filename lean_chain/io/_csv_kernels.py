@@ -86,12 +86,19 @@ _PAIRS = np.frombuffer("".join(f"{v:02d}" for v in range(100)).encode("ascii"), 
 
 
 @njit(nogil=True, cache=True, error_model="numpy", inline="always")
-def _put_digits(out: np.ndarray, pos: int, value: int) -> int:
-    """Decimal digits of ``value`` (0 <= value < 2**63) at ``pos``; the position after."""
+def _count_digits(value: np.int64) -> int:
+    """How many decimal digits ``value`` (0 <= value < 2**63) has."""
     n, power = 1, 10
     while n < 19 and value >= power:
         n += 1
         power *= 10
+    return n
+
+
+@njit(nogil=True, cache=True, error_model="numpy", inline="always")
+def _put_digits(out: np.ndarray, pos: int, value: int) -> int:
+    """Decimal digits of ``value`` (0 <= value < 2**63) at ``pos``; the position after."""
+    n = _count_digits(value)
     at = pos + n
     while value >= 100:
         rest = value // 100
@@ -380,15 +387,6 @@ def _fixed_scaled(value: float, scale: float) -> np.int64:
     if above_half > 0.0 or (above_half == 0.0 and rounded % 2 == 1):
         rounded += 1
     return rounded
-
-
-@njit(nogil=True, cache=True, error_model="numpy", inline="always")
-def _count_digits(value: np.int64) -> int:
-    n, power = 1, 10
-    while n < 19 and value >= power:
-        n += 1
-        power *= 10
-    return n
 
 
 @njit(nogil=True, cache=True, error_model="numpy", inline="always")
