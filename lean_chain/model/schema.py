@@ -188,6 +188,18 @@ def _share(name: str, description: str, *, below_one: bool = False, **spec: Any)
     )
 
 
+def _money(name: str, description: str, *, per: str | None = None, **spec: Any) -> Column:
+    """A float column holding an amount of money: 0 or more, in ``currency/per``.
+
+    The amount is stated in the row's currency and converted on load (``money``);
+    a blank cell of an optional column means 0 unless ``spec`` gives another default.
+    """
+    if not spec.get("required"):
+        spec.setdefault("default", 0.0)
+    unit = "currency" if per is None else f"currency/{per}"
+    return Column(name, "float", description, minimum=0, unit=unit, money=True, **spec)
+
+
 def _limit_columns(what: str, periods: tuple[str, ...]) -> tuple[Column, ...]:
     """Capacity columns of a lane or carrier service: kg, m3 and units per ``limit_per``."""
     columns = tuple(
@@ -277,23 +289,17 @@ SKUS = Table(
             required=True,
             references="nodes.node_id",
         ),
-        Column(
+        _money(
             "procurement_cost",
-            "float",
             "Purchase price per unit, excluding VAT.",
+            per="unit",
             required=True,
-            minimum=0,
-            unit="currency/unit",
-            money=True,
         ),
-        Column(
+        _money(
             "retail_price",
-            "float",
             "Price per unit the consumer pays, excluding the destination's sales taxes.",
+            per="unit",
             required=True,
-            minimum=0,
-            unit="currency/unit",
-            money=True,
         ),
         _CURRENCY,
         Column(
@@ -348,14 +354,9 @@ SKUS = Table(
             minimum=0,
             unit="units",
         ),
-        Column(
+        _money(
             "slotting_cost",
-            "float",
             "Fixed cost per stocking node that carries this SKU, per horizon.",
-            default=0.0,
-            minimum=0,
-            unit="currency",
-            money=True,
         ),
     ),
 )
@@ -391,23 +392,14 @@ NODES = Table(
             unit="units/horizon",
             blank_means="unlimited",
         ),
-        Column(
+        _money(
             "fixed_cost",
-            "float",
             "Stocking nodes: fixed cost per horizon if the node is used.",
-            default=0.0,
-            minimum=0,
-            unit="currency",
-            money=True,
         ),
-        Column(
+        _money(
             "handling_cost_per_unit",
-            "float",
             "Cost per unit passing through the node (pick, pack, clearance).",
-            default=0.0,
-            minimum=0,
-            unit="currency/unit",
-            money=True,
+            per="unit",
         ),
         Column(
             "max_promise_days",
@@ -487,32 +479,20 @@ LANES = Table(
             default="*",
         ),
         _CURRENCY,
-        Column(
+        _money(
             "cost_per_kg",
-            "float",
             "Freight per kg.",
-            default=0.0,
-            minimum=0,
-            unit="currency/kg",
-            money=True,
+            per="kg",
         ),
-        Column(
+        _money(
             "cost_per_m3",
-            "float",
             "Freight per m3.",
-            default=0.0,
-            minimum=0,
-            unit="currency/m3",
-            money=True,
+            per="m3",
         ),
-        Column(
+        _money(
             "cost_per_unit",
-            "float",
             "Freight per unit.",
-            default=0.0,
-            minimum=0,
-            unit="currency/unit",
-            money=True,
+            per="unit",
         ),
         Column(
             "lead_time_days", "float", "Mean transit time.", required=True, minimum=0, unit="days"
@@ -536,14 +516,10 @@ LANES = Table(
             unit="m3",
             blank_means="not containerised",
         ),
-        Column(
+        _money(
             "cost_per_container",
-            "float",
             "Cost per container (with container_m3).",
-            default=0.0,
-            minimum=0,
-            unit="currency/container",
-            money=True,
+            per="container",
         ),
         *_limit_columns("the lane (all its services together)", ("horizon", "day")),
         *_service_columns(""),
@@ -589,14 +565,10 @@ DEMAND = Table(
             unit="units/day",
         ),
         _CURRENCY,
-        Column(
+        _money(
             "shipping_per_order",
-            "float",
             "Shipping fee the consumer pays per order; part of the transaction value.",
-            default=0.0,
-            minimum=0,
-            unit="currency/order",
-            money=True,
+            per="order",
         ),
         *_restriction_columns("This demand row (on top of its demand node's)"),
         Column(
@@ -607,16 +579,13 @@ DEMAND = Table(
             references="platforms.platform_id",
             blank_means="sold directly: no platform fees or rules",
         ),
-        Column(
+        _money(
             "price",
-            "float",
             "Price per unit consumers pay on this platform, excluding the destination's "
             "sales taxes; the tax engine uses it wherever it uses the retail price.",
+            per="unit",
             default=None,
-            minimum=0,
             exclusive_minimum=True,
-            unit="currency/unit",
-            money=True,
             blank_means="skus.retail_price",
         ),
     ),
@@ -653,14 +622,9 @@ CHANNELS = Table(
             blank_means="goods ship per order, not stocked",
         ),
         _CURRENCY,
-        Column(
+        _money(
             "fixed_cost_per_sku",
-            "float",
             "Filing/listing cost per SKU using the channel, per horizon.",
-            default=0.0,
-            minimum=0,
-            unit="currency",
-            money=True,
         ),
         Column("earns_export_rebate", "bool", "Earns the SKU's export VAT rebate.", default=False),
         Column(
@@ -744,14 +708,11 @@ TAX_RULES = Table(
             "cbec_retail: share of VAT + consumption tax charged (0.7).",
             default=0.7,
         ),
-        Column(
+        _money(
             "order_value_cap",
-            "float",
             "Largest transaction value per order allowed.",
+            per="order",
             default=None,
-            minimum=0,
-            unit="currency/order",
-            money=True,
             blank_means="no cap",
         ),
         Column(
@@ -771,15 +732,12 @@ TAX_RULES = Table(
             blank_means="the duty rate of the general_trade rule for the same destination, "
             "origin and category (the pair is dropped when there is none)",
         ),
-        Column(
+        _money(
             "annual_limit_per_person",
-            "float",
             "cbec_retail: most a person may buy per year; an order worth more can never use "
             "the channel (hard rule).",
+            per="person/year",
             default=None,
-            minimum=0,
-            unit="currency/person/year",
-            money=True,
             blank_means="parameters.cbec_annual_limit_per_person",
         ),
         Column(
@@ -790,32 +748,20 @@ TAX_RULES = Table(
             minimum=0,
             unit="fraction",
         ),
-        Column(
+        _money(
             "parcel_tax_exemption",
-            "float",
             "postal: tax per parcel at or below this amount is waived.",
-            default=0.0,
-            minimum=0,
-            unit="currency/order",
-            money=True,
+            per="order",
         ),
-        Column(
+        _money(
             "duty_free_threshold",
-            "float",
             "low_value_parcel: no duty when the taxable order value is at or below this.",
-            default=0.0,
-            minimum=0,
-            unit="currency/order",
-            money=True,
+            per="order",
         ),
-        Column(
+        _money(
             "vat_free_threshold",
-            "float",
             "low_value_parcel: no VAT when the taxable order value is at or below this.",
-            default=0.0,
-            minimum=0,
-            unit="currency/order",
-            money=True,
+            per="order",
         ),
         _share(
             "taxable_value_share",
@@ -823,25 +769,17 @@ TAX_RULES = Table(
             "the transaction value (Japan personal imports: 0.6).",
             default=1.0,
         ),
-        Column(
+        _money(
             "flat_duty_per_order",
-            "float",
             "low_value_parcel: flat duty per parcel below "
             "flat_duty_below (EU EUR 3 per tariff line).",
-            default=0.0,
-            minimum=0,
-            unit="currency/order",
-            money=True,
+            per="order",
         ),
-        Column(
+        _money(
             "flat_duty_below",
-            "float",
             "low_value_parcel: orders with a taxable value "
             "strictly below this pay the flat duty instead of ad valorem duty.",
-            default=0.0,
-            minimum=0,
-            unit="currency/order",
-            money=True,
+            per="order",
         ),
         Column("source", "str", "Where the rule comes from (regulation, date).", default=""),
         _EFFECTIVE_FROM,
@@ -932,14 +870,10 @@ RATES = Table(
             minimum=0,
             unit="kg",
         ),
-        Column(
+        _money(
             "first_charge",
-            "float",
             "parcel: charge per parcel up to first_weight_kg.",
-            default=0.0,
-            minimum=0,
-            unit="currency/parcel",
-            money=True,
+            per="parcel",
         ),
         Column(
             "step_weight_kg",
@@ -951,32 +885,20 @@ RATES = Table(
             unit="kg",
             blank_means="flat: the first charge covers any weight",
         ),
-        Column(
+        _money(
             "step_charge",
-            "float",
             "parcel: charge per additional step.",
-            default=0.0,
-            minimum=0,
-            unit="currency/step",
-            money=True,
+            per="step",
         ),
-        Column(
+        _money(
             "min_charge",
-            "float",
             "weight_break, per_m3: minimum charge per shipment; order_weight_break: per order.",
-            default=0.0,
-            minimum=0,
-            unit="currency/shipment",
-            money=True,
+            per="shipment",
         ),
-        Column(
+        _money(
             "cost_per_m3",
-            "float",
             "per_m3 (LCL): charge per m3.",
-            default=0.0,
-            minimum=0,
-            unit="currency/m3",
-            money=True,
+            per="m3",
         ),
         Column(
             "capacity_m3",
@@ -998,23 +920,15 @@ RATES = Table(
             unit="kg",
             blank_means="not limited by weight",
         ),
-        Column(
+        _money(
             "cost_per_load",
-            "float",
             "container, truckload: cost per container or truck.",
-            default=0.0,
-            minimum=0,
-            unit="currency/load",
-            money=True,
+            per="load",
         ),
-        Column(
+        _money(
             "fixed_per_shipment",
-            "float",
             "Fixed charge per shipment when the service carries anything.",
-            default=0.0,
-            minimum=0,
-            unit="currency/shipment",
-            money=True,
+            per="shipment",
         ),
         Column(
             "shipments_per_horizon",
@@ -1049,14 +963,11 @@ WEIGHT_BREAKS = Table(
             unit="kg",
         ),
         _CURRENCY,
-        Column(
+        _money(
             "rate_per_kg",
-            "float",
             "Rate per chargeable kg.",
+            per="kg",
             required=True,
-            minimum=0,
-            unit="currency/kg",
-            money=True,
         ),
         Column(
             "max_weight_kg",
@@ -1068,15 +979,10 @@ WEIGHT_BREAKS = Table(
             unit="kg",
             blank_means="up to the next band (the last band: no limit)",
         ),
-        Column(
+        _money(
             "min_charge",
-            "float",
             "Minimum charge of this band: per shipment (weight_break) or per order "
             "(order_weight_break); the larger of it and the rate's min_charge applies.",
-            default=0.0,
-            minimum=0,
-            unit="currency",
-            money=True,
         ),
     ),
 )
@@ -1106,25 +1012,17 @@ PLATFORMS = Table(
             default="",
         ),
         _CURRENCY,
-        Column(
+        _money(
             "annual_fee",
-            "float",
             "Fee per year to keep a store open on the platform in its market; a plan pays "
             "horizon_days/365 of it when it sells anything there (profit mode: an open-platform "
             "decision).",
-            default=0.0,
-            minimum=0,
-            unit="currency/year",
-            money=True,
+            per="year",
         ),
-        Column(
+        _money(
             "listing_fee",
-            "float",
             "Fee per SKU listed on the platform, per horizon (profit mode: a listing decision).",
-            default=0.0,
-            minimum=0,
-            unit="currency/SKU",
-            money=True,
+            per="SKU",
         ),
         _share(
             "payment_fee_rate",
@@ -1132,24 +1030,16 @@ PLATFORMS = Table(
             default=0.0,
             below_one=True,
         ),
-        Column(
+        _money(
             "fee_per_order",
-            "float",
             "Fixed fee per order (fulfilment or transaction fee).",
-            default=0.0,
-            minimum=0,
-            unit="currency/order",
-            money=True,
+            per="order",
         ),
-        Column(
+        _money(
             "min_commission_per_unit",
-            "float",
             "Smallest commission per unit sold (the larger of it and the tiered commission "
             "applies).",
-            default=0.0,
-            minimum=0,
-            unit="currency/unit",
-            money=True,
+            per="unit",
         ),
         _share(
             "min_fill_rate",
@@ -1212,23 +1102,16 @@ PLATFORM_FEES = Table(
         ),
         Column("category", "str", "SKU category (skus.category), or '*'.", default="*"),
         _CURRENCY,
-        Column(
+        _money(
             "min_price",
-            "float",
             "Lowest price per unit of the tier (inclusive).",
-            default=0.0,
-            minimum=0,
-            unit="currency/unit",
-            money=True,
+            per="unit",
         ),
-        Column(
+        _money(
             "max_price",
-            "float",
             "Highest price per unit of the tier (exclusive).",
+            per="unit",
             default=None,
-            minimum=0,
-            unit="currency/unit",
-            money=True,
             blank_means="no upper limit",
         ),
         _share(
@@ -1271,14 +1154,10 @@ PLATFORM_RETURNS = Table(
         _share(
             "return_rate", "Share of the units sold that come back.", required=True, below_one=True
         ),
-        Column(
+        _money(
             "cost_per_return",
-            "float",
             "Reverse freight, inspection and restocking per returned unit.",
-            default=0.0,
-            minimum=0,
-            unit="currency/unit",
-            money=True,
+            per="unit",
         ),
         _share(
             "resaleable_share",
@@ -1329,14 +1208,11 @@ PLATFORM_FULFILMENT = Table(
             unit="m3",
             blank_means="no limit",
         ),
-        Column(
+        _money(
             "fee_per_unit",
-            "float",
             "Fulfilment fee per unit sold (pick, pack, ship to the consumer).",
+            per="unit",
             required=True,
-            minimum=0,
-            unit="currency/unit",
-            money=True,
         ),
     ),
 )
