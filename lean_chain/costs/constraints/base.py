@@ -131,6 +131,41 @@ class ConstraintFamily:
     when_full: dict[str, tuple[str, str, str]] = field(default_factory=dict)
 
 
+def coupling_family(
+    name: str,
+    define: Callable[[RowBuilder, CostModel], None],
+    violations: Callable[[CostModel, Decisions, np.ndarray], list[str]],
+    explain_slack: Callable[[Namer, Slack], SlackFinding],
+    *,
+    unit: str,
+    when_full: tuple[str, str, str] | None = None,
+    row: str = "",
+) -> ConstraintFamily:
+    """A rule that couples SKUs: one block of limit rows, named ``row`` (default ``name``).
+
+    The block is the family's only one; it may give in the diagnosis with slack in
+    ``unit`` and, with ``when_full``, it can stop a cheaper path in the explanations
+    (see :class:`ConstraintFamily`).
+
+    Examples
+    --------
+    >>> from lean_chain.costs.constraints import quota
+    >>> quota.FAMILY.rows, quota.FAMILY.limits, quota.FAMILY.coupling
+    (('cbec_quota',), {'cbec_quota': '{currency}'}, True)
+    """
+    row = row or name
+    return ConstraintFamily(
+        name=name,
+        define=define,
+        violations=violations,
+        rows=(row,),
+        limits={row: unit},
+        coupling=True,
+        explain_slack=explain_slack,
+        when_full={} if when_full is None else {row: when_full},
+    )
+
+
 def over_limit(used: np.ndarray, limit: np.ndarray) -> np.ndarray:
     """Positions where ``used`` exceeds ``limit`` beyond the check's tolerance."""
     return np.flatnonzero(used > limit * (1 + TOLERANCE) + TOLERANCE)

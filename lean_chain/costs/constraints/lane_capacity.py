@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from lean_chain.costs.constraints.base import ConstraintFamily, RowBuilder, over_limit
+from lean_chain.costs.constraints.base import RowBuilder, coupling_family, over_limit
 from lean_chain.costs.constraints.findings import finding_with_captives
 from lean_chain.costs.model import CAPACITY_QUANTITIES
 
@@ -78,15 +78,11 @@ def explain_lane_capacity_slack(namer: Namer, gave: Slack) -> SlackFinding:
     return finding_with_captives(namer, limit, needed, unit, message, on_it, "can only travel it")
 
 
-FAMILY = ConstraintFamily(
-    name="lane_capacity",
-    define=define_lane_capacity_rows,
-    violations=lane_capacity_violations,
-    rows=("lane_capacity",),
-    limits={"lane_capacity": "kg, m³ or units per horizon"},
-    when_full={
-        "lane_capacity": ("kg, m³ or units over the horizon", "capacity is used up", "capacity")
-    },
-    coupling=True,
-    explain_slack=explain_lane_capacity_slack,
+FAMILY = coupling_family(
+    "lane_capacity",
+    define_lane_capacity_rows,
+    lane_capacity_violations,
+    explain_lane_capacity_slack,
+    unit="kg, m³ or units per horizon",
+    when_full=("kg, m³ or units over the horizon", "capacity is used up", "capacity"),
 )

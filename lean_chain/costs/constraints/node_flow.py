@@ -17,6 +17,7 @@ import numpy as np
 from lean_chain.costs.constraints.base import (
     ConstraintFamily,
     RowBuilder,
+    coupling_family,
     define_node_limit_rows,
     node_capacity,
     node_use,
@@ -86,16 +87,7 @@ def node_flow_family(
     violations.__doc__ = f"Nodes over their {name} limit (closed: any)."
     explain_slack.__name__ = f"explain_{name}_slack"
     explain_slack.__doc__ = f"The node's {what} that has to give."
-    return ConstraintFamily(
-        name=name,
-        define=define,
-        violations=violations,
-        rows=(name,),
-        limits={name: slack_unit},
-        when_full={name: full},
-        coupling=True,
-        explain_slack=explain_slack,
-    )
+    return coupling_family(name, define, violations, explain_slack, unit=slack_unit, when_full=full)
 
 
 ORDERS = node_flow_family(

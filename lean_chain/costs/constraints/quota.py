@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from lean_chain.costs.constraints.base import ConstraintFamily, RowBuilder, over_limit, rows_of
+from lean_chain.costs.constraints.base import RowBuilder, coupling_family, over_limit, rows_of
 from lean_chain.costs.constraints.findings import finding_with_captives
 from lean_chain.costs.model import quota_limits, quota_pairs
 
@@ -73,13 +73,12 @@ def explain_quota_slack(namer: Namer, gave: Slack) -> SlackFinding:
     )
 
 
-FAMILY = ConstraintFamily(
-    name="quota",
-    define=define_quota_rows,
-    violations=quota_violations,
-    rows=("cbec_quota",),
-    limits={"cbec_quota": "{currency}"},
-    when_full={"cbec_quota": ("{currency}", "CBEC quota is exhausted", "CBEC quota")},
-    coupling=True,
-    explain_slack=explain_quota_slack,
+FAMILY = coupling_family(
+    "quota",
+    define_quota_rows,
+    quota_violations,
+    explain_quota_slack,
+    row="cbec_quota",
+    unit="{currency}",
+    when_full=("{currency}", "CBEC quota is exhausted", "CBEC quota"),
 )

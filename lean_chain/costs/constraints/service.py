@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from lean_chain.costs.constraints.base import TOLERANCE, ConstraintFamily, RowBuilder, rows_of
+from lean_chain.costs.constraints.base import TOLERANCE, RowBuilder, coupling_family, rows_of
 from lean_chain.costs.constraints.findings import EXAMPLES, SlackFinding
 from lean_chain.costs.model import service_targets
 from lean_chain.index import excluded_options
@@ -145,12 +145,6 @@ def _why_slow(namer: Namer, slow_kr: np.ndarray, days: float) -> str:
     return ". ".join(parts)
 
 
-FAMILY = ConstraintFamily(
-    name="service",
-    define=define_service_rows,
-    violations=service_violations,
-    rows=("service",),
-    limits={"service": "units"},
-    coupling=True,
-    explain_slack=explain_service_slack,
+FAMILY = coupling_family(
+    "service", define_service_rows, service_violations, explain_service_slack, unit="units"
 )

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from lean_chain.costs.constraints.base import (
-    ConstraintFamily,
     RowBuilder,
+    coupling_family,
     node_capacity,
     over_limit,
     rows_of,
@@ -80,13 +80,11 @@ def explain_storage_slack(namer: Namer, gave: Slack) -> SlackFinding:
     return node_limit_finding(namer, gave, namer.model.h_storage_m3, "storage", gave.unit)
 
 
-FAMILY = ConstraintFamily(
-    name="storage",
-    define=define_storage_rows,
-    violations=storage_violations,
-    rows=("storage",),
-    limits={"storage": "m³"},
-    when_full={"storage": ("m³", "storage is full", "storage")},
-    coupling=True,
-    explain_slack=explain_storage_slack,
+FAMILY = coupling_family(
+    "storage",
+    define_storage_rows,
+    storage_violations,
+    explain_storage_slack,
+    unit="m³",
+    when_full=("m³", "storage is full", "storage"),
 )
