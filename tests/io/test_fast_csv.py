@@ -54,6 +54,9 @@ def test_floats_as_pandas_writes_them():
     rng = np.random.default_rng(3)
     special = [0.0, -0.0, np.nan, np.inf, -np.inf, 1e-5, 1e-4, 0.1, 1 / 3, 100.0, 5e-324]
     special += [999_999_999.999999, 1e9, 1e16, 123_456_789.123456, 12_345_678.0, -2.5]
+    # every digit count of the integer part, every count of trailing zeros in the decimals
+    special += [10.0**k for k in range(-6, 9)] + [-(10.0**k) - 0.5 for k in range(9)]
+    special += [1.5, 1.25, 1.125, 1.0625, 1.03125, 1.000001, 0.000100, 0.00012, 99.99999]
     values = np.concatenate(
         [
             np.round(rng.normal(0, 1e4, 3000), 6),
