@@ -805,8 +805,14 @@ def search_nodes(
     incumbent: Priced,
     true_tables: SkuTables,
     out_of_time,
+    charge=None,
 ) -> Priced:
-    """Close, then open, one stocking node at a time while that lowers the cost."""
+    """Close, then open, one stocking node at a time while that lowers the cost.
+
+    ``out_of_time()`` is asked before every trial; ``charge()``, if given, is called
+    after every trial construction (to count the work, see
+    :class:`lean_chain.decomposition.method.WorkBudget`).
+    """
     improved = True
     while improved and not out_of_time():
         improved = False
@@ -819,6 +825,8 @@ def search_nodes(
             trial[h] = not trial[h]
             # a node change that needs split rows is not worth an LP here
             candidate, _ = construct(st, tables, trial, true_tables, allow_split=False)
+            if charge is not None:
+                charge()
             if better(candidate, incumbent):
                 incumbent, improved = candidate, True
                 open_nodes = candidate.decisions.node_open.copy()

@@ -6,6 +6,10 @@
    steered by mu and the round's node choice, repair, keep the best; update
    mu by a subgradient step. Stop at the gap, the time limit or the round
    limit; node search once more on the best plan.
+
+A time limit is spent by counted work (:class:`WorkBudget`), not read off the
+clock: the same model and limit give the same plan on a loaded machine as on a
+quiet one. The clock only ends the run at the limit itself.
 """
 
 from __future__ import annotations
@@ -58,6 +62,26 @@ _STALL_ROUNDS = 20
 #: over the bound on its load legs); 10k pays 0.18 % and keeps its plans. Cost mode only.
 _LOAD_EXCESS_SHARE = 0.005
 
+#: Work charged per construction (a node-search trial, a round's plan): seconds, and
+#: seconds per pair. On this project's quiet machine a node-search trial takes 17 ms in
+#: profit mode and 65-100 ms in cost mode on cn_import (21 k pairs), 52-75 ms on
+#: global_export (17 k pairs), a construction 10-14 s at 8 M pairs: the charge is
+#: 1.2-2.5 times that (8 times on cn_import's profit mode), so that up to such a load
+#: the work, not the clock, decides where a run stops.
+_CONSTRUCTION_S = 0.1
+_CONSTRUCTION_S_PER_PAIR = 2e-6
+#: Work charged per cell (demand row x channel set x node pattern) the node branch and
+#: bound evaluates: _ROUND_WORK cells take about 2 s.
+_CELL_S = 2.0 / _ROUND_WORK
+#: Work charged for a slope scaling (its LPs), in constructions: cn_import's cost mode
+#: takes 0.6-1.1 s.
+_SLOPE_SCALING_CONSTRUCTIONS = 6
+#: Work the share re-optimization (the restricted MIP) is expected to take, in seconds
+#: per pair (cn_import 290 us in profit mode, 540 us in cost mode; global_export 160 and
+#: 265 us): it runs only when that much of the limit is left, since a run the limit cuts
+#: short returns what HiGHS had at a moment the machine's load decides.
+_REOPTIMIZE_S_PER_PAIR = 400e-6
+
 #: progress(phase, elapsed_s, best_objective, best_bound)
 ProgressCallback = Callable[[str, float, float, float], None]
 
@@ -104,6 +128,54 @@ def _meets_gap(bound: float, gap: float) -> float | None:
     return bound / (1.0 - spared) if bound >= 0 else bound / (1.0 + spared)
 
 
+class WorkBudget:
+    """A time limit spent by counted work, with the clock as a backstop at the limit.
+
+    Phases charge what they did (constructions, node evaluations) at fixed rates
+    measured on this project's machine and stop when the charge passes their share of
+    the limit, so that where a run stops depends on the model and the limit, not on
+    the machine's load (issue: cn_import's profit plan changed from run to run when
+    the node search was cut by the clock). The clock ends every phase only once the
+    limit itself has passed: a run that slow may differ, and keeps a valid bound.
+    """
+
+    def __init__(self, time_limit: float | None, n_pairs: int):
+        self.time_limit = time_limit
+        self.n_pairs = n_pairs
+        self.spent = 0.0
+        self.started = time.perf_counter()
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started
+
+    def charge_constructions(self, count: float = 1.0) -> None:
+        self.spent += count * (_CONSTRUCTION_S + _CONSTRUCTION_S_PER_PAIR * self.n_pairs)
+
+    def charge_reoptimization(self) -> None:
+        self.spent += _REOPTIMIZE_S_PER_PAIR * self.n_pairs
+
+    def charge_cells(self, cells: float) -> None:
+        self.spent += cells * _CELL_S
+
+    def exhausted(self, share: float = 1.0) -> bool:
+        """True once the work charged passes ``share`` of the limit, or the clock the limit."""
+        if self.time_limit is None:
+            return False
+        return self.spent > share * self.time_limit or self.elapsed() > self.time_limit
+
+    def left(self) -> float:
+        """Seconds of the limit not yet charged (inf without a limit)."""
+        return np.inf if self.time_limit is None else self.time_limit - self.spent
+
+    def left_on_clock(self) -> float:
+        return np.inf if self.time_limit is None else self.time_limit - self.elapsed()
+
+
+def reoptimize_fits(n_pairs: int, seconds: float) -> bool:
+    """Whether the share re-optimization is expected to end within ``seconds``."""
+    return _REOPTIMIZE_S_PER_PAIR * n_pairs <= seconds
+
+
 def _gap(objective: float, bound: float) -> float:
     if not (np.isfinite(objective) and np.isfinite(bound)):
         return float("inf")
@@ -117,17 +189,14 @@ def heuristic_plan(model: CostModel, time_limit: float | None = None) -> Priced:
     rounds steer it (see :func:`solve_decomposed`); the result says which
     constraints are still broken if none of them helps.
     """
-    started = time.perf_counter()
+    work = WorkBudget(time_limit, model.n_pairs)
     st = build_structure(model)
     tables = sku_tables(st, st.pair_cost)
     plan, _ = construct(st, tables, np.ones(st.n_h, dtype=bool), tables)
-
-    def out_of_time() -> bool:
-        return time_limit is not None and time.perf_counter() - started > time_limit
-
+    work.charge_constructions()
     if plan.feasible:
-        return search_nodes(st, tables, plan, tables, out_of_time)
-    rest = None if time_limit is None else max(time_limit - (time.perf_counter() - started), 1.0)
+        return search_nodes(st, tables, plan, tables, work.exhausted, work.charge_constructions)
+    rest = None if time_limit is None else max(time_limit - work.elapsed(), 1.0)
     steered = solve_decomposed(model, time_limit=rest, gap=1.0, max_rounds=10, structure=st)
     return steered.plan if steered.plan is not None else plan
 
@@ -166,17 +235,17 @@ def solve_decomposed(
     DecompositionResult
         ``bound`` never exceeds the MIP optimum.
     """
-    started = time.perf_counter()
-
-    def elapsed() -> float:
-        return time.perf_counter() - started
-
-    # the rounds and node search stop at 70 % of the limit: the rest is for the final
-    # re-optimization of the shares (models up to _REOPTIMIZE_MAX_PAIRS)
+    work = WorkBudget(time_limit, model.n_pairs)
+    elapsed = work.elapsed
+    # the rounds and node search stop at 70 % of the limit (charged work, not the clock):
+    # the rest is for the final re-optimization of the shares (models up to
+    # _REOPTIMIZE_MAX_PAIRS), if it is expected to fit in it; otherwise they take it all
     reserve = reoptimize_share if model.n_pairs <= _REOPTIMIZE_MAX_PAIRS else 0.0
+    if time_limit is not None and not reoptimize_fits(model.n_pairs, reserve * time_limit):
+        reserve = 0.0
 
     def out_of_time() -> bool:
-        return time_limit is not None and elapsed() > (1.0 - reserve) * time_limit
+        return work.exhausted(1.0 - reserve)
 
     def report(phase: str) -> None:
         if progress is not None:
@@ -189,6 +258,7 @@ def solve_decomposed(
     true_tables = sku_tables(st, st.pair_cost)
     all_open = np.ones(st.n_h, dtype=bool)
     best, unrepaired = construct(st, true_tables, all_open, true_tables)
+    work.charge_constructions()
     if st.profit and not best.feasible:  # selling nothing breaks no rule
         nothing = price(st, np.full(len(st.kr), -1, dtype=np.int64))
         if nothing.feasible:
@@ -197,7 +267,9 @@ def solve_decomposed(
     report("construction")
     # node search costs a construction per node: up front only while that is cheap
     if best.feasible and model.n_pairs * st.n_h <= _EARLY_NODE_SEARCH_WORK:
-        best = search_nodes(st, true_tables, best, true_tables, out_of_time)
+        best = search_nodes(
+            st, true_tables, best, true_tables, out_of_time, work.charge_constructions
+        )
         report("node search")
 
     def rescale_loads(plan: Priced) -> Priced:
@@ -209,6 +281,7 @@ def solve_decomposed(
             return plan
         if load_leg_excess(st, plan.decisions) <= _LOAD_EXCESS_SHARE * abs(plan.objective):
             return plan
+        work.charge_constructions(_SLOPE_SCALING_CONSTRUCTIONS)
         return slope_scaling(st, plan)
 
     rescaled = rescale_loads(best)
@@ -231,14 +304,21 @@ def solve_decomposed(
 
     def reoptimize(best: Priced) -> Priced:
         nonlocal reoptimized
-        remaining = 60.0 if time_limit is None else time_limit - elapsed()
-        if remaining <= 0.5 or st.model.n_pairs > _REOPTIMIZE_MAX_PAIRS:
+        if st.model.n_pairs > _REOPTIMIZE_MAX_PAIRS or not reoptimize_fits(
+            st.model.n_pairs, work.left()
+        ):
+            return best
+        # HiGHS's own clock stops it only at the limit (60 s without one): in the normal
+        # case it ends by the gap first, and the plan does not depend on the load
+        remaining = min(work.left_on_clock(), 60.0)
+        if remaining <= 0.5:
             return best
         # a quarter of the asked gap: the rest is left for the bound; but a plan that
         # meets the asked gap against the bound already held ends the search
         improved = reoptimize_shares(
-            st, best, min(remaining, 60.0), max(gap / 4, 1e-6), _meets_gap(best_bound, gap)
+            st, best, remaining, max(gap / 4, 1e-6), _meets_gap(best_bound, gap)
         )
+        work.charge_reoptimization()
         reoptimized = improved if improved is not None else best
         return reoptimized
 
@@ -251,6 +331,9 @@ def solve_decomposed(
                 break
             fallback = best.decisions.node_open
             step = lagrangian_step(st, state.mu, fallback, budget=budget)
+            # the SKU tables and relaxed rows cost about half a construction
+            work.charge_cells(step.evaluations * phi_work)
+            work.charge_constructions(0.5)
             if step.bound > best_bound + 1e-4 * max(abs(best_bound), 1.0):
                 gain_round = rounds
             # a round whose bound closes a good share of the open gap has multipliers
@@ -261,6 +344,7 @@ def solve_decomposed(
             certified = best.feasible and _gap(best.objective, best_bound) <= gap
             if rounds % every == 0 or (leap and not certified) or not best.feasible:
                 candidate, left = construct(st, step.tables, step.open_nodes, true_tables)
+                work.charge_constructions()
                 if better(candidate, best):
                     best, unrepaired = candidate, left
                     if first_plan_s is None and best.feasible:
@@ -294,7 +378,9 @@ def solve_decomposed(
         reached = _gap(best.objective if best.feasible else np.inf, best_bound) <= gap
         if not reached and not out_of_time() and state.best_mu is not None and best.feasible:
             steered = sku_tables(st, st.pair_cost + st.coupling.T @ state.best_mu)
-            best = search_nodes(st, steered, best, true_tables, out_of_time)
+            best = search_nodes(
+                st, steered, best, true_tables, out_of_time, work.charge_constructions
+            )
         reached = _gap(best.objective if best.feasible else np.inf, best_bound) <= gap
         if best.feasible and not reached and best is not reoptimized:
             best = reoptimize(best)
