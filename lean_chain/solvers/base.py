@@ -12,7 +12,7 @@ import enum
 import os
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +28,7 @@ __all__ = [
     "SolveOptions",
     "SolveResult",
     "Status",
+    "claims_checked",
     "load_first",
     "normalise",
     "stdout_to",
@@ -194,6 +195,51 @@ class Backend(abc.ABC):
 
 
 # helpers shared by the backends (no backend imports another)
+
+#: Largest relative difference between a solver's reported objective and its solution's own
+#: (c x + offset) before the report is corrected.
+OBJECTIVE_TOLERANCE = 1e-6
+
+
+def claims_checked(problem: MipProblem, result: SolveResult, relative_gap: float) -> SolveResult:
+    """``result`` with its objective recomputed from its solution, and ``OPTIMAL`` only
+    where that objective is within ``relative_gap`` of the bound.
+
+    A solver may report the objective of its presolved problem, which differs from its
+    returned solution's when a presolve reduction maps a MIP start wrongly (seen with
+    HiGHS 1.16 on cn_import in profit mode: a start of -17,941,013 became -18,001,013 in
+    the reduced space, the search stopped there and claimed it optimal). The solution is
+    what the caller gets, so its own objective is the one reported.
+
+    Examples
+    --------
+    >>> import numpy as np, scipy.sparse as sp
+    >>> problem = MipProblem(np.array([1.0, 2.0]), sp.csr_matrix(np.ones((1, 2))),
+    ...     np.array([1.0]), np.array([np.inf]), np.zeros(2), np.ones(2), np.ones(2, np.int8))
+    >>> claimed = SolveResult(Status.OPTIMAL, 1.0, 1.0, np.array([0.0, 1.0]), 0.1, "x")
+    >>> checked = claims_checked(problem, claimed, 1e-6)
+    >>> checked.status, checked.objective, checked.bound
+    (<Status.FEASIBLE: 'feasible'>, 2.0, 1.0)
+    """
+    if result.solution is None or not result.status.has_solution:
+        return result
+    own = float(problem.objective @ result.solution + problem.offset)
+    if abs(own - result.objective) <= OBJECTIVE_TOLERANCE * max(abs(own), 1.0):
+        return result
+    note = (
+        f"the solver reported objective {result.objective:.10g} for a solution of objective "
+        f"{own:.10g}: corrected"
+    )
+    status = result.status
+    checked = replace(result, objective=own, message=f"{result.message}; {note}")
+    if status is Status.OPTIMAL and checked.gap > relative_gap * (1 + 1e-9) + 1e-12:
+        status = Status.FEASIBLE
+        checked = replace(
+            checked,
+            status=status,
+            message=checked.message + f" (gap {checked.gap:.3g} to its bound: not proven optimal)",
+        )
+    return checked
 
 
 def load_first() -> None:

@@ -24,6 +24,7 @@ from lean_chain.solvers.base import (
     SolveOptions,
     SolveResult,
     Status,
+    claims_checked,
     normalise,
     stdout_to,
 )
@@ -201,7 +202,7 @@ class OrtoolsBackend(Backend):
         message = f"{name}: {status_string}"
         if notes:
             message += "; " + "; ".join(notes)
-        return SolveResult(
+        result = SolveResult(
             status=status,
             objective=float(objective),
             bound=float(bound),
@@ -210,3 +211,4 @@ class OrtoolsBackend(Backend):
             solver=self.name,
             message=message,
         )
+        return claims_checked(problem, result, options.relative_gap)
