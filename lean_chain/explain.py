@@ -54,6 +54,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from lean_chain._heap import reused_memory
 from lean_chain.costs.constraints import FAMILIES
 from lean_chain.costs.evaluate import Decisions
 from lean_chain.costs.landed import COMPONENTS
@@ -298,7 +299,8 @@ def alternatives(
     >>> table.groupby("status").size().to_dict()
     {'chosen': 2, 'dearer': 2}
     """
-    return _explain(model, decisions, status=status, gap=gap, lp=lp).frame()
+    with reused_memory():
+        return _explain(model, decisions, status=status, gap=gap, lp=lp).frame()
 
 
 #: Rows of the alternatives table per block written (a few hundred MB at most).
@@ -328,8 +330,9 @@ def write_alternatives(
     >>> write_alternatives(path, lean_chain.build_cost_model(inst), plan.decisions)
     4
     """
-    table = _explain(model, decisions, status=status, gap=gap, lp=lp)
-    write_blocks(path, table.names, table.blocks(block_rows))
+    with reused_memory():  # dozens of pair-sized temporaries: no fresh pages for each
+        table = _explain(model, decisions, status=status, gap=gap, lp=lp)
+        write_blocks(path, table.names, table.blocks(block_rows))
     return len(table)
 
 

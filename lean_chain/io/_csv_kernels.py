@@ -59,13 +59,13 @@ def _repr_needed(value: float) -> bool:
 
 @njit(parallel=True, nogil=True, cache=True, error_model="numpy")
 def repr_needed(floats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The values of ``floats`` (rows × columns) not missing and not written here: their
-    rows and columns, row by row (as :func:`numpy.nonzero` lists them)."""
-    n, m = floats.shape
+    """The values of ``floats`` (columns × rows) not missing and not written here: their
+    rows and columns, row by row."""
+    m, n = floats.shape
     count = np.zeros(n + 1, dtype=np.int64)
     for i in prange(n):
         for j in range(m):
-            if _repr_needed(floats[i, j]):
+            if _repr_needed(floats[j, i]):
                 count[i + 1] += 1
     for i in range(n):
         count[i + 1] += count[i]
@@ -75,7 +75,7 @@ def repr_needed(floats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if count[i + 1] > count[i]:
             at = count[i]
             for j in range(m):
-                if _repr_needed(floats[i, j]):
+                if _repr_needed(floats[j, i]):
                     rows[at], columns[at] = i, j
                     at += 1
     return rows, columns
@@ -222,11 +222,11 @@ def row_bounds(codes: np.ndarray, table_bound: np.ndarray, chunk_bound: np.ndarr
     :func:`format_rows`, each bounded by ``table_bound`` / ``chunk_bound``, a number by
     ``NUMBER_WIDTH``; separators included)."""
     n_table = table_bound.shape[0]
-    out = np.empty(codes.shape[0], dtype=np.int64)
-    for i in prange(codes.shape[0]):
-        total = codes.shape[1]  # separators and the line end
-        for j in range(codes.shape[1]):
-            code = codes[i, j]
+    out = np.empty(codes.shape[1], dtype=np.int64)
+    for i in prange(codes.shape[1]):
+        total = codes.shape[0]  # separators and the line end
+        for j in range(codes.shape[0]):
+            code = codes[j, i]
             if code >= n_table:
                 total += chunk_bound[code - n_table]
             elif code >= 0:
@@ -280,8 +280,10 @@ def format_rows(
     ends: np.ndarray,
 ) -> None:
     """CSV rows ``parts[p]..parts[p + 1]`` into ``out`` from byte ``starts[p]`` on, part
-    by part in parallel; ``ends[p]``: where part ``p`` ends. Field ``j`` of row ``i`` is ``floats[i, slots[j]]`` or ``ints[i, slots[j]]`` by
-    ``kinds[j]``, unless ``codes[i, j] >= 0``: then the text of entry ``c = codes[i, j]``
+    by part in parallel; ``ends[p]``: where part ``p`` ends. Field ``j`` of row ``i`` is
+    ``floats[slots[j], i]`` or ``ints[slots[j], i]`` by ``kinds[j]`` (column-major: a
+    column is a contiguous row of its matrix), unless ``codes[j, i] >= 0``: then the
+    text of entry ``c = codes[j, i]``
     (bytes ``offsets[c]..offsets[c + 1]`` of ``blob``), quoted if ``quoted[c]``; codes
     from ``len(quoted)`` on are entries of the chunk's own table (``chunk_*``), which
     the writer's table (distinct values, kept from chunk to chunk) is not copied into."""
@@ -294,7 +296,7 @@ def format_rows(
                 if j:
                     out[pos] = 44  # ,
                     pos += 1
-                code = codes[i, j]
+                code = codes[j, i]
                 if code >= n_table:
                     code -= n_table
                     start, stop = chunk_offsets[code], chunk_offsets[code + 1]
@@ -302,11 +304,11 @@ def format_rows(
                 elif code >= 0:
                     pos = _put_text(out, pos, blob, offsets[code], offsets[code + 1], quoted[code])
                 elif kinds[j] == FLOAT:
-                    pos = _put_float(out, pos, floats[i, slots[j]])
+                    pos = _put_float(out, pos, floats[slots[j], i])
                 elif kinds[j] == INT:
-                    pos = _put_int(out, pos, ints[i, slots[j]])
+                    pos = _put_int(out, pos, ints[slots[j], i])
                 else:
-                    pos = _put_bool(out, pos, ints[i, slots[j]] != 0)
+                    pos = _put_bool(out, pos, ints[slots[j], i] != 0)
             out[pos] = 10  # \n
             pos += 1
         ends[p] = pos

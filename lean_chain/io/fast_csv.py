@@ -285,10 +285,11 @@ class _RowWriter:
         slots[is_float] = np.arange(is_float.sum())
         is_int = (kinds == _KINDS["int"]) | (kinds == _KINDS["bool"])
         slots[is_int] = np.arange(is_int.sum())
-        # row-major: the kernel reads a row's fields together
-        floats = self._buffer("floats", (n, int(is_float.sum())), np.float64)
-        ints = self._buffer("ints", (n, int(is_int.sum())), np.int64)
-        codes = self._buffer("codes", (n, len(columns)), np.int32)
+        # column-major: a column is copied in one contiguous stretch (the kernel reads a
+        # row's fields from as many sequential streams)
+        floats = self._buffer("floats", (int(is_float.sum()), n), np.float64)
+        ints = self._buffer("ints", (int(is_int.sum()), n), np.int64)
+        codes = self._buffer("codes", (len(columns), n), np.int32)
         codes.fill(-1)
         for column in columns:  # new distinct values first: the table grows
             if isinstance(column, Coded):
@@ -297,13 +298,14 @@ class _RowWriter:
         local_base = len(self.offsets) - 1  # chunk fields follow the writer's table
         for j, column in enumerate(columns):
             if is_float[j]:
-                floats[:, slots[j]] = column[start:stop]
+                floats[slots[j]] = column[start:stop]
             elif is_int[j]:
-                ints[:, slots[j]] = column[start:stop]
+                ints[slots[j]] = column[start:stop]
             elif isinstance(column, Coded):
                 base = self._coded(column.values)
                 part = column.codes[start:stop]
-                codes[:, j] = np.where(part >= 0, part + base, self.empty)
+                np.add(part, base, out=codes[j], casting="unsafe")
+                codes[j][part < 0] = self.empty
             else:
                 quoted = None
                 if isinstance(column, Texts):  # already bytes
@@ -313,7 +315,7 @@ class _RowWriter:
                         quoted = column.quoted[start:stop]
                 else:
                     blob, offsets = _encode_texts(column[start:stop])
-                codes[:, j] = local_base + np.arange(n)
+                codes[j] = np.arange(local_base, local_base + n)
                 local_blobs.append(blob)
                 local_offsets.append(offsets)
                 local_quoted.append(_quoted(blob, offsets) if quoted is None else quoted)
@@ -321,10 +323,10 @@ class _RowWriter:
         if is_float.any():
             at, which = kernels.repr_needed(floats)
             if len(at):
-                texts = np.array([repr(v) for v in floats[at, which].tolist()], dtype=object)
+                texts = np.array([repr(v) for v in floats[which, at].tolist()], dtype=object)
                 blob, offsets = _encode_texts(texts)
                 columns_at = np.flatnonzero(is_float)[which]
-                codes[at, columns_at] = local_base + np.arange(len(at))
+                codes[columns_at, at] = local_base + np.arange(len(at))
                 local_blobs.append(blob)
                 local_offsets.append(offsets)
                 local_quoted.append(_quoted(blob, offsets))
