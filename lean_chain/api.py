@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lean_chain._heap import in_reused_memory
 from lean_chain.costs.evaluate import Decisions, Evaluation, evaluate_decisions
 from lean_chain.costs.model import CostModel, build_cost_model
 from lean_chain.costs.read_plan import read_decisions
@@ -94,6 +95,7 @@ def choose_method(method: str, model: CostModel) -> tuple[str, str]:
     )
 
 
+@in_reused_memory  # pair-sized temporaries reuse freed memory: no fresh pages for each
 def solve(
     instance: Instance,
     *,

@@ -19,6 +19,7 @@ import threading
 import time
 from pathlib import Path
 
+from lean_chain._heap import reused_memory
 from lean_chain.errors import (
     InfeasibleError,
     InstanceError,
@@ -894,7 +895,9 @@ def main(argv: list[str] | None = None) -> int:
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminate_as_interrupt)
     try:
-        return args.func(args)
+        # one process, one command: what the solve frees, writing the run reuses
+        with reused_memory():
+            return args.func(args)
     except tuple(_FAILURES) as exc:
         prefix, code = next(v for k, v in _FAILURES.items() if isinstance(exc, k))
         print(f"lean-chain: {prefix}{exc}", file=sys.stderr)

@@ -55,3 +55,41 @@ def test_nested_blocks_restore_only_at_the_outermost(small_pages):
             pass
         still = _faults_of_a_second_array()  # the inner block's end restored nothing
     assert still < pages // 20
+
+
+def test_blocks_in_two_threads_hold_until_the_last_one_ends(small_pages):
+    import threading
+
+    pages = _BYTES // resource.getpagesize()
+    entered, release = threading.Event(), threading.Event()
+
+    def other_thread():
+        with _heap.reused_memory():
+            entered.set()
+            release.wait(10)
+
+    worker = threading.Thread(target=other_thread)
+    with _heap.reused_memory():
+        worker.start()
+        entered.wait(10)
+    # this thread's block ended first: the other one still holds the settings
+    still = _faults_of_a_second_array()
+    release.set()
+    worker.join()
+    after = _faults_of_a_second_array()
+    assert still < pages // 20
+    assert after > pages // 2
+
+
+def test_solve_runs_in_a_block():
+    import lean_chain
+
+    seen = []
+    lean_chain.solve(
+        lean_chain.load_instance("tests/data/tiny"),
+        progress=lambda *_: seen.append(_heap._holders),
+        sensitivity=False,
+    )
+    assert seen
+    assert min(seen) >= 1
+    assert _heap._holders == 0
