@@ -31,6 +31,7 @@ __all__ = [
     "claims_checked",
     "load_first",
     "normalise",
+    "not_worse_than_start",
     "stdout_to",
 ]
 
@@ -240,6 +241,70 @@ def claims_checked(problem: MipProblem, result: SolveResult, relative_gap: float
             message=checked.message + f" (gap {checked.gap:.3g} to its bound: not proven optimal)",
         )
     return checked
+
+
+#: Feasibility tolerance of a MIP start checked here (relative to the row's bound, or 1).
+START_TOLERANCE = 1e-6
+
+
+def _start_is_feasible(problem: MipProblem, start: np.ndarray) -> bool:
+    activity = problem.matrix @ start
+    slack_lower = activity - problem.row_lower
+    slack_upper = problem.row_upper - activity
+    with np.errstate(invalid="ignore"):
+        rows_ok = np.all(
+            (slack_lower >= -START_TOLERANCE * np.maximum(1.0, np.abs(problem.row_lower)))
+            | ~np.isfinite(problem.row_lower)
+        ) and np.all(
+            (slack_upper >= -START_TOLERANCE * np.maximum(1.0, np.abs(problem.row_upper)))
+            | ~np.isfinite(problem.row_upper)
+        )
+    integer = problem.integrality.astype(bool)
+    return bool(
+        rows_ok
+        and np.all(start >= problem.col_lower - START_TOLERANCE)
+        and np.all(start <= problem.col_upper + START_TOLERANCE)
+        and np.all(np.abs(start[integer] - np.round(start[integer])) <= START_TOLERANCE)
+    )
+
+
+def not_worse_than_start(
+    problem: MipProblem, result: SolveResult, start: np.ndarray | None, relative_gap: float
+) -> SolveResult:
+    """``result``, or the MIP start ``start`` where that is a feasible plan better than the
+    solver's (a solver may rebuild a start into a worse plan: CBC fixes what its
+    preprocessing keeps of it), with the solver's bound.
+
+    Examples
+    --------
+    >>> import numpy as np, scipy.sparse as sp
+    >>> problem = MipProblem(np.array([-1.0, -2.0]), sp.csr_matrix(np.ones((1, 2))),
+    ...     np.array([-np.inf]), np.array([1.0]), np.zeros(2), np.ones(2), np.ones(2, np.int8))
+    >>> worse = SolveResult(Status.FEASIBLE, -1.0, -2.0, np.array([1.0, 0.0]), 0.1, "x")
+    >>> kept = not_worse_than_start(problem, worse, np.array([0.0, 1.0]), 1e-6)
+    >>> kept.status, kept.objective, kept.solution.tolist()
+    (<Status.OPTIMAL: 'optimal'>, -2.0, [0.0, 1.0])
+    """
+    if start is None or result.status not in (Status.OPTIMAL, Status.FEASIBLE, Status.NO_SOLUTION):
+        return result
+    start = np.asarray(start, dtype=np.float64)
+    own = float(problem.objective @ start + problem.offset)
+    if result.status.has_solution and result.objective <= own:
+        return result
+    if not _start_is_feasible(problem, start):
+        return result
+    bound = result.bound if np.isfinite(result.bound) else -np.inf
+    bound = min(bound, own)
+    gap = abs(own - bound) / max(abs(own), 1e-10)
+    return replace(
+        result,
+        status=Status.OPTIMAL if gap <= relative_gap else Status.FEASIBLE,
+        objective=own,
+        bound=bound,
+        solution=start.copy(),
+        message=f"{result.message}; the MIP start ({own:.10g}) is kept: the solver's plan "
+        + (f"was worse ({result.objective:.10g})" if result.status.has_solution else "was none"),
+    )
 
 
 def load_first() -> None:

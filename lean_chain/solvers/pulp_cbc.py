@@ -47,6 +47,7 @@ from lean_chain.solvers.base import (
     Status,
     load_first,
     normalise,
+    not_worse_than_start,
 )
 
 #: PuLP's solution status (when it reports a plan) or run status -> outcome.
@@ -247,7 +248,8 @@ class CbcBackend(Backend):
             )
         if notes:
             message += "; " + "; ".join(notes)
-        return self._result(start, status, problem, solution, message, log)
+        result = self._result(start, status, problem, solution, message, log)
+        return not_worse_than_start(problem, result, options.warm_start, options.relative_gap)
 
     def _result(
         self,
