@@ -33,6 +33,7 @@ __all__ = [
     "normalise",
     "not_worse_than_start",
     "stdout_to",
+    "with_status_by_gap",
 ]
 
 
@@ -202,6 +203,18 @@ class Backend(abc.ABC):
 OBJECTIVE_TOLERANCE = 1e-6
 
 
+def with_status_by_gap(result: SolveResult, relative_gap: float, note: str) -> SolveResult:
+    """``result`` ``OPTIMAL`` if its gap to its bound is within ``relative_gap``, else
+    ``FEASIBLE`` (the one rule the checks below decide a status by), ``note`` added to
+    its message."""
+    proven = result.gap <= relative_gap * (1 + 1e-9) + 1e-12
+    return replace(
+        result,
+        status=Status.OPTIMAL if proven else Status.FEASIBLE,
+        message=f"{result.message}; {note}" + ("" if proven else f" (gap {result.gap:.3g})"),
+    )
+
+
 def claims_checked(problem: MipProblem, result: SolveResult, relative_gap: float) -> SolveResult:
     """``result`` with its objective recomputed from its solution, and ``OPTIMAL`` only
     where that objective is within ``relative_gap`` of the bound.
@@ -227,43 +240,26 @@ def claims_checked(problem: MipProblem, result: SolveResult, relative_gap: float
     own = float(problem.objective @ result.solution + problem.offset)
     if abs(own - result.objective) <= OBJECTIVE_TOLERANCE * max(abs(own), 1.0):
         return result
-    note = (
-        f"the solver reported objective {result.objective:.10g} for a solution of objective "
-        f"{own:.10g}: corrected"
-    )
-    status = result.status
-    checked = replace(result, objective=own, message=f"{result.message}; {note}")
-    if status is Status.OPTIMAL and checked.gap > relative_gap * (1 + 1e-9) + 1e-12:
-        status = Status.FEASIBLE
-        checked = replace(
-            checked,
-            status=status,
-            message=checked.message + f" (gap {checked.gap:.3g} to its bound: not proven optimal)",
-        )
-    return checked
+    note = f"the solver reported objective {result.objective:.10g} for this solution: corrected"
+    corrected = replace(result, objective=own)
+    if result.status is Status.FEASIBLE:  # a limit stopped it: it stays feasible
+        return replace(corrected, message=f"{result.message}; {note}")
+    return with_status_by_gap(corrected, relative_gap, note)
 
 
-#: Feasibility tolerance of a MIP start checked here (relative to the row's bound, or 1).
+#: Feasibility tolerance of a MIP start checked here (relative to the row's activity, or 1).
 START_TOLERANCE = 1e-6
 
 
 def _start_is_feasible(problem: MipProblem, start: np.ndarray) -> bool:
     activity = problem.matrix @ start
-    slack_lower = activity - problem.row_lower
-    slack_upper = problem.row_upper - activity
-    with np.errstate(invalid="ignore"):
-        rows_ok = np.all(
-            (slack_lower >= -START_TOLERANCE * np.maximum(1.0, np.abs(problem.row_lower)))
-            | ~np.isfinite(problem.row_lower)
-        ) and np.all(
-            (slack_upper >= -START_TOLERANCE * np.maximum(1.0, np.abs(problem.row_upper)))
-            | ~np.isfinite(problem.row_upper)
-        )
+    # infinite bounds give -inf: never a violation
+    row_excess = np.maximum(problem.row_lower - activity, activity - problem.row_upper)
+    col_excess = np.maximum(problem.col_lower - start, start - problem.col_upper)
     integer = problem.integrality.astype(bool)
     return bool(
-        rows_ok
-        and np.all(start >= problem.col_lower - START_TOLERANCE)
-        and np.all(start <= problem.col_upper + START_TOLERANCE)
+        np.all(row_excess <= START_TOLERANCE * np.maximum(1.0, np.abs(activity)))
+        and np.all(col_excess <= START_TOLERANCE)
         and np.all(np.abs(start[integer] - np.round(start[integer])) <= START_TOLERANCE)
     )
 
@@ -293,18 +289,11 @@ def not_worse_than_start(
         return result
     if not _start_is_feasible(problem, start):
         return result
-    bound = result.bound if np.isfinite(result.bound) else -np.inf
-    bound = min(bound, own)
-    gap = abs(own - bound) / max(abs(own), 1e-10)
-    return replace(
-        result,
-        status=Status.OPTIMAL if gap <= relative_gap else Status.FEASIBLE,
-        objective=own,
-        bound=bound,
-        solution=start.copy(),
-        message=f"{result.message}; the MIP start ({own:.10g}) is kept: the solver's plan "
-        + (f"was worse ({result.objective:.10g})" if result.status.has_solution else "was none"),
-    )
+    bound = min(result.bound if np.isfinite(result.bound) else -np.inf, own)
+    kept = replace(result, objective=own, bound=bound, solution=start.copy())
+    found = f"was worse ({result.objective:.10g})" if result.status.has_solution else "was none"
+    note = f"the MIP start ({own:.10g}) is kept: the solver's plan {found}"
+    return with_status_by_gap(kept, relative_gap, note)
 
 
 def load_first() -> None:

@@ -28,6 +28,7 @@ from lean_chain.solvers.base import (
     load_first,
     normalise,
     stdout_to,
+    with_status_by_gap,
 )
 
 #: HiGHS model status name -> outcome (any other name: an error).
@@ -214,17 +215,13 @@ class HighsBackend(Backend):
         if not again.status.has_solution:
             return checked
         best = min((checked, again), key=lambda result: result.objective)
-        bound = max(checked.bound, again.bound)
-        gap = abs(best.objective - bound) / max(abs(best.objective), 1e-10)
-        proven = again.status is Status.OPTIMAL or gap <= options.relative_gap
-        return replace(
-            best,
-            status=Status.OPTIMAL if proven else Status.FEASIBLE,
-            bound=min(bound, best.objective),
-            wall_s=first.wall_s + again.wall_s,
-            interrupted=again.interrupted,
-            message=f"{again.message}; solved again without the MIP start, whose run "
-            f"reported an objective its solution does not have ({checked.message})",
+        bound = min(max(checked.bound, again.bound), best.objective)
+        both = replace(best, bound=bound, wall_s=first.wall_s + again.wall_s)
+        return with_status_by_gap(
+            replace(both, interrupted=again.interrupted, message=again.message),
+            options.relative_gap,
+            "solved again without the MIP start, whose run reported an objective its "
+            f"solution does not have ({checked.message})",
         )
 
     def _solve_once(self, problem: MipProblem, options: SolveOptions) -> SolveResult:
