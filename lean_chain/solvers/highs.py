@@ -16,44 +16,31 @@ from dataclasses import replace
 import numpy as np
 import scipy.sparse as sp
 
-from lean_chain.solvers.base import (
-    CAPABILITIES,
-    Backend,
-    MipProblem,
-    Outcome,
-    SolveOptions,
-    SolveResult,
-    Status,
-    claims_checked,
-    load_first,
-    normalise,
-    stdout_to,
-    with_status_by_gap,
-)
+from lean_chain.solvers import base
 
 #: HiGHS model status name -> outcome (any other name: an error).
 STATUS_TABLE = {
-    "kOptimal": Outcome.OPTIMAL,
-    "kModelEmpty": Outcome.OPTIMAL,
-    "kInfeasible": Outcome.INFEASIBLE,
-    "kUnbounded": Outcome.UNBOUNDED,
-    "kUnboundedOrInfeasible": Outcome.INFEASIBLE_OR_UNBOUNDED,
-    "kTimeLimit": Outcome.LIMIT,
-    "kIterationLimit": Outcome.LIMIT,
-    "kSolutionLimit": Outcome.LIMIT,
-    "kObjectiveBound": Outcome.LIMIT,
-    "kObjectiveTarget": Outcome.LIMIT,
-    "kInterrupt": Outcome.LIMIT,
-    "kHighsInterrupt": Outcome.LIMIT,
-    "kMemoryLimit": Outcome.LIMIT,
-    "kUnknown": Outcome.UNKNOWN,
+    "kOptimal": base.Outcome.OPTIMAL,
+    "kModelEmpty": base.Outcome.OPTIMAL,
+    "kInfeasible": base.Outcome.INFEASIBLE,
+    "kUnbounded": base.Outcome.UNBOUNDED,
+    "kUnboundedOrInfeasible": base.Outcome.INFEASIBLE_OR_UNBOUNDED,
+    "kTimeLimit": base.Outcome.LIMIT,
+    "kIterationLimit": base.Outcome.LIMIT,
+    "kSolutionLimit": base.Outcome.LIMIT,
+    "kObjectiveBound": base.Outcome.LIMIT,
+    "kObjectiveTarget": base.Outcome.LIMIT,
+    "kInterrupt": base.Outcome.LIMIT,
+    "kHighsInterrupt": base.Outcome.LIMIT,
+    "kMemoryLimit": base.Outcome.LIMIT,
+    "kUnknown": base.Outcome.UNKNOWN,
 }
 #: HiGHS's ``SolutionStatus.kSolutionStatusFeasible``.
 _FEASIBLE_SOLUTION = 2
 
 
 def _import_highspy():
-    load_first()  # OR-Tools' own HiGHS before highspy's (see base.load_first)
+    base.load_first()  # OR-Tools' own HiGHS before highspy's
     try:
         import highspy
     except ImportError as exc:
@@ -65,7 +52,7 @@ def _import_highspy():
     return highspy
 
 
-def _highs_lp(highspy, problem: MipProblem):
+def _highs_lp(highspy, problem: base.MipProblem):
     """A ``HighsLp`` holding ``problem`` (column-wise matrix, bounds, integrality)."""
     matrix = sp.csc_matrix(problem.matrix, dtype=np.float64, copy=True)
     matrix.sum_duplicates()  # sorted row indices, one entry per (row, column)
@@ -92,7 +79,7 @@ def _highs_lp(highspy, problem: MipProblem):
     return lp
 
 
-def _pass_model(highspy, highs, problem: MipProblem):
+def _pass_model(highspy, highs, problem: base.MipProblem):
     """Hand ``problem`` to ``highs`` with highspy's array overload of ``passModel``.
 
     The CSR arrays go over as they are (row-wise format), without building a
@@ -177,13 +164,13 @@ def _run_interruptibly(highs) -> bool:
             highs.cancelSolve()
 
 
-class HighsBackend(Backend):
+class HighsBackend(base.Backend):
     """HiGHS through ``highspy``: one ``passModel`` call, HiGHS's own statuses and bound."""
 
     name = "highs"
-    capabilities = CAPABILITIES  # every capability lean_chain knows
+    capabilities = base.CAPABILITIES  # every capability lean_chain knows
 
-    def _set_options(self, highs, options: SolveOptions, threads: int | None) -> None:
+    def _set_options(self, highs, options: base.SolveOptions, threads: int | None) -> None:
         log_to_file = options.log_file is not None
         highs.setOptionValue("output_flag", bool(options.verbose or log_to_file))
         highs.setOptionValue("log_to_console", bool(options.verbose))
@@ -196,18 +183,18 @@ class HighsBackend(Backend):
         if threads:
             highs.setOptionValue("threads", int(threads))
 
-    def solve(self, problem: MipProblem, options: SolveOptions) -> SolveResult:
+    def solve(self, problem: base.MipProblem, options: base.SolveOptions) -> base.SolveResult:
         """Solve ``problem``; a run whose reported objective its solution does not have
         (a MIP start mapped wrongly by presolve, see :func:`claims_checked`) is solved
         again without the start, in the time left, and the better plan kept."""
         first = self._solve_once(problem, options)
-        checked = claims_checked(problem, first, options.relative_gap)
+        checked = base.claims_checked(problem, first, options.relative_gap)
         if checked is first or options.warm_start is None or first.interrupted:
             return checked
         left = None if options.time_limit_s is None else options.time_limit_s - first.wall_s
         if left is not None and left < 1.0:
             return checked
-        again = claims_checked(
+        again = base.claims_checked(
             problem,
             self._solve_once(problem, replace(options, warm_start=None, time_limit_s=left)),
             options.relative_gap,
@@ -217,18 +204,18 @@ class HighsBackend(Backend):
         best = min((checked, again), key=lambda result: result.objective)
         bound = min(max(checked.bound, again.bound), best.objective)
         both = replace(best, bound=bound, wall_s=first.wall_s + again.wall_s)
-        return with_status_by_gap(
+        return base.with_status_by_gap(
             replace(both, interrupted=again.interrupted, message=again.message),
             options.relative_gap,
             "solved again without the MIP start, whose run reported an objective its "
             f"solution does not have ({checked.message})",
         )
 
-    def _solve_once(self, problem: MipProblem, options: SolveOptions) -> SolveResult:
+    def _solve_once(self, problem: base.MipProblem, options: base.SolveOptions) -> base.SolveResult:
         highspy = _import_highspy()
         start = time.perf_counter()
         # the first Highs() of a process prints a banner on fd 1: keep it out of quiet runs
-        with stdout_to(None if options.verbose else os.devnull):
+        with base.stdout_to(None if options.verbose else os.devnull):
             highs = highspy.Highs()
         notes: list[str] = []
         # HiGHS keeps one global thread pool: another thread count needs a fresh one
@@ -257,8 +244,8 @@ class HighsBackend(Backend):
         has_solution = int(info.primal_solution_status) == _FEASIBLE_SOLUTION
         is_mip = bool(np.any(problem.integrality))
 
-        status, note = normalise(
-            STATUS_TABLE.get(name, Outcome.ERROR),
+        status, note = base.normalise(
+            STATUS_TABLE.get(name, base.Outcome.ERROR),
             has_solution,
             lambda: self._has_feasible_point(highs, problem),
         )
@@ -273,16 +260,16 @@ class HighsBackend(Backend):
         if has_solution:
             values = highs.getSolution()
             solution = np.asarray(values.col_value, dtype=np.float64)
-            if not is_mip and status is Status.OPTIMAL and values.dual_valid:
+            if not is_mip and status is base.Status.OPTIMAL and values.dual_valid:
                 duals = np.asarray(values.row_dual, dtype=np.float64)  # for sensitivity reports
             objective = float(info.objective_function_value)
             if is_mip:
                 bound = float(info.mip_dual_bound)
-            elif status is Status.OPTIMAL:
+            elif status is base.Status.OPTIMAL:
                 bound = objective
-        elif is_mip and status is Status.NO_SOLUTION:
+        elif is_mip and status is base.Status.NO_SOLUTION:
             bound = float(info.mip_dual_bound)
-        if status is Status.OPTIMAL and not math.isfinite(bound):
+        if status is base.Status.OPTIMAL and not math.isfinite(bound):
             bound = objective
         message = f"{name}: {highs.modelStatusToString(model_status)}"
         if is_mip:
@@ -293,7 +280,7 @@ class HighsBackend(Backend):
             message += f"; stopped at the target objective {options.target_objective:.10g}"
         if notes:
             message += "; " + "; ".join(notes)
-        return SolveResult(
+        return base.SolveResult(
             status=status,
             objective=objective,
             bound=bound,
@@ -306,7 +293,7 @@ class HighsBackend(Backend):
         )
 
     @staticmethod
-    def _set_start(highspy, highs, problem: MipProblem, warm_start: np.ndarray) -> str:
+    def _set_start(highspy, highs, problem: base.MipProblem, warm_start: np.ndarray) -> str:
         values = np.asarray(warm_start, dtype=np.float64)
         if values.shape != (problem.n_cols,):
             raise ValueError(f"warm start has shape {values.shape}; expected ({problem.n_cols},)")
@@ -318,7 +305,7 @@ class HighsBackend(Backend):
         return f"MIP start given ({problem.n_cols} values, {verdict})"
 
     @staticmethod
-    def _has_feasible_point(highs, problem: MipProblem) -> bool | None:
+    def _has_feasible_point(highs, problem: base.MipProblem) -> bool | None:
         """HiGHS could not tell (typically presolve on a MIP): solve for any feasible point."""
         n = problem.n_cols
         highs.clearSolver()
@@ -327,9 +314,9 @@ class HighsBackend(Backend):
         highs.run()
         return {"kOptimal": True, "kInfeasible": False}.get(highs.getModelStatus().name)
 
-    def _error(self, start: float, message: str) -> SolveResult:
-        return SolveResult(
-            status=Status.ERROR,
+    def _error(self, start: float, message: str) -> base.SolveResult:
+        return base.SolveResult(
+            status=base.Status.ERROR,
             objective=float("nan"),
             bound=float("nan"),
             solution=None,

@@ -15,30 +15,18 @@ import time
 
 import numpy as np
 
-from lean_chain.solvers.base import (
-    CAPABILITIES,
-    Backend,
-    Capability,
-    MipProblem,
-    Outcome,
-    SolveOptions,
-    SolveResult,
-    Status,
-    claims_checked,
-    normalise,
-    stdout_to,
-)
+from lean_chain.solvers import base
 
 #: model_builder status name -> outcome; any other name: UNKNOWN (a plan, if there is one).
 #: "INFEASIBLE" whose status string says "unbounded" is INFEASIBLE_OR_UNBOUNDED (see solve).
 STATUS_TABLE = {
-    "OPTIMAL": Outcome.OPTIMAL,
-    "INFEASIBLE": Outcome.INFEASIBLE,
-    "INFEASIBLE_OR_UNBOUNDED": Outcome.INFEASIBLE_OR_UNBOUNDED,
-    "UNBOUNDED": Outcome.UNBOUNDED,
-    "FEASIBLE": Outcome.LIMIT,
-    "NOT_SOLVED": Outcome.LIMIT,
-    "ABNORMAL": Outcome.LIMIT,
+    "OPTIMAL": base.Outcome.OPTIMAL,
+    "INFEASIBLE": base.Outcome.INFEASIBLE,
+    "INFEASIBLE_OR_UNBOUNDED": base.Outcome.INFEASIBLE_OR_UNBOUNDED,
+    "UNBOUNDED": base.Outcome.UNBOUNDED,
+    "FEASIBLE": base.Outcome.LIMIT,
+    "NOT_SOLVED": base.Outcome.LIMIT,
+    "ABNORMAL": base.Outcome.LIMIT,
 }
 
 _UNSET = object()
@@ -46,7 +34,7 @@ _UNSET = object()
 _HIGHS_POOL: object = _UNSET
 
 
-class OrtoolsBackend(Backend):
+class OrtoolsBackend(base.Backend):
     """An OR-Tools model_builder solver (``highs`` or ``scip``).
 
     OR-Tools' HiGHS wrapper (``HighsSolveProto``) has four gaps that this
@@ -70,7 +58,7 @@ class OrtoolsBackend(Backend):
     """
 
     # OR-Tools runs the search without calling back into Python
-    _ALL = CAPABILITIES - {Capability.PROGRESS, Capability.TARGET}
+    _ALL = base.CAPABILITIES - {base.Capability.PROGRESS, base.Capability.TARGET}
     capabilities = _ALL
 
     def __init__(self, engine: str):
@@ -78,12 +66,12 @@ class OrtoolsBackend(Backend):
         self.name = f"ortools-{engine}"
         if engine == "highs":
             self.capabilities = self._ALL - {
-                Capability.WARM_START,
-                Capability.BOUND,
-                Capability.THREADS,
+                base.Capability.WARM_START,
+                base.Capability.BOUND,
+                base.Capability.THREADS,
             }
 
-    def _highs_threads(self, options: SolveOptions) -> tuple[int | None, str]:
+    def _highs_threads(self, options: base.SolveOptions) -> tuple[int | None, str]:
         """The thread count to give OR-Tools' HiGHS, and a note when one is dropped."""
         global _HIGHS_POOL
         wanted = options.threads or None
@@ -97,7 +85,7 @@ class OrtoolsBackend(Backend):
             f"solve in this process ({size}); use solver 'highs'"
         )
 
-    def _specific_parameters(self, options: SolveOptions) -> str:
+    def _specific_parameters(self, options: base.SolveOptions) -> str:
         gap = options.relative_gap
         if self.engine == "highs":
             lines = [f"mip_rel_gap={gap:.12g}", "mip_abs_gap=1e-9"]
@@ -112,7 +100,7 @@ class OrtoolsBackend(Backend):
             lines.append(f"parallel/maxnthreads = {options.threads}")
         return "\n".join(lines)
 
-    def _model(self, mbh, problem: MipProblem, objective: np.ndarray):
+    def _model(self, mbh, problem: base.MipProblem, objective: np.ndarray):
         model = mbh.ModelBuilderHelper()
         model.fill_model_from_sparse_data(
             problem.col_lower.astype(np.float64),
@@ -126,7 +114,7 @@ class OrtoolsBackend(Backend):
             model.set_var_integrality(int(column), True)
         return model
 
-    def _solver(self, mbh, options: SolveOptions):
+    def _solver(self, mbh, options: base.SolveOptions):
         solver = mbh.ModelSolverHelper(self.engine)
         if not solver.solver_is_supported():
             from lean_chain.errors import SolverNotAvailableError
@@ -137,7 +125,9 @@ class OrtoolsBackend(Backend):
         solver.set_solver_specific_parameters(self._specific_parameters(options))
         return solver
 
-    def _has_feasible_point(self, mbh, problem: MipProblem, options: SolveOptions) -> bool | None:
+    def _has_feasible_point(
+        self, mbh, problem: base.MipProblem, options: base.SolveOptions
+    ) -> bool | None:
         """Solve with a zero objective: True/False when decided, None otherwise."""
         model = self._model(mbh, problem, np.zeros(problem.n_cols))
         solver = self._solver(mbh, options)
@@ -146,7 +136,7 @@ class OrtoolsBackend(Backend):
         name = getattr(solver.status(), "name", str(solver.status()))
         return {"OPTIMAL": True, "INFEASIBLE": False}.get(name)
 
-    def solve(self, problem: MipProblem, options: SolveOptions) -> SolveResult:
+    def solve(self, problem: base.MipProblem, options: base.SolveOptions) -> base.SolveResult:
         try:
             from ortools.linear_solver.python import model_builder_helper as mbh
         except ImportError as exc:  # pragma: no cover - depends on the environment
@@ -173,7 +163,7 @@ class OrtoolsBackend(Backend):
         solver = self._solver(mbh, options)
         solver.enable_output(bool(options.verbose or options.log_file is not None))
         # the solvers log from C++ to the process's stdout: send it to the log file
-        with stdout_to(options.log_file):
+        with base.stdout_to(options.log_file):
             solver.solve(model)
 
         raw = solver.status()
@@ -182,12 +172,12 @@ class OrtoolsBackend(Backend):
         has_solution = solver.has_solution()
         if name == "INFEASIBLE" and "unbounded" in status_string.lower():
             name = "INFEASIBLE_OR_UNBOUNDED"
-        outcome = STATUS_TABLE.get(name, Outcome.UNKNOWN)
+        outcome = STATUS_TABLE.get(name, base.Outcome.UNKNOWN)
         if name == "UNKNOWN_STATUS" and self.engine == "highs" and not has_solution:
             # HiGHS stopped on a limit; OR-Tools' wrapper drops any plan found
-            outcome = Outcome.LIMIT
+            outcome = base.Outcome.LIMIT
             notes.append("stopped by a limit; OR-Tools' HiGHS wrapper returns no plan then")
-        status, note = normalise(
+        status, note = base.normalise(
             outcome, has_solution, lambda: self._has_feasible_point(mbh, problem, options)
         )
         if note:
@@ -197,12 +187,12 @@ class OrtoolsBackend(Backend):
         solution = solver.variable_values() if has_solution else None
         objective = solver.objective_value() if has_solution else float("nan")
         bound = solver.best_objective_bound() if has_solution else float("nan")
-        if status is Status.OPTIMAL and not np.isfinite(bound):
+        if status is base.Status.OPTIMAL and not np.isfinite(bound):
             bound = objective
         message = f"{name}: {status_string}"
         if notes:
             message += "; " + "; ".join(notes)
-        result = SolveResult(
+        result = base.SolveResult(
             status=status,
             objective=float(objective),
             bound=float(bound),
@@ -211,4 +201,4 @@ class OrtoolsBackend(Backend):
             solver=self.name,
             message=message,
         )
-        return claims_checked(problem, result, options.relative_gap)
+        return base.claims_checked(problem, result, options.relative_gap)

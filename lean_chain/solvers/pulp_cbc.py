@@ -36,27 +36,15 @@ from pathlib import Path
 
 import numpy as np
 
-from lean_chain.solvers.base import (
-    CAPABILITIES,
-    Backend,
-    Capability,
-    MipProblem,
-    Outcome,
-    SolveOptions,
-    SolveResult,
-    Status,
-    load_first,
-    normalise,
-    not_worse_than_start,
-)
+from lean_chain.solvers import base
 
 #: PuLP's solution status (when it reports a plan) or run status -> outcome.
 STATUS_TABLE = {
-    "Optimal Solution Found": Outcome.OPTIMAL,
-    "Solution Found": Outcome.LIMIT,  # stopped by a limit with a plan
-    "Infeasible": Outcome.INFEASIBLE,
-    "Unbounded": Outcome.UNBOUNDED,
-    "Not Solved": Outcome.LIMIT,  # stopped by a limit before any plan
+    "Optimal Solution Found": base.Outcome.OPTIMAL,
+    "Solution Found": base.Outcome.LIMIT,  # stopped by a limit with a plan
+    "Infeasible": base.Outcome.INFEASIBLE,
+    "Unbounded": base.Outcome.UNBOUNDED,
+    "Not Solved": base.Outcome.LIMIT,  # stopped by a limit before any plan
 }
 
 _LOWER_BOUND = re.compile(r"^Lower bound:\s+(\S+)", re.MULTILINE)
@@ -65,7 +53,7 @@ _MIPSTART = re.compile(r"^.*MIPStart.*$", re.MULTILINE)  # what CBC made of the 
 
 
 def _import_pulp():
-    load_first()  # PuLP 3.3.1+ loads highspy RTLD_GLOBAL: OR-Tools first (base.load_first)
+    base.load_first()  # PuLP 3.3.1+ loads highspy RTLD_GLOBAL: OR-Tools first
     try:
         import pulp
     except ImportError as exc:
@@ -105,7 +93,7 @@ def _bound(value: float | None) -> float | None:
     return float(value)
 
 
-def _build(pulp, problem: MipProblem):
+def _build(pulp, problem: base.MipProblem):
     """The PuLP model of ``problem`` (without the offset) and its variables, in column order."""
     prob = pulp.LpProblem("lean_chain", pulp.LpMinimize)
     make_variable = getattr(prob, "add_variable", None) or pulp.LpVariable
@@ -158,14 +146,14 @@ def _build(pulp, problem: MipProblem):
     return prob, variables
 
 
-class CbcBackend(Backend):
+class CbcBackend(base.Backend):
     """CBC through PuLP (``pulp.PULP_CBC_CMD``)."""
 
     name = "cbc"
     # CBC runs as a separate program: nothing reaches Python during its search
-    capabilities = CAPABILITIES - {Capability.PROGRESS, Capability.TARGET}
+    capabilities = base.CAPABILITIES - {base.Capability.PROGRESS, base.Capability.TARGET}
 
-    def solve(self, problem: MipProblem, options: SolveOptions) -> SolveResult:
+    def solve(self, problem: base.MipProblem, options: base.SolveOptions) -> base.SolveResult:
         pulp = _import_pulp()
         start = time.perf_counter()
         with warnings.catch_warnings():
@@ -200,7 +188,7 @@ class CbcBackend(Backend):
             try:
                 prob.solve(command)
             except pulp.PulpSolverError as exc:
-                return self._result(start, Status.ERROR, None, None, f"CBC failed: {exc}")
+                return self._result(start, base.Status.ERROR, None, None, f"CBC failed: {exc}")
             solve_s = time.perf_counter() - solve_start
             log = log_path.read_text(errors="replace") if log_path.exists() else ""
         if options.verbose and options.log_file is None:
@@ -215,15 +203,15 @@ class CbcBackend(Backend):
             if solution_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible)
             else status_name
         )
-        status, _ = normalise(
-            STATUS_TABLE.get(key, Outcome.ERROR),
+        status, _ = base.normalise(
+            STATUS_TABLE.get(key, base.Outcome.ERROR),
             solution_status == pulp.LpSolutionIntegerFeasible,
         )
         limit = options.time_limit_s
-        if status is Status.INFEASIBLE and limit is not None and solve_s >= limit:
+        if status is base.Status.INFEASIBLE and limit is not None and solve_s >= limit:
             # CBC cut short in pre-processing says "infeasible or unbounded" (even with a
             # feasible MIP start): with the time limit reached, infeasibility is not proven
-            status = Status.NO_SOLUTION
+            status = base.Status.NO_SOLUTION
             notes.append("CBC reported infeasible as the time limit ran out: not proven")
         solution = None
         if status.has_solution:
@@ -249,17 +237,17 @@ class CbcBackend(Backend):
         if notes:
             message += "; " + "; ".join(notes)
         result = self._result(start, status, problem, solution, message, log)
-        return not_worse_than_start(problem, result, options.warm_start, options.relative_gap)
+        return base.not_worse_than_start(problem, result, options.warm_start, options.relative_gap)
 
     def _result(
         self,
         start: float,
-        status: Status,
-        problem: MipProblem | None,
+        status: base.Status,
+        problem: base.MipProblem | None,
         solution: np.ndarray | None,
         message: str,
         log: str = "",
-    ) -> SolveResult:
+    ) -> base.SolveResult:
         objective = bound = float("nan")
         if solution is not None and problem is not None:
             objective = float(problem.objective @ solution + problem.offset)
@@ -268,9 +256,9 @@ class CbcBackend(Backend):
                 with contextlib.suppress(ValueError):
                     # CBC prints the bound rounded: never past the objective (minimization)
                     bound = min(float(found[-1]) + float(problem.offset), objective)
-            if status is Status.OPTIMAL and not math.isfinite(bound):
+            if status is base.Status.OPTIMAL and not math.isfinite(bound):
                 bound = objective
-        return SolveResult(
+        return base.SolveResult(
             status=status,
             objective=objective,
             bound=bound,
