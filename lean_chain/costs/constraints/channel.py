@@ -7,13 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from lean_chain.costs.constraints.base import (
-    MAX_LISTED,
-    TOLERANCE,
-    ConstraintFamily,
-    RowBuilder,
-    group_rows,
-)
+from lean_chain.costs.constraints import base
 from lean_chain.costs.constraints.findings import SlackFinding
 
 if TYPE_CHECKING:
@@ -28,12 +22,12 @@ def limited_skus(model: CostModel) -> np.ndarray:
     return np.flatnonzero(channels_per_sku > model.sku_max_channels)
 
 
-def define_channel_rows(b: RowBuilder, model: CostModel) -> None:
+def define_channel_rows(b: base.RowBuilder, model: CostModel) -> None:
     """Per (demand row, channel): shares <= y_kc; per SKU: channels used <= max."""
     x0, y0 = b.col_blocks["x"].start, b.col_blocks["y"].start
     n = model.n_pairs
     channel = model.index.pairs.channel
-    n_groups, group = group_rows(model.kr_of_pair * (channel.max(initial=0) + 1) + channel)
+    n_groups, group = base.group_rows(model.kr_of_pair * (channel.max(initial=0) + 1) + channel)
     kc_of_group = np.zeros(n_groups, dtype=np.int64)
     kc_of_group[group] = model.kc_of_pair
     b.add_rows(
@@ -68,13 +62,15 @@ def channel_violations(model: CostModel, decisions: Decisions, on_hand: np.ndarr
     sku_ids = inst.skus["sku_id"].to_numpy(object)
     problems = []
     kc_flow = np.bincount(model.kc_of_pair, weights=decisions.share, minlength=len(model.kc_sku))
-    for g in np.flatnonzero((kc_flow > TOLERANCE) & ~decisions.channel_used)[:MAX_LISTED]:
+    unmarked = np.flatnonzero((kc_flow > base.TOLERANCE) & ~decisions.channel_used)
+    for g in unmarked[: base.MAX_LISTED]:
         problems.append(
             f"{sku_ids[model.kc_sku[g]]} ships through channel "
             f"{inst.channels['channel_id'].iloc[model.kc_channel[g]]} not marked used"
         )
     used_per_sku = np.bincount(model.kc_sku[decisions.channel_used], minlength=len(sku_ids))
-    for k in np.flatnonzero(used_per_sku > model.sku_max_channels + TOLERANCE)[:MAX_LISTED]:
+    too_many = np.flatnonzero(used_per_sku > model.sku_max_channels + base.TOLERANCE)
+    for k in too_many[: base.MAX_LISTED]:
         problems.append(
             f"{sku_ids[k]} uses {used_per_sku[k]} channels, more than "
             f"{int(model.sku_max_channels[k])}"
@@ -94,7 +90,7 @@ def explain_channel_slack(namer: Namer, gave: Slack) -> SlackFinding:
     return SlackFinding(limit, needed, gave.unit, message, [gave.name])
 
 
-FAMILY = ConstraintFamily(
+FAMILY = base.ConstraintFamily(
     name="channel",
     define=define_channel_rows,
     violations=channel_violations,

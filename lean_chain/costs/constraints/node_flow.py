@@ -14,15 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from lean_chain.costs.constraints.base import (
-    ConstraintFamily,
-    RowBuilder,
-    coupling_family,
-    define_node_limit_rows,
-    node_capacity,
-    node_use,
-    over_limit,
-)
+from lean_chain.costs.constraints import base
 from lean_chain.costs.constraints.findings import node_limit_finding
 
 if TYPE_CHECKING:
@@ -48,7 +40,7 @@ def node_flow_family(
     per_day: Callable[[CostModel], float],
     wording: tuple[str, str, str, str],
     full: tuple[str, str, str],
-) -> ConstraintFamily:
+) -> base.ConstraintFamily:
     """A family "sum over a node's pairs of ``per_share`` x share <= limit x z_h".
 
     ``per_day_limit`` is the node's limit as the data state it, and ``per_day`` the
@@ -62,18 +54,18 @@ def node_flow_family(
     def limit(model: CostModel) -> np.ndarray:
         return per_day_limit(model) * per_day(model)
 
-    def define(b: RowBuilder, model: CostModel) -> None:
-        define_node_limit_rows(b, model, name, per_share(model), limit(model))
+    def define(b: base.RowBuilder, model: CostModel) -> None:
+        base.define_node_limit_rows(b, model, name, per_share(model), limit(model))
 
     def violations(model: CostModel, decisions: Decisions, on_hand: np.ndarray) -> list[str]:
         node_ids = model.instance.nodes["node_id"].to_numpy(object)
         scale = per_day(model)
-        use = node_use(model, per_share(model), decisions.share)
-        cap = node_capacity(limit(model), decisions.node_open)
+        use = base.node_use(model, per_share(model), decisions.share)
+        cap = base.node_capacity(limit(model), decisions.node_open)
         return [
             f"{name} at {node_ids[model.h_node[h]]}: {use[h] / scale:.6g}{check_unit} > "
             f"{cap[h] / scale:.6g}"
-            for h in over_limit(use, cap)
+            for h in base.over_limit(use, cap)
         ]
 
     def explain_slack(namer: Namer, gave: Slack) -> SlackFinding:
@@ -87,7 +79,9 @@ def node_flow_family(
     violations.__doc__ = f"Nodes over their {name} limit (closed: any)."
     explain_slack.__name__ = f"explain_{name}_slack"
     explain_slack.__doc__ = f"The node's {what} that has to give."
-    return coupling_family(name, define, violations, explain_slack, unit=slack_unit, when_full=full)
+    return base.coupling_family(
+        name, define, violations, explain_slack, unit=slack_unit, when_full=full
+    )
 
 
 ORDERS = node_flow_family(

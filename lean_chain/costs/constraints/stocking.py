@@ -7,15 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from lean_chain.costs.constraints.base import (
-    MAX_LISTED,
-    TOLERANCE,
-    ConstraintFamily,
-    RowBuilder,
-    add_link_rows,
-    group_rows,
-    stock_groups_with_minimum,
-)
+from lean_chain.costs.constraints import base
 from lean_chain.costs.constraints.findings import bound_explainer
 
 if TYPE_CHECKING:
@@ -23,7 +15,7 @@ if TYPE_CHECKING:
     from lean_chain.costs.model import CostModel
 
 
-def define_stocking_rows(b: RowBuilder, model: CostModel) -> None:
+def define_stocking_rows(b: base.RowBuilder, model: CostModel) -> None:
     """Per (demand row, stocking node): shares <= s_kh; s_kh <= z_h; minimum stock."""
     x0, s0, z0 = b.col_blocks["x"].start, b.col_blocks["s"].start, b.col_blocks["z"].start
     stocked = np.flatnonzero(model.kh_of_pair >= 0)
@@ -31,7 +23,7 @@ def define_stocking_rows(b: RowBuilder, model: CostModel) -> None:
         return
     node = model.index.pairs.stock_node[stocked]
     n_nodes = len(model.instance.nodes)
-    n_groups, group = group_rows(model.kr_of_pair[stocked] * n_nodes + node)
+    n_groups, group = base.group_rows(model.kr_of_pair[stocked] * n_nodes + node)
     kh_of_group = np.zeros(n_groups, dtype=np.int64)
     kh_of_group[group] = model.kh_of_pair[stocked]
     b.add_rows(
@@ -44,8 +36,8 @@ def define_stocking_rows(b: RowBuilder, model: CostModel) -> None:
         0.0,
     )
     n_kh = len(model.kh_sku)
-    add_link_rows(b, "open_link", s0 + np.arange(n_kh), z0 + model.kh_h)
-    with_min = stock_groups_with_minimum(model)
+    base.add_link_rows(b, "open_link", s0 + np.arange(n_kh), z0 + model.kh_h)
+    with_min = base.stock_groups_with_minimum(model)
     if len(with_min):
         i0 = b.col_blocks["I"].start
         local = np.full(n_kh, -1, dtype=np.int64)
@@ -89,19 +81,21 @@ def stocking_violations(model: CostModel, decisions: Decisions, on_hand: np.ndar
     kh_flow = np.bincount(
         model.kh_of_pair[stocked_pairs], weights=share[stocked_pairs], minlength=len(model.kh_sku)
     )
-    for g in np.flatnonzero((kh_flow > TOLERANCE) & ~decisions.stocked)[:MAX_LISTED]:
+    unstocked = np.flatnonzero((kh_flow > base.TOLERANCE) & ~decisions.stocked)
+    for g in unstocked[: base.MAX_LISTED]:
         problems.append(
             f"{sku_ids[model.kh_sku[g]]} ships from {node_ids[model.kh_node[g]]} "
             "where it is not stocked"
         )
-    for g in np.flatnonzero(decisions.stocked & ~decisions.node_open[model.kh_h])[:MAX_LISTED]:
+    at_closed = np.flatnonzero(decisions.stocked & ~decisions.node_open[model.kh_h])
+    for g in at_closed[: base.MAX_LISTED]:
         problems.append(
             f"{sku_ids[model.kh_sku[g]]} stocked at closed node {node_ids[model.kh_node[g]]}"
         )
     return problems
 
 
-FAMILY = ConstraintFamily(
+FAMILY = base.ConstraintFamily(
     name="stocking",
     define=define_stocking_rows,
     violations=stocking_violations,

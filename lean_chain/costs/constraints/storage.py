@@ -6,15 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from lean_chain.costs.constraints.base import (
-    RowBuilder,
-    coupling_family,
-    node_capacity,
-    over_limit,
-    rows_of,
-    stock_groups_with_minimum,
-    substituted_stock,
-)
+from lean_chain.costs.constraints import base
 from lean_chain.costs.constraints.findings import node_limit_finding
 
 if TYPE_CHECKING:
@@ -28,7 +20,7 @@ def m3_per_stock_unit(model: CostModel) -> np.ndarray:
     return model.sku_volume_m3[model.kh_sku]
 
 
-def define_storage_rows(b: RowBuilder, model: CostModel) -> None:
+def define_storage_rows(b: base.RowBuilder, model: CostModel) -> None:
     """Storage (on-hand m3) of open nodes: substituted stock on the shares, explicit
     stock I_kh, <= the node's m3 times z_h."""
     storage_nodes = np.flatnonzero(~np.isnan(model.h_storage_m3))
@@ -37,9 +29,9 @@ def define_storage_rows(b: RowBuilder, model: CostModel) -> None:
     x0, z0 = b.col_blocks["x"].start, b.col_blocks["z"].start
     h_of_pair = model.h_of_pair
     stocked = np.flatnonzero(h_of_pair >= 0)
-    row_of_h = rows_of(storage_nodes, len(model.h_node))
-    sub = stocked[substituted_stock(model)[stocked] & (row_of_h[h_of_pair[stocked]] >= 0)]
-    with_min = stock_groups_with_minimum(model)
+    row_of_h = base.rows_of(storage_nodes, len(model.h_node))
+    sub = stocked[base.substituted_stock(model)[stocked] & (row_of_h[h_of_pair[stocked]] >= 0)]
+    with_min = base.stock_groups_with_minimum(model)
     kh_rows = row_of_h[model.kh_h[with_min]]
     keep = kh_rows >= 0
     i0 = b.col_blocks["I"].start if "I" in b.col_blocks else 0
@@ -68,10 +60,10 @@ def storage_violations(model: CostModel, decisions: Decisions, on_hand: np.ndarr
     storage = np.bincount(
         model.kh_h, weights=m3_per_stock_unit(model) * on_hand, minlength=len(model.h_node)
     )
-    cap = node_capacity(model.h_storage_m3, decisions.node_open)
+    cap = base.node_capacity(model.h_storage_m3, decisions.node_open)
     return [
         f"storage at {node_ids[model.h_node[h]]}: {storage[h]:.6g} m3 > {cap[h]:.6g} m3"
-        for h in over_limit(storage, cap)
+        for h in base.over_limit(storage, cap)
     ]
 
 
@@ -80,7 +72,7 @@ def explain_storage_slack(namer: Namer, gave: Slack) -> SlackFinding:
     return node_limit_finding(namer, gave, namer.model.h_storage_m3, "storage", gave.unit)
 
 
-FAMILY = coupling_family(
+FAMILY = base.coupling_family(
     "storage",
     define_storage_rows,
     storage_violations,
