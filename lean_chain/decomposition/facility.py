@@ -556,7 +556,8 @@ def node_fixing(
     Parameters
     ----------
     model : CostModel
-        From :func:`lean_chain.costs.model.build_cost_model`.
+        From :func:`lean_chain.costs.model.build_cost_model`. Fixing applies when
+        throughput limits are its only coupling rows (:func:`why_not_applicable`).
     upper_bound : float
         The MIP objective of a feasible plan the caller has (inf if none).
         The fixings are valid for every plan of value at most the result's

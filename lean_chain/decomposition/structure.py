@@ -140,11 +140,13 @@ class Structure:
 
     @property
     def n_h(self) -> int:
-        return len(self.node_fixed)
+        """Number of stocking nodes; column ``n_h`` stands for "not stocked"."""
+        return len(self.model.h_node)
 
     @property
     def n_sku(self) -> int:
-        return len(self.sku_local_fixed)
+        """Number of SKUs of the instance."""
+        return len(self.model.instance.skus)
 
 
 def lane_charge_lower_bound(
@@ -347,6 +349,7 @@ def build_structure(model: CostModel) -> Structure:
     masks = np.arange(0 if model.profit_mode else 1, 1 << n_local)
     size = np.array([bin(m).count("1") for m in masks])
     keep = size <= most
+    subsets, subset_size = masks[keep], size[keep]
     listing: dict = {}
     if model.profit_mode:
         sales = model.sales
@@ -372,8 +375,8 @@ def build_structure(model: CostModel) -> Structure:
         sku_slotting=slotting,
         cell_node_rank=cell_node_rank,
         n_node_ranks=n_node_ranks,
-        subsets=masks[keep],
-        subset_size=size[keep],
+        subsets=subsets,
+        subset_size=subset_size,
         node_fixed=model.h_fixed_cost.astype(np.float64),
         coupling=coupling,
         primal_coupling=primal_coupling,
