@@ -293,7 +293,13 @@ def run_record(
     run_dir: str | Path | None = None,
     excel_out: str | Path | None = None,
 ) -> dict[str, Any]:
-    """Everything :meth:`RunStore.add` stores about one solve, as plain data (picklable)."""
+    """Everything :meth:`RunStore.add` stores about one solve, as plain data (picklable).
+
+    ``options`` are the solve options (method asked for, gap, time limit...); by
+    default those the plan's summary lists. ``instance_path`` is where the
+    instance was read from; ``run_dir`` and ``excel_out`` say where the outputs
+    were written.
+    """
     from importlib.metadata import PackageNotFoundError, version
 
     try:
@@ -411,6 +417,14 @@ class RunStore:
                 time.sleep(0.05)
 
     @contextlib.contextmanager
+    def _run_transaction(self, run_id: int, write: bool) -> Iterator[sqlite3.Connection]:
+        """A transaction on the store of run ``run_id``; a missing store raises
+        :class:`RunNotFoundError`."""
+        with self._connection(create=False, run_id=run_id) as conn:
+            with self._transaction(conn, write=write):
+                yield conn
+
+    @contextlib.contextmanager
     def _transaction(self, conn: sqlite3.Connection, write: bool) -> Iterator[sqlite3.Connection]:
         conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         try:
@@ -450,37 +464,18 @@ class RunStore:
 
     # -- writing ----------------------------------------------------------------------
 
-    def record(
-        self,
-        plan: Plan,
-        instance: Instance,
-        *,
-        instance_path: str | Path | None = None,
-        options: Mapping[str, Any] | None = None,
-        run_dir: str | Path | None = None,
-        excel_out: str | Path | None = None,
-    ) -> int:
+    def record(self, plan: Plan, instance: Instance, **where: Any) -> int:
         """Record a solved plan of ``instance``; return the new run id.
 
-        ``options`` are the solve options (method asked for, gap, time
-        limit...); by default those the plan's summary lists. ``run_dir`` and
-        ``excel_out`` say where the outputs were written.
+        ``where`` are :func:`run_record`'s keywords (``instance_path``,
+        ``options``, ``run_dir``, ``excel_out``).
 
         Raises
         ------
         RunStoreError
             The store cannot be created or written.
         """
-        return self.add(
-            run_record(
-                plan,
-                instance,
-                instance_path=instance_path,
-                options=options,
-                run_dir=run_dir,
-                excel_out=excel_out,
-            )
-        )
+        return self.add(run_record(plan, instance, **where))
 
     def add(self, record: Mapping[str, Any]) -> int:
         """Store a record made by :func:`run_record` in one transaction; return its id."""
@@ -540,11 +535,10 @@ class RunStore:
         RunNotFoundError
             No such run.
         """
-        with self._connection(create=False, run_id=run_id) as conn:
-            with self._transaction(conn, write=True):
-                deleted = conn.execute("DELETE FROM runs WHERE id = ?", (int(run_id),)).rowcount
-            if not deleted:
-                raise RunNotFoundError(f"no run {run_id} in {self.path}")
+        with self._run_transaction(run_id, write=True) as conn:
+            deleted = conn.execute("DELETE FROM runs WHERE id = ?", (int(run_id),)).rowcount
+        if not deleted:
+            raise RunNotFoundError(f"no run {run_id} in {self.path}")
 
     # -- reading ----------------------------------------------------------------------
 
@@ -574,27 +568,26 @@ class RunStore:
         RunNotFoundError
             No such run.
         """
-        with self._connection(create=False, run_id=run_id) as conn:
-            with self._transaction(conn, write=False):
-                conn.row_factory = sqlite3.Row
-                row = conn.execute("SELECT * FROM runs WHERE id = ?", (int(run_id),)).fetchone()
-                conn.row_factory = None
-                if row is None:
-                    raise RunNotFoundError(f"no run {run_id} in {self.path}")
-                run = dict(row)
-                for name in _JSON_FIELDS:
-                    run[name] = json.loads(run[name]) if run[name] else None
-                query = "SELECT * FROM {} WHERE run_id = ?"
-                run["tables"] = {
-                    name: pd.read_sql_query(query.format(table), conn, params=(int(run_id),)).drop(
-                        columns="run_id"
-                    )
-                    for name, table in (
-                        ("channel_mix", "run_channel_mix"),
-                        ("stock", "run_stock"),
-                        ("sku_channel", "run_sku_channel"),
-                    )
-                }
+        with self._run_transaction(run_id, write=False) as conn:
+            conn.row_factory = sqlite3.Row
+            row = conn.execute("SELECT * FROM runs WHERE id = ?", (int(run_id),)).fetchone()
+            conn.row_factory = None
+            if row is None:
+                raise RunNotFoundError(f"no run {run_id} in {self.path}")
+            run = dict(row)
+            for name in _JSON_FIELDS:
+                run[name] = json.loads(run[name]) if run[name] else None
+            query = "SELECT * FROM {} WHERE run_id = ?"
+            run["tables"] = {
+                name: pd.read_sql_query(query.format(table), conn, params=(int(run_id),)).drop(
+                    columns="run_id"
+                )
+                for name, table in (
+                    ("channel_mix", "run_channel_mix"),
+                    ("stock", "run_stock"),
+                    ("sku_channel", "run_sku_channel"),
+                )
+            }
         stock = run["tables"]["stock"]
         stock["open"] = stock["open"].astype(bool)
         for column in stock.columns[3:]:  # NULL capacities (unlimited) come back as None
