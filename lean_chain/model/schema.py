@@ -141,12 +141,29 @@ class Parameter(_ValueSpec):
         return self.pattern_help or super().expectation()
 
 
-_CURRENCY = Column(
+def _reference(name: str, description: str, target: str, **spec: Any) -> Column:
+    """A text column whose values are ids listed in ``target`` (``table.column``).
+
+    Required unless ``spec`` gives a default.
+    """
+    spec.setdefault("required", "default" not in spec)
+    return Column(name, "str", description, references=target, **spec)
+
+
+def _quantity(
+    name: str, description: str, unit: str, *, positive: bool = False, **spec: Any
+) -> Column:
+    """A float column holding an amount of ``unit``: 0 or more (``positive``: more than 0)."""
+    return Column(
+        name, "float", description, minimum=0, exclusive_minimum=positive, unit=unit, **spec
+    )
+
+
+_CURRENCY = _reference(
     "currency",
-    "str",
     "Currency of the money columns of this row (ISO 4217 code listed in fx.csv).",
+    "fx.currency",
     default=None,
-    references="fx.currency",
     blank_means="the instance currency",
 )
 
@@ -197,19 +214,17 @@ def _money(name: str, description: str, *, per: str | None = None, **spec: Any) 
     if not spec.get("required"):
         spec.setdefault("default", 0.0)
     unit = "currency" if per is None else f"currency/{per}"
-    return Column(name, "float", description, minimum=0, unit=unit, money=True, **spec)
+    return _quantity(name, description, unit, money=True, **spec)
 
 
 def _limit_columns(what: str, periods: tuple[str, ...]) -> tuple[Column, ...]:
     """Capacity columns of a lane or carrier service: kg, m3 and units per ``limit_per``."""
     columns = tuple(
-        Column(
+        _quantity(
             f"max_{unit}",
-            "float",
             f"Most {label} {what} may carry per limit_per.",
+            f"{unit}/period",
             default=None,
-            minimum=0,
-            unit=f"{unit}/period",
             blank_means="no limit",
         )
         for unit, label in (("kg", "actual kg"), ("m3", "m3"), ("units", "units"))
@@ -282,12 +297,8 @@ SKUS = Table(
             required=True,
         ),
         Column("hs_code", "str", "Harmonized System code (informative).", default=""),
-        Column(
-            "supplier_id",
-            "str",
-            "The supplier or factory node this SKU is bought from.",
-            required=True,
-            references="nodes.node_id",
+        _reference(
+            "supplier_id", "The supplier or factory node this SKU is bought from.", "nodes.node_id"
         ),
         _money(
             "procurement_cost",
@@ -302,24 +313,14 @@ SKUS = Table(
             required=True,
         ),
         _CURRENCY,
-        Column(
+        _quantity(
             "weight_kg",
-            "float",
             "Gross weight per unit; 0 for weightless items (documents, digital inserts) whose "
             "volume or unit count carries the charge.",
+            "kg",
             required=True,
-            minimum=0,
-            unit="kg",
         ),
-        Column(
-            "volume_m3",
-            "float",
-            "Packed volume per unit.",
-            required=True,
-            minimum=0,
-            exclusive_minimum=True,
-            unit="m3",
-        ),
+        _quantity("volume_m3", "Packed volume per unit.", "m3", positive=True, required=True),
         _share(
             "consumption_tax_rate",
             "China consumption-tax rate (e.g. 0.15 for premium cosmetics); used where the "
@@ -346,13 +347,11 @@ SKUS = Table(
             minimum=1,
             blank_means="parameters.max_channels_per_sku",
         ),
-        Column(
+        _quantity(
             "min_stock_units",
-            "float",
             "Minimum on-hand stock at every stocking node that carries this SKU.",
+            "units",
             default=0.0,
-            minimum=0,
-            unit="units",
         ),
         _money(
             "slotting_cost",
@@ -374,22 +373,18 @@ NODES = Table(
         Column("lat", "float", "Latitude.", required=True, minimum=-90, maximum=90, unit="deg"),
         Column("lon", "float", "Longitude.", required=True, minimum=-180, maximum=180, unit="deg"),
         _CURRENCY,
-        Column(
+        _quantity(
             "storage_capacity_m3",
-            "float",
             "Stocking nodes: on-hand (cycle + safety) stock volume limit.",
+            "m3",
             default=None,
-            minimum=0,
-            unit="m3",
             blank_means="unlimited",
         ),
-        Column(
+        _quantity(
             "throughput_capacity_units",
-            "float",
             "Stocking nodes: units shipped out per horizon.",
+            "units/horizon",
             default=None,
-            minimum=0,
-            unit="units/horizon",
             blank_means="unlimited",
         ),
         _money(
@@ -401,22 +396,18 @@ NODES = Table(
             "Cost per unit passing through the node (pick, pack, clearance).",
             per="unit",
         ),
-        Column(
+        _quantity(
             "max_promise_days",
-            "float",
             "Demand nodes: paths promising more days than this are not allowed.",
+            "days",
             default=None,
-            minimum=0,
-            unit="days",
             blank_means="no limit",
         ),
-        Column(
+        _quantity(
             "service_days",
-            "float",
             "Demand nodes: the T of the service target (share delivered within T days).",
+            "days",
             default=None,
-            minimum=0,
-            unit="days",
             blank_means="no service target",
         ),
         _share(
@@ -424,24 +415,20 @@ NODES = Table(
             "Demand nodes: the share alpha of demand to deliver within service_days.",
             default=0.0,
         ),
-        Column(
+        _quantity(
             "consumers",
-            "float",
             "Demand nodes: consumers buying through CBEC retail channels; the regional quota is "
             "consumers x parameters.cbec_annual_limit_per_person x horizon/365.",
+            "persons",
             default=None,
-            minimum=0,
-            unit="persons",
             blank_means="no quota",
         ),
-        Column(
+        _quantity(
             "orders_per_day_capacity",
-            "float",
             "Stocking nodes: orders a day the node can pick and pack (orders = units / units "
             "per order).",
+            "orders/day",
             default=None,
-            minimum=0,
-            unit="orders/day",
             blank_means="unlimited",
         ),
         Column(
@@ -469,8 +456,8 @@ LANES = Table(
     currency_column="currency",
     columns=(
         Column("lane_id", "str", "Unique lane identifier.", required=True),
-        Column("from_node", "str", "Origin node.", required=True, references="nodes.node_id"),
-        Column("to_node", "str", "Destination node.", required=True, references="nodes.node_id"),
+        _reference("from_node", "Origin node.", "nodes.node_id"),
+        _reference("to_node", "Destination node.", "nodes.node_id"),
         Column("mode", "str", "Transport mode.", required=True, choices=LANE_MODES),
         Column(
             "channels",
@@ -494,26 +481,15 @@ LANES = Table(
             "Freight per unit.",
             per="unit",
         ),
-        Column(
-            "lead_time_days", "float", "Mean transit time.", required=True, minimum=0, unit="days"
-        ),
-        Column(
-            "lead_time_std_days",
-            "float",
-            "Standard deviation of transit time.",
-            default=0.0,
-            minimum=0,
-            unit="days",
-        ),
-        Column(
+        _quantity("lead_time_days", "Mean transit time.", "days", required=True),
+        _quantity("lead_time_std_days", "Standard deviation of transit time.", "days", default=0.0),
+        _quantity(
             "container_m3",
-            "float",
             "Usable volume of one container/shipment; makes the number of containers an "
             "integer decision.",
+            "m3",
+            positive=True,
             default=None,
-            minimum=0,
-            exclusive_minimum=True,
-            unit="m3",
             blank_means="not containerised",
         ),
         _money(
@@ -532,22 +508,9 @@ DEMAND = Table(
     key=("sku_id", "region_id", "platform_id"),
     currency_column="currency",
     columns=(
-        Column("sku_id", "str", "SKU.", required=True, references="skus.sku_id"),
-        Column(
-            "region_id",
-            "str",
-            "Demand node (region or business buyer).",
-            required=True,
-            references="nodes.node_id",
-        ),
-        Column(
-            "units",
-            "float",
-            "Units demanded over the horizon.",
-            required=True,
-            minimum=0,
-            unit="units/horizon",
-        ),
+        _reference("sku_id", "SKU.", "skus.sku_id"),
+        _reference("region_id", "Demand node (region or business buyer).", "nodes.node_id"),
+        _quantity("units", "Units demanded over the horizon.", "units/horizon", required=True),
         Column(
             "units_per_order",
             "float",
@@ -556,13 +519,8 @@ DEMAND = Table(
             minimum=1,
             unit="units/order",
         ),
-        Column(
-            "demand_std_daily",
-            "float",
-            "Standard deviation of daily demand.",
-            default=0.0,
-            minimum=0,
-            unit="units/day",
+        _quantity(
+            "demand_std_daily", "Standard deviation of daily demand.", "units/day", default=0.0
         ),
         _CURRENCY,
         _money(
@@ -571,12 +529,11 @@ DEMAND = Table(
             per="order",
         ),
         *_restriction_columns("This demand row (on top of its demand node's)"),
-        Column(
+        _reference(
             "platform_id",
-            "str",
             "Sales platform the demand is on (platforms.csv).",
+            "platforms.platform_id",
             default="",
-            references="platforms.platform_id",
             blank_means="sold directly: no platform fees or rules",
         ),
         _money(
@@ -585,7 +542,7 @@ DEMAND = Table(
             "sales taxes; the tax engine uses it wherever it uses the retail price.",
             per="unit",
             default=None,
-            exclusive_minimum=True,
+            positive=True,
             blank_means="skus.retail_price",
         ),
     ),
@@ -639,13 +596,11 @@ CHANNELS = Table(
             "Transaction value counts toward the region's annual CBEC quota.",
             default=False,
         ),
-        Column(
+        _quantity(
             "processing_days",
-            "float",
             "Days added to the promise (order processing, clearance).",
+            "days",
             default=0.0,
-            minimum=0,
-            unit="days",
         ),
         _EFFECTIVE_FROM,
         _EFFECTIVE_TO,
@@ -659,7 +614,7 @@ TAX_RULES = Table(
     key=("channel_id", "destination_country", "origin_country", "category"),
     currency_column="currency",
     columns=(
-        Column("channel_id", "str", "Channel.", required=True, references="channels.channel_id"),
+        _reference("channel_id", "Channel.", "channels.channel_id"),
         Column("destination_country", "str", "Country of the demand node.", required=True),
         Column("origin_country", "str", "Country of the supplier, or '*'.", default="*"),
         Column("category", "str", "SKU tax category, or '*'.", default="*"),
@@ -671,14 +626,9 @@ TAX_RULES = Table(
             choices=TAX_REGIMES,
         ),
         _CURRENCY,
-        Column("duty_rate", "float", "Import duty rate.", default=0.0, minimum=0, unit="fraction"),
-        Column(
-            "vat_rate",
-            "float",
-            "VAT / GST / consumption-tax-of-destination rate.",
-            default=0.0,
-            minimum=0,
-            unit="fraction",
+        _quantity("duty_rate", "Import duty rate.", "fraction", default=0.0),
+        _quantity(
+            "vat_rate", "VAT / GST / consumption-tax-of-destination rate.", "fraction", default=0.0
         ),
         Column(
             "apply_consumption_tax", "bool", "Charge the SKU's consumption_tax_rate.", default=False
@@ -722,13 +672,11 @@ TAX_RULES = Table(
             "allowed (cbec_retail: then taxed as general trade on the transaction value).",
             default=False,
         ),
-        Column(
+        _quantity(
             "over_cap_duty_rate",
-            "float",
             "cbec_retail: duty rate of a single item above the cap (taxed as general trade).",
+            "fraction",
             default=None,
-            minimum=0,
-            unit="fraction",
             blank_means="the duty rate of the general_trade rule for the same destination, "
             "origin and category (the pair is dropped when there is none)",
         ),
@@ -740,13 +688,11 @@ TAX_RULES = Table(
             default=None,
             blank_means="parameters.cbec_annual_limit_per_person",
         ),
-        Column(
+        _quantity(
             "parcel_tax_rate",
-            "float",
             "postal: parcel tax rate (0.13 / 0.20 / 0.50).",
+            "fraction",
             default=0.0,
-            minimum=0,
-            unit="fraction",
         ),
         _money(
             "parcel_tax_exemption",
@@ -817,9 +763,7 @@ RATES = Table(
     currency_column="currency",
     columns=(
         Column("rate_id", "str", "Unique rate identifier.", required=True),
-        Column(
-            "lane_id", "str", "Lane the service runs on.", required=True, references="lanes.lane_id"
-        ),
+        _reference("lane_id", "Lane the service runs on.", "lanes.lane_id"),
         Column("service", "str", "Carrier / service name.", default=""),
         *(
             Column(c.name, c.type, c.description[:-1] + "; blank: the lane's.", default="")
@@ -833,56 +777,43 @@ RATES = Table(
             choices=RATE_KINDS,
         ),
         _CURRENCY,
-        Column(
+        _quantity(
             "lead_time_days",
-            "float",
             "Transit time of this service.",
+            "days",
             default=None,
-            minimum=0,
-            unit="days",
             blank_means="the lane's lead_time_days",
         ),
-        Column(
+        _quantity(
             "lead_time_std_days",
-            "float",
             "Transit time std of this service.",
+            "days",
             default=None,
-            minimum=0,
-            unit="days",
             blank_means="the lane's",
         ),
-        Column(
+        _quantity(
             "volumetric_divisor",
-            "float",
             "parcel, weight_break: volumetric weight = "
             "cm3 / divisor (5000 or 6000); chargeable weight = max(actual, volumetric).",
+            "cm3/kg",
+            positive=True,
             default=None,
-            minimum=0,
-            exclusive_minimum=True,
-            unit="cm3/kg",
             blank_means="actual weight only",
         ),
-        Column(
-            "first_weight_kg",
-            "float",
-            "parcel: weight covered by the first charge.",
-            default=0.0,
-            minimum=0,
-            unit="kg",
+        _quantity(
+            "first_weight_kg", "parcel: weight covered by the first charge.", "kg", default=0.0
         ),
         _money(
             "first_charge",
             "parcel: charge per parcel up to first_weight_kg.",
             per="parcel",
         ),
-        Column(
+        _quantity(
             "step_weight_kg",
-            "float",
             "parcel: each additional step of weight, rounded up.",
+            "kg",
+            positive=True,
             default=None,
-            minimum=0,
-            exclusive_minimum=True,
-            unit="kg",
             blank_means="flat: the first charge covers any weight",
         ),
         _money(
@@ -900,24 +831,20 @@ RATES = Table(
             "per_m3 (LCL): charge per m3.",
             per="m3",
         ),
-        Column(
+        _quantity(
             "capacity_m3",
-            "float",
             "container, truckload: volume of one unit.",
+            "m3",
+            positive=True,
             default=None,
-            minimum=0,
-            exclusive_minimum=True,
-            unit="m3",
             blank_means="not limited by volume",
         ),
-        Column(
+        _quantity(
             "capacity_kg",
-            "float",
             "container, truckload: payload of one unit.",
+            "kg",
+            positive=True,
             default=None,
-            minimum=0,
-            exclusive_minimum=True,
-            unit="kg",
             blank_means="not limited by weight",
         ),
         _money(
@@ -930,16 +857,14 @@ RATES = Table(
             "Fixed charge per shipment when the service carries anything.",
             per="shipment",
         ),
-        Column(
+        _quantity(
             "shipments_per_horizon",
-            "float",
             "weight_break, order_weight_break, per_m3, container, truckload and fixed "
             "charges: shipments per horizon on this consolidated lane (weight per shipment = "
             "lane weight / shipments; containers and trucks are counted per shipment).",
+            "shipments/horizon",
+            positive=True,
             default=1.0,
-            minimum=0,
-            exclusive_minimum=True,
-            unit="shipments/horizon",
         ),
         *_limit_columns("the service", LIMIT_PERIODS),
     ),
@@ -953,14 +878,12 @@ WEIGHT_BREAKS = Table(
     required=False,
     currency_column="currency",
     columns=(
-        Column("rate_id", "str", "A weight_break rate.", required=True, references="rates.rate_id"),
-        Column(
+        _reference("rate_id", "A weight_break rate.", "rates.rate_id"),
+        _quantity(
             "min_weight_kg",
-            "float",
             "Chargeable weight per shipment from which the rate applies.",
+            "kg",
             required=True,
-            minimum=0,
-            unit="kg",
         ),
         _CURRENCY,
         _money(
@@ -969,14 +892,12 @@ WEIGHT_BREAKS = Table(
             per="kg",
             required=True,
         ),
-        Column(
+        _quantity(
             "max_weight_kg",
-            "float",
             "Largest chargeable weight per shipment of this band; weight between this and the "
             "next band (a gap), or above the last band, is not serviceable.",
+            "kg",
             default=None,
-            minimum=0,
-            unit="kg",
             blank_means="up to the next band (the last band: no limit)",
         ),
         _money(
@@ -1054,13 +975,11 @@ PLATFORMS = Table(
             "'|'; '*' for any. A path serving the platform must be stocked at one of them.",
             default="*",
         ),
-        Column(
+        _quantity(
             "max_promise_days",
-            "float",
             "Paths promising more days than this may not serve the platform.",
+            "days",
             default=None,
-            minimum=0,
-            unit="days",
             blank_means="no limit",
         ),
         Column(
@@ -1082,6 +1001,9 @@ PLATFORMS = Table(
     ),
 )
 
+#: The platform a per-platform table's row is about.
+_PLATFORM_ID = _reference("platform_id", "Platform.", "platforms.platform_id")
+
 PLATFORM_FEES = Table(
     "platform_fees",
     "Optional. Commission tiers per platform and SKU category, as marketplaces publish them: "
@@ -1093,13 +1015,7 @@ PLATFORM_FEES = Table(
     required=False,
     currency_column="currency",
     columns=(
-        Column(
-            "platform_id",
-            "str",
-            "Platform.",
-            required=True,
-            references="platforms.platform_id",
-        ),
+        _PLATFORM_ID,
         Column("category", "str", "SKU category (skus.category), or '*'.", default="*"),
         _CURRENCY,
         _money(
@@ -1131,11 +1047,6 @@ PLATFORM_FEES = Table(
     ),
 )
 
-#: The platform a per-platform table's row is about.
-_PLATFORM_ID = Column(
-    "platform_id", "str", "Platform.", required=True, references="platforms.platform_id"
-)
-
 PLATFORM_RETURNS = Table(
     "platform_returns",
     "Optional. Returns per platform and SKU category (the most specific category wins: an "
@@ -1164,14 +1075,12 @@ PLATFORM_RETURNS = Table(
             "Share of returned units sold again (the rest is written off).",
             default=0.0,
         ),
-        Column(
+        _quantity(
             "reimport_tax_rate",
-            "float",
             "Export channels: duty + VAT + consumption tax on re-importing a returned unit into "
             "the origin, as a share of its procurement value (0 when the exemption applies).",
+            "fraction",
             default=0.0,
-            minimum=0,
-            unit="fraction",
         ),
     ),
 )
@@ -1190,22 +1099,18 @@ PLATFORM_FULFILMENT = Table(
         _PLATFORM_ID,
         Column("tier", "str", "Size tier name (e.g. small_standard).", required=True),
         _CURRENCY,
-        Column(
+        _quantity(
             "max_weight_kg",
-            "float",
             "Heaviest unit the tier takes (skus.weight_kg).",
+            "kg",
             default=None,
-            minimum=0,
-            unit="kg",
             blank_means="no limit",
         ),
-        Column(
+        _quantity(
             "max_volume_m3",
-            "float",
             "Largest unit the tier takes (skus.volume_m3).",
+            "m3",
             default=None,
-            minimum=0,
-            unit="m3",
             blank_means="no limit",
         ),
         _money(
