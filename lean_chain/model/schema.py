@@ -167,6 +167,9 @@ _CURRENCY = _reference(
     blank_means="the instance currency",
 )
 
+#: A row's name for people (ids name it for the program).
+_NAME = Column("name", "str", "Human-readable name.", default="")
+
 #: ISO dates (YYYY-MM-DD) bounding when a row is in force; both ends inclusive.
 DATE_PATTERN = r"\d{4}-\d{2}-\d{2}"
 _EFFECTIVE_FROM = Column(
@@ -217,6 +220,18 @@ def _money(name: str, description: str, *, per: str | None = None, **spec: Any) 
     return _quantity(name, description, unit, money=True, **spec)
 
 
+def _any_of(name: str, what: str, more: str = "") -> Column:
+    """A text column listing ``what`` separated by '|', or '*' (the default) for any;
+    ``more`` is added to the description."""
+    description = f"{what}, separated by '|'; '*' for any." + (f" {more}" if more else "")
+    return Column(name, "str", description, default="*")
+
+
+def _one_or_any(name: str, what: str) -> Column:
+    """A text column holding one ``what``, or '*' (the default) for any."""
+    return Column(name, "str", f"{what}, or '*'.", default="*")
+
+
 def _limit_columns(what: str, periods: tuple[str, ...]) -> tuple[Column, ...]:
     """Capacity columns of a lane or carrier service: kg, m3 and units per ``limit_per``."""
     columns = tuple(
@@ -246,12 +261,10 @@ def _limit_columns(what: str, periods: tuple[str, ...]) -> tuple[Column, ...]:
 def _restriction_columns(who: str) -> tuple[Column, ...]:
     """Which channels, carriers and service levels may serve a demand row or node."""
     return tuple(
-        Column(
+        _any_of(
             f"allowed_{what}",
-            "str",
-            f"{who}: {label} that may serve it, separated by '|'; '*' for any. A path is "
-            f"allowed when {rule}.",
-            default="*",
+            f"{who}: {label} that may serve it",
+            f"A path is allowed when {rule}.",
         )
         for what, label, rule in (
             ("channels", "channel_ids", "its channel is listed"),
@@ -368,7 +381,7 @@ NODES = Table(
     columns=(
         Column("node_id", "str", "Unique node identifier.", required=True),
         Column("kind", "str", "What the node is.", required=True, choices=NODE_KINDS),
-        Column("name", "str", "Human-readable name.", default=""),
+        _NAME,
         Column("country", "str", "ISO 3166 alpha-2 country code.", required=True),
         Column("lat", "float", "Latitude.", required=True, minimum=-90, maximum=90, unit="deg"),
         Column("lon", "float", "Longitude.", required=True, minimum=-180, maximum=180, unit="deg"),
@@ -431,20 +444,10 @@ NODES = Table(
             default=None,
             blank_means="unlimited",
         ),
-        Column(
-            "allowed_categories",
-            "str",
-            "Stocking nodes: SKU categories or sku_ids the node may stock, separated by '|'; "
-            "'*' for any.",
-            default="*",
+        _any_of(
+            "allowed_categories", "Stocking nodes: SKU categories or sku_ids the node may stock"
         ),
-        Column(
-            "serves",
-            "str",
-            "Stocking nodes: demand node ids or country codes the node may ship to, separated "
-            "by '|'; '*' for any.",
-            default="*",
-        ),
+        _any_of("serves", "Stocking nodes: demand node ids or country codes the node may ship to"),
         *_restriction_columns("Demand nodes"),
     ),
 )
@@ -459,12 +462,7 @@ LANES = Table(
         _reference("from_node", "Origin node.", "nodes.node_id"),
         _reference("to_node", "Destination node.", "nodes.node_id"),
         Column("mode", "str", "Transport mode.", required=True, choices=LANE_MODES),
-        Column(
-            "channels",
-            "str",
-            "Channels that may use this lane, separated by '|'; '*' for any.",
-            default="*",
-        ),
+        _any_of("channels", "Channels that may use this lane"),
         _CURRENCY,
         _money(
             "cost_per_kg",
@@ -555,7 +553,7 @@ CHANNELS = Table(
     currency_column="currency",
     columns=(
         Column("channel_id", "str", "Channel code, e.g. 1210, 9610, postal, 0110.", required=True),
-        Column("name", "str", "Human-readable name.", default=""),
+        _NAME,
         Column(
             "direction",
             "str",
@@ -616,8 +614,8 @@ TAX_RULES = Table(
     columns=(
         _reference("channel_id", "Channel.", "channels.channel_id"),
         Column("destination_country", "str", "Country of the demand node.", required=True),
-        Column("origin_country", "str", "Country of the supplier, or '*'.", default="*"),
-        Column("category", "str", "SKU tax category, or '*'.", default="*"),
+        _one_or_any("origin_country", "Country of the supplier"),
+        _one_or_any("category", "SKU tax category"),
         Column(
             "regime",
             "str",
@@ -924,7 +922,7 @@ PLATFORMS = Table(
     currency_column="currency",
     columns=(
         Column("platform_id", "str", "Unique platform identifier.", required=True),
-        Column("name", "str", "Human-readable name.", default=""),
+        _NAME,
         Column("kind", "str", "What the platform is.", required=True, choices=PLATFORM_KINDS),
         Column(
             "market",
@@ -968,12 +966,10 @@ PLATFORMS = Table(
             "is open (marketplaces delist sellers who cancel).",
             default=0.0,
         ),
-        Column(
+        _any_of(
             "stock_nodes",
-            "str",
-            "Stocking nodes the platform runs (its own fulfilment warehouses), separated by "
-            "'|'; '*' for any. A path serving the platform must be stocked at one of them.",
-            default="*",
+            "Stocking nodes the platform runs (its own fulfilment warehouses)",
+            "A path serving the platform must be stocked at one of them.",
         ),
         _quantity(
             "max_promise_days",
@@ -982,12 +978,7 @@ PLATFORMS = Table(
             default=None,
             blank_means="no limit",
         ),
-        Column(
-            "allowed_channels",
-            "str",
-            "Channels that may serve the platform, separated by '|'; '*' for any.",
-            default="*",
-        ),
+        _any_of("allowed_channels", "Channels that may serve the platform"),
         Column(
             "duty_free_pickup",
             "bool",
@@ -1000,6 +991,9 @@ PLATFORMS = Table(
         ),
     ),
 )
+
+#: The SKU category a per-platform table's row is about ('*': any).
+_SKU_CATEGORY = _one_or_any("category", "SKU category (skus.category)")
 
 #: The platform a per-platform table's row is about.
 _PLATFORM_ID = _reference("platform_id", "Platform.", "platforms.platform_id")
@@ -1016,7 +1010,7 @@ PLATFORM_FEES = Table(
     currency_column="currency",
     columns=(
         _PLATFORM_ID,
-        Column("category", "str", "SKU category (skus.category), or '*'.", default="*"),
+        _SKU_CATEGORY,
         _CURRENCY,
         _money(
             "min_price",
@@ -1060,7 +1054,7 @@ PLATFORM_RETURNS = Table(
     currency_column="currency",
     columns=(
         _PLATFORM_ID,
-        Column("category", "str", "SKU category (skus.category), or '*'.", default="*"),
+        _SKU_CATEGORY,
         _CURRENCY,
         _share(
             "return_rate", "Share of the units sold that come back.", required=True, below_one=True
