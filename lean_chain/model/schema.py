@@ -167,7 +167,7 @@ _CURRENCY = _reference(
     blank_means="the instance currency",
 )
 
-#: A row's name for people (ids name it for the program).
+#: The human-readable name of a node, channel or platform.
 _NAME = Column("name", "str", "Human-readable name.", default="")
 
 #: ISO dates (YYYY-MM-DD) bounding when a row is in force; both ends inclusive.
