@@ -26,6 +26,7 @@ import inspect
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 from numba import njit, prange
 from numba.extending import overload, register_jitable
 
@@ -42,6 +43,7 @@ from lean_chain.model import regimes
 from lean_chain.model.regimes import RULE, THRESHOLD_RTOL, no_taxes
 
 _N_COMPONENTS = len(COMPONENTS)
+_BLOCK_START = np.uint64(~(KERNEL_BLOCK - 1) & (2**64 - 1))  # t & this: its block's first pair
 _BUILTIN = tuple(regimes.REGIMES.values())
 _JITABLE: set[Callable] = set()
 _KERNELS: dict[tuple[Callable, ...], Callable] = {}
@@ -139,9 +141,12 @@ def _build_kernel(formulas: tuple[Callable, ...]) -> Callable:
         sku, row, path, rule, parcel, pair, components, held_value, transaction_value, order_value
     ):  # pragma: no cover - compiled
         # t runs through the pairs as they come, j through them in the kernel order:
-        # each block of KERNEL_BLOCK pairs grouped by regime (pricing.kernel_order)
+        # each block of KERNEL_BLOCK pairs grouped by regime (pricing.kernel_order).
+        # j is unsigned, so that no index through it is tested for wrap-around
+        # (a signed one costs a test and a select per array read or write)
         for t in prange(pair.sku.shape[0]):
-            j = t - (t & (KERNEL_BLOCK - 1)) + pair.order[t]
+            block = np.uint64(t) & _BLOCK_START
+            j = block + np.uint64(pair.order[t])
             s = sku[pair.sku[j]]
             p = path[pair.path[j]]
             u = _RULE_TUPLE(rule, pair.rule[j])
