@@ -15,58 +15,146 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from llvmlite import ir
+from numba import njit, prange, types
+from numba.extending import intrinsic
 
 FLOAT, INT, BOOL = 0, 1, 2
 #: Floats below this (in magnitude) are written from integer digits: nine before the
 #: point, so that one ulp (< 1.2e-7) cannot hold two multiples of 1e-6.
 DIGIT_FLOAT_MAX = 1e9
-#: repr switches to scientific notation below this magnitude (written here for the
-#: multiples of 1e-6, as repr writes them).
-REPR_FIXED_MIN = 1e-4
 #: Most bytes a number written here takes: sign, 19 or 20 digits (int64), or
 #: sign, nine digits, the point and six decimals (float).
 NUMBER_WIDTH = 21
 
 
-@njit(nogil=True, cache=True, error_model="numpy", inline="always")
-def _rint(x: float) -> float:
-    """``np.rint`` (half to even) of 0 <= x < 2**52, where x + 0.5 is exact (numba's
-    np.rint of a scalar is a slow call)."""
-    r = math.floor(x + 0.5)
-    if r - x == 0.5 and r % 2.0 == 1.0:
-        r -= 1.0
-    return r
+# Bytes are moved a machine word at a time, through raw pointers ("addresses" below):
+# numba moves one byte per array index (about 1 ns a byte), and an array passed to a
+# function that is not inlined is reference-counted, atomically, on every call. A
+# pointer is valid while its array is alive (an argument of the kernel); nothing is
+# read or written outside the ranges given (no bounds check: the callers size them).
+_BYTES = types.CPointer(types.uint8)
+
+
+@intrinsic
+def _address(typingctx, array):  # pragma: no cover - compiled
+    """A pointer to ``array``'s first byte."""
+
+    def codegen(context, builder, signature, args):
+        return context.make_array(signature.args[0])(context, builder, args[0]).data
+
+    return _BYTES(array), codegen
+
+
+def _unaligned_access(width: int) -> tuple:
+    """Load and store of an unsigned ``width``-byte integer at byte ``index`` of a
+    pointer, at any alignment (x86 and ARM64 allow it; LLVM emits one instruction)."""
+    word, number = ir.IntType(8 * width), getattr(types, f"uint{8 * width}")
+
+    def pointer(builder, address, index):
+        return builder.bitcast(builder.gep(address, [index]), word.as_pointer())
+
+    @intrinsic
+    def load(typingctx, address, index):  # pragma: no cover - compiled
+        def codegen(context, builder, signature, args):
+            return builder.load(pointer(builder, *args), align=1)
+
+        return number(_BYTES, types.intp), codegen
+
+    @intrinsic
+    def store(typingctx, address, index, value):  # pragma: no cover - compiled
+        def codegen(context, builder, signature, args):
+            builder.store(args[2], pointer(builder, args[0], args[1]), align=1)
+            return context.get_dummy_value()
+
+        return types.none(_BYTES, types.intp, number), codegen
+
+    return load, store
+
+
+_load1, _store1 = _unaligned_access(1)
+_load2, _store2 = _unaligned_access(2)
+_load4, _store4 = _unaligned_access(4)
+_load8, _store8 = _unaligned_access(8)
 
 
 @njit(nogil=True, cache=True, error_model="numpy", inline="always")
-def _digits_float(value: float) -> bool:
-    """Whether :func:`repr` of ``value`` is its integer digits, a point and at most six
-    decimals (the value is a multiple of 1e-6 as a float; not scientific)."""
-    magnitude = abs(value)
-    if not magnitude < DIGIT_FLOAT_MAX:  # also NaN and infinities
-        return False
-    millionths = _rint(magnitude * 1e6)
-    if magnitude < REPR_FIXED_MIN and millionths == 0.0 and magnitude != 0.0:
-        return False
-    return millionths / 1e6 == magnitude
+def _copy(out, pos: int, source, start: int, n: int) -> int:
+    """Bytes ``start..start + n`` at address ``source`` to ``pos`` at address ``out``
+    (no overlap); the position after. Words of 8 bytes, the last one overlapping the
+    one before; two overlapping loads of 4 or 2 bytes below 8: nothing is read or
+    written outside the two ranges."""
+    if n >= 8:
+        k = 0
+        while k + 8 < n:
+            _store8(out, pos + k, _load8(source, start + k))
+            k += 8
+        _store8(out, pos + n - 8, _load8(source, start + n - 8))
+    elif n >= 4:
+        first, last = _load4(source, start), _load4(source, start + n - 4)
+        _store4(out, pos, first)
+        _store4(out, pos + n - 4, last)
+    elif n >= 2:
+        first, last = _load2(source, start), _load2(source, start + n - 2)
+        _store2(out, pos, first)
+        _store2(out, pos + n - 2, last)
+    elif n == 1:
+        _store1(out, pos, _load1(source, start))
+    return pos + n
+
+
+_LOW_BITS = np.uint64(0x0101010101010101)
+_HIGH_BITS = np.uint64(0x8080808080808080)
+_QUOTES = np.uint64(0x2222222222222222)  # '"' in every byte
+
+
+@njit(nogil=True, cache=True, error_model="numpy", inline="always")
+def _has_quote(source: int, start: int, n: int) -> bool:
+    """Whether bytes ``start..start + n`` at address ``source`` hold a double quote: a
+    word at a time (a zero byte of ``word ^ quotes``, the classic bit trick)."""
+    found = np.uint64(0)
+    k = 0
+    while k + 8 <= n:
+        x = _load8(source, start + k) ^ _QUOTES
+        found |= (x - _LOW_BITS) & ~x & _HIGH_BITS
+        k += 8
+    while k < n:
+        found |= np.uint64(_load1(source, start + k) == 34)
+        k += 1
+    return found != 0
 
 
 @njit(nogil=True, cache=True, error_model="numpy", inline="always")
 def _repr_needed(value: float) -> bool:
-    return value == value and not _digits_float(value)
+    """Whether ``value`` is not missing and :func:`repr` of it is not its integer digits,
+    a point and at most six decimals (it is not a multiple of 1e-6 as a float below
+    1e9; scientific below 1e-4 is written here for multiples, see :func:`_put_small`).
+
+    Without a branch, so that a column's values are checked several at a time. The
+    value in millionths is rounded half up: a tie would be a value half-way between
+    two multiples, at least 5e-7 from each, more than its own rounding error below
+    1e9 (1.2e-7), so the rounding of ties never changes the answer."""
+    magnitude = abs(value)
+    millionths = math.floor(magnitude * 1e6 + 0.5)
+    digits = (magnitude < DIGIT_FLOAT_MAX) & (millionths / 1e6 == magnitude)
+    return (value == value) & (not digits)
 
 
 @njit(parallel=True, nogil=True, cache=True, error_model="numpy")
 def repr_needed(floats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The values of ``floats`` (columns × rows) not missing and not written here: their
-    rows and columns, row by row."""
+    """The values of ``floats`` (columns × rows, C-contiguous) not missing and not
+    written here: their rows and columns, row by row."""
     m, n = floats.shape
+    values = floats.ravel()
+    total = 0
+    for k in prange(values.shape[0]):  # the usual case, none, first: a plain reduction
+        total += _repr_needed(values[k])
+    if total == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
     count = np.zeros(n + 1, dtype=np.int64)
     for i in prange(n):
         for j in range(m):
-            if _repr_needed(floats[j, i]):
-                count[i + 1] += 1
+            count[i + 1] += _repr_needed(floats[j, i])
     for i in range(n):
         count[i + 1] += count[i]
     rows = np.empty(count[n], dtype=np.int64)
@@ -117,69 +205,101 @@ def _put_digits(out: np.ndarray, pos: int, value: int) -> int:
     return pos + n
 
 
+#: "00" to "99" as 2-byte words (first digit in the low byte, as memory holds them).
+_PAIR_WORDS = _PAIRS.view(np.uint16).astype(np.uint64)
+#: Trailing zeros of "00" to "99": 2 for "00", 1 for "10" to "90", 0 otherwise.
+_PAIR_ZEROS = np.array([2 if v == 0 else int(v % 10 == 0) for v in range(100)], dtype=np.int64)
+
+
 @njit(nogil=True, cache=True, error_model="numpy", inline="always")
-def _put_small(out: np.ndarray, pos: int, millionths: np.int64) -> int:
-    """repr of ``millionths`` (1 to 99) times 1e-6: the shortest digits that read back
-    as that float (which is the nearest float to the decimal, as ``k / 1e6`` is)."""
+def _put_small(out, pos: int, millionths: np.int64) -> int:
+    """repr of ``millionths`` (1 to 99) times 1e-6 at address ``out``: the shortest
+    digits that read back as that float (which is the nearest float to the decimal, as
+    ``k / 1e6`` is)."""
     if millionths < 10:
-        out[pos] = 48 + millionths
+        _store1(out, pos, 48 + millionths)
         exponent = 54  # 6
         pos += 1
     else:
         tens = millionths // 10
         units = millionths - 10 * tens
-        out[pos] = 48 + tens
+        _store1(out, pos, 48 + tens)
         pos += 1
         if units:
-            out[pos] = 46  # .
-            out[pos + 1] = 48 + units
+            _store1(out, pos, 46)  # .
+            _store1(out, pos + 1, 48 + units)
             pos += 2
         exponent = 53  # 5
-    out[pos], out[pos + 1], out[pos + 2], out[pos + 3] = 101, 45, 48, exponent  # e-0x
+    _store4(out, pos, 0x302D65 | exponent << 24)  # e-0x (little-endian)
     return pos + 4
 
 
-@njit(nogil=True, cache=True, error_model="numpy", inline="always")
-def _put_float(out: np.ndarray, pos: int, value: float) -> int:
-    """``value`` as repr writes it (a multiple of 1e-6 below 1e9); NaN: nothing.
+_U8, _U16, _U24, _U32, _U40, _U48 = (np.uint64(k) for k in (8, 16, 24, 32, 40, 48))
+_U100, _U10K, _U1M, _U100M = (np.uint64(k) for k in (100, 10_000, 1_000_000, 100_000_000))
+#: 10 to 10**8 (unsigned: no sign fix-ups in the arithmetic, no negative-index checks).
+_DECADES = np.array([10**k for k in range(1, 9)], dtype=np.uint64)
+_ZERO_CHARACTER, _POINT = np.uint64(48), np.uint64(46)
+_ZERO_POINT_ZERO = np.uint32(0x302E30)  # "0.0" (little-endian)
 
-    Written with few data-dependent branches (a mispredicted branch costs more than the
-    arithmetic): zero first (a third of the fields of a plan's tables), the integer
-    part's digits counted by comparisons, all six decimals written and the trailing
-    zeros then left out. Up to 17 bytes are written from ``pos`` (within the field's
+
+@njit(nogil=True, cache=True, error_model="numpy", inline="always")
+def _put_float(out, pos: int, value: float) -> int:
+    """``value`` as repr writes it (NaN or a multiple of 1e-6 below 1e9, see
+    :func:`repr_needed`) at address ``out``; NaN: nothing.
+
+    NaN and zero (a sixth and a third of a plan's numbers, often whole columns, whose
+    branches :func:`format_rows` makes predictable by writing a column at a time) are
+    written at once. Other numbers without data-dependent branches, in unsigned
+    integers (no sign fix-ups): the integer part's last eight digits as one word
+    shifted to its digit count (counted by comparisons), the point and all six
+    decimals as another, the trailing zeros then left out (from a table of two-digit
+    pairs). Up to 18 bytes are written from ``pos`` (within the field's
     :data:`NUMBER_WIDTH`); the ones after the returned position are written over by
     what follows."""
     if value != value:
         return pos
-    if math.copysign(1.0, value) < 0.0:
-        out[pos] = 45  # -
-        pos += 1
-    if value == 0.0:
-        out[pos], out[pos + 1], out[pos + 2] = 48, 46, 48  # 0.0
+    _store1(out, pos, 45)  # -: kept if negative, written over otherwise
+    pos += math.copysign(1.0, value) < 0.0
+    if value == 0.0:  # often whole columns of a table: a branch well predicted
+        _store4(out, pos, _ZERO_POINT_ZERO)
         return pos + 3
-    # integer arithmetic on the value in millionths (exact below 2**53)
-    scaled = np.int64(_rint(abs(value) * 1e6))
-    if 0 < scaled < 100:  # below 1e-4: repr's scientific notation, "4.4e-05", "5e-06"
-        return _put_small(out, pos, scaled)
-    integer = np.uint64(scaled) // np.uint64(1_000_000)
-    fraction = np.uint64(scaled) - np.uint64(1_000_000) * integer
-    pos = _put_digits(out, pos, np.int64(integer))
-    out[pos] = 46  # .
-    high = fraction // np.uint64(10_000)
-    middle = fraction // np.uint64(100) - np.uint64(100) * high
-    low = fraction - np.uint64(100) * (fraction // np.uint64(100))
-    out[pos + 1], out[pos + 2] = _PAIRS[2 * high], _PAIRS[2 * high + 1]
-    out[pos + 3], out[pos + 4] = _PAIRS[2 * middle], _PAIRS[2 * middle + 1]
-    out[pos + 5], out[pos + 6] = _PAIRS[2 * low], _PAIRS[2 * low + 1]
-    # the decimals up to the last non-zero one ("x.0" for whole numbers)
-    zeros = (
-        np.int64(fraction % np.uint64(10) == 0)
-        + np.int64(fraction % np.uint64(100) == 0)
-        + np.int64(fraction % np.uint64(1_000) == 0)
-        + np.int64(fraction % np.uint64(10_000) == 0)
-        + np.int64(fraction % np.uint64(100_000) == 0)
+    magnitude = abs(value)
+    # the value in millionths, exact below 2**53 (no tie: the value is a multiple)
+    scaled = np.uint64(math.floor(magnitude * 1e6 + 0.5))
+    if scaled - np.uint64(1) < np.uint64(99):  # 1e-6 to 99e-6: "4.4e-05", "5e-06"
+        return _put_small(out, pos, np.int64(scaled))
+    integer = scaled // _U1M
+    fraction = scaled - _U1M * integer
+    n = 1
+    for k in range(8):
+        n += integer >= _DECADES[k]
+    leading = integer // _U100M  # the ninth digit
+    upper = (integer - _U100M * leading) // _U10K
+    lower = integer - _U100M * leading - _U10K * upper
+    word = (
+        _PAIR_WORDS[upper // _U100]
+        | _PAIR_WORDS[upper % _U100] << _U16
+        | _PAIR_WORDS[lower // _U100] << _U32
+        | _PAIR_WORDS[lower % _U100] << _U48
     )
-    return pos + 7 - zeros
+    if n == 9:
+        _store1(out, pos, _ZERO_CHARACTER + leading)
+        _store8(out, pos + 1, word)
+    else:  # the last n of the eight digits
+        _store8(out, pos, word >> (_U8 * np.uint64(8 - n)))
+    pos += n
+    high = fraction // _U10K
+    middle = (fraction - _U10K * high) // _U100
+    low = fraction - _U10K * high - _U100 * middle
+    decimals = (
+        _POINT | _PAIR_WORDS[high] << _U8 | _PAIR_WORDS[middle] << _U24 | _PAIR_WORDS[low] << _U40
+    )
+    _store8(out, pos, decimals)
+    # the decimals up to the last non-zero one ("x.0" for whole numbers)
+    zeros = _PAIR_ZEROS[low] + (low == 0) * (
+        _PAIR_ZEROS[middle] + (middle == 0) * _PAIR_ZEROS[high]
+    )
+    return pos + 7 - min(zeros, 5)
 
 
 @njit(nogil=True, cache=True, error_model="numpy", inline="always")
@@ -224,7 +344,7 @@ def row_bounds(codes: np.ndarray, table_bound: np.ndarray, chunk_bound: np.ndarr
     n_table = table_bound.shape[0]
     out = np.empty(codes.shape[1], dtype=np.int64)
     for i in prange(codes.shape[1]):
-        total = codes.shape[0]  # separators and the line end
+        total = codes.shape[0] + 8  # separators, the line end, a word of slack (see format_rows)
         for j in range(codes.shape[0]):
             code = codes[j, i]
             if code >= n_table:
@@ -238,27 +358,50 @@ def row_bounds(codes: np.ndarray, table_bound: np.ndarray, chunk_bound: np.ndarr
 
 
 @njit(nogil=True, cache=True, error_model="numpy", inline="always")
-def _put_text(
-    out: np.ndarray, pos: int, blob: np.ndarray, start: int, stop: int, quote: bool
-) -> int:
-    """Bytes ``start..stop`` of ``blob`` as a CSV field: in double quotes, its quotes
-    doubled, if ``quote``. (Indices, not a view of ``blob``: a view is
-    reference-counted, atomically, per field.)"""
+def _put_text(out, pos: int, blob, start: int, stop: int, quote: bool) -> int:
+    """Bytes ``start..stop`` at address ``blob`` as a CSV field at address ``out``: in
+    double quotes, its quotes doubled, if ``quote``."""
+    n = stop - start
     if not quote:
-        for k in range(start, stop):
-            out[pos] = blob[k]
-            pos += 1
-        return pos
-    out[pos] = 34  # "
+        return _copy(out, pos, blob, start, n)
+    _store1(out, pos, 34)  # "
+    if not _has_quote(blob, start, n):
+        pos = _copy(out, pos + 1, blob, start, n)
+        _store1(out, pos, 34)
+        return pos + 1
     pos += 1
     for k in range(start, stop):
-        out[pos] = blob[k]
+        byte = _load1(blob, k)
+        _store1(out, pos, byte)
         pos += 1
-        if blob[k] == 34:
-            out[pos] = 34
+        if byte == 34:
+            _store1(out, pos, 34)
             pos += 1
-    out[pos] = 34
+    _store1(out, pos, 34)
     return pos + 1
+
+
+@njit(nogil=True, cache=True, error_model="numpy", inline="always")
+def _put_entry(out, pos: int, blob, offsets: np.ndarray, quoted: np.ndarray, code: int) -> int:
+    """Entry ``code`` of a table of texts (bytes ``offsets[code]..offsets[code + 1]`` at
+    address ``blob``, quoted if ``quoted[code]``) as a CSV field at ``pos`` of ``out``."""
+    return _put_text(out, pos, blob, offsets[code], offsets[code + 1], quoted[code])
+
+
+#: Rows formatted together, a column at a time (their bytes stay in the core's cache).
+TILE_ROWS = 16
+
+
+@njit(nogil=True, cache=True, error_model="numpy", inline="always")
+def _move_down(out, to: int, start: int, n: int) -> None:
+    """Bytes ``start..start + n`` of ``out`` to ``to <= start`` (ranges may overlap)."""
+    if to == start:
+        return
+    if start - to >= 8:  # a word read is never one written before it
+        _copy(out, to, out, start, n)
+        return
+    for k in range(n):
+        _store1(out, to + k, _load1(out, start + k))
 
 
 @njit(parallel=True, nogil=True, cache=True, error_model="numpy")
@@ -274,6 +417,7 @@ def format_rows(
     chunk_blob: np.ndarray,
     chunk_offsets: np.ndarray,
     chunk_quoted: np.ndarray,
+    row_bound: np.ndarray,
     parts: np.ndarray,
     starts: np.ndarray,
     out: np.ndarray,
@@ -282,35 +426,71 @@ def format_rows(
     """CSV rows ``parts[p]..parts[p + 1]`` into ``out`` from byte ``starts[p]`` on, part
     by part in parallel; ``ends[p]``: where part ``p`` ends. Field ``j`` of row ``i`` is
     ``floats[slots[j], i]`` or ``ints[slots[j], i]`` by ``kinds[j]`` (column-major: a
-    column is a contiguous row of its matrix), unless ``codes[j, i] >= 0``: then the
-    text of entry ``c = codes[j, i]``
-    (bytes ``offsets[c]..offsets[c + 1]`` of ``blob``), quoted if ``quoted[c]``; codes
+    column is a contiguous row of its matrix), unless ``codes[j, i] >= 0`` (text
+    columns, and floats that need :func:`repr`): then the text of entry
+    ``c = codes[j, i]`` (bytes ``offsets[c]..offsets[c + 1]`` of ``blob``), quoted if
+    ``quoted[c]``; codes
     from ``len(quoted)`` on are entries of the chunk's own table (``chunk_*``), which
-    the writer's table (distinct values, kept from chunk to chunk) is not copied into."""
+    the writer's table (distinct values, kept from chunk to chunk) is not copied into.
+    Row ``i`` takes at most ``row_bound[i]`` bytes (:func:`row_bounds`); a part's rows
+    take at most ``starts[p + 1] - starts[p]``.
+
+    A tile of :data:`TILE_ROWS` rows is written a column at a time, each row from the
+    start of its bound (so that a row's place does not wait for the length of every
+    field before it, and a column's kind is one branch for the whole tile), then the
+    rows are moved down to follow one another."""
     n_cols = kinds.shape[0]
     n_table = quoted.shape[0]
+    at, blob_at, chunk_at = _address(out), _address(blob), _address(chunk_blob)
     for p in prange(parts.shape[0] - 1):
+        row_start = np.empty(TILE_ROWS, dtype=np.int64)
+        row_end = np.empty(TILE_ROWS, dtype=np.int64)
         pos = starts[p]
-        for i in range(parts[p], parts[p + 1]):
+        slot = starts[p]
+        for first in range(parts[p], parts[p + 1], TILE_ROWS):
+            m = min(TILE_ROWS, parts[p + 1] - first)
+            for r in range(m):
+                row_start[r] = slot
+                row_end[r] = slot
+                slot += row_bound[first + r]
             for j in range(n_cols):
+                kind, column = kinds[j], slots[j]
                 if j:
-                    out[pos] = 44  # ,
-                    pos += 1
-                code = codes[j, i]
-                if code >= n_table:
-                    code -= n_table
-                    start, stop = chunk_offsets[code], chunk_offsets[code + 1]
-                    pos = _put_text(out, pos, chunk_blob, start, stop, chunk_quoted[code])
-                elif code >= 0:
-                    pos = _put_text(out, pos, blob, offsets[code], offsets[code + 1], quoted[code])
-                elif kinds[j] == FLOAT:
-                    pos = _put_float(out, pos, floats[slots[j], i])
-                elif kinds[j] == INT:
-                    pos = _put_int(out, pos, ints[slots[j], i])
+                    for r in range(m):
+                        _store1(at, row_end[r], 44)  # ,
+                        row_end[r] += 1
+                # a loop per kind: no branch on the kind in it
+                if kind == FLOAT:
+                    for r in range(m):
+                        code, end = codes[j, first + r], row_end[r]
+                        if code < 0:
+                            row_end[r] = _put_float(at, end, floats[column, first + r])
+                        else:  # written by repr: in the chunk's table
+                            code -= n_table
+                            row_end[r] = _put_entry(
+                                at, end, chunk_at, chunk_offsets, chunk_quoted, code
+                            )
+                elif kind == INT:
+                    for r in range(m):
+                        row_end[r] = _put_int(out, row_end[r], ints[column, first + r])
+                elif kind == BOOL:
+                    for r in range(m):
+                        row_end[r] = _put_bool(out, row_end[r], ints[column, first + r] != 0)
                 else:
-                    pos = _put_bool(out, pos, ints[slots[j], i] != 0)
-            out[pos] = 10  # \n
-            pos += 1
+                    for r in range(m):
+                        code, end = codes[j, first + r], row_end[r]
+                        if code < n_table:
+                            row_end[r] = _put_entry(at, end, blob_at, offsets, quoted, code)
+                        else:
+                            code -= n_table
+                            row_end[r] = _put_entry(
+                                at, end, chunk_at, chunk_offsets, chunk_quoted, code
+                            )
+            for r in range(m):
+                _store1(at, row_end[r], 10)  # \n
+                n = row_end[r] + 1 - row_start[r]
+                _move_down(at, pos, row_start[r], n)
+                pos += n
         ends[p] = pos
 
 
@@ -459,6 +639,7 @@ def put_sentences(program, starts: np.ndarray, left: np.ndarray, out: np.ndarray
     ``starts[i]`` on, unless ``left[i]``."""
     ops, literal_data, literal_offsets = program[0], program[1], program[2]
     numbers, codes, table_data, table_offsets, masks = *program[4:8], program[9]
+    at, literal_at, table_at = _address(out), _address(literal_data), _address(table_data)
     for i in prange(starts.shape[0]):
         if left[i]:
             continue
@@ -468,9 +649,8 @@ def put_sentences(program, starts: np.ndarray, left: np.ndarray, out: np.ndarray
             if mask >= 0 and not masks[mask, i]:
                 continue
             if kind == 0:
-                for k in range(literal_offsets[arg], literal_offsets[arg + 1]):
-                    out[pos] = literal_data[k]
-                    pos += 1
+                start = literal_offsets[arg]
+                pos = _copy(at, pos, literal_at, start, literal_offsets[arg + 1] - start)
             elif kind == 1:
                 value = numbers[arg, i]
                 rounded = _fixed_scaled(value, _SCALES[decimals])
@@ -491,9 +671,8 @@ def put_sentences(program, starts: np.ndarray, left: np.ndarray, out: np.ndarray
             else:
                 code = codes[arg, i]
                 if code >= 0:
-                    for k in range(table_offsets[code], table_offsets[code + 1]):
-                        out[pos] = table_data[k]
-                        pos += 1
+                    start = table_offsets[code]
+                    pos = _copy(at, pos, table_at, start, table_offsets[code + 1] - start)
 
 
 @njit(parallel=True, nogil=True, cache=True, error_model="numpy")
@@ -502,10 +681,9 @@ def put_texts(
 ) -> None:
     """Text ``items[i]`` of ``data`` / ``offsets`` into ``out`` from byte ``starts[i]``
     on (-1: nothing)."""
+    at, data_at = _address(out), _address(data)
     for i in prange(items.shape[0]):
         item = items[i]
         if item >= 0:
-            pos = starts[i]
-            for k in range(offsets[item], offsets[item + 1]):
-                out[pos] = data[k]
-                pos += 1
+            start = offsets[item]
+            _copy(at, starts[i], data_at, start, offsets[item + 1] - start)

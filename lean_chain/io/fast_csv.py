@@ -360,6 +360,7 @@ class _RowWriter:
             chunk_blob,
             chunk_offsets,
             chunk_quoted,
+            row_bound,
             parts,
             starts,
             out,

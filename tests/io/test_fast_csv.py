@@ -97,6 +97,32 @@ def test_edge_shapes():
     assert_same_csv(pd.DataFrame({"s": ["", "x"]}))
 
 
+def test_texts_of_every_length_among_numbers():
+    """Texts are copied a word at a time (8, 4, 2, 1 bytes with overlapping tails) and
+    rows are formatted a tile at a time, then moved together: every length from 0 to
+    40 bytes, quoted or not, with a quote inside or not, beside numbers of every width
+    and repeated texts (the writer's table) as well as distinct ones (the chunk's)."""
+    rng = np.random.default_rng(6)
+    alphabet = np.array(list("abcxyz0129 ³"), dtype=object)
+    pieces = []
+    for length in range(41):
+        word = "".join(rng.choice(alphabet, length))
+        pieces += [word, ("," + word)[:length], ('"' + word)[:length], word[::-1]]
+    texts = np.array(pieces, dtype=object)
+    n = 3000
+    frame = pd.DataFrame(
+        {
+            "repeated": texts[rng.integers(0, len(texts), n)],
+            "x": np.round(rng.normal(0, 10.0 ** rng.integers(-3, 9, n)), 6),
+            "distinct": [f"{texts[i % len(texts)]}#{i}" for i in range(n)],
+            "zero_or_missing": np.where(rng.random(n) < 0.5, 0.0, np.nan),
+            "short": texts[rng.integers(0, 8, n)],  # 0 or 1 byte: rows with no slack
+            "flag": rng.random(n) < 0.3,
+        }
+    )
+    assert_same_csv(frame, chunk_rows=97)
+
+
 def test_other_columns_go_to_pandas(tmp_path):
     frame = pd.DataFrame({"when": pd.to_datetime(["2026-01-01", "2026-02-01"]), "v": [1.0, 2.0]})
     write_csv(frame, tmp_path / "t.csv")
