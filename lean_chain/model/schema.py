@@ -89,12 +89,14 @@ class Column(_ValueSpec):
     (``exclusive_minimum`` makes the lower bound strict). ``choices`` lists the
     allowed values of a text column; ``references`` names ``table.column``
     whose values this column must take. ``blank_means`` documents what an
-    empty optional cell means when the default is ``None``.
+    empty optional cell means when the default is ``None``. ``key`` marks the
+    columns that together identify a row of the table.
     """
 
     references: str = ""
     money: bool = False
     blank_means: str = ""
+    key: bool = False
 
     def expectation(self) -> str:
         """Describe in words what a valid cell looks like."""
@@ -110,9 +112,18 @@ class Table:
     name: str
     description: str
     columns: tuple[Column, ...]
-    key: tuple[str, ...] = ()
     required: bool = True
-    currency_column: str = ""
+
+    @property
+    def key(self) -> tuple[str, ...]:
+        """The columns that together identify a row (those marked ``key``), in column order."""
+        return tuple(col.name for col in self.columns if col.key)
+
+    @property
+    def currency_column(self) -> str:
+        """The column naming the currency of a row's money columns: the one that
+        references ``fx.currency`` ('' for none: the amounts are in the instance currency)."""
+        return next((col.name for col in self.columns if col.references == "fx.currency"), "")
 
     @property
     def filename(self) -> str:
@@ -139,6 +150,11 @@ class Parameter(_ValueSpec):
     def expectation(self) -> str:
         """Describe in words what a valid value looks like."""
         return self.pattern_help or super().expectation()
+
+
+def _identifier(name: str, description: str) -> Column:
+    """The text column whose value identifies a row of its table (required; the key)."""
+    return Column(name, "str", description, required=True, key=True)
 
 
 def _reference(name: str, description: str, target: str, **spec: Any) -> Column:
@@ -227,9 +243,9 @@ def _any_of(name: str, what: str, more: str = "") -> Column:
     return Column(name, "str", description, default="*")
 
 
-def _one_or_any(name: str, what: str) -> Column:
+def _one_or_any(name: str, what: str, **spec: Any) -> Column:
     """A text column holding one ``what``, or '*' (the default) for any."""
-    return Column(name, "str", f"{what}, or '*'.", default="*")
+    return Column(name, "str", f"{what}, or '*'.", default="*", **spec)
 
 
 def _limit_columns(what: str, periods: tuple[str, ...]) -> tuple[Column, ...]:
@@ -299,10 +315,8 @@ def _service_columns(blank: str) -> tuple[Column, ...]:
 SKUS = Table(
     "skus",
     "Stock-keeping units: what is bought, where from, and how it is taxed.",
-    key=("sku_id",),
-    currency_column="currency",
     columns=(
-        Column("sku_id", "str", "Unique SKU identifier.", required=True),
+        _identifier("sku_id", "Unique SKU identifier."),
         Column(
             "category",
             "str",
@@ -376,10 +390,8 @@ SKUS = Table(
 NODES = Table(
     "nodes",
     "Suppliers, ports and hubs, stocking nodes and demand points.",
-    key=("node_id",),
-    currency_column="currency",
     columns=(
-        Column("node_id", "str", "Unique node identifier.", required=True),
+        _identifier("node_id", "Unique node identifier."),
         Column("kind", "str", "What the node is.", required=True, choices=NODE_KINDS),
         _NAME,
         Column("country", "str", "ISO 3166 alpha-2 country code.", required=True),
@@ -455,10 +467,8 @@ NODES = Table(
 LANES = Table(
     "lanes",
     "Transport links between nodes. Cost terms add up: per kg + per m3 + per unit.",
-    key=("lane_id",),
-    currency_column="currency",
     columns=(
-        Column("lane_id", "str", "Unique lane identifier.", required=True),
+        _identifier("lane_id", "Unique lane identifier."),
         _reference("from_node", "Origin node.", "nodes.node_id"),
         _reference("to_node", "Destination node.", "nodes.node_id"),
         Column("mode", "str", "Transport mode.", required=True, choices=LANE_MODES),
@@ -503,11 +513,11 @@ LANES = Table(
 DEMAND = Table(
     "demand",
     "Demand per SKU, demand node and sales platform over the planning horizon.",
-    key=("sku_id", "region_id", "platform_id"),
-    currency_column="currency",
     columns=(
-        _reference("sku_id", "SKU.", "skus.sku_id"),
-        _reference("region_id", "Demand node (region or business buyer).", "nodes.node_id"),
+        _reference("sku_id", "SKU.", "skus.sku_id", key=True),
+        _reference(
+            "region_id", "Demand node (region or business buyer).", "nodes.node_id", key=True
+        ),
         _quantity("units", "Units demanded over the horizon.", "units/horizon", required=True),
         Column(
             "units_per_order",
@@ -533,6 +543,7 @@ DEMAND = Table(
             "platforms.platform_id",
             default="",
             blank_means="sold directly: no platform fees or rules",
+            key=True,
         ),
         _money(
             "price",
@@ -549,10 +560,8 @@ DEMAND = Table(
 CHANNELS = Table(
     "channels",
     "Customs channels: the path shape each allows and how it is treated.",
-    key=("channel_id",),
-    currency_column="currency",
     columns=(
-        Column("channel_id", "str", "Channel code, e.g. 1210, 9610, postal, 0110.", required=True),
+        _identifier("channel_id", "Channel code, e.g. 1210, 9610, postal, 0110."),
         _NAME,
         Column(
             "direction",
@@ -609,13 +618,13 @@ TAX_RULES = Table(
     "tax_rules",
     "Duty and tax rules per channel and destination country; origin_country and category may "
     "be '*' (any). The most specific matching row wins (category before origin).",
-    key=("channel_id", "destination_country", "origin_country", "category"),
-    currency_column="currency",
     columns=(
-        _reference("channel_id", "Channel.", "channels.channel_id"),
-        Column("destination_country", "str", "Country of the demand node.", required=True),
-        _one_or_any("origin_country", "Country of the supplier"),
-        _one_or_any("category", "SKU tax category"),
+        _reference("channel_id", "Channel.", "channels.channel_id", key=True),
+        Column(
+            "destination_country", "str", "Country of the demand node.", required=True, key=True
+        ),
+        _one_or_any("origin_country", "Country of the supplier", key=True),
+        _one_or_any("category", "SKU tax category", key=True),
         Column(
             "regime",
             "str",
@@ -734,9 +743,8 @@ TAX_RULES = Table(
 FX = Table(
     "fx",
     "Exchange rates into the instance currency.",
-    key=("currency",),
     columns=(
-        Column("currency", "str", "ISO 4217 code.", required=True),
+        _identifier("currency", "ISO 4217 code."),
         Column(
             "rate_to_instance",
             "float",
@@ -756,11 +764,9 @@ RATES = Table(
     "Optional. Carrier services and their tariffs per lane. A lane with rates is travelled "
     "through exactly one of them (the solver chooses); the lane's own cost columns are added "
     "to every service.",
-    key=("rate_id",),
     required=False,
-    currency_column="currency",
     columns=(
-        Column("rate_id", "str", "Unique rate identifier.", required=True),
+        _identifier("rate_id", "Unique rate identifier."),
         _reference("lane_id", "Lane the service runs on.", "lanes.lane_id"),
         Column("service", "str", "Carrier / service name.", default=""),
         *(
@@ -872,16 +878,15 @@ WEIGHT_BREAKS = Table(
     "weight_breaks",
     "Optional. Weight breaks of weight_break rates: the rate per kg from min_weight_kg up "
     "(e.g. N, +45, +100, +300, +500, +1000 kg).",
-    key=("rate_id", "min_weight_kg"),
     required=False,
-    currency_column="currency",
     columns=(
-        _reference("rate_id", "A weight_break rate.", "rates.rate_id"),
+        _reference("rate_id", "A weight_break rate.", "rates.rate_id", key=True),
         _quantity(
             "min_weight_kg",
             "Chargeable weight per shipment from which the rate applies.",
             "kg",
             required=True,
+            key=True,
         ),
         _CURRENCY,
         _money(
@@ -917,11 +922,9 @@ PLATFORMS = Table(
     "Optional. Sales platforms (own store, marketplaces, live commerce, physical stores, B2B "
     "buyers) that demand rows sell through, with their fees and rules. Without this table "
     "every demand row is sold directly (no fees, no platform rules).",
-    key=("platform_id",),
     required=False,
-    currency_column="currency",
     columns=(
-        Column("platform_id", "str", "Unique platform identifier.", required=True),
+        _identifier("platform_id", "Unique platform identifier."),
         _NAME,
         Column("kind", "str", "What the platform is.", required=True, choices=PLATFORM_KINDS),
         Column(
@@ -993,10 +996,10 @@ PLATFORMS = Table(
 )
 
 #: The SKU category a per-platform table's row is about ('*': any).
-_SKU_CATEGORY = _one_or_any("category", "SKU category (skus.category)")
+_SKU_CATEGORY = _one_or_any("category", "SKU category (skus.category)", key=True)
 
 #: The platform a per-platform table's row is about.
-_PLATFORM_ID = _reference("platform_id", "Platform.", "platforms.platform_id")
+_PLATFORM_ID = _reference("platform_id", "Platform.", "platforms.platform_id", key=True)
 
 PLATFORM_FEES = Table(
     "platform_fees",
@@ -1005,9 +1008,7 @@ PLATFORM_FEES = Table(
     "'portion' charges each tier's rate on the part of the price inside the tier. The most "
     "specific category wins (an exact category before '*'); a platform and category without "
     "rows pays no commission.",
-    key=("platform_id", "category", "min_price"),
     required=False,
-    currency_column="currency",
     columns=(
         _PLATFORM_ID,
         _SKU_CATEGORY,
@@ -1016,6 +1017,7 @@ PLATFORM_FEES = Table(
             "min_price",
             "Lowest price per unit of the tier (inclusive).",
             per="unit",
+            key=True,
         ),
         _money(
             "max_price",
@@ -1049,9 +1051,7 @@ PLATFORM_RETURNS = Table(
     "its procurement cost. Goods exported (export channels) and returned to the origin pay "
     "reimport_tax_rate on their procurement value, unless China's CBEC export return "
     "exemption is in force for the channel and category (lean_chain/rules/returns.py).",
-    key=("platform_id", "category"),
     required=False,
-    currency_column="currency",
     columns=(
         _PLATFORM_ID,
         _SKU_CATEGORY,
@@ -1086,12 +1086,10 @@ PLATFORM_FULFILMENT = Table(
     "A unit pays the lowest fee among the tiers of its platform that take it (weight and "
     "volume within the tier's limits); a SKU that fits no tier of a platform that has tiers "
     "cannot be sold there (the path is excluded as 'fulfilment_size').",
-    key=("platform_id", "tier"),
     required=False,
-    currency_column="currency",
     columns=(
         _PLATFORM_ID,
-        Column("tier", "str", "Size tier name (e.g. small_standard).", required=True),
+        Column("tier", "str", "Size tier name (e.g. small_standard).", required=True, key=True),
         _CURRENCY,
         _quantity(
             "max_weight_kg",
