@@ -210,6 +210,11 @@ VALUATION_BASES = ("cif", "fob", "transaction")
 LIMIT_PERIODS = ("horizon", "day", "shipment")
 
 
+def _flag(name: str, description: str, *, default: bool = False) -> Column:
+    """A true/false column; a blank cell means false unless ``default`` says otherwise."""
+    return Column(name, "bool", description, default=default)
+
+
 def _share(name: str, description: str, *, below_one: bool = False, **spec: Any) -> Column:
     """A float column holding a share: from 0 up to 1 (``below_one``: less than 1)."""
     return Column(
@@ -355,9 +360,8 @@ SKUS = Table(
             default=0.0,
             below_one=True,
         ),
-        Column(
+        _flag(
             "positive_list",
-            "bool",
             "On the CBEC retail import positive list (required by channels that say so).",
             default=True,
         ),
@@ -590,18 +594,11 @@ CHANNELS = Table(
             "fixed_cost_per_sku",
             "Filing/listing cost per SKU using the channel, per horizon.",
         ),
-        Column("earns_export_rebate", "bool", "Earns the SKU's export VAT rebate.", default=False),
-        Column(
-            "requires_positive_list",
-            "bool",
-            "Only SKUs on the positive list may use it.",
-            default=False,
-        ),
-        Column(
+        _flag("earns_export_rebate", "Earns the SKU's export VAT rebate."),
+        _flag("requires_positive_list", "Only SKUs on the positive list may use it."),
+        _flag(
             "counts_toward_cbec_quota",
-            "bool",
             "Transaction value counts toward the region's annual CBEC quota.",
-            default=False,
         ),
         _quantity(
             "processing_days",
@@ -637,9 +634,7 @@ TAX_RULES = Table(
         _quantity(
             "vat_rate", "VAT / GST / consumption-tax-of-destination rate.", "fraction", default=0.0
         ),
-        Column(
-            "apply_consumption_tax", "bool", "Charge the SKU's consumption_tax_rate.", default=False
-        ),
+        _flag("apply_consumption_tax", "Charge the SKU's consumption_tax_rate."),
         Column(
             "customs_value_basis",
             "str",
@@ -672,12 +667,10 @@ TAX_RULES = Table(
             default=None,
             blank_means="no cap",
         ),
-        Column(
+        _flag(
             "single_item_exception",
-            "bool",
             "Single-unit orders above the cap are still "
             "allowed (cbec_retail: then taxed as general trade on the transaction value).",
-            default=False,
         ),
         _quantity(
             "over_cap_duty_rate",
@@ -982,15 +975,13 @@ PLATFORMS = Table(
             blank_means="no limit",
         ),
         _any_of("allowed_channels", "Channels that may serve the platform"),
-        Column(
+        _flag(
             "duty_free_pickup",
-            "bool",
             "A physical store that is a Hainan offshore duty-free shop (离岛免税): goods "
             "from bonded or CBEC retail stock may be handed over there, the one exception to "
             "the rule that a mainland physical store sells general-trade stock only (Shang "
             "Cai Fa [2021] No. 39). Only a physical_store may set it; its tax (none within "
             "the traveller's annual quota) is the channel's tax rule.",
-            default=False,
         ),
     ),
 )
