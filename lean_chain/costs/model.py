@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -41,7 +42,6 @@ class CostModel:
     index: Index
     landed: LandedCost
     demand_units: np.ndarray  # D_j
-    unit_cost: np.ndarray  # a_j, total landed cost per unit
     on_hand_per_share: np.ndarray
     pipeline_per_share: np.ndarray
     pipeline_holding_per_share: np.ndarray  # cost of pipeline stock per unit share
@@ -132,6 +132,11 @@ class CostModel:
     @property
     def n_pairs(self) -> int:
         return len(self.demand_units)
+
+    @cached_property
+    def unit_cost(self) -> np.ndarray:
+        """a_j, the total landed cost per unit of each pair (``landed.total``)."""
+        return self.landed.total
 
     @property
     def profit_mode(self) -> bool:
@@ -342,7 +347,6 @@ def build_cost_model(instance: Instance, objective: str = "cost") -> CostModel:
         index=index,
         landed=landed,
         demand_units=demand_units,
-        unit_cost=landed.total,
         on_hand_per_share=on_hand,
         pipeline_per_share=pipeline,
         pipeline_holding_per_share=holding_factor * landed.held_value * pipeline,
