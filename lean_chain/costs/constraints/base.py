@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from lean_chain.costs.constraints.findings import bound_explainer
+
 if TYPE_CHECKING:
     from lean_chain.costs.constraints.findings import Namer, Slack, SlackFinding
     from lean_chain.costs.evaluate import Decisions
@@ -163,6 +165,36 @@ def coupling_family(
         coupling=True,
         explain_slack=explain_slack,
         when_full={} if when_full is None else {row: when_full},
+    )
+
+
+def weight_band_family(
+    name: str,
+    define: Callable[[RowBuilder, CostModel], None],
+    violations: Callable[[CostModel, Decisions, np.ndarray], list[str]],
+    *,
+    rows: tuple[str, ...],
+    upper: str,
+    unit: str,
+) -> ConstraintFamily:
+    """A tariff's rule that a leg's quantity per shipment lies in one of its weight bands.
+
+    Of the row blocks ``rows``, the bands' upper limits (block ``upper``, slack in
+    ``unit``) may give in the diagnosis, which names them the tariff's highest weight band.
+
+    Examples
+    --------
+    >>> from lean_chain.costs.constraints import order_band
+    >>> order_band.FAMILY.limits, order_band.FAMILY.coupling
+    ({'band_upper': 'kg per horizon'}, False)
+    """
+    return ConstraintFamily(
+        name=name,
+        define=define,
+        violations=violations,
+        rows=rows,
+        limits={upper: unit},
+        explain_slack=bound_explainer("highest weight band of the tariff"),
     )
 
 

@@ -13,8 +13,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from lean_chain.costs.constraints.base import TOLERANCE, ConstraintFamily, RowBuilder, add_link_rows
-from lean_chain.costs.constraints.findings import bound_explainer
+from lean_chain.costs.constraints.base import (
+    TOLERANCE,
+    RowBuilder,
+    add_link_rows,
+    weight_band_family,
+)
 from lean_chain.costs.model import order_band_costs
 
 if TYPE_CHECKING:
@@ -93,11 +97,11 @@ def order_band_violations(model: CostModel, decisions: Decisions, on_hand: np.nd
     ]
 
 
-FAMILY = ConstraintFamily(
-    name="order_band",
-    define=define_order_band_rows,
-    violations=order_band_violations,
+FAMILY = weight_band_family(
+    "order_band",
+    define_order_band_rows,
+    order_band_violations,
     rows=("band_split", "band_link", "band_lower", "band_upper", "band_choice"),
-    limits={"band_upper": "kg per horizon"},
-    explain_slack=bound_explainer("highest weight band of the tariff"),
+    upper="band_upper",
+    unit="kg per horizon",
 )

@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from lean_chain.costs.constraints.base import ConstraintFamily, RowBuilder
-from lean_chain.costs.constraints.findings import bound_explainer
+from lean_chain.costs.constraints.base import RowBuilder, weight_band_family
 from lean_chain.costs.model import piecewise_table
 
 if TYPE_CHECKING:
@@ -105,11 +104,11 @@ def piecewise_violations(model: CostModel, decisions: Decisions, on_hand: np.nda
     return problems
 
 
-FAMILY = ConstraintFamily(
-    name="piecewise",
-    define=define_piecewise_rows,
-    violations=piecewise_violations,
+FAMILY = weight_band_family(
+    "piecewise",
+    define_piecewise_rows,
+    piecewise_violations,
     rows=("leg_quantity", "leg_volumetric", "piece_upper", "piece_lower", "piece_choice"),
-    limits={"piece_upper": "kg or m³ per horizon"},
-    explain_slack=bound_explainer("highest weight band of the tariff"),
+    upper="piece_upper",
+    unit="kg or m³ per horizon",
 )
