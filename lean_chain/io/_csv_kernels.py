@@ -109,7 +109,7 @@ _QUOTES = np.uint64(0x2222222222222222)  # '"' in every byte
 
 
 @njit(nogil=True, cache=True, error_model="numpy", inline="always")
-def _has_quote(source: int, start: int, n: int) -> bool:
+def _has_quote(source, start: int, n: int) -> bool:
     """Whether bytes ``start..start + n`` at address ``source`` hold a double quote: a
     word at a time (a zero byte of ``word ^ quotes``, the classic bit trick)."""
     found = np.uint64(0)
