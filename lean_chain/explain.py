@@ -363,12 +363,12 @@ def _explain(
 ) -> _Table:
     """The alternatives table of :func:`alternatives`, its columns not yet gathered.
 
-    The plan's limit rows, the fixed costs each candidate would add and the table's
-    order are computed by a thread of its own while the main one reads the limit rows
-    and finds the reasons (numpy and the kernels release the GIL: a few seconds less at
-    100k SKUs).
+    The plan's limit rows, then the fixed costs each candidate would add and the
+    table's order (side by side), are computed by two threads of their own while the
+    main one reads the limit rows and finds the reasons (numpy and the kernels release
+    the GIL: a few seconds less at 100k SKUs).
     """
-    with kernel_worker() as aside:
+    with kernel_worker(2) as aside:
         return _explain_beside(model, decisions, aside, status=status, gap=gap, lp=lp)
 
 
@@ -422,6 +422,16 @@ def _explain_beside(
     # the table's columns are gathered a block of rows at a time
     ex_row, ex_path = pairs.excluded_demand_row, pairs.excluded_path
     n_ex = len(ex_row)
+    # fixed costs the candidate would add or free, and the table's rows (usable pairs and
+    # excluded paths in the order demand row, status, unit cost): on the workers
+    new_channel = ~decisions.channel_used[model.kc_of_pair]
+    fixed = aside.submit(_fixed_costs, model, decisions, new_channel, chosen, main_pair)
+    order = aside.submit(
+        _table_order,
+        np.concatenate([pairs.demand_row, ex_row]).astype(np.int64) * len(STATUSES)
+        + np.concatenate([code, np.full(n_ex, STATUSES.index("excluded"), dtype=np.int8)]),
+        np.concatenate([unit, np.full(n_ex, np.inf)]),
+    )
     delta = unit - main_cost[kr]
     delta_year = delta * demand_units * per_year
 
@@ -469,18 +479,6 @@ def _explain_beside(
             ],
             len(s),
         ),
-    )
-
-    # fixed costs the candidate would add or free (on the worker)
-    new_channel = ~decisions.channel_used[model.kc_of_pair]
-    fixed = aside.submit(_fixed_costs, model, decisions, new_channel, chosen, main_pair)
-    # the table's rows: usable pairs and excluded paths in the order (demand row, status,
-    # unit cost), found on the worker after the fixed costs (needed last)
-    order = aside.submit(
-        _table_order,
-        np.concatenate([pairs.demand_row, ex_row]).astype(np.int64) * len(STATUSES)
-        + np.concatenate([code, np.full(n_ex, STATUSES.index("excluded"), dtype=np.int8)]),
-        np.concatenate([unit, np.full(n_ex, np.inf)]),
     )
 
     # limit rows of the plan, and the first binding (or too full) one of each pair

@@ -537,14 +537,14 @@ class _Inline:
         return future
 
 
-def kernel_worker() -> ThreadPoolExecutor | _Inline:
-    """One worker thread for work that may run compiled parallel kernels beside the
-    caller's: a thread where numba's threading layer allows concurrent launches, the
+def kernel_worker(threads: int = 1) -> ThreadPoolExecutor | _Inline:
+    """``threads`` worker threads for work that may run compiled parallel kernels beside
+    the caller's: threads where numba's threading layer allows concurrent launches, the
     caller's own thread otherwise (the ``workqueue`` layer aborts on them)."""
     from lean_chain.io import _csv_kernels
 
     if _csv_kernels.concurrent_launches_safe():
-        return ThreadPoolExecutor(max_workers=1)
+        return ThreadPoolExecutor(max_workers=threads)
     return _Inline()
 
 
