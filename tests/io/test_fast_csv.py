@@ -123,6 +123,28 @@ def test_texts_of_every_length_among_numbers():
     assert_same_csv(frame, chunk_rows=97)
 
 
+def test_rows_move_down_over_any_distance():
+    """The move that puts a tile's rows together copies words when the rows are 8 bytes
+    apart or more (``row_bounds`` leaves that much slack) and bytes when they are closer,
+    so any distance gives the bytes numpy's overlapping copy gives."""
+    from numba import njit
+
+    from lean_chain.io import _csv_kernels as kernels
+
+    @njit
+    def move_down(out, to, start, n):
+        kernels._move_down(kernels._address(out), to, start, n)
+
+    rng = np.random.default_rng(7)
+    for distance in range(12):
+        for n in range(26):
+            out = rng.integers(0, 256, 64, dtype=np.uint8)
+            expected = out.copy()
+            expected[3 : 3 + n] = out[3 + distance : 3 + distance + n].copy()
+            move_down(out, 3, 3 + distance, n)
+            assert (out == expected).all(), (distance, n)
+
+
 def test_other_columns_go_to_pandas(tmp_path):
     frame = pd.DataFrame({"when": pd.to_datetime(["2026-01-01", "2026-02-01"]), "v": [1.0, 2.0]})
     write_csv(frame, tmp_path / "t.csv")
