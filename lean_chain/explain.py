@@ -1153,9 +1153,8 @@ class _Table:
         out = []
         for column in self.columns:
             if isinstance(column, _Sentences):
-                out.append(self._sentences(column, len(source), pair_at, excluded_at, p, e))
-                if not coded:
-                    out[-1] = out[-1].to_objects()
+                texts = self._sentences(column, len(source), pair_at, excluded_at, p, e)
+                out.append(texts if coded else texts.to_objects())
                 continue
             of_pairs = np.asarray(column.of_pairs(p))
             dtype = np.int64 if isinstance(column, _Text) else of_pairs.dtype
