@@ -60,6 +60,7 @@ from lean_chain.costs.pricing import (  # noqa: E402
     COMPONENTS,
     FLAG_BITS,
     OUTPUTS,
+    PARCEL_FIELDS,
     PATH,
     PATH_FIELDS,
     ROW,
@@ -283,6 +284,54 @@ def write(out: LandedCost) -> LandedCost:
     return out
 
 
+def _read_write_kernel() -> Callable:
+    """A ``prange`` kernel that reads what the core reads per pair and writes its 11 outputs.
+
+    Per pair: its 7 codes (:data:`~lean_chain.costs.pricing.PAIR_CODES`), every
+    column of its row of each of the five tables (the core loads them all: the
+    rule's as one tuple), and the 11 outputs at the pair's place, each output the
+    sum of every 11th value read, so that no read is dead and no long chain of
+    adds stands between a pair's reads and its writes. No tax arithmetic, no
+    dispatch, no kernel order. Generated from the tables' field lists, so it
+    follows a column added to any of them.
+    """
+    widths = {
+        "sku": len(SKU_FIELDS),
+        "row": len(ROW_FIELDS),
+        "path": len(PATH_FIELDS),
+        "rule": len(RULE_FIELDS),
+        "parcel": len(PARCEL_FIELDS),
+    }
+    reads = [f"{table}[{table}_k, {column}]" for table, w in widths.items() for column in range(w)]
+    terms = [reads[i :: len(OUTPUTS)] for i in range(len(OUTPUTS))]
+    terms[0].append("float(pair.flags[t] + pair.order[t])")
+    sums = [" + ".join(items) for items in terms]
+    lines = [
+        "def read_write(sku, row, path, rule, parcel, pair, components, held, transaction, order):",
+        "    for t in prange(pair.sku.shape[0]):",
+        *(f"        {table}_k = pair.{table}[t]" for table in widths),
+        *(f"        components[{i}, t] = {sums[i]}" for i in range(N_COMPONENTS)),
+        *(
+            f"        {name}[t] = {sums[N_COMPONENTS + i]}"
+            for i, name in enumerate(("held", "transaction", "order"))
+        ),
+    ]
+    namespace = {"prange": prange}
+    exec("\n".join(lines), namespace)
+    return njit(parallel=True, nogil=True, error_model="numpy")(namespace["read_write"])
+
+
+_READ_WRITE = _read_write_kernel()
+
+
+def read_write(inp: LandedInputs, out: LandedCost) -> LandedCost:
+    """The read-and-write floor: :func:`_read_write_kernel` over ``inp`` into ``out``."""
+    _READ_WRITE(
+        *inp.arrays(), out.components, out.held_value, out.transaction_value, out.order_value
+    )
+    return out
+
+
 def time_core(
     tables: tuple, inp: LandedInputs, ordered: LandedInputs, out: LandedCost, repeats: int
 ) -> tuple[dict, dict]:
@@ -304,6 +353,7 @@ def time_core(
     variants = {
         "write_limit_fresh": lambda: write(LandedCost.empty(n_pairs)),
         "write_limit_prealloc": lambda: write(out),
+        "read_write_floor": lambda: read_write(inp, out),
         "core_fresh": lambda: landed_cost_fused(inp),
         "core_prealloc": lambda: landed_cost_fused(inp, out),
         "core_index_order": lambda: landed_cost_fused(ordered, out),
@@ -325,6 +375,7 @@ def bench_landed(n_pairs: int, sample: int, repeats: int) -> list[dict]:
     inp, ordered = LandedInputs.build(*tables), index_ordered(tables)
     out = LandedCost.empty(n_pairs)
     write(LandedCost.empty(1000))  # compile (cached on disk) outside the timing
+    read_write(head(tables, 1000), LandedCost.empty(1000))  # compiled in memory
     landed_cost_fused(head(tables, 1000))
     out.components.fill(0.0), out.held_value.fill(0.0)  # touch every page once
     out.transaction_value.fill(0.0), out.order_value.fill(0.0)
@@ -380,6 +431,9 @@ def bench_landed(n_pairs: int, sample: int, repeats: int) -> list[dict]:
     ratios = {
         "core_prealloc / write_limit_prealloc": rate["core_prealloc"]
         / rate["write_limit_prealloc"],
+        "read_write_floor / write_limit_prealloc": rate["read_write_floor"]
+        / rate["write_limit_prealloc"],
+        "core_prealloc / read_write_floor": rate["core_prealloc"] / rate["read_write_floor"],
         "core_prealloc_with_order / write_limit_prealloc": rate["core_prealloc_with_order"]
         / rate["write_limit_prealloc"],
         "core_index_order / write_limit_prealloc": rate["core_index_order"]
