@@ -9,6 +9,10 @@ output (11 float64 per pair: 8 components, held, transaction and order value):
   count a compile-time constant, see ``_write_outputs``), into freshly allocated memory
   (each call pays the page faults, as a caller that allocates does) and into
   preallocated memory;
+- ``read_write_floor``: the core's reads and writes alone: a ``prange`` kernel that reads
+  the pair's codes and every column of its rows of the five tables, and writes the 11
+  outputs, without any arithmetic but their sums (``_read_write_kernel``): what no kernel
+  with the core's inputs can beat;
 - ``core_fresh``: the fused, compiled kernel lean_chain uses (``landed_cost_fused``)
   allocating its outputs, as ``landed_cost`` does;
 - ``core_prealloc``: the same kernel writing into preallocated outputs (``out=``);
