@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 import time
 from dataclasses import replace
 
@@ -110,22 +111,62 @@ def _pass_model(highspy, highs, problem: base.MipProblem):
     )
 
 
-def _report_progress(highs, progress) -> None:
+#: Seconds of silence after which a progress report repeats the last known values: HiGHS
+#: calls its MIP interrupt callback often in the search, but not within a long LP (the root
+#: node of a large model), a sub-MIP heuristic or presolve, and a run then looked stalled
+#: (a 16,918-pair profit model gave no line from 7 s to 60 s).
+HEARTBEAT_S = 5.0
+
+
+class ProgressRelay:
     """Pass HiGHS's incumbent and dual bound to ``progress`` about once a second.
 
-    Subscribed to the MIP interrupt callback, which HiGHS calls often during the
-    search (from highspy's solver thread).
+    :meth:`on_event` is subscribed to the MIP interrupt callback, which HiGHS calls
+    often during the search, from highspy's solver thread; :meth:`heartbeat` is called
+    by the thread waiting for the solve, and reports the last values known when
+    nothing was reported for :data:`HEARTBEAT_S` seconds. Both report the seconds since
+    the relay was made, on one clock, so the reports' times never go back; a lock keeps
+    the two threads' reports in order.
+
+    Examples
+    --------
+    >>> seen = []
+    >>> now = [0.0]
+    >>> relay = ProgressRelay(lambda *values: seen.append(values), clock=lambda: now[0])
+    >>> relay.heartbeat()  # nothing for the first HEARTBEAT_S seconds
+    >>> now[0] = 6.0
+    >>> relay.heartbeat()
+    >>> seen
+    [(6.0, inf, -inf)]
     """
-    last = [-1.0]
 
-    def on_event(event) -> None:
+    def __init__(self, progress, clock=time.monotonic) -> None:
+        self._progress = progress
+        self._clock = clock
+        self._started = clock()
+        self._last = 0.0
+        self._primal, self._dual = math.inf, -math.inf
+        self._lock = threading.Lock()
+
+    def on_event(self, event) -> None:
+        """HiGHS's MIP interrupt callback: note the values, report them once a second."""
         data = event.data_out
-        elapsed = float(data.running_time)
-        if elapsed - last[0] >= 1.0:
-            last[0] = elapsed
-            progress(elapsed, float(data.mip_primal_bound), float(data.mip_dual_bound))
+        with self._lock:
+            self._primal = float(data.mip_primal_bound)
+            self._dual = float(data.mip_dual_bound)
+        self._report_after(1.0)
 
-    highs.cbMipInterrupt += on_event
+    def heartbeat(self) -> None:
+        """Report the last values known if nothing was reported for :data:`HEARTBEAT_S`."""
+        self._report_after(HEARTBEAT_S)
+
+    def _report_after(self, seconds: float) -> None:
+        with self._lock:
+            elapsed = self._clock() - self._started
+            if elapsed - self._last < seconds:
+                return
+            self._last = elapsed
+            self._progress(elapsed, self._primal, self._dual)
 
 
 def _stop_at_target(highs, target: float, reached: list[bool]) -> None:
@@ -143,12 +184,13 @@ def _stop_at_target(highs, target: float, reached: list[bool]) -> None:
     highs.cbMipInterrupt += on_event
 
 
-def _run_interruptibly(highs) -> bool:
+def _run_interruptibly(highs, tick=None) -> bool:
     """Run HiGHS in highspy's solver thread; Ctrl-C asks it to stop at its next check.
 
     HiGHS checks the interrupt callback within its simplex, IPM and MIP loops, so a
     KeyboardInterrupt (Ctrl-C, or SIGTERM turned into one by the CLI) stops the
-    solve in about a second, keeping the incumbent and the dual bound. Returns
+    solve in about a second, keeping the incumbent and the dual bound. ``tick`` is
+    called every 0.1 s while HiGHS runs (a :meth:`ProgressRelay.heartbeat`). Returns
     True if the run was interrupted.
     """
     highs.HandleUserInterrupt = True
@@ -156,6 +198,8 @@ def _run_interruptibly(highs) -> bool:
     highs.startSolve()
     while True:
         try:
+            if tick is not None:
+                tick()
             finished, _ = highs.wait(0.1)
             if finished:
                 return interrupted
@@ -232,12 +276,14 @@ class HighsBackend(base.Backend):
             notes.append(self._set_start(highspy, highs, problem, options.warm_start))
         if threads:
             reset(True)
+        relay = None
         if options.progress is not None:
-            _report_progress(highs, options.progress)
+            relay = ProgressRelay(options.progress)
+            highs.cbMipInterrupt += relay.on_event
         reached: list[bool] = [False]
         if options.target_objective is not None:
             _stop_at_target(highs, float(options.target_objective), reached)
-        interrupted = _run_interruptibly(highs)
+        interrupted = _run_interruptibly(highs, None if relay is None else relay.heartbeat)
         model_status = highs.getModelStatus()
         name = model_status.name
         info = highs.getInfo()
