@@ -91,3 +91,40 @@ def test_infeasible_by_throughput_is_named(make_variant):
     )
     with pytest.raises(lean_chain.InfeasibleError, match=r"throughput"):
         lean_chain.solve(inst)
+
+
+class _StoppedAtLimit:
+    """The HiGHS backend, its result reported as a time limit would leave it: FEASIBLE,
+    with its bound lowered by ``bound_shift``."""
+
+    def __init__(self, bound_shift: float) -> None:
+        from lean_chain.solvers import get_backend
+
+        self.backend = get_backend("highs")
+        self.bound_shift = bound_shift
+
+    def solve(self, problem, options):
+        import dataclasses
+
+        from lean_chain.solvers import Status
+
+        result = self.backend.solve(problem, options)
+        return dataclasses.replace(
+            result, status=Status.FEASIBLE, bound=result.bound - self.bound_shift
+        )
+
+
+@pytest.mark.parametrize(
+    ("bound_shift", "expected"),
+    [(0.0, "optimal"), (0.005 * TINY_OPTIMUM, "optimal"), (0.02 * TINY_OPTIMUM, "feasible")],
+)
+def test_a_limit_reached_within_the_asked_gap_is_optimal(
+    tiny_dir, monkeypatch, bound_shift, expected
+):
+    # the exact method reports its status by the plan's gap, as the decomposition does:
+    # a search stopped by a limit with its plan already within --gap is optimal
+    monkeypatch.setattr(lean_chain.api, "get_backend", lambda name: _StoppedAtLimit(bound_shift))
+    plan = lean_chain.solve(lean_chain.load_instance(tiny_dir), gap=0.01, sensitivity=False)
+    assert plan.objective == pytest.approx(TINY_OPTIMUM, rel=1e-9)
+    assert plan.gap == pytest.approx(bound_shift / TINY_OPTIMUM, rel=1e-6, abs=1e-9)
+    assert plan.status == expected
