@@ -27,8 +27,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from numba import njit, prange
-from numba.extending import overload, register_jitable
+from llvmlite import ir
+from numba import njit, prange, types
+from numba.core import cgutils
+from numba.extending import intrinsic, overload, register_jitable
 
 from lean_chain.costs import pricing
 from lean_chain.costs.pricing import (
@@ -44,6 +46,14 @@ from lean_chain.model.regimes import RULE, THRESHOLD_RTOL, no_taxes
 
 _N_COMPONENTS = len(COMPONENTS)
 _BLOCK_START = np.uint64(~(KERNEL_BLOCK - 1) & (2**64 - 1))  # t & this: its block's first pair
+#: The kernel asks for the cache lines of its outputs this many pairs ahead, with write
+#: intent, a line (8 float64) at a time. It writes a block's outputs in the kernel order,
+#: all over the block's lines, which the CPU's own prefetchers do not foresee: one block
+#: ahead, the lines are in cache when the block is priced. 5 M pairs, one thread, output
+#: prefetches 64 to 1,024 pairs ahead: 15.5 -> 11.7-13.1 ns a pair (bench_costs; best at
+#: 256, the block).
+_PREFETCH_AHEAD = KERNEL_BLOCK
+_LINE_PAIRS = 8
 _BUILTIN = tuple(regimes.REGIMES.values())
 _JITABLE: set[Callable] = set()
 _KERNELS: dict[tuple[Callable, ...], Callable] = {}
@@ -82,6 +92,38 @@ for _helper in (
 # The steps around them are inlined.
 for _helper in (pricing.lane_cost, pricing.flag, tax_base, unit_costs):
     _jitable(_helper, inline="always")
+
+
+@intrinsic
+def _prefetch_for_write(typingctx, array, indices):  # pragma: no cover - compiled
+    """Ask for the cache line of ``array[indices]`` (a tuple of indices), to be written.
+
+    ``llvm.prefetch`` with write intent (x86 ``PREFETCHW``): a hint, which changes no
+    value and never faults. The caller keeps ``indices`` within the array all the same.
+    """
+
+    def codegen(context, builder, signature, args):
+        array_type, index_types = signature.args
+        array = context.make_array(array_type)(context, builder, args[0])
+        values = cgutils.unpack_tuple(builder, args[1])
+        indices = [
+            context.cast(builder, value, index_type, types.intp)
+            for value, index_type in zip(values, index_types, strict=True)
+        ]
+        address = cgutils.get_item_pointer(
+            context, builder, array_type, array, indices, wraparound=False
+        )
+        byte = ir.IntType(8).as_pointer()
+        word = ir.IntType(32)
+        prefetch = builder.module.declare_intrinsic(
+            "llvm.prefetch", [byte], ir.FunctionType(ir.VoidType(), [byte, word, word, word])
+        )
+        # write, keep in all cache levels, data cache
+        flags = [ir.Constant(word, 1), ir.Constant(word, 3), ir.Constant(word, 1)]
+        builder.call(prefetch, [builder.bitcast(address, byte), *flags])
+        return context.get_dummy_value()
+
+    return types.none(array, indices), codegen
 
 
 def _source_stamp(formulas: tuple[Callable, ...]) -> int:
@@ -144,7 +186,15 @@ def _build_kernel(formulas: tuple[Callable, ...]) -> Callable:
         # each block of KERNEL_BLOCK pairs grouped by regime (pricing.kernel_order).
         # j is unsigned, so that no index through it is tested for wrap-around
         # (a signed one costs a test and a select per array read or write)
-        for t in prange(pair.sku.shape[0]):
+        n = pair.sku.shape[0]
+        for t in prange(n):
+            if t % _LINE_PAIRS == 0:  # the lines the block after this one will write
+                ahead = min(t + _PREFETCH_AHEAD, n - 1)
+                for i in range(_N_COMPONENTS):
+                    _prefetch_for_write(components, (i, ahead))
+                _prefetch_for_write(held_value, (ahead,))
+                _prefetch_for_write(transaction_value, (ahead,))
+                _prefetch_for_write(order_value, (ahead,))
             block = np.uint64(t) & _BLOCK_START
             j = block + np.uint64(pair.order[t])
             s = sku[pair.sku[j]]
