@@ -3,6 +3,9 @@
 Landed cost at N (SKU, path) pairs (default 10 M), in pairs per second and in GB/s of
 output (11 float64 per pair: 8 components, held, transaction and order value):
 
+- ``write_limit_prefetch_fresh`` / ``write_limit_prefetch_prealloc``: the same writes,
+  asking for each line a kernel block ahead as the core does; the limit that the ratios
+  use is the faster of the two writers;
 - ``write_limit_fresh`` / ``write_limit_prealloc``: the machine's write bandwidth for
   the same bytes per pair, with the same threads: a numba ``prange`` kernel that only
   writes the 11 outputs of every pair (a value per pair plus the row number; the row
@@ -26,6 +29,9 @@ output (11 float64 per pair: 8 components, held, transaction and order value):
 - ``inputs_build``: all of ``LandedInputs.build`` (the order among it), what a pricing
   runs between the tables and the core;
 - ``numpy``: the numpy kernel (``landed_cost_numpy``), timed on the first 2 M pairs;
+- ``*_in_cache`` / ``*_to_memory``: the write limit, the floor and the core on one thread,
+  CPU per pair, on 12,000 pairs priced over and over (their outputs stay in cache: the
+  kernel's own work) and on 5 M pairs once (``bench_in_cache``);
 - ``reference``: the pure-Python scalar reference of ``tests/costs/reference.py``,
   timed on a sample of 100,000 pairs.
 
@@ -49,15 +55,17 @@ import resource
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
-from numba import get_num_threads, njit, prange
+from numba import get_num_threads, njit, prange, set_num_threads
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "costs"))
 sys.path.insert(0, str(ROOT))
 
+from lean_chain.costs import kernels  # noqa: E402
 from lean_chain.costs.kernels import landed_cost_fused  # noqa: E402
 from lean_chain.costs.landed import landed_cost_numpy  # noqa: E402
 from lean_chain.costs.pricing import (  # noqa: E402
@@ -83,6 +91,9 @@ RESULTS = ROOT / "benchmarks" / "results"
 BYTES_PER_PAIR = 8 * len(OUTPUTS)  # 11 float64 written per pair
 N_COMPONENTS = len(COMPONENTS)  # rows of LandedCost.components, a constant to the write limit
 NUMPY_PAIRS = 2_000_000
+# the core's output prefetch, for the prefetching write limit (constants to numba)
+prefetch_for_write = kernels._prefetch_for_write
+PREFETCH_AHEAD, LINE_PAIRS = kernels._PREFETCH_AHEAD, kernels._LINE_PAIRS
 
 
 def synthetic_inputs(n_pairs: int, seed: int = 0) -> LandedInputs:
@@ -283,8 +294,34 @@ def _write_outputs(components, held_value, transaction_value, order_value):  # p
         order_value[j] = x
 
 
-def write(out: LandedCost) -> LandedCost:
-    _write_outputs(out.components, out.held_value, out.transaction_value, out.order_value)
+@njit(parallel=True, cache=True, nogil=True)
+def _write_outputs_prefetching(
+    components, held_value, transaction_value, order_value
+):  # pragma: no cover
+    """:func:`_write_outputs`, asking for the lines it will write a block ahead, as the core
+    does (``lean_chain.costs.kernels._prefetch_for_write``): on this VM that writes the
+    same bytes faster (one thread, 5 M pairs: 7.1 -> 5.6 ns a pair), so the limit is the
+    faster of the two writers."""
+    n = held_value.shape[0]
+    for j in prange(n):
+        if j % LINE_PAIRS == 0:
+            ahead = min(j + PREFETCH_AHEAD, n - 1)
+            for i in range(N_COMPONENTS):
+                prefetch_for_write(components, (i, ahead))
+            prefetch_for_write(held_value, (ahead,))
+            prefetch_for_write(transaction_value, (ahead,))
+            prefetch_for_write(order_value, (ahead,))
+        x = float(j)
+        for i in range(N_COMPONENTS):
+            components[i, j] = x + i
+        held_value[j] = x
+        transaction_value[j] = x
+        order_value[j] = x
+
+
+def write(out: LandedCost, prefetch: bool = False) -> LandedCost:
+    kernel = _write_outputs_prefetching if prefetch else _write_outputs
+    kernel(out.components, out.held_value, out.transaction_value, out.order_value)
     return out
 
 
@@ -357,6 +394,8 @@ def time_core(
     variants = {
         "write_limit_fresh": lambda: write(LandedCost.empty(n_pairs)),
         "write_limit_prealloc": lambda: write(out),
+        "write_limit_prefetch_fresh": lambda: write(LandedCost.empty(n_pairs), prefetch=True),
+        "write_limit_prefetch_prealloc": lambda: write(out, prefetch=True),
         "read_write_floor": lambda: read_write(inp, out),
         "core_fresh": lambda: landed_cost_fused(inp),
         "core_prealloc": lambda: landed_cost_fused(inp, out),
@@ -379,6 +418,7 @@ def bench_landed(n_pairs: int, sample: int, repeats: int) -> list[dict]:
     inp, ordered = LandedInputs.build(*tables), index_ordered(tables)
     out = LandedCost.empty(n_pairs)
     write(LandedCost.empty(1000))  # compile (cached on disk) outside the timing
+    write(LandedCost.empty(1000), prefetch=True)
     read_write(head(tables, 1000), LandedCost.empty(1000))  # compiled in memory
     landed_cost_fused(head(tables, 1000))
     out.components.fill(0.0), out.held_value.fill(0.0)  # touch every page once
@@ -429,20 +469,22 @@ def bench_landed(n_pairs: int, sample: int, repeats: int) -> list[dict]:
     for row in rows:
         used = row.get("cpu_ns_per_pair")
         print(
-            f"  {row['variant']:<26} {row['pairs_per_s']:>14,.0f} pairs/s {row['gb_per_s']:7.2f} GB/s"
+            f"  {row['variant']:<30} {row['pairs_per_s']:>14,.0f} pairs/s {row['gb_per_s']:7.2f} GB/s"
             + (f"  {used:6.2f} ns CPU/pair" if used is not None else "")
         )
+    # the write limit: the faster of the plain and the prefetching writer
+    limit = {
+        kind: max(rate[f"write_limit_{kind}"], rate[f"write_limit_prefetch_{kind}"])
+        for kind in ("fresh", "prealloc")
+    }
     ratios = {
-        "core_prealloc / write_limit_prealloc": rate["core_prealloc"]
-        / rate["write_limit_prealloc"],
-        "read_write_floor / write_limit_prealloc": rate["read_write_floor"]
-        / rate["write_limit_prealloc"],
+        "core_prealloc / write_limit_prealloc": rate["core_prealloc"] / limit["prealloc"],
+        "read_write_floor / write_limit_prealloc": rate["read_write_floor"] / limit["prealloc"],
         "core_prealloc / read_write_floor": rate["core_prealloc"] / rate["read_write_floor"],
         "core_prealloc_with_order / write_limit_prealloc": rate["core_prealloc_with_order"]
-        / rate["write_limit_prealloc"],
-        "core_index_order / write_limit_prealloc": rate["core_index_order"]
-        / rate["write_limit_prealloc"],
-        "core_fresh / write_limit_fresh": rate["core_fresh"] / rate["write_limit_fresh"],
+        / limit["prealloc"],
+        "core_index_order / write_limit_prealloc": rate["core_index_order"] / limit["prealloc"],
+        "core_fresh / write_limit_fresh": rate["core_fresh"] / limit["fresh"],
         "core_prealloc / reference": rate["core_prealloc"] / rate["reference"],
         "core_prealloc / numpy": rate["core_prealloc"] / rate["numpy"],
     }
@@ -455,6 +497,65 @@ def bench_landed(n_pairs: int, sample: int, repeats: int) -> list[dict]:
     print(f"  core and numpy kernels bit-identical: {same}")
     for row in rows:
         row.update({name: round(value, 4) for name, value in ratios.items()})
+    return rows
+
+
+#: Pairs priced over and over with their outputs in cache (11 x 8 bytes x 12,000 = 1 MB,
+#: in the core's L2). Not a power of two: the outputs' rows are then a power of two of
+#: bytes apart, fall in the same cache sets and evict each other (16,384 pairs: the core
+#: 25 ns a pair against 9.9 at 12,000 or 16,000).
+HOT_PAIRS = 12_000
+
+
+def bench_in_cache(repeats: int, work_pairs: int = 5_000_000) -> list[dict]:
+    """One thread's CPU per pair of the write limit, the floor and the core, outputs in cache.
+
+    The first :data:`HOT_PAIRS` synthetic pairs, priced ``work_pairs / HOT_PAIRS`` times
+    into the same outputs, on one numba thread: what each kernel's own work costs when
+    nothing waits for memory, against the same kernels writing 5 M pairs to memory once.
+    Timed by the calling thread's CPU clock, which runs a one-thread ``prange`` itself:
+    the process's would also count the idle OpenMP workers spinning between calls.
+    """
+    tables = synthetic_tables(work_pairs)
+    threads = get_num_threads()
+    set_num_threads(1)
+    rows = []
+    try:
+        for n in (HOT_PAIRS, work_pairs):
+            inp, out = head(tables, n), LandedCost.empty(n)
+            kernels = {
+                "write_limit": partial(write, out),
+                "write_limit_prefetch": partial(write, out, prefetch=True),
+                "read_write_floor": partial(read_write, inp, out),
+                "core": partial(landed_cost_fused, inp, out),
+            }
+            for kernel in kernels.values():
+                kernel()
+            times = max(1, work_pairs // n)
+            for name, kernel in kernels.items():
+                best = np.inf
+                for _ in range(repeats):
+                    cpu = time.thread_time()
+                    for _ in range(times):
+                        kernel()
+                    best = min(best, time.thread_time() - cpu)
+                place = "in_cache" if n == HOT_PAIRS else "to_memory"
+                rows.append(
+                    {
+                        "benchmark": "landed_cost_one_thread",
+                        "variant": f"{name}_{place}",
+                        "pairs": n,
+                        "seconds": best / times,
+                        "cpu_ns_per_pair": best / (times * n) * 1e9,
+                        "threads": 1,
+                        "repeats": repeats,
+                    }
+                )
+    finally:
+        set_num_threads(threads)
+    print(f"one thread, CPU per pair, best of {repeats}:")
+    for row in rows:
+        print(f"  {row['variant']:<32} {row['cpu_ns_per_pair']:6.2f} ns")
     return rows
 
 
@@ -613,6 +714,7 @@ def main() -> None:
     parser.add_argument("--scenarios", type=int, default=1000)
     args = parser.parse_args()
     rows = bench_landed(args.pairs, args.sample, args.repeats)
+    rows += bench_in_cache(args.repeats)
     if args.scenarios:
         rows += bench_monte_carlo(args.scenarios)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
