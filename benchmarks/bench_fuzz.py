@@ -216,15 +216,25 @@ def m_duplicate_column(ctx: Ctx) -> Mutation:
     return Mutation(TABLES[table].filename, col.name, "column repeated at the end")
 
 
+def rename_variants(name: str) -> list[str]:
+    """Four misspellings of the column ``name``, each different from ``name``.
+
+    The spaced variant of a name without '_' ('lat', 'lon', 'kind', ...) was the name itself:
+    a rename that changed nothing, expected to be rejected, and counted as a silent acceptance
+    (seed 12, mutants 139 and 148: nodes.csv 'lat' and 'lon' "renamed" to themselves). Such a
+    name is capitalised instead ('Lat': headers are case-sensitive, as 'LAT' already shows);
+    the list keeps four entries so that every other mutant draws what it drew before.
+    """
+    spaced = name.replace("_", " ") if "_" in name else name.capitalize()
+    return [name.upper(), name + "s", spaced, "列" + name]
+
+
 def m_rename_column(ctx: Ctx) -> Mutation:
     table, col = pick_column(ctx, lambda t, c: True)
     path = ctx.inst / TABLES[table].filename
     header, rows = read_rows(path)
     j = header.index(col.name)
-    new = ctx.choice(
-        [col.name.upper(), col.name + "s", col.name.replace("_", " "), "列" + col.name]
-    )
-    header[j] = new
+    header[j] = new = ctx.choice(rename_variants(col.name))
     write_rows(path, header, rows)
     return Mutation(TABLES[table].filename, col.name, f"renamed to {new!r}")
 

@@ -57,3 +57,28 @@ def test_fuzz_mutant(kind: str, index: int, tmp_path: Path) -> None:
 
 
 ORIGINAL_TINY = bench.tree_hash(bench.BASES["tiny"])
+
+
+def test_rename_variants_change_the_header() -> None:
+    """No rename of a column leaves its name, or gives another column's name of its table."""
+    for table in bench.TABLES.values():
+        for col in table.columns:
+            variants = bench.rename_variants(col.name)
+            assert len(variants) == 4, col.name  # the same draws as before for other mutants
+            clash = set(variants) & set(table.column_names)
+            assert not clash, f"{table.filename} {col.name} -> {sorted(clash)}"
+
+
+@pytest.mark.parametrize(("index", "column"), [(139, "lat"), (148, "lon")])
+def test_rename_column_mutant_changes_the_file(index: int, column: str, tmp_path: Path) -> None:
+    """Seed 12, mutants 139 and 148 "renamed" nodes.csv's 'lat'/'lon' to themselves (no change,
+    expected rejected: a false silent acceptance); the mutant now differs from its base."""
+    mutant = bench.make_mutant(12, index, tmp_path / "m", ["tiny", "global_export"])
+    assert (mutant.kind, mutant.mutation.table, mutant.mutation.column) == (
+        "rename_column",
+        "nodes.csv",
+        column,
+    )
+    header, _ = bench.read_rows(mutant.inst / "nodes.csv")
+    assert column not in header
+    assert bench.tree_hash(mutant.inst) != bench.tree_hash(bench.BASES[mutant.base])
