@@ -170,8 +170,9 @@ def type_table(raw: pd.DataFrame, table: Table, issues: list[Issue]) -> pd.DataF
     """Type the text cells ``raw`` of one table against its schema.
 
     Unknown columns (other than notes columns ``x_...``), missing required
-    columns and bad cells are recorded in ``issues`` in CSV terms (file
-    ``table.filename``, row = data row + 2); a bad cell takes its default.
+    columns (one issue each, on the header row) and bad cells are recorded in
+    ``issues`` in CSV terms (file ``table.filename``, row = data row + 2); a bad
+    cell, or every cell of a missing column, takes its default.
     Shared by every source of tables (CSV folders, workbooks).
     """
     known = set(table.column_names)
@@ -191,12 +192,17 @@ def type_table(raw: pd.DataFrame, table: Table, issues: list[Issue]) -> pd.DataF
     typed: dict[str, Any] = {}
     for col in table.columns:
         if col.name in raw.columns:
-            cells = raw[col.name].astype(str).str.strip()
-        else:
-            if col.required:
-                issues.append(Issue(table.filename, 1, col.name, None, "this required column"))
-            cells = pd.Series([""] * len(raw), index=raw.index, dtype=object)
-        typed[col.name] = _parse_column(cells, col, table, issues)
+            typed[col.name] = _parse_column(
+                raw[col.name].astype(str).str.strip(), col, table, issues
+            )
+            continue
+        if col.required:
+            issues.append(Issue(table.filename, 1, col.name, None, "this required column"))
+        # The column's defaults. A missing column is one problem, not one more per data row
+        # for a cell the file does not have (a blank cell is the only problem a blank column
+        # can give, so those issues are dropped).
+        blank = pd.Series([""] * len(raw), index=raw.index, dtype=object)
+        typed[col.name] = _parse_column(blank, col, table, [])
     return pd.DataFrame(typed, index=raw.index)
 
 

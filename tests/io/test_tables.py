@@ -104,12 +104,10 @@ def test_notes_columns_are_allowed(make_variant):
 def test_missing_required_column(make_variant):
     folder = make_variant(tables={"nodes": lambda f: f.drop(columns=["country"])})
     issues, message = load_issues(folder)
-    assert issues[0] == Issue("nodes.csv", 1, "country", None, "this required column")
-    # and every row then lacks the required value
-    assert issues[1:] == [
-        Issue("nodes.csv", line, "country", "", "a value (column is required)")
-        for line in (2, 3, 4)
-    ]
+    # one problem: not one more per data row for a cell 'got ""' that the file does not have
+    # (a missing column of global_export's demand.csv was 2,734 problems, 2,733 of them rows)
+    assert issues == [Issue("nodes.csv", 1, "country", None, "this required column")]
+    assert message.startswith("1 problem(s) in the instance:")
     assert "nodes.csv, row 1, column 'country'; expected this required column" in message
 
 
