@@ -82,3 +82,38 @@ def test_rename_column_mutant_changes_the_file(index: int, column: str, tmp_path
     header, _ = bench.read_rows(mutant.inst / "nodes.csv")
     assert column not in header
     assert bench.tree_hash(mutant.inst) != bench.tree_hash(bench.BASES[mutant.base])
+
+
+def test_infeasible_mutant_diagnosis_run_is_no_partial_write(tmp_path: Path) -> None:
+    """Seed 13, mutant 99: global_export without max_channels_per_sku (the default 2 is
+    infeasible) exits 3 and writes its documented diagnosis run; that is no partial write."""
+    mutant = bench.make_mutant(13, 99, tmp_path / "m", ["tiny", "global_export"])
+    assert (mutant.kind, mutant.mutation.column) == ("yaml_missing_key", "max_channels_per_sku")
+    row = bench.run_mutant(mutant, subprocess_mode=False, timeout=120, time_limit=20, gap=0.01)
+    assert (row["solve_exit"], row["class"]) == (3, "clean_rejection"), row["problems"]
+    assert bench.complete_diagnosis(mutant.work / bench.RUN_NAME)
+
+
+def test_complete_diagnosis_needs_every_part(tmp_path: Path) -> None:
+    """A diagnosis run lacking its marker, diagnosis.json or the infeasible status, or holding
+    a plan, is still a partial write."""
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / bench.MARKER).write_text("")
+    (run / "diagnosis.json").write_text("{}")
+    (run / "summary.json").write_text('{"status": "infeasible"}')
+    assert bench.complete_diagnosis(run)
+    (run / "plan").mkdir()
+    assert not bench.complete_diagnosis(run)
+    (run / "plan").rmdir()
+    (run / "summary.json").write_text('{"status": "optimal"}')
+    assert not bench.complete_diagnosis(run)
+    (run / "summary.json").write_text("[1]")
+    assert not bench.complete_diagnosis(run)
+    (run / "summary.json").write_text('{"status": "infeasible"}')
+    (run / "diagnosis.json").unlink()
+    assert not bench.complete_diagnosis(run)
+    (run / "diagnosis.json").write_text("{}")
+    (run / bench.MARKER).unlink()
+    assert not bench.complete_diagnosis(run)
+    assert not bench.complete_diagnosis(tmp_path / "missing")
