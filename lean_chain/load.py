@@ -17,6 +17,7 @@ import pandas as pd
 from lean_chain.errors import InstanceError, Issue
 from lean_chain.index import build_index
 from lean_chain.io.instance_io import read_instance_tables
+from lean_chain.io.tables import MISSING_COLUMN
 from lean_chain.model.dates import as_of_date, select_in_force
 from lean_chain.model.instance import Instance, convert_money
 from lean_chain.rules import merge_library, read_library, split_names
@@ -61,7 +62,9 @@ def instance_from_tables(
     ``issues`` are problems already found while reading (reported together
     with the checks' findings); ``locate`` rewrites an issue's file and row
     for sources that are not CSV files (a workbook's sheet and row).
-    Raises :class:`~lean_chain.errors.InstanceError` with every problem found.
+    Raises :class:`~lean_chain.errors.InstanceError` with every problem found; when a
+    table could not be read or lacks a required column, with the reading problems only
+    (the cross-table checks would run on that table's defaults).
 
     Examples
     --------
@@ -71,7 +74,13 @@ def instance_from_tables(
     """
     issues = list(issues or [])
     locate = locate or (lambda issue: issue)
-    if any(frame is None for frame in tables.values()):
+    # A table that could not be read, or lacks a required column, stops here: the cross-table
+    # checks would run on the column's defaults and restate its one problem for each row and
+    # each reference to it (global_export without skus.csv's sku_id: 2,734 unknown sku_ids
+    # of demand.csv; without tax_rules.csv's channel_id: 643 blank channels and overlaps)
+    if any(frame is None for frame in tables.values()) or any(
+        issue.expected == MISSING_COLUMN for issue in issues
+    ):
         raise InstanceError(issues)
     tables = dict(tables)
     library = split_names(params.get("rule_library", ""))

@@ -30,6 +30,9 @@ MAX_MONEY = 1e12
 MAX_MAGNITUDE = 1e15
 #: parameters.yaml holds a handful of keys; a bigger file is a mistake.
 MAX_PARAMETERS_BYTES = 64 * 1024
+#: What an issue of a missing required column expects (``load`` stops before the cross-table
+#: checks on it: they would run on the column's defaults).
+MISSING_COLUMN = "this required column"
 #: Extra columns a planner may keep for their own notes.
 _FREE_COLUMN_PREFIXES = ("x_", "note", "comment")
 
@@ -197,7 +200,7 @@ def type_table(raw: pd.DataFrame, table: Table, issues: list[Issue]) -> pd.DataF
             )
             continue
         if col.required:
-            issues.append(Issue(table.filename, 1, col.name, None, "this required column"))
+            issues.append(Issue(table.filename, 1, col.name, None, MISSING_COLUMN))
         # The column's defaults. A missing column is one problem, not one more per data row
         # for a cell the file does not have (a blank cell is the only problem a blank column
         # can give, so those issues are dropped).
