@@ -12,10 +12,14 @@ output (11 float64 per pair: 8 components, held, transaction and order value):
   count a compile-time constant, see ``_write_outputs``), into freshly allocated memory
   (each call pays the page faults, as a caller that allocates does) and into
   preallocated memory;
-- ``read_write_floor``: the core's reads and writes alone: a ``prange`` kernel that reads
-  the pair's codes and every column of its rows of the five tables, and writes the 11
-  outputs, without any arithmetic but their sums (``_read_write_kernel``): what no kernel
-  with the core's inputs can beat;
+- ``read_write_floor`` / ``read_write_floor_prefetch``: the core's reads and writes alone:
+  a ``prange`` kernel that reads the pair's codes and every column of its rows of the
+  five tables, and writes the 11 outputs, without any arithmetic but their sums
+  (``_read_write_kernel``), the second asking for its output lines ahead as the core
+  does: the faster of the two is what a kernel with the core's inputs can hardly beat;
+- ``codes_floor``: a kernel that reads each pair's 7 codes and no table, and writes its 11
+  outputs (``_codes_and_writes``): the least that any kernel pricing pairs from their
+  codes does;
 - ``core_fresh``: the fused, compiled kernel lean_chain uses (``landed_cost_fused``)
   allocating its outputs, as ``landed_cost`` does;
 - ``core_prealloc``: the same kernel writing into preallocated outputs (``out=``);
@@ -325,7 +329,7 @@ def write(out: LandedCost, prefetch: bool = False) -> LandedCost:
     return out
 
 
-def _read_write_kernel() -> Callable:
+def _read_write_kernel(prefetch: bool = False) -> Callable:
     """A ``prange`` kernel that reads what the core reads per pair and writes its 11 outputs.
 
     Per pair: its 7 codes (:data:`~lean_chain.costs.pricing.PAIR_CODES`), every
@@ -334,7 +338,8 @@ def _read_write_kernel() -> Callable:
     sum of every 11th value read, so that no read is dead and no long chain of
     adds stands between a pair's reads and its writes. No tax arithmetic, no
     dispatch, no kernel order. Generated from the tables' field lists, so it
-    follows a column added to any of them.
+    follows a column added to any of them. With ``prefetch``, it asks for the lines it
+    will write a block ahead, as the core does; the floor is the faster of the two.
     """
     widths = {
         "sku": len(SKU_FIELDS),
@@ -349,7 +354,21 @@ def _read_write_kernel() -> Callable:
     sums = [" + ".join(items) for items in terms]
     lines = [
         "def read_write(sku, row, path, rule, parcel, pair, components, held, transaction, order):",
-        "    for t in prange(pair.sku.shape[0]):",
+        "    n = pair.sku.shape[0]",
+        "    for t in prange(n):",
+        *(
+            [
+                "        if t % LINE_PAIRS == 0:",
+                "            ahead = min(t + PREFETCH_AHEAD, n - 1)",
+                *(f"            prefetch(components, ({i}, ahead))" for i in range(N_COMPONENTS)),
+                *(
+                    f"            prefetch({name}, (ahead,))"
+                    for name in ("held", "transaction", "order")
+                ),
+            ]
+            if prefetch
+            else []
+        ),
         *(f"        {table}_k = pair.{table}[t]" for table in widths),
         *(f"        components[{i}, t] = {sums[i]}" for i in range(N_COMPONENTS)),
         *(
@@ -357,17 +376,46 @@ def _read_write_kernel() -> Callable:
             for i, name in enumerate(("held", "transaction", "order"))
         ),
     ]
-    namespace = {"prange": prange}
+    namespace = {
+        "prange": prange,
+        "prefetch": prefetch_for_write,
+        "LINE_PAIRS": LINE_PAIRS,
+        "PREFETCH_AHEAD": PREFETCH_AHEAD,
+    }
     exec("\n".join(lines), namespace)
     return njit(parallel=True, nogil=True, error_model="numpy")(namespace["read_write"])
 
 
-_READ_WRITE = _read_write_kernel()
+_READ_WRITE = {prefetch: _read_write_kernel(prefetch) for prefetch in (False, True)}
 
 
-def read_write(inp: LandedInputs, out: LandedCost) -> LandedCost:
+@njit(parallel=True, cache=True, nogil=True)
+def _codes_and_writes(pair, components, held_value, transaction_value, order_value):
+    """Read a pair's 7 codes, no table, and write its 11 outputs: the least any kernel
+    that prices a pair from its codes must do (each output a sum of codes, none dead),
+    asking for its output lines ahead as the write limit's faster writer does."""
+    n = held_value.shape[0]
+    for t in prange(n):
+        if t % LINE_PAIRS == 0:  # the lines it will write a block ahead, as the core does
+            ahead = min(t + PREFETCH_AHEAD, n - 1)
+            for i in range(N_COMPONENTS):
+                prefetch_for_write(components, (i, ahead))
+            prefetch_for_write(held_value, (ahead,))
+            prefetch_for_write(transaction_value, (ahead,))
+            prefetch_for_write(order_value, (ahead,))
+        a = float(pair.sku[t]) + float(pair.flags[t])
+        b = float(pair.path[t]) + float(pair.order[t])
+        c = float(pair.row[t]) + float(pair.rule[t]) + float(pair.parcel[t])
+        for i in range(N_COMPONENTS):
+            components[i, t] = a + i
+        held_value[t] = b
+        transaction_value[t] = c
+        order_value[t] = a + c
+
+
+def read_write(inp: LandedInputs, out: LandedCost, prefetch: bool = False) -> LandedCost:
     """The read-and-write floor: :func:`_read_write_kernel` over ``inp`` into ``out``."""
-    _READ_WRITE(
+    _READ_WRITE[prefetch](
         *inp.arrays(), out.components, out.held_value, out.transaction_value, out.order_value
     )
     return out
@@ -397,6 +445,10 @@ def time_core(
         "write_limit_prefetch_fresh": lambda: write(LandedCost.empty(n_pairs), prefetch=True),
         "write_limit_prefetch_prealloc": lambda: write(out, prefetch=True),
         "read_write_floor": lambda: read_write(inp, out),
+        "read_write_floor_prefetch": lambda: read_write(inp, out, prefetch=True),
+        "codes_floor": lambda: _codes_and_writes(
+            inp.pair, out.components, out.held_value, out.transaction_value, out.order_value
+        ),
         "core_fresh": lambda: landed_cost_fused(inp),
         "core_prealloc": lambda: landed_cost_fused(inp, out),
         "core_index_order": lambda: landed_cost_fused(ordered, out),
@@ -419,7 +471,8 @@ def bench_landed(n_pairs: int, sample: int, repeats: int) -> list[dict]:
     out = LandedCost.empty(n_pairs)
     write(LandedCost.empty(1000))  # compile (cached on disk) outside the timing
     write(LandedCost.empty(1000), prefetch=True)
-    read_write(head(tables, 1000), LandedCost.empty(1000))  # compiled in memory
+    for prefetch in (False, True):  # compiled in memory
+        read_write(head(tables, 1000), LandedCost.empty(1000), prefetch)
     landed_cost_fused(head(tables, 1000))
     out.components.fill(0.0), out.held_value.fill(0.0)  # touch every page once
     out.transaction_value.fill(0.0), out.order_value.fill(0.0)
@@ -477,10 +530,12 @@ def bench_landed(n_pairs: int, sample: int, repeats: int) -> list[dict]:
         kind: max(rate[f"write_limit_{kind}"], rate[f"write_limit_prefetch_{kind}"])
         for kind in ("fresh", "prealloc")
     }
+    floor = max(rate["read_write_floor"], rate["read_write_floor_prefetch"])
     ratios = {
         "core_prealloc / write_limit_prealloc": rate["core_prealloc"] / limit["prealloc"],
-        "read_write_floor / write_limit_prealloc": rate["read_write_floor"] / limit["prealloc"],
-        "core_prealloc / read_write_floor": rate["core_prealloc"] / rate["read_write_floor"],
+        "read_write_floor / write_limit_prealloc": floor / limit["prealloc"],
+        "core_prealloc / read_write_floor": rate["core_prealloc"] / floor,
+        "codes_floor / write_limit_prealloc": rate["codes_floor"] / limit["prealloc"],
         "core_prealloc_with_order / write_limit_prealloc": rate["core_prealloc_with_order"]
         / limit["prealloc"],
         "core_index_order / write_limit_prealloc": rate["core_index_order"] / limit["prealloc"],
@@ -527,6 +582,7 @@ def bench_in_cache(repeats: int, work_pairs: int = 5_000_000) -> list[dict]:
                 "write_limit": partial(write, out),
                 "write_limit_prefetch": partial(write, out, prefetch=True),
                 "read_write_floor": partial(read_write, inp, out),
+                "read_write_floor_prefetch": partial(read_write, inp, out, prefetch=True),
                 "core": partial(landed_cost_fused, inp, out),
             }
             for kernel in kernels.values():
