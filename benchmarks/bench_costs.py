@@ -9,7 +9,7 @@ output (11 float64 per pair: 8 components, held, transaction and order value):
 - ``write_limit_fresh`` / ``write_limit_prealloc``: the machine's write bandwidth for
   the same bytes per pair, with the same threads: a numba ``prange`` kernel that only
   writes the 11 outputs of every pair (a value per pair plus the row number; the row
-  count a compile-time constant, see ``_write_outputs``), into freshly allocated memory
+  count a compile-time constant, see ``_writer``), into freshly allocated memory
   (each call pays the page faults, as a caller that allocates does) and into
   preallocated memory;
 - ``read_write_floor`` / ``read_write_floor_prefetch``: the core's reads and writes alone:
@@ -69,8 +69,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "costs"))
 sys.path.insert(0, str(ROOT))
 
-from lean_chain.costs import kernels  # noqa: E402
-from lean_chain.costs.kernels import landed_cost_fused  # noqa: E402
+from lean_chain.costs.kernels import landed_cost_fused, prefetch_outputs  # noqa: E402
 from lean_chain.costs.landed import landed_cost_numpy  # noqa: E402
 from lean_chain.costs.pricing import (  # noqa: E402
     COMPONENTS,
@@ -95,9 +94,6 @@ RESULTS = ROOT / "benchmarks" / "results"
 BYTES_PER_PAIR = 8 * len(OUTPUTS)  # 11 float64 written per pair
 N_COMPONENTS = len(COMPONENTS)  # rows of LandedCost.components, a constant to the write limit
 NUMPY_PAIRS = 2_000_000
-# the core's output prefetch, for the prefetching write limit (constants to numba)
-prefetch_for_write = kernels._prefetch_for_write
-PREFETCH_AHEAD, LINE_PAIRS = kernels._PREFETCH_AHEAD, kernels._LINE_PAIRS
 
 
 def synthetic_inputs(n_pairs: int, seed: int = 0) -> LandedInputs:
@@ -278,9 +274,12 @@ def reference_rate(inp: LandedInputs, sample: int) -> float:
     return sample / (time.perf_counter() - start)
 
 
-@njit(parallel=True, cache=True, nogil=True)
-def _write_outputs(components, held_value, transaction_value, order_value):  # pragma: no cover
-    """Write 11 float64 per pair, as the core does (8 component rows, 3 arrays), nothing else.
+def _writer(prefetch: bool) -> Callable:
+    """A ``prange`` kernel that writes 11 float64 per pair, as the core does (8 component
+    rows, 3 arrays), nothing else; with ``prefetch``, asking for the lines it will write a
+    block ahead as the core does (``lean_chain.costs.kernels.prefetch_outputs``): on this
+    VM that writes the same bytes faster (one thread, 5 M pairs: 7.1 -> 5.6 ns a pair), so
+    the limit is the faster of the two writers.
 
     The row count is a compile-time constant, as it is to the core: looping to
     ``components.shape[0]``, known only at run time, cost an int-to-float conversion per
@@ -289,43 +288,28 @@ def _write_outputs(components, held_value, transaction_value, order_value):  # p
     and 3.78 ns a pair on two threads, 7.95 vs 7.17 on one), so it timed part of its own
     loop, not only the writes. The limit is the stricter for it.
     """
-    for j in prange(held_value.shape[0]):
-        x = float(j)
-        for i in range(N_COMPONENTS):
-            components[i, j] = x + i
-        held_value[j] = x
-        transaction_value[j] = x
-        order_value[j] = x
 
-
-@njit(parallel=True, cache=True, nogil=True)
-def _write_outputs_prefetching(
-    components, held_value, transaction_value, order_value
-):  # pragma: no cover
-    """:func:`_write_outputs`, asking for the lines it will write a block ahead, as the core
-    does (``lean_chain.costs.kernels._prefetch_for_write``): on this VM that writes the
-    same bytes faster (one thread, 5 M pairs: 7.1 -> 5.6 ns a pair), so the limit is the
-    faster of the two writers."""
-    n = held_value.shape[0]
-    for j in prange(n):
-        if j % LINE_PAIRS == 0:
-            ahead = min(j + PREFETCH_AHEAD, n - 1)
+    @njit(parallel=True, nogil=True)
+    def write_outputs(components, held_value, transaction_value, order_value):  # pragma: no cover
+        n = held_value.shape[0]
+        for j in prange(n):
+            if prefetch:  # a constant to numba: the branch is compiled away
+                prefetch_outputs(j, n, components, held_value, transaction_value, order_value)
+            x = float(j)
             for i in range(N_COMPONENTS):
-                prefetch_for_write(components, (i, ahead))
-            prefetch_for_write(held_value, (ahead,))
-            prefetch_for_write(transaction_value, (ahead,))
-            prefetch_for_write(order_value, (ahead,))
-        x = float(j)
-        for i in range(N_COMPONENTS):
-            components[i, j] = x + i
-        held_value[j] = x
-        transaction_value[j] = x
-        order_value[j] = x
+                components[i, j] = x + i
+            held_value[j] = x
+            transaction_value[j] = x
+            order_value[j] = x
+
+    return write_outputs
+
+
+_WRITERS = {prefetch: _writer(prefetch) for prefetch in (False, True)}
 
 
 def write(out: LandedCost, prefetch: bool = False) -> LandedCost:
-    kernel = _write_outputs_prefetching if prefetch else _write_outputs
-    kernel(out.components, out.held_value, out.transaction_value, out.order_value)
+    _WRITERS[prefetch](out.components, out.held_value, out.transaction_value, out.order_value)
     return out
 
 
@@ -356,19 +340,7 @@ def _read_write_kernel(prefetch: bool = False) -> Callable:
         "def read_write(sku, row, path, rule, parcel, pair, components, held, transaction, order):",
         "    n = pair.sku.shape[0]",
         "    for t in prange(n):",
-        *(
-            [
-                "        if t % LINE_PAIRS == 0:",
-                "            ahead = min(t + PREFETCH_AHEAD, n - 1)",
-                *(f"            prefetch(components, ({i}, ahead))" for i in range(N_COMPONENTS)),
-                *(
-                    f"            prefetch({name}, (ahead,))"
-                    for name in ("held", "transaction", "order")
-                ),
-            ]
-            if prefetch
-            else []
-        ),
+        *(["        prefetch(t, n, components, held, transaction, order)"] if prefetch else []),
         *(f"        {table}_k = pair.{table}[t]" for table in widths),
         *(f"        components[{i}, t] = {sums[i]}" for i in range(N_COMPONENTS)),
         *(
@@ -376,12 +348,7 @@ def _read_write_kernel(prefetch: bool = False) -> Callable:
             for i, name in enumerate(("held", "transaction", "order"))
         ),
     ]
-    namespace = {
-        "prange": prange,
-        "prefetch": prefetch_for_write,
-        "LINE_PAIRS": LINE_PAIRS,
-        "PREFETCH_AHEAD": PREFETCH_AHEAD,
-    }
+    namespace = {"prange": prange, "prefetch": prefetch_outputs}
     exec("\n".join(lines), namespace)
     return njit(parallel=True, nogil=True, error_model="numpy")(namespace["read_write"])
 
@@ -396,13 +363,7 @@ def _codes_and_writes(pair, components, held_value, transaction_value, order_val
     asking for its output lines ahead as the write limit's faster writer does."""
     n = held_value.shape[0]
     for t in prange(n):
-        if t % LINE_PAIRS == 0:  # the lines it will write a block ahead, as the core does
-            ahead = min(t + PREFETCH_AHEAD, n - 1)
-            for i in range(N_COMPONENTS):
-                prefetch_for_write(components, (i, ahead))
-            prefetch_for_write(held_value, (ahead,))
-            prefetch_for_write(transaction_value, (ahead,))
-            prefetch_for_write(order_value, (ahead,))
+        prefetch_outputs(t, n, components, held_value, transaction_value, order_value)
         a = float(pair.sku[t]) + float(pair.flags[t])
         b = float(pair.path[t]) + float(pair.order[t])
         c = float(pair.row[t]) + float(pair.rule[t]) + float(pair.parcel[t])

@@ -126,6 +126,25 @@ def _prefetch_for_write(typingctx, array, indices):  # pragma: no cover - compil
     return types.none(array, indices), codegen
 
 
+def prefetch_outputs(t, n, components, held_value, transaction_value, order_value):
+    """At every ``_LINE_PAIRS``-th pair ``t`` of ``n``, ask for the output lines of the
+    pair ``_PREFETCH_AHEAD`` further on (all 11 outputs), to be written.
+
+    Compiled into the fused kernel (and the write limit of ``benchmarks/bench_costs.py``);
+    a hint only, which changes no value.
+    """
+    if t % _LINE_PAIRS == 0:
+        ahead = min(t + _PREFETCH_AHEAD, n - 1)
+        for i in range(_N_COMPONENTS):
+            _prefetch_for_write(components, (i, ahead))
+        _prefetch_for_write(held_value, (ahead,))
+        _prefetch_for_write(transaction_value, (ahead,))
+        _prefetch_for_write(order_value, (ahead,))
+
+
+_jitable(prefetch_outputs, inline="always")
+
+
 def _source_stamp(formulas: tuple[Callable, ...]) -> int:
     """A hash of every source the kernel compiles in: never a regime code (> 2**40)."""
     digest = hashlib.sha256(repr(THRESHOLD_RTOL).encode())
@@ -188,13 +207,8 @@ def _build_kernel(formulas: tuple[Callable, ...]) -> Callable:
         # (a signed one costs a test and a select per array read or write)
         n = pair.sku.shape[0]
         for t in prange(n):
-            if t % _LINE_PAIRS == 0:  # the lines the block after this one will write
-                ahead = min(t + _PREFETCH_AHEAD, n - 1)
-                for i in range(_N_COMPONENTS):
-                    _prefetch_for_write(components, (i, ahead))
-                _prefetch_for_write(held_value, (ahead,))
-                _prefetch_for_write(transaction_value, (ahead,))
-                _prefetch_for_write(order_value, (ahead,))
+            # the lines the block after this one will write
+            prefetch_outputs(t, n, components, held_value, transaction_value, order_value)
             block = np.uint64(t) & _BLOCK_START
             j = block + np.uint64(pair.order[t])
             s = sku[pair.sku[j]]
