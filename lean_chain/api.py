@@ -532,13 +532,12 @@ def _checked_plan(
     bound = min(bound, objective) if np.isfinite(bound) else bound
     plan_gap = abs(objective - bound) / max(abs(objective), 1e-10) if np.isfinite(bound) else None
     asked_gap = info.get("options", {}).get("gap")
-    if status == "feasible" and plan_gap is not None and asked_gap is not None:
-        if plan_gap <= asked_gap:
-            # a limit stopped the search after its plan had met the asked gap (HiGHS checks
-            # the gap between its heuristics, and the time limit can come first): optimal,
-            # by the rule every method reports by (docs/model.md, "Reporting")
-            status = "optimal"
-            info = {**info, "status_note": "stopped at a limit, already within the asked gap"}
+    if status == "feasible" and None not in (plan_gap, asked_gap) and plan_gap <= asked_gap:
+        # a limit stopped the search after its plan had met the asked gap (HiGHS checks the
+        # gap between its heuristics, and the time limit can come first): optimal, by the
+        # rule every method reports by (docs/model.md, "Reporting")
+        status = "optimal"
+        info = {**info, "status_note": "stopped at a limit, already within the asked gap"}
     info = {
         "instance": instance.name,
         # where the report (lean_chain.report) finds the instance again
